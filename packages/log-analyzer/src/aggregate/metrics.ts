@@ -1,0 +1,132 @@
+// Every metric the analyzer exposes: names, help texts and labels live here and nowhere else.
+// Log metrics (what the lines say) sit in their own registry so `scan` can print exactly them;
+// self metrics (how the analyzer is doing) are added for `serve`.
+
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
+import { DURATION_BUCKETS } from '../parse/chunk-summary.js';
+import { PrebucketedHistogram } from './prebucketed-histogram.js';
+
+export const ERROR_REASONS = ['parse_failure', 'line_too_long'] as const;
+export type ErrorReason = (typeof ERROR_REASONS)[number];
+
+export interface LogMetrics {
+  lines: Counter<'file'>;
+  errors: Counter<'file' | 'reason'>;
+  requests: Counter<'file' | 'method' | 'status'>;
+  responseBytes: Counter<'file' | 'method' | 'status'>;
+  /** Present only when the format logs a duration (%D or %T). */
+  duration: PrebucketedHistogram<'file' | 'method'> | null;
+}
+
+export function createLogMetrics(registry: Registry, withDuration: boolean): LogMetrics {
+  const registers = [registry];
+  return {
+    lines: new Counter({
+      name: 'log_lines_total',
+      help: 'Lines read from the log file, good or bad.',
+      labelNames: ['file'],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'log_errors_total',
+      help: 'Lines that could not be counted as requests, by reason.',
+      labelNames: ['file', 'reason'],
+      registers,
+    }),
+    requests: new Counter({
+      name: 'http_requests_total',
+      help: 'Requests logged, by method and status code.',
+      labelNames: ['file', 'method', 'status'],
+      registers,
+    }),
+    responseBytes: new Counter({
+      name: 'http_response_bytes_total',
+      help: 'Response bytes logged (%b/%B/%O), by method and status code.',
+      labelNames: ['file', 'method', 'status'],
+      registers,
+    }),
+    duration: withDuration
+      ? new PrebucketedHistogram<'file' | 'method'>(
+          'http_request_duration_seconds',
+          'Time taken to serve the request (%D or %T), in seconds.',
+          DURATION_BUCKETS,
+          registers,
+        )
+      : null,
+  };
+}
+
+/** Live state the self metrics read at scrape time, so nothing is updated on the hot path. */
+export interface SelfMetricsSource {
+  filesWatched(): number;
+  lineRates(): Map<string, number>;
+  pool(): { queued: number; inFlight: number };
+}
+
+export interface SelfMetrics {
+  readBytes: Counter<'file'>;
+  taskDuration: Histogram;
+}
+
+export function createSelfMetrics(registry: Registry, version: string, source: SelfMetricsSource): SelfMetrics {
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry, prefix: 'log_analyzer_' });
+  // prom-client names these gauges `_total`, which promtool (rightly) rejects; they add little.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(`log_analyzer_${name}`);
+  }
+  new Gauge({
+    name: 'log_analyzer_build_info',
+    help: 'Always 1; the labels say which build is running.',
+    labelNames: ['version', 'nodejs_version'],
+    registers,
+  }).set({ version, nodejs_version: process.version }, 1);
+  new Gauge({
+    name: 'log_lines_per_second',
+    help: 'Lines read per second over the last 10 seconds.',
+    labelNames: ['file'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [file, rate] of source.lineRates()) this.set({ file }, rate);
+    },
+  });
+  new Gauge({
+    name: 'log_analyzer_files_watched',
+    help: 'Files currently followed.',
+    registers,
+    collect() {
+      this.set(source.filesWatched());
+    },
+  });
+  new Gauge({
+    name: 'log_analyzer_pool_queue_depth',
+    help: 'Chunks waiting for a parse worker.',
+    registers,
+    collect() {
+      this.set(source.pool().queued);
+    },
+  });
+  new Gauge({
+    name: 'log_analyzer_pool_chunks_in_flight',
+    help: 'Chunks read but not yet merged (capped; reading pauses at the cap).',
+    registers,
+    collect() {
+      this.set(source.pool().inFlight);
+    },
+  });
+  return {
+    readBytes: new Counter({
+      name: 'log_analyzer_read_bytes_total',
+      help: 'Bytes read from log files.',
+      labelNames: ['file'],
+      registers,
+    }),
+    taskDuration: new Histogram({
+      name: 'log_analyzer_pool_task_duration_seconds',
+      help: 'Time from handing a chunk to the pool to getting its counts back.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,114 @@
+// Wires the stages — tail → parse pool → aggregate → export — and is the one place that knows
+// them all. Everything here is handed in by main.ts, so tests build an analyzer in-process.
+
+import { type ServerType, serve as serveHttp } from '@hono/node-server';
+import { Registry } from 'prom-client';
+import { LineRate } from './aggregate/line-rate.js';
+import { initFileSeries, mergeSummary } from './aggregate/merge-summary.js';
+import { createLogMetrics, createSelfMetrics } from './aggregate/metrics.js';
+import { createHttpApp } from './export/http-app.js';
+import { compileFormat } from './parse/log-format.js';
+import { ParsePool } from './pool/parse-pool.js';
+import { Tailer } from './tail/tailer.js';
+import { VERSION } from './version.js';
+
+export interface AnalyzerConfig {
+  watch: readonly string[];
+  format: string;
+  workers: number;
+  maxLineBytes: number;
+  from: 'end' | 'beginning';
+  maxFiles: number;
+  pollIntervalMs: number;
+  rotateWaitMs: number;
+  usePolling: boolean;
+  readBytes?: number;
+}
+
+export interface Analyzer {
+  registry: Registry;
+  app: ReturnType<typeof createHttpApp>;
+  tailer: Tailer;
+  /** Serves the HTTP app; resolves with the bound port. */
+  listen(port: number, host: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
+  const plan = compileFormat(config.format);
+  const startedAt = Date.now();
+  const logRegistry = new Registry();
+  const selfRegistry = new Registry();
+  const logMetrics = createLogMetrics(logRegistry, plan.durationField !== null);
+  const pool = new ParsePool({ workers: config.workers, format: plan.source, maxLineBytes: config.maxLineBytes });
+  const lineRate = new LineRate();
+  const counted = new Map<string, { lines: number; errors: number }>();
+
+  // The tailer is created below; the self metrics only read it at scrape time.
+  let tailer: Tailer | null = null;
+  const selfMetrics = createSelfMetrics(selfRegistry, VERSION, {
+    filesWatched: () => tailer?.fileCount ?? 0,
+    lineRates: () => lineRate.rates(),
+    pool: () => pool.stats(),
+  });
+  pool.onTask = (seconds) => selfMetrics.taskDuration.observe(seconds);
+
+  tailer = new Tailer({
+    patterns: config.watch,
+    from: config.from,
+    maxFiles: config.maxFiles,
+    pollIntervalMs: config.pollIntervalMs,
+    rotateWaitMs: config.rotateWaitMs,
+    usePolling: config.usePolling,
+    pool,
+    maxLineBytes: config.maxLineBytes,
+    ...(config.readBytes ? { readBytes: config.readBytes } : {}),
+    onFileAdded: (file) => initFileSeries(logMetrics, file),
+    onSummary: (file, summary) => {
+      mergeSummary(logMetrics, file, summary);
+      lineRate.add(file, summary.lines);
+      const totals = counted.get(file) ?? { lines: 0, errors: 0 };
+      totals.lines += summary.lines;
+      totals.errors += summary.parseFailures + summary.tooLong;
+      counted.set(file, totals);
+    },
+    onRead: (file, bytes) => selfMetrics.readBytes.inc({ file }, bytes),
+  });
+
+  const registry = Registry.merge([logRegistry, selfRegistry]);
+  const app = createHttpApp({
+    registry,
+    version: VERSION,
+    startedAt,
+    status: () => ({
+      files: (tailer?.statuses() ?? []).map((file) => ({
+        ...file,
+        ...(counted.get(file.path) ?? { lines: 0, errors: 0 }),
+      })),
+      pool: pool.stats(),
+    }),
+  });
+
+  const rateTimer = setInterval(() => lineRate.sample(Date.now()), 1000);
+  rateTimer.unref();
+  await tailer.start();
+
+  let server: ServerType | null = null;
+  return {
+    registry,
+    app,
+    tailer,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server = serveHttp({ fetch: app.fetch, port, hostname: host }, (info) => resolve(info.port));
+        server.once('error', reject);
+      });
+    },
+    async stop() {
+      clearInterval(rateTimer);
+      await tailer?.stop();
+      await pool.close();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
+  };
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// Command line: argv, env and signals only. Builds a config and hands it to scan or createAnalyzer.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createAnalyzer } from './app.js';
+import { compileFormat, DEFAULT_FORMAT, FormatError, PRESETS } from './parse/log-format.js';
+import { defaultWorkers } from './pool/parse-pool.js';
+import { scanFiles } from './scan.js';
+import { VERSION } from './version.js';
+
+/** Every flag can also come from LOG_ANALYZER_<FLAG>, e.g. --max-line-bytes ← LOG_ANALYZER_MAX_LINE_BYTES. */
+function option(flags: string, description: string): Option {
+  const long = /--([a-z-]+)/.exec(flags)?.[1] ?? '';
+  return new Option(flags, description).env(`LOG_ANALYZER_${long.replace(/-/g, '_').toUpperCase()}`);
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+function format(value: string): string {
+  try {
+    return compileFormat(value).source;
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof FormatError ? error.message : String(error));
+  }
+}
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`log-analyzer: ${message}\n`);
+  process.exit(code);
+}
+
+const shared = [
+  option('-f, --format <format>', `a preset (${Object.keys(PRESETS).join(', ')}) or an Apache LogFormat string`)
+    .default(PRESETS[DEFAULT_FORMAT], DEFAULT_FORMAT)
+    .argParser(format),
+  option('-w, --workers <n>', 'parse worker threads').default(defaultWorkers()).argParser(integer(1, 256)),
+  option('--max-line-bytes <n>', 'longer lines are skipped and counted as errors (line_too_long)')
+    .default(65536)
+    .argParser(integer(1, 64 * 1024 * 1024)),
+];
+
+const program = new Command('log-analyzer')
+  .description('Turns Apache access logs into Prometheus metrics.')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)');
+
+const scan = program
+  .command('scan')
+  .description('read FILEs once from the start and print their metrics in Prometheus text format')
+  .argument('<file...>', 'access log files');
+for (const o of shared) scan.addOption(o);
+scan.action(async (files: string[], opts: { format: string; workers: number; maxLineBytes: number }) => {
+  let text: string;
+  try {
+    text = await scanFiles(files, opts);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    fail(e.code && e.path ? `cannot read ${e.path}: ${e.code === 'ENOENT' ? 'no such file' : e.code}` : e.message);
+  }
+  process.stdout.write(text);
+});
+
+const serve = program
+  .command('serve', { isDefault: true })
+  .description('follow log files and serve their metrics over HTTP (the default command)')
+  .addOption(option('--watch <path...>', 'files or globs (*, **, ?, [ab]) to follow').default(['./logs/*.log']))
+  .addOption(option('-p, --port <port>', 'HTTP port').default(8080).argParser(integer(0, 65535)))
+  .addOption(option('--host <host>', 'HTTP address to bind').default('0.0.0.0'))
+  .addOption(
+    option('--from <where>', 'where to start reading files present at start (later files: from the beginning)')
+      .choices(['end', 'beginning'])
+      .default('end'),
+  )
+  .addOption(option('--max-files <n>', 'most files followed at once').default(1000).argParser(integer(1)))
+  .addOption(
+    option('--poll-interval <ms>', 'how often every file is re-checked').default(250).argParser(integer(10, 60_000)),
+  )
+  .addOption(
+    option('--rotate-wait <ms>', 'how long a rotated-away file is still read after its last write')
+      .default(5000)
+      .argParser(integer(0, 3_600_000)),
+  )
+  .addOption(
+    option('--poll', 'poll the file system instead of using events (network and VM-shared mounts)').default(false),
+  );
+for (const o of shared) serve.addOption(o);
+serve.action(async (opts) => {
+  const watchList: string[] = typeof opts.watch === 'string' ? opts.watch.split(',') : opts.watch;
+  let analyzer: Awaited<ReturnType<typeof createAnalyzer>>;
+  try {
+    analyzer = await createAnalyzer({
+      watch: watchList.map((w) => w.trim()).filter(Boolean),
+      format: opts.format,
+      workers: opts.workers,
+      maxLineBytes: opts.maxLineBytes,
+      from: opts.from,
+      maxFiles: opts.maxFiles,
+      pollIntervalMs: opts.pollInterval,
+      rotateWaitMs: opts.rotateWait,
+      usePolling: opts.poll,
+    });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    fail(e.code === 'ENOENT' && e.path ? `${e.path} does not exist (a --watch directory must exist)` : e.message);
+  }
+  let port: number;
+  try {
+    port = await analyzer.listen(opts.port, opts.host);
+  } catch (error) {
+    await analyzer.stop();
+    fail(`cannot listen on ${opts.host}:${opts.port}: ${(error as Error).message}`);
+  }
+  process.stderr.write(
+    `log-analyzer ${VERSION}: following ${watchList.join(', ')}; metrics on http://${opts.host}:${port}/metrics\n`,
+  );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`log-analyzer: ${signal}: draining and stopping\n`);
+    await analyzer.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+});
+
+await program.parseAsync();

@@ -1,0 +1,105 @@
+// Chunk → ChunkSummary: splits bytes into lines and folds each parsed line into counts.
+// Runs inside the parse workers; pure, so tests and `scan` golden files exercise it directly.
+
+import { type ChunkSummary, DURATION_BUCKETS, type DurationCount, type RequestCount } from './chunk-summary.js';
+import { emptyParsedLine, parseLine } from './line-parser.js';
+import type { FormatPlan } from './log-format.js';
+import { METHODS } from './methods.js';
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const STATUSES = 600; // status codes are 100..599; index directly by code
+const BUCKETS = DURATION_BUCKETS.length + 1;
+
+/**
+ * Reusable accumulator: flat typed arrays indexed by method × status, so the per-line
+ * cost is two array writes, and only the cells a chunk touched are read back.
+ */
+export class ChunkSummarizer {
+  private readonly counts = new Float64Array(METHODS.length * STATUSES);
+  private readonly bytes = new Float64Array(METHODS.length * STATUSES);
+  private readonly touched: number[] = [];
+  private readonly durationBuckets = new Float64Array(METHODS.length * BUCKETS);
+  private readonly durationSums = new Float64Array(METHODS.length);
+  private readonly durationCounts = new Float64Array(METHODS.length);
+  private readonly line = emptyParsedLine();
+
+  constructor(
+    private readonly plan: FormatPlan,
+    private readonly maxLineBytes: number,
+  ) {}
+
+  /** Every `\n`-terminated line in buf counts; so does a final unterminated one (end of a file). */
+  summarize(buf: Uint8Array): ChunkSummary {
+    let lines = 0;
+    let parseFailures = 0;
+    let tooLong = 0;
+    const { plan, maxLineBytes, line, counts, bytes, touched } = this;
+    const length = buf.length;
+    let start = 0;
+    while (start < length) {
+      let nl = buf.indexOf(NEWLINE, start);
+      if (nl < 0) nl = length;
+      let end = nl;
+      if (end > start && buf[end - 1] === CR) end--;
+      lines++;
+      if (end - start > maxLineBytes) {
+        tooLong++;
+      } else if (parseLine(buf, start, end, plan, line)) {
+        const cell = line.method * STATUSES + line.status;
+        if (counts[cell] === 0) touched.push(cell);
+        counts[cell] = (counts[cell] as number) + 1;
+        bytes[cell] = (bytes[cell] as number) + line.bytes;
+        if (!Number.isNaN(line.seconds)) this.observe(line.method, line.seconds);
+      } else {
+        parseFailures++;
+      }
+      start = nl + 1;
+    }
+    return { lines, parseFailures, tooLong, requests: this.drainRequests(), durations: this.drainDurations() };
+  }
+
+  private observe(method: number, seconds: number): void {
+    let bucket = 0;
+    while (bucket < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[bucket] as number)) bucket++;
+    const cell = method * BUCKETS + bucket;
+    this.durationBuckets[cell] = (this.durationBuckets[cell] as number) + 1;
+    this.durationSums[method] = (this.durationSums[method] as number) + seconds;
+    this.durationCounts[method] = (this.durationCounts[method] as number) + 1;
+  }
+
+  private drainRequests(): RequestCount[] {
+    const out: RequestCount[] = [];
+    for (const cell of this.touched) {
+      out.push({
+        method: Math.floor(cell / STATUSES),
+        status: cell % STATUSES,
+        count: this.counts[cell] as number,
+        bytes: this.bytes[cell] as number,
+      });
+      this.counts[cell] = 0;
+      this.bytes[cell] = 0;
+    }
+    this.touched.length = 0;
+    return out;
+  }
+
+  private drainDurations(): DurationCount[] {
+    const out: DurationCount[] = [];
+    for (let method = 0; method < METHODS.length; method++) {
+      const count = this.durationCounts[method] as number;
+      if (count === 0) continue;
+      const first = method * BUCKETS;
+      out.push({
+        method,
+        count,
+        sum: this.durationSums[method] as number,
+        buckets: Array.from(this.durationBuckets.subarray(first, first + BUCKETS)),
+      });
+      this.durationBuckets.fill(0, first, first + BUCKETS);
+      this.durationSums[method] = 0;
+      this.durationCounts[method] = 0;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,26 @@
+// Piscina entry: the only code that runs on the parse threads.
+// Crossing in: a ParseTask whose `bytes` buffer was transferred (moved, not copied) by the pool.
+// Crossing out: a ChunkSummary, a few hundred bytes cloned back to the main thread.
+
+import type { ChunkSummary } from './chunk-summary.js';
+import { compileFormat } from './log-format.js';
+import { ChunkSummarizer } from './summarize-chunk.js';
+
+export interface ParseTask {
+  bytes: Uint8Array;
+  format: string;
+  maxLineBytes: number;
+}
+
+// One summarizer per (format, limit): a worker compiles each format once, not per chunk.
+const summarizers = new Map<string, ChunkSummarizer>();
+
+export default function parseChunk(task: ParseTask): ChunkSummary {
+  const key = `${task.maxLineBytes}\u0000${task.format}`;
+  let summarizer = summarizers.get(key);
+  if (!summarizer) {
+    summarizer = new ChunkSummarizer(compileFormat(task.format), task.maxLineBytes);
+    summarizers.set(key, summarizer);
+  }
+  return summarizer.summarize(task.bytes);
+}

@@ -1,0 +1,74 @@
+// Turns a --watch path or glob into the directory to watch and a matcher for file paths.
+// Pure. chokidar 5 has no globs and Node 20 has no fs.glob, so we do it ourselves:
+// `*` and `?` within one path segment, `**` across segments, `[ab]` / `[!ab]` classes.
+
+import { isAbsolute, join, normalize, sep } from 'node:path';
+
+export interface WatchPattern {
+  /** As the user wrote it: also the prefix of the `file` label of what it matches. */
+  pattern: string;
+  /** The deepest directory without glob characters: what gets watched. */
+  base: string;
+  /** How many directory levels below base can match; Infinity with `**`. */
+  depth: number;
+  matches(path: string): boolean;
+}
+
+const GLOB_CHARS = /[*?[]/;
+
+function segmentToRegex(segment: string): string {
+  let out = '';
+  for (let i = 0; i < segment.length; i++) {
+    const ch = segment[i] as string;
+    if (ch === '*') out += '[^/]*';
+    else if (ch === '?') out += '[^/]';
+    else if (ch === '[') {
+      const close = segment.indexOf(']', i + 2);
+      if (close < 0) {
+        out += '\\[';
+        continue;
+      }
+      let body = segment.slice(i + 1, close);
+      const negate = body.startsWith('!') || body.startsWith('^');
+      if (negate) body = body.slice(1);
+      out += `[${negate ? '^/' : ''}${body.replace(/[\\\]]/g, '\\$&')}]`;
+      i = close;
+    } else out += ch.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return out;
+}
+
+export function compileWatchPattern(pattern: string): WatchPattern {
+  const normalized = normalize(pattern).split(sep).join('/');
+  const segments = normalized.split('/');
+  const firstGlob = segments.findIndex((s) => GLOB_CHARS.test(s));
+  if (firstGlob < 0) {
+    // A plain path: exactly that file, watched through its directory.
+    const base = normalize(join(normalized, '..'));
+    return { pattern, base, depth: 0, matches: (path) => normalize(path) === normalize(normalized) };
+  }
+  const baseSegments = segments.slice(0, firstGlob);
+  const base = baseSegments.length === 0 ? '.' : baseSegments.join('/') || '/';
+  const rest = segments.slice(firstGlob);
+  const regex = rest
+    .map((segment, i) => {
+      if (segment !== '**') return segmentToRegex(segment) + (i < rest.length - 1 ? '/' : '');
+      return i < rest.length - 1 ? '(?:[^/]+/)*' : '.*';
+    })
+    .join('');
+  const matcher = new RegExp(`^${regex}$`);
+  const depth = rest.includes('**') ? Number.POSITIVE_INFINITY : rest.length - 1;
+  const prefix = normalize(base);
+  return {
+    pattern,
+    base: prefix,
+    depth,
+    matches(path) {
+      const p = normalize(path).split(sep).join('/');
+      const relative =
+        prefix === '.' && !isAbsolute(p) ? p : p.startsWith(`${prefix}/`) ? p.slice(prefix.length + 1) : null;
+      if (prefix === '/' && p.startsWith('/')) return matcher.test(p.slice(1));
+      return relative !== null && matcher.test(relative);
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES } from './golden.js';
+import { lines, tempDir } from './helpers.js';
+
+const MAIN = join(import.meta.dirname, '../src/main.ts');
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LOG_ANALYZER_WORKERS: '1' },
+  });
+
+describe('log-analyzer CLI', () => {
+  it('scan prints exactly what the golden file says', () => {
+    const res = run('scan', join(FIXTURES, 'common.log'), '--format', 'common');
+    expect(res.status).toBe(0);
+    expect(res.stdout.replaceAll(`${FIXTURES}/`, '')).toBe(readFileSync(join(FIXTURES, 'common.prom'), 'utf8'));
+  });
+
+  it('scan of a missing file: one line on stderr, nothing on stdout, exit 2', () => {
+    const res = run('scan', join(FIXTURES, 'common.log'), '/no/such/file.log');
+    expect(res.status).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toBe('log-analyzer: cannot read /no/such/file.log: no such file\n');
+  });
+
+  it('scan of a directory is refused the same way', () => {
+    const res = run('scan', FIXTURES);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toBe(`log-analyzer: cannot read ${FIXTURES}: not a regular file\n`);
+  });
+
+  it.each([
+    { args: ['scan', 'x.log', '--workers', '0'], want: /--workers.*expected a whole number from 1 to 256/ },
+    { args: ['scan', 'x.log', '--format', '%h %Z %>s'], want: /unknown format directive %Z/ },
+    { args: ['serve', '--from', 'middle'], want: /--from.*middle.*Allowed choices are end, beginning/ },
+    { args: ['serve', '--bogus'], want: /unknown option '--bogus'/ },
+  ])('bad flags give a message and a non-zero exit: $args', ({ args, want }) => {
+    const res = run(...args);
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toMatch(want);
+    expect(res.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('settings come from LOG_ANALYZER_* variables too', () => {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'scan', 'x.log'], {
+      encoding: 'utf8',
+      env: { ...process.env, LOG_ANALYZER_MAX_LINE_BYTES: 'lots' },
+    });
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toMatch(/--max-line-bytes/);
+  });
+
+  it('serve refuses a --watch directory that does not exist', () => {
+    const res = run('serve', '--watch', '/no/such/dir/*.log', '--port', '0');
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/^log-analyzer: \/no\/such\/dir does not exist/);
+  });
+
+  it('serve counts, answers over HTTP and exits 0 on SIGTERM', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, 'a.log');
+      writeFileSync(file, lines(4));
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          MAIN,
+          '--watch',
+          join(dir, '*.log'),
+          '--from',
+          'beginning',
+          '--port',
+          '0',
+          '--host',
+          '127.0.0.1',
+        ],
+        {
+          env: { ...process.env, LOG_ANALYZER_WORKERS: '1' },
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', () => {
+          const m = /metrics on (http:\/\/\S+)/.exec(stderr);
+          if (m?.[1]) resolve(m[1]);
+        });
+        child.on('exit', () => reject(new Error(stderr)));
+      });
+      await expect
+        .poll(async () => (await (await fetch(url)).text()).match(/log_lines_total\{[^}]*\} (\d+)/)?.[1], {
+          timeout: 10_000,
+        })
+        .toBe('4');
+      const res = await fetch(url);
+      expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+});

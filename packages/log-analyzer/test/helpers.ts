@@ -1,0 +1,54 @@
+// Test helpers: temp dirs, log lines, and reading the analyzer's own counters.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import { type Analyzer, type AnalyzerConfig, createAnalyzer } from '../src/app.js';
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'log-analyzer-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+let serial = 0;
+/** A valid combined line; `status` and `path` make lines distinguishable. */
+export function line(status = 200, path = `/p/${serial++}`): string {
+  return `203.0.113.7 - - [10/Oct/2000:13:55:36 -0700] "GET ${path} HTTP/1.1" ${status} 512 "-" "test/1.0"\n`;
+}
+
+export function lines(n: number, status = 200): string {
+  let out = '';
+  for (let i = 0; i < n; i++) out += line(status);
+  return out;
+}
+
+/** Sum of a metric's samples whose labels include `labels`. */
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+export async function startAnalyzer(
+  overrides: Partial<AnalyzerConfig> & Pick<AnalyzerConfig, 'watch'>,
+): Promise<Analyzer> {
+  return createAnalyzer({
+    format: 'combined',
+    workers: 1,
+    maxLineBytes: 65536,
+    from: 'end',
+    maxFiles: 1000,
+    pollIntervalMs: 50,
+    rotateWaitMs: 200,
+    usePolling: false,
+    ...overrides,
+  });
+}
