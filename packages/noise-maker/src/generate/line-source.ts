@@ -1,0 +1,111 @@
+// Produces batches of log lines: the traffic model rendered in the chosen format, with the
+// requested share of malformed lines and timestamps from the wall clock or a simulated one. Pure.
+// For speed, POOL_SIZE requests are drawn from the model and rendered once to bytes, split
+// around %t; each line then draws one of them at random and gets its own timestamp, which keeps
+// the model's distributions while making a line cost a random draw and three byte copies.
+
+import { compileFormat, type FormatPlan } from 'log-analyzer/format';
+import { apacheTime, createLineFormatter } from './format-line.js';
+import { malformedLine } from './malformed.js';
+import type { Random } from './random.js';
+import { TrafficModel } from './traffic-model.js';
+
+export interface LineSourceOptions {
+  format: string;
+  seed: number;
+  errorRate: number;
+  malformedRate: number;
+  /** Simulated time: line i is stamped startTimeMs + i / simulatedRate seconds. Null: the wall clock. */
+  startTimeMs: number | null;
+  simulatedRate: number;
+}
+
+/** Distinct requests rendered up front (a site with this many distinct request lines in play). */
+export const POOL_SIZE = 16_384;
+/** Stands in for the timestamp while a pooled line is rendered, then marks where it goes. */
+const TIME_SLOT = '\u0000';
+
+interface Pooled {
+  /** The line split around its timestamp(s): parts.join(time) is the line. */
+  parts: string[];
+  /** With exactly one %t: the whole line's bytes, with a stand-in where the timestamp goes. */
+  bytes: Uint8Array | null;
+  timeAt: number;
+  status: string;
+}
+
+const encoder = new TextEncoder();
+
+export class LineSource {
+  private readonly plan: FormatPlan;
+  private readonly pool: Pooled[];
+  private readonly random: Random;
+  private index = 0;
+  private cachedSecond = Number.NaN;
+  private cachedTime = '';
+  private cachedTimeBytes = new Uint8Array(0);
+  private out = Buffer.allocUnsafe(1 << 20);
+  malformed = 0;
+
+  constructor(private readonly options: LineSourceOptions) {
+    this.plan = compileFormat(options.format);
+    const format = createLineFormatter(this.plan.source);
+    const model = new TrafficModel({ seed: options.seed, errorRate: options.errorRate });
+    this.random = model.randomSource;
+    this.pool = Array.from({ length: POOL_SIZE }, () => {
+      const req = model.next();
+      const parts = format(req, TIME_SLOT).split(TIME_SLOT);
+      const single = parts.length === 2;
+      return {
+        parts,
+        bytes: single ? encoder.encode(parts.join(apacheTime(0))) : null,
+        timeAt: single ? encoder.encode(parts[0]).length : 0,
+        status: String(req.status),
+      };
+    });
+  }
+
+  /** `count` lines, each ending in "\n", as bytes valid until the next call. `nowMs` stamps them unless time is simulated. */
+  next(count: number, nowMs: number): Uint8Array {
+    const { startTimeMs, simulatedRate, malformedRate } = this.options;
+    const { random, pool } = this;
+    let out = this.out;
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      const ms = startTimeMs === null ? nowMs : startTimeMs + (this.index * 1000) / simulatedRate;
+      const time = this.timeFor(ms);
+      const entry = pool[random.int(POOL_SIZE)] as Pooled;
+      this.index++;
+      // Either the pooled bytes with this line's timestamp written over the stand-in, or a one-off.
+      let bytes = entry.bytes;
+      let stamp = bytes !== null;
+      if (malformedRate > 0 && random.next() < malformedRate) {
+        bytes = encoder.encode(malformedLine(this.plan, entry.parts.join(time), entry.status, time, random));
+        stamp = false;
+        this.malformed++;
+      } else if (bytes === null) {
+        bytes = encoder.encode(entry.parts.join(time));
+      }
+      if (pos + bytes.length + 1 > out.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, pos + bytes.length + 1));
+        out.copy(bigger, 0, 0, pos);
+        out = this.out = bigger;
+      }
+      out.set(bytes, pos);
+      if (stamp) out.set(this.cachedTimeBytes, pos + entry.timeAt);
+      pos += bytes.length;
+      out[pos++] = 0x0a;
+    }
+    return out.subarray(0, pos);
+  }
+
+  private timeFor(ms: number): string {
+    const second = Math.floor(ms / 1000);
+    if (second !== this.cachedSecond) {
+      this.cachedSecond = second;
+      this.cachedTime = apacheTime(second * 1000);
+      this.cachedTimeBytes = encoder.encode(this.cachedTime);
+    }
+    return this.cachedTime;
+  }
+}

@@ -1,0 +1,97 @@
+// The write loop: keeps lines written equal to what the schedule says is due, spreads them
+// over the outputs, and stops at --count, at --duration, or when asked to.
+
+import { LineSource, type LineSourceOptions } from './generate/line-source.js';
+import { createSchedule, type ScheduleOptions } from './schedule/rate-schedule.js';
+import { FileSink, type Rotation } from './sink/file-sink.js';
+
+export interface RunOptions {
+  outputs: readonly string[];
+  rate: number | 'max';
+  schedule: Omit<ScheduleOptions, 'rate'>;
+  durationSeconds: number | null;
+  count: number | null;
+  rotation: Rotation | null;
+  lines: Omit<LineSourceOptions, 'simulatedRate'>;
+}
+
+export interface RunStats {
+  lines: number;
+  malformed: number;
+  seconds: number;
+  rotations: number;
+}
+
+/** Lines rendered per write at most: big enough to amortise syscalls, small enough to stay smooth. */
+const BATCH = 4096;
+/** At --rate max, simulated timestamps advance this many lines per second. */
+const NOMINAL_MAX_RATE = 1000;
+
+export interface Runner {
+  readonly stats: RunStats;
+  /** Resolves when the run ends (count or duration reached, or stop() called). */
+  done: Promise<RunStats>;
+  stop(): void;
+}
+
+export function startRun(options: RunOptions, now: () => number = () => performance.now()): Runner {
+  const sinks = options.outputs.map((path) => new FileSink(path, options.rotation));
+  const source = new LineSource({
+    ...options.lines,
+    simulatedRate: options.rate === 'max' ? NOMINAL_MAX_RATE : options.rate,
+  });
+  const schedule = options.rate === 'max' ? null : createSchedule({ ...options.schedule, rate: options.rate });
+  const stats: RunStats = { lines: 0, malformed: 0, seconds: 0, rotations: 0 };
+  const started = now();
+  let stopped = false;
+  let next = 0; // the output that gets the next odd line
+
+  /** Splits n lines evenly over the outputs (the remainder goes round-robin), in batches. */
+  const writeLines = (n: number) => {
+    const k = sinks.length;
+    for (let j = 0; j < k; j++) {
+      const sink = sinks[(next + j) % k] as FileSink;
+      let left = Math.floor(n / k) + (j < n % k ? 1 : 0);
+      while (left > 0) {
+        // A batch never crosses a line-count rotation, so rotated files hold exactly N lines.
+        const batch = Math.min(left, BATCH, sink.linesUntilRotation);
+        sink.write(source.next(batch, Date.now()), batch);
+        left -= batch;
+        stats.lines += batch;
+      }
+    }
+    next = (next + (n % k)) % k;
+    stats.malformed = source.malformed;
+  };
+
+  const done = (async () => {
+    try {
+      for (;;) {
+        let elapsed = (now() - started) / 1000;
+        const finished = options.durationSeconds !== null && elapsed >= options.durationSeconds;
+        if (finished) elapsed = options.durationSeconds as number;
+        let target = schedule ? schedule.due(elapsed) : stats.lines + BATCH;
+        if (options.count !== null) target = Math.min(target, options.count);
+        if (target > stats.lines) writeLines(target - stats.lines);
+        if (stopped || finished || (options.count !== null && stats.lines >= options.count)) break;
+        // At max rate only yield (so signals get through); otherwise sleep until lines are due.
+        await new Promise((resolve) => (schedule ? setTimeout(resolve, 2) : setImmediate(resolve)));
+      }
+    } finally {
+      for (const sink of sinks) {
+        sink.close();
+        stats.rotations += sink.rotations;
+      }
+      stats.seconds = (now() - started) / 1000;
+    }
+    return stats;
+  })();
+
+  return {
+    stats,
+    done,
+    stop() {
+      stopped = true;
+    },
+  };
+}
