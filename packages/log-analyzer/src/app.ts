@@ -9,6 +9,7 @@ import { createLogMetrics, createSelfMetrics } from './aggregate/metrics.js';
 import { createHttpApp } from './export/http-app.js';
 import { compileFormat } from './parse/log-format.js';
 import { ParsePool } from './pool/parse-pool.js';
+import { loadPositions, savePositions, serializePositions } from './tail/positions-file.js';
 import { Tailer } from './tail/tailer.js';
 import { VERSION } from './version.js';
 
@@ -22,7 +23,11 @@ export interface AnalyzerConfig {
   pollIntervalMs: number;
   rotateWaitMs: number;
   usePolling: boolean;
+  /** Where read positions are saved for restarts; null: never saved, every start is a first start. */
+  positionsFile: string | null;
   readBytes?: number;
+  /** Warnings (corrupt positions, refused files); stderr by default. */
+  warn?: (message: string) => void;
 }
 
 export interface Analyzer {
@@ -34,7 +39,11 @@ export interface Analyzer {
   stop(): Promise<void>;
 }
 
+/** Positions are saved at most this often while running, and once more on stop. */
+const POSITIONS_INTERVAL_MS = 1000;
+
 export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
+  const warn = config.warn ?? ((message: string) => process.stderr.write(`log-analyzer: ${message}\n`));
   const plan = compileFormat(config.format);
   const startedAt = Date.now();
   const logRegistry = new Registry();
@@ -48,12 +57,15 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   let tailer: Tailer | null = null;
   const selfMetrics = createSelfMetrics(selfRegistry, VERSION, {
     filesWatched: () => tailer?.fileCount ?? 0,
+    lagBytes: () => new Map((tailer?.statuses() ?? []).map((f) => [f.path, f.lagBytes])),
     lineRates: () => lineRate.rates(),
     pool: () => pool.stats(),
   });
   pool.onTask = (seconds) => selfMetrics.taskDuration.observe(seconds);
 
+  const positions = config.positionsFile ? await loadPositions(config.positionsFile, warn) : new Map();
   tailer = new Tailer({
+    positions,
     patterns: config.watch,
     from: config.from,
     maxFiles: config.maxFiles,
@@ -64,6 +76,12 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     maxLineBytes: config.maxLineBytes,
     ...(config.readBytes ? { readBytes: config.readBytes } : {}),
     onFileAdded: (file) => initFileSeries(logMetrics, file),
+    onFileRefused: (file) => {
+      selfMetrics.filesRefused.inc();
+      warn(`not following ${file}: already following --max-files=${config.maxFiles} files`);
+    },
+    onRotation: (file) => selfMetrics.rotations.inc({ file }),
+    onTruncation: (file) => selfMetrics.truncations.inc({ file }),
     onSummary: (file, summary) => {
       mergeSummary(logMetrics, file, summary);
       lineRate.add(file, summary.lines);
@@ -93,6 +111,28 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   rateTimer.unref();
   await tailer.start();
 
+  // Saves positions when they changed; never two writes at once.
+  let lastSaved = '';
+  let saving: Promise<void> = Promise.resolve();
+  const savePositionsNow = () => {
+    const file = config.positionsFile;
+    if (!file || !tailer) return saving;
+    saving = saving.then(async () => {
+      const text = serializePositions(tailer?.positions() ?? []);
+      if (text === lastSaved) return;
+      try {
+        await savePositions(file, text);
+        lastSaved = text;
+        selfMetrics.positionsWrites.inc();
+      } catch (error) {
+        warn(`cannot save positions to ${file}: ${(error as Error).message}`);
+      }
+    });
+    return saving;
+  };
+  const positionsTimer = setInterval(savePositionsNow, POSITIONS_INTERVAL_MS);
+  positionsTimer.unref();
+
   let server: ServerType | null = null;
   return {
     registry,
@@ -106,7 +146,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     },
     async stop() {
       clearInterval(rateTimer);
+      clearInterval(positionsTimer);
       await tailer?.stop();
+      await savePositionsNow();
       await pool.close();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },

@@ -106,6 +106,7 @@ serve.action(async (opts) => {
       pollIntervalMs: opts.pollInterval,
       rotateWaitMs: opts.rotateWait,
       usePolling: opts.poll,
+      positionsFile: opts.positions === false ? null : opts.positions,
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;

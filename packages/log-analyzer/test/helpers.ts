@@ -49,6 +49,8 @@ export async function startAnalyzer(
     pollIntervalMs: 50,
     rotateWaitMs: 200,
     usePolling: false,
+    positionsFile: null,
+    warn: () => {},
     ...overrides,
   });
 }

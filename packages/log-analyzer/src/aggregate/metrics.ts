@@ -59,6 +59,8 @@ export function createLogMetrics(registry: Registry, withDuration: boolean): Log
 /** Live state the self metrics read at scrape time, so nothing is updated on the hot path. */
 export interface SelfMetricsSource {
   filesWatched(): number;
+  /** Bytes in each file not yet counted (size − committed offset). */
+  lagBytes(): Map<string, number>;
   lineRates(): Map<string, number>;
   pool(): { queued: number; inFlight: number };
 }
@@ -66,6 +68,10 @@ export interface SelfMetricsSource {
 export interface SelfMetrics {
   readBytes: Counter<'file'>;
   taskDuration: Histogram;
+  rotations: Counter<'file'>;
+  truncations: Counter<'file'>;
+  filesRefused: Counter;
+  positionsWrites: Counter;
 }
 
 export function createSelfMetrics(registry: Registry, version: string, source: SelfMetricsSource): SelfMetrics {
@@ -100,6 +106,16 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
     },
   });
   new Gauge({
+    name: 'log_analyzer_lag_bytes',
+    help: 'Bytes written to the file but not yet counted; grows when the analyzer falls behind.',
+    labelNames: ['file'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [file, lag] of source.lagBytes()) this.set({ file }, lag);
+    },
+  });
+  new Gauge({
     name: 'log_analyzer_pool_queue_depth',
     help: 'Chunks waiting for a parse worker.',
     registers,
@@ -120,6 +136,28 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
       name: 'log_analyzer_read_bytes_total',
       help: 'Bytes read from log files.',
       labelNames: ['file'],
+      registers,
+    }),
+    rotations: new Counter({
+      name: 'log_analyzer_file_rotations_total',
+      help: 'Times a new file took the place of the one at this path (rename rotation, delete and re-create).',
+      labelNames: ['file'],
+      registers,
+    }),
+    truncations: new Counter({
+      name: 'log_analyzer_file_truncations_total',
+      help: 'Times the file shrank or its first bytes changed under us (copytruncate); reading restarted at 0.',
+      labelNames: ['file'],
+      registers,
+    }),
+    filesRefused: new Counter({
+      name: 'log_analyzer_files_refused_total',
+      help: 'Files that matched --watch but were not followed because --max-files were followed already.',
+      registers,
+    }),
+    positionsWrites: new Counter({
+      name: 'log_analyzer_positions_writes_total',
+      help: 'Times the positions file was written.',
       registers,
     }),
     taskDuration: new Histogram({

@@ -59,13 +59,21 @@ function statOrNull(path: string): Promise<Stats | null> {
 }
 
 export class FileTail {
-  private current: OpenFile | null = null;
-  private readonly rotated: OpenFile[] = [];
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  /**
+   * Every file of this path still open, oldest first. The last is the path's current file when
+   * `pathHasCurrent`; the others were rotated away and are read to their end before being let go.
+   * Discovery (opening a new generation) never waits for reading, so a busy pool cannot make us
+   * miss a generation that is rotated away before we get to read it: we hold its fd already.
+   */
+  private readonly files: OpenFile[] = [];
+  private pathHasCurrent = false;
   /** The path lost its file (renamed or deleted) and nothing has replaced it yet. */
   private vanished = false;
+  private started = false;
+  private stopped = false;
+  private discovering: Promise<void> = Promise.resolve();
+  private reading: Promise<void> | null = null;
+  private again = false;
   private readonly now: () => number;
 
   constructor(
@@ -79,40 +87,40 @@ export class FileTail {
   /** Opens the file if it exists and reads what it should from `startAt`. */
   async start(startAt: StartAt): Promise<void> {
     const stats = await statOrNull(this.label);
-    if (stats?.isFile()) this.current = await this.openAt(stats, startAt);
+    if (stats?.isFile()) {
+      this.files.push(await this.openAt(startAt));
+      this.pathHasCurrent = true;
+    }
+    this.started = true;
     await this.check();
   }
 
-  /** Looks at the path and reads whatever is new. Calls overlap safely: they coalesce into one more pass. */
-  check(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    const run = async () => {
-      do {
-        this.again = false;
-        await this.checkOnce();
-      } while (this.again && !this.stopped);
-    };
-    this.running = run().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+  /** Looks at the path, opens a new file there at once, and reads whatever is new. Calls coalesce. */
+  async check(): Promise<void> {
+    if (this.stopped) return;
+    await this.discover();
+    await this.read();
   }
 
-  /** Stops reading; waits for chunks in flight. A partial last line stays unread (and unsaved). */
+  /**
+   * Stops reading; waits for chunks in flight. The current file's partial last line stays unread
+   * (its saved position stays before it). Rotated-away files are read to their end and their last
+   * line counted now: a restart could not find them again.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.running;
-    for (const file of [...this.rotated, ...(this.current ? [this.current] : [])]) await file.reader.close();
-    this.rotated.length = 0;
-    this.current = null;
+    await this.discovering;
+    await this.reading;
+    for (const file of this.rotatedFiles()) {
+      await this.drainFile(file);
+      await this.letGo(file);
+    }
+    await this.current()?.reader.close();
   }
 
   /** Where a restart should resume: only the current file, at its fully merged offset. */
   position(): SavedPosition | null {
-    const file = this.current;
+    const file = this.current();
     if (!file) return null;
     return {
       path: this.label,
@@ -124,7 +132,7 @@ export class FileTail {
   }
 
   status(): FileTailStatus {
-    const file = this.current;
+    const file = this.current();
     const committed = file?.reader.committedOffset ?? 0;
     return {
       path: this.label,
@@ -134,34 +142,74 @@ export class FileTail {
       committedOffset: committed,
       size: file?.size ?? 0,
       lagBytes: file ? Math.max(0, file.size - committed) : 0,
-      rotatedFilesOpen: this.rotated.length,
+      rotatedFilesOpen: this.rotatedFiles().length,
     };
   }
 
   get isOpen(): boolean {
-    return this.current !== null || this.rotated.length > 0;
+    return this.files.length > 0;
   }
 
-  private async checkOnce(): Promise<void> {
-    if (this.stopped) return;
-    await this.drainRotated();
-    const stats = await statOrNull(this.label);
-    const file = this.current;
-    if (file && (!stats || stats.ino !== file.ino || stats.dev !== file.dev)) {
-      // Renamed away, replaced or deleted: read what the old inode still holds, then let it go.
-      await this.drainFile(file);
-      this.current = null;
-      this.rotated.push(file);
-      await this.drainRotated();
-      this.vanished = true;
+  /** Started, and its file is gone with nothing left open: it no longer takes a --max-files slot. */
+  get isFinished(): boolean {
+    return this.started && !this.isOpen;
+  }
+
+  private current(): OpenFile | null {
+    return this.pathHasCurrent ? (this.files[this.files.length - 1] ?? null) : null;
+  }
+
+  private rotatedFiles(): OpenFile[] {
+    return this.pathHasCurrent ? this.files.slice(0, -1) : [...this.files];
+  }
+
+  /** Notices a rotation or deletion and opens whatever file now sits at the path. Quick; serialized. */
+  private discover(): Promise<void> {
+    this.discovering = this.discovering.then(async () => {
+      if (this.stopped) return;
+      const stats = await statOrNull(this.label);
+      const current = this.current();
+      if (current && (!stats || stats.ino !== current.ino || stats.dev !== current.dev)) {
+        this.pathHasCurrent = false; // renamed away, replaced or deleted
+        this.vanished = true;
+      }
+      if (!this.pathHasCurrent && stats?.isFile()) {
+        // A new file at the path, right away or after a gap: that is a rotation.
+        if (this.vanished) this.options.onRotation?.(this.label);
+        this.vanished = false;
+        this.files.push(await this.openAt({ kind: 'beginning' }));
+        this.pathHasCurrent = true;
+        this.again = true;
+      }
+    });
+    return this.discovering;
+  }
+
+  /** Reads every open file to its end, oldest first; lets rotated files go once they are done. */
+  private read(): Promise<void> {
+    if (this.reading) {
+      this.again = true;
+      return this.reading;
     }
-    if (!this.current && stats?.isFile()) {
-      // A new file at the path, right away or after a gap: that is a rotation.
-      if (this.vanished) this.options.onRotation?.(this.label);
-      this.vanished = false;
-      this.current = await this.openAt(stats, { kind: 'beginning' });
-    }
-    if (this.current) await this.drainFile(this.current);
+    const run = async () => {
+      do {
+        this.again = false;
+        for (const file of [...this.files]) {
+          if (this.stopped) return;
+          await this.drainFile(file);
+          if (file === this.current()) continue;
+          const { nlink } = await file.reader.handle.stat();
+          // Deleted: nobody can write to it any more. Renamed: wait for writers that have not reopened yet.
+          // (Still waiting out rotateWaitMs: the next poll looks again.)
+          if (nlink === 0 || this.now() - file.lastGrowth >= this.options.rotateWaitMs) await this.letGo(file);
+        }
+        if (this.again) await this.discover();
+      } while (this.again && !this.stopped);
+    };
+    this.reading = run().finally(() => {
+      this.reading = null;
+    });
+    return this.reading;
   }
 
   /** Reads a file to its end, noticing truncation (size shrank, or its first bytes changed). */
@@ -183,20 +231,14 @@ export class FileTail {
     }
   }
 
-  /** Rotated files are read until quiet for rotateWaitMs (or deleted), then their last partial line is counted. */
-  private async drainRotated(): Promise<void> {
-    for (const file of [...this.rotated]) {
-      await this.drainFile(file);
-      const { nlink } = await file.reader.handle.stat();
-      if (nlink === 0 || this.now() - file.lastGrowth >= this.options.rotateWaitMs) {
-        await file.reader.flush();
-        await file.reader.close();
-        this.rotated.splice(this.rotated.indexOf(file), 1);
-      }
-    }
+  /** A rotated or deleted file is done: its unterminated last line counts, and its fd is closed. */
+  private async letGo(file: OpenFile): Promise<void> {
+    await file.reader.flush();
+    await file.reader.close();
+    this.files.splice(this.files.indexOf(file), 1);
   }
 
-  private async openAt(stats: Stats, startAt: StartAt): Promise<OpenFile> {
+  private async openAt(startAt: StartAt): Promise<OpenFile> {
     const reader = await FileReader.open(this.label, 0, {
       pool: this.options.pool,
       maxLineBytes: this.options.maxLineBytes,
@@ -204,6 +246,8 @@ export class FileTail {
       onSummary: (summary) => this.options.onSummary(this.label, summary),
       onRead: (bytes) => this.options.onRead?.(this.label, bytes),
     });
+    // Identity from the open fd, not the path: the path may have moved on since we looked.
+    const stats = await reader.handle.stat();
     const fingerprint = await fingerprintOf(reader.handle, stats.size);
     let offset = 0;
     if (startAt.kind === 'end') offset = await lineStartAtOrBefore(reader, stats.size);

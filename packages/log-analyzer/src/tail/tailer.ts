@@ -101,7 +101,9 @@ export class Tailer {
     if (this.stopping) return;
     const known = this.tails.get(label);
     if (known) return void (await known.check());
-    if (this.fileCount >= this.options.maxFiles) {
+    let active = 0;
+    for (const tail of this.tails.values()) if (!tail.isFinished) active++;
+    if (active >= this.options.maxFiles) {
       if (!this.refused.has(label)) {
         this.refused.add(label);
         console.error(

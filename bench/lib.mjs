@@ -1,0 +1,75 @@
+// Shared by the benchmark scripts: processes, peak memory, and reading the analyzer's counters.
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..');
+export const ANALYZER = join(ROOT, 'packages/log-analyzer/bin/log-analyzer.js');
+export const NOISE_MAKER = join(ROOT, 'packages/noise-maker/bin/noise-maker.js');
+
+/** Peak resident memory of a live process, in bytes (VmHWM), or 0 once it is gone. */
+export function peakRss(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Starts a process; `exited` resolves with its code, `stderr` accumulates. */
+export function start(command, args, options = {}) {
+  const child = spawn(command, args, { stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'], ...options });
+  const proc = { child, stderr: '' };
+  child.stderr.on('data', (d) => {
+    proc.stderr += d;
+  });
+  proc.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  return proc;
+}
+
+/** Starts `log-analyzer serve` and resolves once it listens, with its metrics URL. */
+export async function startAnalyzer(args) {
+  const proc = start(process.execPath, [ANALYZER, '--port', '0', '--host', '127.0.0.1', '--no-positions', ...args]);
+  proc.url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`analyzer did not start: ${proc.stderr}`)), 30_000);
+    proc.child.stderr.on('data', () => {
+      const m = /metrics on (http:\/\/\S+)/.exec(proc.stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.exited.then(() => reject(new Error(`analyzer exited: ${proc.stderr}`)));
+  });
+  return proc;
+}
+
+/** Sum of a metric's samples in Prometheus text. */
+export function sumMetric(text, name) {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+export async function scrape(url) {
+  return (await fetch(url)).text();
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+export const mb = (bytes) => (bytes / 1024 / 1024).toFixed(0);

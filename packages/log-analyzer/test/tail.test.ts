@@ -1,0 +1,236 @@
+// Failure modes of tailing, one test each. Every assertion is exact: lines counted == lines written.
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { appendFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as writerPause } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Analyzer, AnalyzerConfig } from '../src/app.js';
+import { line, lines, metricValue, startAnalyzer, tempDir } from './helpers.js';
+
+const WAIT = { timeout: 15_000, interval: 20 };
+
+describe('tailing', () => {
+  const running: Analyzer[] = [];
+  const cleanups: (() => void)[] = [];
+  let dir = '';
+  /** A fresh temp dir, removed after the test. */
+  const scratch = () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
+  beforeEach(() => {
+    dir = scratch();
+  });
+  afterEach(async () => {
+    for (const a of running.splice(0)) await a.stop();
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  async function start(overrides: Partial<AnalyzerConfig> = {}, watch = ['*.log']) {
+    const analyzer = await startAnalyzer({ watch: watch.map((w) => join(dir, w)), from: 'beginning', ...overrides });
+    running.push(analyzer);
+    return analyzer;
+  }
+  const counted = (a: Analyzer, file: string, name = 'log_lines_total', labels: Record<string, string> = {}) =>
+    metricValue(a.registry, name, { file, ...labels });
+  const expectCount = (a: Analyzer, file: string, want: number) =>
+    vi.waitFor(async () => expect(await counted(a, file)).toBe(want), WAIT);
+
+  it('append bursts of one-line and many-line writes', async () => {
+    const a = await start();
+    const file = join(dir, 'a.log');
+    writeFileSync(file, '');
+    let written = 0;
+    for (let i = 0; i < 300; i++) {
+      const n = i % 3 === 0 ? 1 : 1 + (i % 97);
+      appendFileSync(file, lines(n));
+      written += n;
+    }
+    await expectCount(a, file, written);
+    expect(await counted(a, file, 'log_errors_total')).toBe(0);
+  });
+
+  it('rename rotation in the middle of a burst', async () => {
+    const file = join(dir, 'access.log');
+    writeFileSync(file, '');
+    const a = await start();
+    let written = 0;
+    // Asynchronous writes, as from another process: the analyzer runs between them.
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 50; i++) await appendFile(file, lines(20));
+      written += 1000;
+      await rename(file, `${file}.${round + 1}`); // logrotate `create`: rename, then a new file
+      await writeFile(file, lines(7));
+      written += 7;
+    }
+    await expectCount(a, file, written);
+    expect(await counted(a, file, 'log_analyzer_file_rotations_total')).toBe(5);
+  });
+
+  it('rename with a 500 ms gap before the new file, and late writes to the old one', async () => {
+    const a = await start();
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(100));
+    await expectCount(a, file, 100);
+    renameSync(file, `${file}.1`);
+    appendFileSync(`${file}.1`, lines(10)); // the server has not reopened yet
+    await writerPause(500); // the writer's own delay before it creates the new file
+    writeFileSync(file, lines(25));
+    await expectCount(a, file, 135);
+    expect(await counted(a, file, 'log_analyzer_file_rotations_total')).toBe(1);
+  });
+
+  it('the partial last line of a rotated file is counted once it is let go', async () => {
+    const a = await start({ rotateWaitMs: 100 });
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(3) + line().slice(0, 30));
+    await expectCount(a, file, 3);
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, lines(2));
+    await expectCount(a, file, 6);
+    expect(await counted(a, file, 'log_errors_total', { reason: 'parse_failure' })).toBe(1);
+  });
+
+  it('copytruncate', async () => {
+    const a = await start();
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(500));
+    await expectCount(a, file, 500);
+    copyFileSync(file, `${file}.1`);
+    truncateSync(file, 0);
+    appendFileSync(file, lines(40));
+    await expectCount(a, file, 540);
+    expect(await counted(a, file, 'log_analyzer_file_truncations_total')).toBe(1);
+  });
+
+  it('truncate and regrow past the old offset between two checks', async () => {
+    const a = await start();
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(10));
+    await expectCount(a, file, 10);
+    // Synchronous, so no check of the analyzer (same event loop) can fall in between.
+    truncateSync(file, 0);
+    appendFileSync(file, lines(30, 503));
+    await expectCount(a, file, 40);
+    expect(await counted(a, file, 'http_requests_total', { status: '503' })).toBe(30);
+    expect(await counted(a, file, 'log_analyzer_file_truncations_total')).toBe(1);
+  });
+
+  it('deletion: what was written is counted, and the file is not held open', async () => {
+    const a = await start({ rotateWaitMs: 60_000 });
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(20));
+    await expectCount(a, file, 20);
+    appendFileSync(file, lines(5));
+    unlinkSync(file);
+    await expectCount(a, file, 25);
+    await vi.waitFor(() => {
+      const held = readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(file);
+        } catch {
+          return false;
+        }
+      });
+      expect(held).toEqual([]);
+    }, WAIT);
+    expect(await metricValue(a.registry, 'log_analyzer_files_watched')).toBe(0);
+  });
+
+  it('a file created later in a subdirectory matched by **', async () => {
+    const a = await start({}, ['**/*.log']);
+    const nested = join(dir, 'x', 'y', 'deep.log');
+    mkdirSync(join(dir, 'x', 'y'), { recursive: true });
+    writeFileSync(nested, lines(12));
+    writeFileSync(join(dir, 'x', 'skip.txt'), lines(3));
+    await expectCount(a, nested, 12);
+    expect(await metricValue(a.registry, 'log_lines_total')).toBe(12);
+  });
+
+  it('restart with positions: lines written while stopped are counted once, none twice', async () => {
+    const positionsFile = join(scratch(), 'positions.json');
+    const first = await start({ positionsFile });
+    const file = join(dir, 'access.log');
+    const partial = line(202);
+    writeFileSync(file, lines(100) + partial.slice(0, 25));
+    await expectCount(first, file, 100);
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+
+    appendFileSync(file, partial.slice(25) + lines(50)); // while stopped; completes the partial line
+    const second = await start({ positionsFile, from: 'beginning' });
+    await expectCount(second, file, 51);
+    expect(await counted(second, file, 'http_requests_total', { status: '202' })).toBe(1);
+    expect(await counted(second, file, 'log_errors_total')).toBe(0);
+  });
+
+  it('restart after the file was replaced: the new file is read from 0', async () => {
+    const positionsFile = join(scratch(), 'positions.json');
+    const first = await start({ positionsFile });
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(100));
+    await expectCount(first, file, 100);
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, lines(150)); // bigger than the saved offset: only identity tells
+    const second = await start({ positionsFile, from: 'end' });
+    await expectCount(second, file, 150);
+  });
+
+  it('a corrupt positions file is reported and ignored', async () => {
+    const positionsFile = join(scratch(), 'positions.json');
+    writeFileSync(positionsFile, '{"version":1,"files":[{"path":');
+    const warnings: string[] = [];
+    writeFileSync(join(dir, 'a.log'), lines(4));
+    const a = await start({ positionsFile, warn: (m) => warnings.push(m) });
+    await expectCount(a, join(dir, 'a.log'), 4);
+    expect(warnings).toEqual([expect.stringMatching(/positions file .* is corrupt .*starting fresh/)]);
+  });
+
+  it('a symlinked log directory', async () => {
+    const real = scratch();
+    symlinkSync(real, join(dir, 'logs'));
+    const a = await start({}, ['logs/*.log']);
+    const viaLink = join(dir, 'logs', 'a.log');
+    writeFileSync(join(real, 'a.log'), lines(9));
+    await expectCount(a, viaLink, 9);
+    appendFileSync(viaLink, lines(1));
+    await expectCount(a, viaLink, 10);
+  });
+
+  it('--max-files refuses files past the cap and counts the refusals', async () => {
+    for (const name of ['a', 'b', 'c']) writeFileSync(join(dir, `${name}.log`), lines(1));
+    const a = await start({ maxFiles: 2 });
+    await vi.waitFor(async () => expect(await metricValue(a.registry, 'log_lines_total')).toBe(2), WAIT);
+    expect(await metricValue(a.registry, 'log_analyzer_files_refused_total')).toBe(1);
+    expect(await metricValue(a.registry, 'log_analyzer_files_watched')).toBe(2);
+  });
+
+  it('positions are saved while running and on stop', async () => {
+    const positionsFile = join(scratch(), 'positions.json');
+    const a = await start({ positionsFile });
+    const file = join(dir, 'a.log');
+    writeFileSync(file, lines(3));
+    await vi.waitFor(
+      async () => expect(await metricValue(a.registry, 'log_analyzer_positions_writes_total')).toBeGreaterThan(0),
+      WAIT,
+    );
+    const status = (await (await a.app.request('/api/status')).json()) as {
+      files: { committedOffset: number; inode: number }[];
+    };
+    expect(status.files[0]?.committedOffset).toBe(lines(3).length);
+  });
+});
