@@ -21,12 +21,18 @@ try {
   const started = performance.now();
   const writer = start(process.execPath, [
     NOISE_MAKER,
-    '--rate', 'max',
-    '--count', String(lines),
-    '--rotate-every', String(rotateEvery),
-    '--rotate-mode', 'rename',
-    '--keep', String(Math.ceil(lines / rotateEvery) + 1),
-    '--output', join(dir, 'access.log'),
+    '--rate',
+    'max',
+    '--count',
+    String(lines),
+    '--rotate-every',
+    String(rotateEvery),
+    '--rotate-mode',
+    'rename',
+    '--keep',
+    String(Math.ceil(lines / rotateEvery) + 1),
+    '--output',
+    join(dir, 'access.log'),
   ]);
   const code = await writer.exited;
   if (code !== 0) throw new Error(`noise-maker failed: ${writer.stderr}`);
@@ -42,7 +48,9 @@ try {
   const totalSeconds = (performance.now() - started) / 1000;
   await sleep(500); // a last look: nothing may be counted twice either
   counted = sumMetric(await scrape(analyzer.url), 'log_lines_total');
-  const rotations = sumMetric(await scrape(analyzer.url), 'log_analyzer_file_rotations_total');
+  const final = await scrape(analyzer.url);
+  const rotations = sumMetric(final, 'log_analyzer_file_rotations_total');
+  const truncations = sumMetric(final, 'log_analyzer_file_truncations_total');
   clearInterval(sampler);
   peak = Math.max(peak, peakRss(analyzer.child.pid));
   analyzer.child.kill('SIGTERM');
@@ -51,7 +59,7 @@ try {
   const ok = counted === lines;
   console.log(
     `soak: written ${lines}, counted ${counted} (${ok ? 'written == counted' : 'MISMATCH'}); ` +
-      `${rotations} rotations seen; writer ${writeSeconds.toFixed(1)} s, all counted after ${totalSeconds.toFixed(1)} s; ` +
+      `${rotations} rotations and ${truncations} truncations seen; writer ${writeSeconds.toFixed(1)} s, all counted after ${totalSeconds.toFixed(1)} s; ` +
       `analyzer peak RSS ${mb(peak)} MB`,
   );
   process.exitCode = ok ? 0 : 1;

@@ -49,7 +49,12 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const logRegistry = new Registry();
   const selfRegistry = new Registry();
   const logMetrics = createLogMetrics(logRegistry, plan.durationField !== null);
-  const pool = new ParsePool({ workers: config.workers, format: plan.source, maxLineBytes: config.maxLineBytes });
+  const pool = new ParsePool({
+    workers: config.workers,
+    format: plan.source,
+    maxLineBytes: config.maxLineBytes,
+    ...(config.readBytes ? { readBytes: config.readBytes } : {}),
+  });
   const lineRate = new LineRate();
   const counted = new Map<string, { lines: number; errors: number }>();
 
@@ -74,7 +79,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     usePolling: config.usePolling,
     pool,
     maxLineBytes: config.maxLineBytes,
-    ...(config.readBytes ? { readBytes: config.readBytes } : {}),
     onFileAdded: (file) => initFileSeries(logMetrics, file),
     onFileRefused: (file) => {
       selfMetrics.filesRefused.inc();

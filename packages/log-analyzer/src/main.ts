@@ -90,7 +90,13 @@ const serve = program
   )
   .addOption(
     option('--poll', 'poll the file system instead of using events (network and VM-shared mounts)').default(false),
-  );
+  )
+  .addOption(
+    option('--positions <file>', 'where read positions are kept across restarts').default(
+      './.log-analyzer/positions.json',
+    ),
+  )
+  .addOption(new Option('--no-positions', 'do not save or resume positions'));
 for (const o of shared) serve.addOption(o);
 serve.action(async (opts) => {
   const watchList: string[] = typeof opts.watch === 'string' ? opts.watch.split(',') : opts.watch;

@@ -21,7 +21,12 @@ export async function scanFiles(paths: readonly string[], options: ScanOptions):
   const plan = compileFormat(options.format);
   const registry = new Registry();
   const metrics = createLogMetrics(registry, plan.durationField !== null);
-  const pool = new ParsePool({ workers: options.workers, format: plan.source, maxLineBytes: options.maxLineBytes });
+  const pool = new ParsePool({
+    workers: options.workers,
+    format: plan.source,
+    maxLineBytes: options.maxLineBytes,
+    ...(options.readBytes ? { readBytes: options.readBytes } : {}),
+  });
   const readers: FileReader[] = [];
   try {
     for (const path of paths) {
@@ -30,7 +35,6 @@ export async function scanFiles(paths: readonly string[], options: ScanOptions):
         await FileReader.open(path, 0, {
           pool,
           maxLineBytes: options.maxLineBytes,
-          ...(options.readBytes ? { readBytes: options.readBytes } : {}),
           onSummary: (summary) => mergeSummary(metrics, path, summary),
         }),
       );

@@ -78,6 +78,8 @@ describe('log-analyzer CLI', () => {
           '0',
           '--host',
           '127.0.0.1',
+          '--positions',
+          join(dir, 'state', 'positions.json'),
         ],
         {
           env: { ...process.env, LOG_ANALYZER_WORKERS: '1' },
@@ -104,6 +106,9 @@ describe('log-analyzer CLI', () => {
       expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+      // Saved on the way out: the next start resumes after these four lines.
+      const saved = JSON.parse(readFileSync(join(dir, 'state', 'positions.json'), 'utf8'));
+      expect(saved.files).toEqual([expect.objectContaining({ path: file, offset: lines(4).length })]);
     } finally {
       cleanup();
     }

@@ -1,7 +1,9 @@
 // Piscina entry: the only code that runs on the parse threads.
 // Crossing in: a ParseTask whose `bytes` buffer was transferred (moved, not copied) by the pool.
-// Crossing out: a ChunkSummary, a few hundred bytes cloned back to the main thread.
+// Crossing out: the ChunkSummary (a few hundred bytes, cloned) and the same buffer, moved back
+// so the pool can reuse it.
 
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { ChunkSummary } from './chunk-summary.js';
 import { compileFormat } from './log-format.js';
 import { ChunkSummarizer } from './summarize-chunk.js';
@@ -12,15 +14,28 @@ export interface ParseTask {
   maxLineBytes: number;
 }
 
+export interface ParseResult {
+  summary: ChunkSummary;
+  bytes: Uint8Array;
+}
+
 // One summarizer per (format, limit): a worker compiles each format once, not per chunk.
 const summarizers = new Map<string, ChunkSummarizer>();
 
-export default function parseChunk(task: ParseTask): ChunkSummary {
+export default function parseChunk(task: ParseTask): unknown {
   const key = `${task.maxLineBytes}\u0000${task.format}`;
   let summarizer = summarizers.get(key);
   if (!summarizer) {
     summarizer = new ChunkSummarizer(compileFormat(task.format), task.maxLineBytes);
     summarizers.set(key, summarizer);
   }
-  return summarizer.summarize(task.bytes);
+  const result: ParseResult = { summary: summarizer.summarize(task.bytes), bytes: task.bytes };
+  return move({
+    get [transferableSymbol]() {
+      return [task.bytes.buffer];
+    },
+    get [valueSymbol]() {
+      return result;
+    },
+  } as never);
 }

@@ -1,16 +1,20 @@
-// The thread boundary: owns the piscina pool and the cap on chunks in flight.
-// Readers `await acquire()` before they read, so a busy pool pauses reading and memory
-// stays bounded by maxInFlight × chunk size, whatever the file size or write rate.
+// The thread boundary: owns the piscina pool, the cap on chunks in flight, and the chunk buffers.
+// Readers `await acquire()` before they read, so a busy pool pauses reading. Buffers travel to a
+// worker and back by transfer (moved, never copied) and are reused, so memory stays bounded by
+// maxInFlight × bufferBytes whatever the file size or write rate, and no garbage piles up in
+// the workers' heaps waiting for a collection.
 
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { ChunkSummary } from '../parse/chunk-summary.js';
-import type { ParseTask } from '../parse/worker.js';
+import type { ParseResult, ParseTask } from '../parse/worker.js';
 
 export interface ParsePoolOptions {
   workers: number;
   format: string;
   maxLineBytes: number;
+  /** Bytes read per chunk (default 256 KiB); raised to hold at least two maximal lines. */
+  readBytes?: number;
   /** Chunks read but not yet merged, across all files. Default: 4 per worker. */
   maxInFlight?: number;
 }
@@ -18,21 +22,29 @@ export interface ParsePoolOptions {
 // Under vitest/tsx this module is TypeScript and so is its worker; built, both are .js.
 const runningFromSource = import.meta.url.endsWith('.ts');
 const workerFile = new URL(`../parse/worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url).href;
+const DEFAULT_READ_BYTES = 256 * 1024;
 
 export function defaultWorkers(): number {
   return availableParallelism();
 }
 
 export class ParsePool {
-  private readonly piscina: Piscina<ParseTask, ChunkSummary>;
+  /** Bytes a reader may ask for in one read. */
+  readonly readBytes: number;
+  /** Size of every chunk buffer: one read plus a carried partial line. */
+  private readonly bufferBytes: number;
+  private readonly piscina: Piscina<ParseTask, ParseResult>;
   private readonly maxInFlight: number;
   private inFlight = 0;
   private readonly waiters: (() => void)[] = [];
+  private readonly spare: ArrayBuffer[] = [];
   /** Told how long each chunk took, hand-off to result, in seconds. */
   onTask: ((seconds: number) => void) | null = null;
 
   constructor(private readonly options: ParsePoolOptions) {
     this.maxInFlight = options.maxInFlight ?? options.workers * 4;
+    this.readBytes = Math.max(options.readBytes ?? DEFAULT_READ_BYTES, 2 * (options.maxLineBytes + 2));
+    this.bufferBytes = this.readBytes + options.maxLineBytes + 2;
     this.piscina = new Piscina({
       filename: workerFile,
       minThreads: options.workers,
@@ -59,12 +71,21 @@ export class ParsePool {
     else this.inFlight--;
   }
 
+  /** A buffer of at least `size` bytes (at most readBytes + maxLineBytes + 2), reused when possible. */
+  buffer(size: number): Uint8Array {
+    if (size > this.bufferBytes) return new Uint8Array(size);
+    return new Uint8Array(this.spare.pop() ?? new ArrayBuffer(this.bufferBytes), 0, size);
+  }
+
   /** Parses one chunk on a worker. `bytes` is moved there: the caller must not touch it again. */
   async run(bytes: Uint8Array): Promise<ChunkSummary> {
     const started = performance.now();
     try {
       const task: ParseTask = { bytes, format: this.options.format, maxLineBytes: this.options.maxLineBytes };
-      return await this.piscina.run(task, { transferList: [bytes.buffer as ArrayBuffer] });
+      const result = await this.piscina.run(task, { transferList: [bytes.buffer as ArrayBuffer] });
+      const back = result.bytes.buffer as ArrayBuffer;
+      if (back.byteLength === this.bufferBytes && this.spare.length < this.maxInFlight) this.spare.push(back);
+      return result.summary;
     } finally {
       this.onTask?.((performance.now() - started) / 1000);
       this.release();

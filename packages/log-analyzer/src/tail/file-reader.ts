@@ -11,20 +11,15 @@ import { LineChunker } from './line-chunker.js';
 export interface FileReaderOptions {
   pool: ParsePool;
   maxLineBytes: number;
-  /** Bytes per read; raised to hold at least two maximal lines. */
-  readBytes?: number;
   /** Receives every summary of this file, in file order. */
   onSummary: (summary: ChunkSummary) => void;
   onRead?: (bytes: number) => void;
 }
 
-const DEFAULT_READ_BYTES = 256 * 1024;
-
 export class FileReader {
   /** Next byte to read. */
   offset: number;
   private readonly chunker: LineChunker;
-  private readonly readBytes: number;
   /** Chunks handed to the pool, oldest first: their end offsets and, once parsed, their summaries. */
   private readonly pending: Pending[] = [];
   private readonly merges = new Set<Promise<void>>();
@@ -37,8 +32,7 @@ export class FileReader {
   ) {
     this.offset = offset;
     this.committed = offset;
-    this.chunker = new LineChunker(options.maxLineBytes);
-    this.readBytes = Math.max(options.readBytes ?? DEFAULT_READ_BYTES, 2 * (options.maxLineBytes + 2));
+    this.chunker = new LineChunker(options.maxLineBytes, (size) => options.pool.buffer(size));
   }
 
   static async open(path: string, offset: number, options: FileReaderOptions): Promise<FileReader> {
@@ -58,7 +52,7 @@ export class FileReader {
     let total = 0;
     for (;;) {
       const { size } = await this.handle.stat();
-      const want = Math.min(this.readBytes, size - this.offset);
+      const want = Math.min(this.options.pool.readBytes, size - this.offset);
       if (want <= 0) return total;
       await this.options.pool.acquire();
       const { buffer, carried } = this.chunker.prepare(want);

@@ -11,7 +11,6 @@ import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, stillStartsWith } f
 export interface FileTailOptions {
   pool: ParsePool;
   maxLineBytes: number;
-  readBytes?: number;
   rotateWaitMs: number;
   now?: () => number;
   onSummary(label: string, summary: ChunkSummary): void;
@@ -86,12 +85,15 @@ export class FileTail {
 
   /** Opens the file if it exists and reads what it should from `startAt`. */
   async start(startAt: StartAt): Promise<void> {
-    const stats = await statOrNull(this.label);
-    if (stats?.isFile()) {
-      this.files.push(await this.openAt(startAt));
-      this.pathHasCurrent = true;
-    }
-    this.started = true;
+    // In the discovery queue, so an event that arrives meanwhile cannot open the file a second time.
+    this.discovering = this.discovering.then(async () => {
+      const stats = await statOrNull(this.label);
+      if (stats?.isFile()) {
+        this.files.push(await this.openAt(startAt));
+        this.pathHasCurrent = true;
+      }
+      this.started = true;
+    });
     await this.check();
   }
 
@@ -242,7 +244,6 @@ export class FileTail {
     const reader = await FileReader.open(this.label, 0, {
       pool: this.options.pool,
       maxLineBytes: this.options.maxLineBytes,
-      ...(this.options.readBytes ? { readBytes: this.options.readBytes } : {}),
       onSummary: (summary) => this.options.onSummary(this.label, summary),
       onRead: (bytes) => this.options.onRead?.(this.label, bytes),
     });

@@ -16,7 +16,11 @@ export class LineChunker {
   /** Bytes of the current over-long line dropped so far; 0 when not skipping. */
   private skipped = 0;
 
-  constructor(private readonly maxLineBytes: number) {}
+  /** `allocate` supplies read buffers: they are transferred to a worker, so never from Node's shared pool. */
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+  ) {}
 
   /**
    * Bytes accepted but not yet emitted in a chunk or counted: a saved position
@@ -31,8 +35,7 @@ export class LineChunker {
    * read up to `readBytes` bytes into it at `carried`.
    */
   prepare(readBytes: number): { buffer: Uint8Array; carried: number } {
-    // allocUnsafeSlow: never from Node's shared pool, so the pool can move it to a worker.
-    const buffer = Buffer.allocUnsafeSlow(this.carry.length + readBytes);
+    const buffer = this.allocate(this.carry.length + readBytes);
     buffer.set(this.carry, 0);
     return { buffer, carried: this.carry.length };
   }

@@ -1,0 +1,54 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, expect, it, vi } from 'vitest';
+import type { ChunkSummary } from '../src/parse/chunk-summary.js';
+import { ParsePool } from '../src/pool/parse-pool.js';
+import { FileTail } from '../src/tail/file-tail.js';
+import { lines, tempDir } from './helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function setup() {
+  const t = tempDir();
+  const pool = new ParsePool({ workers: 1, format: 'combined', maxLineBytes: 65536 });
+  let counted = 0;
+  const tail = (path: string) =>
+    new FileTail(path, {
+      pool,
+      maxLineBytes: 65536,
+      rotateWaitMs: 100,
+      onSummary: (_: string, s: ChunkSummary) => {
+        counted += s.lines;
+      },
+    });
+  cleanups.push(t.cleanup, () => pool.close());
+  return { dir: t.dir, tail, counted: () => counted };
+}
+
+it('checks that arrive while the file is being opened do not open it twice', async () => {
+  const { dir, tail, counted } = setup();
+  const file = join(dir, 'a.log');
+  writeFileSync(file, lines(100));
+  const t = tail(file);
+  cleanups.push(() => t.stop());
+  // What chokidar does when events pile up: start and several checks at once.
+  await Promise.all([t.start({ kind: 'beginning' }), t.check(), t.check(), t.check()]);
+  appendFileSync(file, lines(5));
+  await t.check();
+  await vi.waitFor(() => expect(counted()).toBe(105));
+  await t.check();
+  expect(counted()).toBe(105);
+});
+
+it('stop() leaves the partial last line unread, and its position before it', async () => {
+  const { dir, tail } = setup();
+  const file = join(dir, 'a.log');
+  writeFileSync(file, `${lines(3)}203.0.113.7 - - [10/Oct/2000`);
+  const t = tail(file);
+  await t.start({ kind: 'beginning' });
+  await t.stop();
+  expect(t.position()?.offset).toBe(lines(3).length);
+});
