@@ -2,10 +2,9 @@
 // Command line: argv, env and signals only. Builds a config and hands it to scan or createAnalyzer.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createAnalyzer } from './app.js';
+import type { Analyzer } from './app.js';
 import { compileFormat, DEFAULT_FORMAT, FormatError, PRESETS } from './parse/log-format.js';
 import { defaultWorkers } from './pool/parse-pool.js';
-import { scanFiles } from './scan.js';
 import { VERSION } from './version.js';
 
 /** Every flag can also come from LOG_ANALYZER_<FLAG>, e.g. --max-line-bytes ← LOG_ANALYZER_MAX_LINE_BYTES. */
@@ -60,6 +59,8 @@ for (const o of shared) scan.addOption(o);
 scan.action(async (files: string[], opts: { format: string; workers: number; maxLineBytes: number }) => {
   let text: string;
   try {
+    // Loaded on demand: scan needs neither the HTTP server nor the watcher, and starts faster without them.
+    const { scanFiles } = await import('./scan.js');
     text = await scanFiles(files, opts);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
@@ -100,8 +101,9 @@ const serve = program
 for (const o of shared) serve.addOption(o);
 serve.action(async (opts) => {
   const watchList: string[] = typeof opts.watch === 'string' ? opts.watch.split(',') : opts.watch;
-  let analyzer: Awaited<ReturnType<typeof createAnalyzer>>;
+  let analyzer: Analyzer;
   try {
+    const { createAnalyzer } = await import('./app.js');
     analyzer = await createAnalyzer({
       watch: watchList.map((w) => w.trim()).filter(Boolean),
       format: opts.format,

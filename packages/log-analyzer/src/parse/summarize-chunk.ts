@@ -2,7 +2,7 @@
 // Runs inside the parse workers; pure, so tests and `scan` golden files exercise it directly.
 
 import { type ChunkSummary, DURATION_BUCKETS, type DurationCount, type RequestCount } from './chunk-summary.js';
-import { emptyParsedLine, parseLine } from './line-parser.js';
+import { emptyParsedLine, type LineParser, lineParser } from './line-parser.js';
 import type { FormatPlan } from './log-format.js';
 import { METHODS } from './methods.js';
 
@@ -23,18 +23,23 @@ export class ChunkSummarizer {
   private readonly durationSums = new Float64Array(METHODS.length);
   private readonly durationCounts = new Float64Array(METHODS.length);
   private readonly line = emptyParsedLine();
+  private readonly parse: LineParser;
 
   constructor(
-    private readonly plan: FormatPlan,
+    plan: FormatPlan,
     private readonly maxLineBytes: number,
-  ) {}
+  ) {
+    this.parse = lineParser(plan);
+  }
 
   /** Every `\n`-terminated line in buf counts; so does a final unterminated one (end of a file). */
-  summarize(buf: Uint8Array): ChunkSummary {
+  summarize(chunk: Uint8Array): ChunkSummary {
     let lines = 0;
     let parseFailures = 0;
     let tooLong = 0;
-    const { plan, maxLineBytes, line, counts, bytes, touched } = this;
+    const { parse, maxLineBytes, line, counts, bytes, touched } = this;
+    // A Buffer view (no copy): its indexOf is a native memchr, several times faster per line.
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const length = buf.length;
     let start = 0;
     while (start < length) {
@@ -45,7 +50,7 @@ export class ChunkSummarizer {
       lines++;
       if (end - start > maxLineBytes) {
         tooLong++;
-      } else if (parseLine(buf, start, end, plan, line)) {
+      } else if (parse(buf, start, end, line)) {
         const cell = line.method * STATUSES + line.status;
         if (counts[cell] === 0) touched.push(cell);
         counts[cell] = (counts[cell] as number) + 1;

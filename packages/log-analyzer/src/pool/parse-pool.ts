@@ -13,7 +13,7 @@ export interface ParsePoolOptions {
   workers: number;
   format: string;
   maxLineBytes: number;
-  /** Bytes read per chunk (default 256 KiB); raised to hold at least two maximal lines. */
+  /** Bytes read per chunk (default 1 MiB: fewer, larger tasks measured fastest); raised to hold at least two maximal lines. */
   readBytes?: number;
   /** Chunks read but not yet merged, across all files. Default: 4 per worker. */
   maxInFlight?: number;
@@ -22,7 +22,7 @@ export interface ParsePoolOptions {
 // Under vitest/tsx this module is TypeScript and so is its worker; built, both are .js.
 const runningFromSource = import.meta.url.endsWith('.ts');
 const workerFile = new URL(`../parse/worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url).href;
-const DEFAULT_READ_BYTES = 256 * 1024;
+const DEFAULT_READ_BYTES = 1024 * 1024;
 
 export function defaultWorkers(): number {
   return availableParallelism();
