@@ -14,6 +14,12 @@ export interface FileReaderOptions {
   /** Receives every summary of this file, in file order. */
   onSummary: (summary: ChunkSummary) => void;
   onRead?: (bytes: number) => void;
+  /**
+   * Asked after every read, before its bytes are counted: is this still the file we were reading?
+   * A file truncated and rewritten while a read was under way would otherwise have new content
+   * counted from the old offset (and again from 0 once the truncation is noticed).
+   */
+  stillSameFile?: () => Promise<boolean>;
 }
 
 export class FileReader {
@@ -51,20 +57,20 @@ export class FileReader {
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const { size } = await this.handle.stat();
-      const want = Math.min(this.options.pool.readBytes, size - this.offset);
-      if (want <= 0) return total;
+      // No fstat per read: a short read says we reached the end (it costs a thread-pool round trip).
+      const want = this.options.pool.readBytes;
       await this.options.pool.acquire();
       const { buffer, carried } = this.chunker.prepare(want);
       const { bytesRead } = await this.handle.read(buffer, carried, want, this.offset);
-      if (bytesRead === 0) {
-        this.options.pool.release();
+      if (bytesRead === 0 || (this.options.stillSameFile && !(await this.options.stillSameFile()))) {
+        this.options.pool.release(); // the caller notices the truncation and restarts at 0
         return total;
       }
       this.offset += bytesRead;
       total += bytesRead;
       this.options.onRead?.(bytesRead);
       this.dispatch(this.chunker.accept(buffer, carried, bytesRead));
+      if (bytesRead < want) return total;
     }
   }
 

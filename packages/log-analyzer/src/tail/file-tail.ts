@@ -241,11 +241,13 @@ export class FileTail {
   }
 
   private async openAt(startAt: StartAt): Promise<OpenFile> {
+    let file: OpenFile | null = null;
     const reader = await FileReader.open(this.label, 0, {
       pool: this.options.pool,
       maxLineBytes: this.options.maxLineBytes,
       onSummary: (summary) => this.options.onSummary(this.label, summary),
       onRead: (bytes) => this.options.onRead?.(this.label, bytes),
+      stillSameFile: () => (file ? stillStartsWith(file.reader.handle, file.fingerprint) : Promise.resolve(true)),
     });
     // Identity from the open fd, not the path: the path may have moved on since we looked.
     const stats = await reader.handle.stat();
@@ -261,7 +263,8 @@ export class FileTail {
       if (same) offset = startAt.offset;
     }
     await reader.restartAt(offset);
-    return { reader, dev: stats.dev, ino: stats.ino, fingerprint, size: stats.size, lastGrowth: this.now() };
+    file = { reader, dev: stats.dev, ino: stats.ino, fingerprint, size: stats.size, lastGrowth: this.now() };
+    return file;
   }
 }
 
