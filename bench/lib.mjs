@@ -74,3 +74,18 @@ export function quantile(values, q) {
 }
 
 export const mb = (bytes) => (bytes / 1024 / 1024).toFixed(0);
+
+/** Runs a command to completion; wall seconds and peak RSS (VmHWM polled every 10 ms). */
+export async function runMeasured(command, args) {
+  const started = performance.now();
+  const proc = start(command, args);
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, peakRss(proc.child.pid));
+  }, 10);
+  const code = await proc.exited;
+  clearInterval(timer);
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${code}): ${proc.stderr}`);
+  return { seconds, peakRss: peak };
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// `pnpm bench [--quick]`: every number in one run on this machine, references measured alongside.
+// Prints a table and writes bench/results/latest.json. Benchmarks, not tests: nothing asserts a time.
+//   1. scan throughput and peak RSS (200k and 2M lines; 10M for the memory comparison), median of 3
+//   2. mtail --one_shot on the same files, when mtail is installed
+//   3. the floor reference (bench/floor.mjs), median of 3
+//   4. live follow at 10k and 100k lines/s and at max: counted rate, lag p50/p99, peak RSS
+//   5. /metrics scrape latency with 10,000 series
+//   6. noise-maker --rate max
+//   7. (full run) the soak: 1M lines rotated every 100k, written == counted
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
+import { liveFollow, scrapeLatency } from './live.mjs';
+
+const quick = process.argv.includes('--quick');
+const DATA = join(tmpdir(), 'log-analyzer-bench');
+mkdirSync(DATA, { recursive: true });
+const results = { machine: {}, scan: [], live: [], scrape: null, noiseMaker: null, soak: null };
+results.machine = {
+  cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+  memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  node: process.version,
+  date: new Date().toISOString(),
+  quick,
+};
+
+/** The same generated file every run: fixed seed and start time. */
+function dataFile(lines) {
+  const file = join(DATA, `combined-${lines}.log`);
+  if (!existsSync(file)) {
+    console.error(`bench: generating ${file}`);
+    execFileSync(
+      process.execPath,
+      [
+        NOISE_MAKER,
+        '--rate',
+        'max',
+        '--count',
+        String(lines),
+        '--seed',
+        '1',
+        '--start-time',
+        '2026-01-01T00:00:00Z',
+        '--output',
+        `${file}.tmp`,
+      ],
+      { stdio: 'ignore' },
+    );
+    cpSync(`${file}.tmp`, file);
+    rmSync(`${file}.tmp`);
+  }
+  return file;
+}
+
+const hasMtail = spawnSync('sh', ['-c', 'command -v mtail']).status === 0;
+
+async function scanRow(lines, runs) {
+  const file = dataFile(lines);
+  const bytes = statSync(file).size;
+  const analyzer = [];
+  for (let i = 0; i < runs; i++) analyzer.push(await runMeasured(process.execPath, [ANALYZER, 'scan', file]));
+  const floor = [];
+  for (let i = 0; i < runs; i++) floor.push(await runMeasured(process.execPath, [join(ROOT, 'bench/floor.mjs'), file]));
+  let mtail = null;
+  if (hasMtail) {
+    const progs = mkdtempSync(join(tmpdir(), 'mtail-progs-'));
+    cpSync('/usr/share/doc/mtail/examples/apache_combined.mtail', join(progs, 'apache_combined.mtail'));
+    mtail = await runMeasured('mtail', [
+      '--one_shot',
+      '--one_shot_format',
+      'prometheus',
+      '--progs',
+      progs,
+      '--logs',
+      file,
+    ]);
+    rmSync(progs, { recursive: true });
+  }
+  const seconds = median(analyzer.map((r) => r.seconds));
+  const floorSeconds = median(floor.map((r) => r.seconds));
+  const row = {
+    lines,
+    megabytes: Number((bytes / 2 ** 20).toFixed(1)),
+    runs,
+    seconds,
+    linesPerSecond: Math.round(lines / seconds),
+    megabytesPerSecond: Number((bytes / 2 ** 20 / seconds).toFixed(1)),
+    peakRssMB: Number(mb(Math.max(...analyzer.map((r) => r.peakRss)))),
+    floorSeconds,
+    floorLinesPerSecond: Math.round(lines / floorSeconds),
+    ratioToFloor: Number((floorSeconds / seconds).toFixed(2)),
+    mtailSeconds: mtail?.seconds ?? null,
+    mtailLinesPerSecond: mtail ? Math.round(lines / mtail.seconds) : null,
+    speedupOverMtail: mtail ? Number((mtail.seconds / seconds).toFixed(1)) : null,
+    mtailPeakRssMB: mtail ? Number(mb(mtail.peakRss)) : null,
+  };
+  results.scan.push(row);
+  console.error(`bench: scan ${lines}: ${row.linesPerSecond} lines/s, ${row.peakRssMB} MB`);
+  return row;
+}
+
+await scanRow(200_000, 3);
+if (!quick) {
+  await scanRow(2_000_000, 3);
+  await scanRow(10_000_000, 1);
+}
+
+for (const rate of quick ? [10_000, 'max'] : [10_000, 100_000, 'max']) {
+  const seconds = quick ? 5 : rate === 'max' ? 30 : 10;
+  results.live.push(await liveFollow(rate, seconds));
+  console.error(`bench: live ${rate}: done`);
+}
+results.scrape = await scrapeLatency(10_000, quick ? 10 : 30);
+
+const nm = [];
+const nmFile = join(DATA, 'noise-maker-out.log');
+for (let i = 0; i < 3; i++) {
+  rmSync(nmFile, { force: true });
+  const count = quick ? 500_000 : 2_000_000;
+  const r = await runMeasured(process.execPath, [
+    NOISE_MAKER,
+    '--rate',
+    'max',
+    '--count',
+    String(count),
+    '--output',
+    nmFile,
+  ]);
+  nm.push(count / r.seconds);
+}
+rmSync(nmFile, { force: true });
+results.noiseMaker = { linesPerSecond: Math.round(median(nm)), runs: nm.map(Math.round) };
+
+if (!quick) {
+  const soak = spawnSync(process.execPath, [join(ROOT, 'bench/soak.mjs')], { encoding: 'utf8' });
+  results.soak = soak.stdout.trim();
+}
+
+// The table
+const pad = (v, n) => String(v ?? '—').padStart(n);
+const lines = [];
+lines.push(
+  `log-analyzer benchmarks — ${results.machine.cpus}, ${results.machine.memory}, Node ${results.machine.node}${quick ? ' (quick)' : ''}`,
+);
+lines.push('');
+lines.push('scan (median)      lines/s      MB/s   peak RSS   floor lines/s  vs floor   mtail lines/s  vs mtail');
+for (const r of results.scan) {
+  lines.push(
+    `${pad(r.lines.toLocaleString('en'), 11)} lines ${pad(r.linesPerSecond.toLocaleString('en'), 11)} ${pad(r.megabytesPerSecond, 8)} ${pad(`${r.peakRssMB} MB`, 9)} ${pad(r.floorLinesPerSecond.toLocaleString('en'), 14)} ${pad(`${r.ratioToFloor}×`, 8)} ${pad(r.mtailLinesPerSecond?.toLocaleString('en'), 14)} ${pad(r.speedupOverMtail ? `${r.speedupOverMtail}×` : null, 8)}`,
+  );
+}
+lines.push('');
+lines.push('live follow        written/s    counted/s  counted/written  lag p50   lag p99   peak RSS  bounded');
+for (const r of results.live) {
+  lines.push(
+    `${pad(String(r.rate), 8)} for ${pad(r.seconds, 2)} s ${pad(r.writtenPerSecond.toLocaleString('en'), 11)} ${pad(r.countedPerSecond.toLocaleString('en'), 11)} ${pad(r.countedShare, 16)} ${pad(`${r.lagP50Ms} ms`, 8)} ${pad(`${r.lagP99Ms} ms`, 8)} ${pad(`${r.peakRssMB} MB`, 9)}  ${r.lagBounded ? 'yes' : 'NO'}`,
+  );
+}
+lines.push('');
+const s = results.scrape;
+lines.push(
+  `/metrics with ${s.series.toLocaleString('en')} series: median ${s.medianMs} ms, p99 ${s.p99Ms} ms over ${s.scrapes} scrapes`,
+);
+lines.push(`noise-maker --rate max: ${results.noiseMaker.linesPerSecond.toLocaleString('en')} lines/s (median of 3)`);
+if (results.soak) lines.push(results.soak);
+if (!hasMtail) lines.push('(mtail is not installed: apt-get install mtail for the side-by-side column)');
+console.log(lines.join('\n'));
+
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(ROOT, 'bench/results/latest.txt'), `${lines.join('\n')}\n`);
