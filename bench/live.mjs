@@ -1,20 +1,22 @@
 // Live-follow and scrape benchmarks: the analyzer serving files that another process writes.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mb, NOISE_MAKER, peakRss, quantile, scrape, sleep, start, startAnalyzer, sumMetric } from './lib.mjs';
+import {
+  freePort,
+  mb,
+  NOISE_MAKER,
+  peakRss,
+  quantile,
+  scrape,
+  sleep,
+  start,
+  startAnalyzer,
+  sumMetric,
+} from './lib.mjs';
 
 const POLL_MS = 50;
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 /**
  * noise-maker writes at `rate` for `seconds` into a file the analyzer follows. Both are polled

@@ -11,10 +11,9 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANALYZER, NOISE_MAKER, ROOT, scrape, sleep, start, sumMetric } from '../../bench/lib.mjs';
+import { ANALYZER, freePort, NOISE_MAKER, ROOT, scrape, sleep, start, sumMetric } from '../../bench/lib.mjs';
 import { checkCompose } from './check-compose.mjs';
 
 const failures = [];
@@ -29,14 +28,6 @@ for (const tool of ['prometheus', 'promtool', 'mtail']) {
     process.exit(2);
   }
 }
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 // 1. Compose
 const composeProblems = checkCompose(ROOT);

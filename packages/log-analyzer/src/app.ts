@@ -5,10 +5,9 @@ import { type ServerType, serve as serveHttp } from '@hono/node-server';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
 import { initFileSeries, mergeSummary } from './aggregate/merge-summary.js';
-import { createLogMetrics, createSelfMetrics } from './aggregate/metrics.js';
+import { createSelfMetrics } from './aggregate/metrics.js';
+import { createCounting } from './counting.js';
 import { createHttpApp } from './export/http-app.js';
-import { compileFormat } from './parse/log-format.js';
-import { ParsePool } from './pool/parse-pool.js';
 import { loadPositions, savePositions, serializePositions } from './tail/positions-file.js';
 import { Tailer } from './tail/tailer.js';
 import { VERSION } from './version.js';
@@ -44,17 +43,9 @@ const POSITIONS_INTERVAL_MS = 1000;
 
 export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
   const warn = config.warn ?? ((message: string) => process.stderr.write(`log-analyzer: ${message}\n`));
-  const plan = compileFormat(config.format);
   const startedAt = Date.now();
-  const logRegistry = new Registry();
+  const { logRegistry, logMetrics, pool } = createCounting(config);
   const selfRegistry = new Registry();
-  const logMetrics = createLogMetrics(logRegistry, plan.durationField !== null);
-  const pool = new ParsePool({
-    workers: config.workers,
-    format: plan.source,
-    maxLineBytes: config.maxLineBytes,
-    ...(config.readBytes ? { readBytes: config.readBytes } : {}),
-  });
   const lineRate = new LineRate();
   const counted = new Map<string, { lines: number; errors: number }>();
 

@@ -2,31 +2,13 @@
 // The pipeline is the serve pipeline minus the watching, which makes it the golden-file harness.
 
 import { stat } from 'node:fs/promises';
-import { Registry } from 'prom-client';
 import { initFileSeries, mergeSummary } from './aggregate/merge-summary.js';
-import { createLogMetrics } from './aggregate/metrics.js';
-import { compileFormat } from './parse/log-format.js';
-import { ParsePool } from './pool/parse-pool.js';
+import { type CountingOptions, createCounting } from './counting.js';
 import { FileReader } from './tail/file-reader.js';
 
-export interface ScanOptions {
-  format: string;
-  workers: number;
-  maxLineBytes: number;
-  readBytes?: number;
-}
-
 /** Reads the files and returns the Prometheus exposition text; throws (before reading anything) if one cannot be opened. */
-export async function scanFiles(paths: readonly string[], options: ScanOptions): Promise<string> {
-  const plan = compileFormat(options.format);
-  const registry = new Registry();
-  const metrics = createLogMetrics(registry, plan.durationField !== null);
-  const pool = new ParsePool({
-    workers: options.workers,
-    format: plan.source,
-    maxLineBytes: options.maxLineBytes,
-    ...(options.readBytes ? { readBytes: options.readBytes } : {}),
-  });
+export async function scanFiles(paths: readonly string[], options: CountingOptions): Promise<string> {
+  const { logRegistry: registry, logMetrics: metrics, pool } = createCounting(options);
   const readers: FileReader[] = [];
   try {
     for (const path of paths) {

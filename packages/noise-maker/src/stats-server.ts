@@ -6,26 +6,27 @@ import type { RunStats } from './run.js';
 
 export function startStatsServer(port: number, host: string, stats: RunStats): Promise<Server> {
   const registry = new Registry();
-  let reportedLines = 0;
-  let reportedMalformed = 0;
-  new Counter({
-    name: 'noise_maker_lines_written_total',
-    help: 'Lines appended to the output files, malformed ones included.',
-    registers: [registry],
-    collect() {
-      this.inc(stats.lines - reportedLines);
-      reportedLines = stats.lines;
-    },
-  });
-  new Counter({
-    name: 'noise_maker_malformed_lines_total',
-    help: 'Malformed lines appended on purpose.',
-    registers: [registry],
-    collect() {
-      this.inc(stats.malformed - reportedMalformed);
-      reportedMalformed = stats.malformed;
-    },
-  });
+  // Counters that mirror the run's own tallies at scrape time.
+  const mirrored: [name: string, help: string, read: () => number][] = [
+    [
+      'noise_maker_lines_written_total',
+      'Lines appended to the output files, malformed ones included.',
+      () => stats.lines,
+    ],
+    ['noise_maker_malformed_lines_total', 'Malformed lines appended on purpose.', () => stats.malformed],
+  ];
+  for (const [name, help, read] of mirrored) {
+    let reported = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.inc(read() - reported);
+        reported = read();
+      },
+    });
+  }
   const server = createServer(async (req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');

@@ -1,22 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirs } from './temp-dirs.js';
 
 const CLI = join(import.meta.dirname, '../src/cli.ts');
 const run = (...args: string[]) =>
   spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, ...args], { encoding: 'utf8' });
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function dir() {
-  const d = mkdtempSync(join(tmpdir(), 'noise-cli-'));
-  dirs.push(d);
-  return d;
-}
+const dir = useTempDirs('noise-cli-');
 
 describe('noise-maker CLI', () => {
   it('--count with --seed and --start-time is byte-identical across runs', () => {

@@ -1,19 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirs } from '../../test/temp-dirs.js';
 import { FileSink } from './file-sink.js';
 
 const enc = new TextEncoder();
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function dir() {
-  const d = mkdtempSync(join(tmpdir(), 'noise-sink-'));
-  dirs.push(d);
-  return d;
-}
+const dir = useTempDirs('noise-sink-');
 const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `line ${from + i}\n`).join('');
 
 describe('FileSink', () => {
