@@ -48,6 +48,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const selfRegistry = new Registry();
   const lineRate = new LineRate();
   const counted = new Map<string, { lines: number; errors: number }>();
+  const lastError = new Map<string, string>();
 
   // The tailer is created below; the self metrics only read it at scrape time.
   let tailer: Tailer | null = null;
@@ -76,6 +77,13 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       warn(`not following ${file}: already following --max-files=${config.maxFiles} files`);
     },
     onRotation: (file) => selfMetrics.rotations.inc({ file }),
+    onError: (file, error) => {
+      selfMetrics.readErrors.inc({ file });
+      // Said once per distinct problem, not on every retry.
+      const message = error instanceof Error ? error.message : String(error);
+      if (lastError.get(file) !== message) warn(`${file}: ${message} (retrying)`);
+      lastError.set(file, message);
+    },
     onTruncation: (file) => selfMetrics.truncations.inc({ file }),
     onSummary: (file, summary) => {
       mergeSummary(logMetrics, file, summary);

@@ -15,6 +15,7 @@ function setup() {
   const t = tempDir();
   const pool = new ParsePool({ workers: 1, format: 'combined', maxLineBytes: 65536 });
   let counted = 0;
+  const errors: string[] = [];
   const tail = (path: string) =>
     new FileTail(path, {
       pool,
@@ -23,9 +24,10 @@ function setup() {
       onSummary: (_: string, s: ChunkSummary) => {
         counted += s.lines;
       },
+      onError: (_: string, error: unknown) => errors.push((error as NodeJS.ErrnoException).code ?? String(error)),
     });
   cleanups.push(t.cleanup, () => pool.close());
-  return { dir: t.dir, tail, counted: () => counted };
+  return { dir: t.dir, tail, counted: () => counted, errors };
 }
 
 it('checks that arrive while the file is being opened do not open it twice', async () => {
@@ -51,4 +53,16 @@ it('stop() leaves the partial last line unread, and its position before it', asy
   await t.start({ kind: 'beginning' });
   await t.stop();
   expect(t.position()?.offset).toBe(lines(3).length);
+});
+
+it('a file that cannot be read is reported on every check, and checking goes on', async () => {
+  // As root no permission bit stops a read; /proc/self/mem answers reads at offset 0 with EIO.
+  const { tail, errors } = setup();
+  const t = tail('/proc/self/mem');
+  cleanups.push(() => t.stop());
+  await t.start({ kind: 'beginning' });
+  await t.check();
+  await t.check();
+  expect(errors.length).toBeGreaterThanOrEqual(3);
+  expect(new Set(errors)).toEqual(new Set(['EIO']));
 });

@@ -72,6 +72,7 @@ export interface SelfMetrics {
   truncations: Counter<'file'>;
   filesRefused: Counter;
   positionsWrites: Counter;
+  readErrors: Counter<'file'>;
 }
 
 export function createSelfMetrics(registry: Registry, version: string, source: SelfMetricsSource): SelfMetrics {
@@ -153,6 +154,12 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
     filesRefused: new Counter({
       name: 'log_analyzer_files_refused_total',
       help: 'Files that matched --watch but were not followed because --max-files were followed already.',
+      registers,
+    }),
+    readErrors: new Counter({
+      name: 'log_analyzer_read_errors_total',
+      help: 'Times a file could not be opened or read (it is tried again on the next check).',
+      labelNames: ['file'],
       registers,
     }),
     positionsWrites: new Counter({

@@ -13,7 +13,6 @@ export const METHODS = [
   'TRACE',
   'OTHER',
 ] as const;
-export type Method = (typeof METHODS)[number];
 export const OTHER = METHODS.length - 1;
 
 const BY_LENGTH: readonly (readonly [number, Uint8Array][])[] = (() => {

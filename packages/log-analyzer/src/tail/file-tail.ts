@@ -17,6 +17,8 @@ export interface FileTailOptions {
   onRead?(label: string, bytes: number): void;
   onRotation?(label: string): void;
   onTruncation?(label: string): void;
+  /** A file could not be opened or read (permissions, I/O errors); the next check tries again. */
+  onError?(label: string, error: unknown): void;
 }
 
 /** Where to start reading a file that is already there. */
@@ -87,10 +89,14 @@ export class FileTail {
   async start(startAt: StartAt): Promise<void> {
     // In the discovery queue, so an event that arrives meanwhile cannot open the file a second time.
     this.discovering = this.discovering.then(async () => {
-      const stats = await statOrNull(this.label);
-      if (stats?.isFile()) {
-        this.files.push(await this.openAt(startAt));
-        this.pathHasCurrent = true;
+      try {
+        const stats = await statOrNull(this.label);
+        if (stats?.isFile()) {
+          this.files.push(await this.openAt(startAt));
+          this.pathHasCurrent = true;
+        }
+      } catch (error) {
+        this.options.onError?.(this.label, error);
       }
       this.started = true;
     });
@@ -184,6 +190,8 @@ export class FileTail {
         this.again = true;
       }
     });
+    // A failure must not leave the queue rejected: every later discovery would be skipped.
+    this.discovering = this.discovering.catch((error: unknown) => this.options.onError?.(this.label, error));
     return this.discovering;
   }
 
@@ -208,9 +216,11 @@ export class FileTail {
         if (this.again) await this.discover();
       } while (this.again && !this.stopped);
     };
-    this.reading = run().finally(() => {
-      this.reading = null;
-    });
+    this.reading = run()
+      .catch((error: unknown) => this.options.onError?.(this.label, error))
+      .finally(() => {
+        this.reading = null;
+      });
     return this.reading;
   }
 
