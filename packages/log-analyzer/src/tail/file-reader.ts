@@ -61,10 +61,16 @@ export class FileReader {
       const want = this.options.pool.readBytes;
       await this.options.pool.acquire();
       const { buffer, carried } = this.chunker.prepare(want);
-      const { bytesRead } = await this.handle.read(buffer, carried, want, this.offset);
-      if (bytesRead === 0 || (this.options.stillSameFile && !(await this.options.stillSameFile()))) {
-        this.options.pool.release(); // the caller notices the truncation and restarts at 0
-        return total;
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.handle.read(buffer, carried, want, this.offset));
+        if (bytesRead === 0 || (this.options.stillSameFile && !(await this.options.stillSameFile()))) {
+          this.options.pool.release(); // the caller notices the truncation and restarts at 0
+          return total;
+        }
+      } catch (error) {
+        this.options.pool.release(); // a slot lost here would stall every file after a few errors
+        throw error;
       }
       this.offset += bytesRead;
       total += bytesRead;
