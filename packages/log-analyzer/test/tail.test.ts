@@ -115,6 +115,34 @@ describe('tailing', () => {
     expect(await counted(a, file, 'log_analyzer_file_truncations_total')).toBe(1);
   });
 
+  it('copytruncate while behind: the unread lines are read from the copy', async () => {
+    const a = await start();
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(500));
+    await expectCount(a, file, 500);
+    // Synchronous, so the analyzer reads none of the 40 before the truncation.
+    appendFileSync(file, lines(40, 201));
+    copyFileSync(file, `${file}.1`);
+    truncateSync(file, 0);
+    appendFileSync(file, lines(10));
+    await expectCount(a, file, 550);
+    expect(await counted(a, file, 'http_requests_total', { status: '201' })).toBe(40);
+    expect(await counted(a, file, 'log_errors_total')).toBe(0);
+  });
+
+  it('a copy the glob follows anyway is not read twice', async () => {
+    const a = await start({}, ['access*.log']);
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(100));
+    await expectCount(a, file, 100);
+    appendFileSync(file, lines(20));
+    copyFileSync(file, join(dir, 'access.log.1.log')); // matches the glob: followed as a file of its own
+    truncateSync(file, 0);
+    appendFileSync(file, lines(5));
+    await expectCount(a, join(dir, 'access.log.1.log'), 120);
+    await expectCount(a, file, 105);
+  });
+
   it('truncate and regrow past the old offset between two checks', async () => {
     const a = await start();
     const file = join(dir, 'access.log');

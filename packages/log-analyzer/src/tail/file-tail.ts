@@ -5,6 +5,7 @@
 import { type Stats, stat } from 'node:fs';
 import type { ChunkSummary } from '../parse/chunk-summary.js';
 import type { ParsePool } from '../pool/parse-pool.js';
+import { findCopy } from './copy-recovery.js';
 import { FileReader } from './file-reader.js';
 import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, stillStartsWith } from './fingerprint.js';
 
@@ -19,6 +20,8 @@ export interface FileTailOptions {
   onTruncation?(label: string): void;
   /** A file could not be opened or read (permissions, I/O errors); the next check tries again. */
   onError?(label: string, error: unknown): void;
+  /** Whether a path is followed by its own tail: such a file is never read as a copytruncate copy. */
+  isWatched?(path: string): boolean;
 }
 
 /** Where to start reading a file that is already there. */
@@ -230,6 +233,7 @@ export class FileTail {
     const truncated = size < file.reader.offset || !(await stillStartsWith(file.reader.handle, file.fingerprint));
     if (truncated) {
       this.options.onTruncation?.(this.label);
+      await this.readRestFromCopy(file);
       await file.reader.restartAt(0);
       file.fingerprint = await fingerprintOf(file.reader.handle, size);
     } else if (file.fingerprint.length < FINGERPRINT_BYTES && size > file.fingerprint.length) {
@@ -240,6 +244,26 @@ export class FileTail {
     if (read > 0) {
       file.lastGrowth = this.now();
       this.again = true; // chokidar may have dropped the event for the write that follows this one
+    }
+  }
+
+  /** After copytruncate: what we had not read yet is in the copy, from our committed offset on. */
+  private async readRestFromCopy(file: OpenFile): Promise<void> {
+    await file.reader.settled();
+    const from = file.reader.committedOffset; // the start of the partial line, if one is held
+    const copy = await findCopy(this.label, file.fingerprint, from, (p) => this.options.isWatched?.(p) ?? false);
+    if (!copy) return;
+    const reader = await FileReader.open(copy, from, {
+      pool: this.options.pool,
+      maxLineBytes: this.options.maxLineBytes,
+      onSummary: (summary) => this.options.onSummary(this.label, summary),
+      onRead: (bytes) => this.options.onRead?.(this.label, bytes),
+    });
+    try {
+      await reader.drain();
+      await reader.flush();
+    } finally {
+      await reader.close();
     }
   }
 

@@ -27,6 +27,7 @@ export class Tailer {
   private watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | null = null;
   private ready = false;
+  private isWatched: (path: string) => boolean = () => false;
   private stopping = false;
 
   constructor(private readonly options: TailerOptions) {}
@@ -34,6 +35,7 @@ export class Tailer {
   /** Resolves once every file present at start is open and read up to where it should be. */
   async start(): Promise<void> {
     const patterns = this.options.patterns.map(compileWatchPattern);
+    this.isWatched = (path) => patterns.some((pattern) => pattern.matches(path));
     await Promise.all(patterns.map((pattern) => this.watchPattern(pattern)));
     this.ready = true;
     this.timer = setInterval(() => this.checkAll(), this.options.pollIntervalMs);
@@ -113,7 +115,7 @@ export class Tailer {
       }
       return;
     }
-    const tail = new FileTail(label, this.options);
+    const tail = new FileTail(label, { ...this.options, isWatched: (path) => this.isWatched(path) });
     this.tails.set(label, tail);
     this.options.onFileAdded?.(label);
     const saved = this.options.positions?.get(label);
