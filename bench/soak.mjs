@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Soak: noise-maker writes LINES lines at full speed from another process, rotating (rename)
+// Soak: noise-maker writes LINES lines at full speed from another process, rotating (rename by default)
 // every ROTATE lines, while log-analyzer serves the directory. Reports written vs counted and
-// the analyzer's peak RSS. Exit 1 if they differ. Usage: node bench/soak.mjs [lines] [rotate-every]
+// the analyzer's peak RSS. Exit 1 if they differ.
+// Usage: node bench/soak.mjs [lines] [rotate-every] [rename|copytruncate]
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { mb, NOISE_MAKER, peakRss, scrape, sleep, start, startAnalyzer, sumMetri
 
 const lines = Number(process.argv[2] ?? 1_000_000);
 const rotateEvery = Number(process.argv[3] ?? 100_000);
+const mode = process.argv[4] ?? 'rename';
 const dir = mkdtempSync(join(tmpdir(), 'soak-'));
 try {
   const analyzer = await startAnalyzer(['--watch', join(dir, '*.log'), '--from', 'beginning', '--rotate-wait', '2000']);
@@ -28,7 +30,7 @@ try {
     '--rotate-every',
     String(rotateEvery),
     '--rotate-mode',
-    'rename',
+    mode,
     '--keep',
     String(Math.ceil(lines / rotateEvery) + 1),
     '--output',
@@ -58,7 +60,7 @@ try {
 
   const ok = counted === lines;
   console.log(
-    `soak: written ${lines}, counted ${counted} (${ok ? 'written == counted' : 'MISMATCH'}); ` +
+    `soak (${mode}): written ${lines}, counted ${counted} (${ok ? 'written == counted' : 'MISMATCH'}); ` +
       `${rotations} rotations and ${truncations} truncations seen; writer ${writeSeconds.toFixed(1)} s, all counted after ${totalSeconds.toFixed(1)} s; ` +
       `analyzer peak RSS ${mb(peak)} MB`,
   );
