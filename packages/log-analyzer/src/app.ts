@@ -5,7 +5,7 @@ import { type ServerType, serve as serveHttp } from '@hono/node-server';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
 import { initFileSeries, mergeSummary } from './aggregate/merge-summary.js';
-import { createSelfMetrics } from './aggregate/metrics.js';
+import { createSelfMetrics, type LogMetrics } from './aggregate/metrics.js';
 import { createCounting } from './counting.js';
 import { createHttpApp } from './export/http-app.js';
 import { loadPositions, savePositions, serializePositions } from './tail/positions-file.js';
@@ -47,7 +47,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const { logRegistry, logMetrics, pool } = createCounting(config);
   const selfRegistry = new Registry();
   const lineRate = new LineRate();
-  const counted = new Map<string, { lines: number; errors: number }>();
   const lastError = new Map<string, string>();
 
   // The tailer is created below; the self metrics only read it at scrape time.
@@ -88,10 +87,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     onSummary: (file, summary) => {
       mergeSummary(logMetrics, file, summary);
       lineRate.add(file, summary.lines);
-      const totals = counted.get(file) ?? { lines: 0, errors: 0 };
-      totals.lines += summary.lines;
-      totals.errors += summary.parseFailures + summary.tooLong;
-      counted.set(file, totals);
     },
     onRead: (file, bytes) => selfMetrics.readBytes.inc({ file }, bytes),
   });
@@ -101,13 +96,25 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     registry,
     version: VERSION,
     startedAt,
-    status: () => ({
-      files: (tailer?.statuses() ?? []).map((file) => ({
-        ...file,
-        ...(counted.get(file.path) ?? { lines: 0, errors: 0 }),
-      })),
-      pool: pool.stats(),
-    }),
+    status: async () => {
+      // Lines and errors per file come from the counters themselves: one source of truth.
+      const sums = async (metric: LogMetrics['lines'] | LogMetrics['errors']) => {
+        const byFile = new Map<string, number>();
+        for (const { labels, value } of (await metric.get()).values) {
+          byFile.set(String(labels.file), (byFile.get(String(labels.file)) ?? 0) + value);
+        }
+        return byFile;
+      };
+      const [lines, errors] = await Promise.all([sums(logMetrics.lines), sums(logMetrics.errors)]);
+      return {
+        files: (tailer?.statuses() ?? []).map((file) => ({
+          ...file,
+          lines: lines.get(file.path) ?? 0,
+          errors: errors.get(file.path) ?? 0,
+        })),
+        pool: pool.stats(),
+      };
+    },
   });
 
   const rateTimer = setInterval(() => lineRate.sample(Date.now()), 1000);

@@ -9,7 +9,7 @@ export interface HttpAppOptions {
   registry: Registry;
   version: string;
   startedAt: number;
-  status: () => object;
+  status: () => object | Promise<object>;
 }
 
 const LANDING = (version: string) => `<!doctype html>
@@ -35,7 +35,7 @@ export function createHttpApp({ registry, version, startedAt, status }: HttpAppO
     return c.body(await registry.metrics(), 200, { 'Content-Type': Registry.PROMETHEUS_CONTENT_TYPE });
   });
   app.get('/health', (c) => c.json({ status: 'ok', uptimeSeconds: uptime() }));
-  app.get('/api/status', (c) => c.json({ version, uptimeSeconds: uptime(), ...status() }));
+  app.get('/api/status', async (c) => c.json({ version, uptimeSeconds: uptime(), ...(await status()) }));
   app.get('/', (c) => c.html(LANDING(version)));
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   return app;
