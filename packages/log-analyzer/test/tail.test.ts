@@ -219,6 +219,22 @@ describe('tailing', () => {
     await expectCount(second, file, 150);
   });
 
+  it('restart after a rotation while stopped: lines the old file got after the position count once', async () => {
+    const positionsFile = join(scratch(), 'positions.json');
+    const first = await start({ positionsFile });
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(100));
+    await expectCount(first, file, 100);
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    appendFileSync(file, lines(20, 202)); // written while stopped, then rotated away
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, lines(30));
+    const second = await start({ positionsFile, from: 'end' });
+    await expectCount(second, file, 50);
+    expect(await counted(second, file, 'http_requests_total', { status: '202' })).toBe(20);
+  });
+
   it('a corrupt positions file is reported and ignored', async () => {
     const positionsFile = join(scratch(), 'positions.json');
     writeFileSync(positionsFile, '{"version":1,"files":[{"path":');

@@ -250,10 +250,18 @@ export class FileTail {
   /** After copytruncate: what we had not read yet is in the copy, from our committed offset on. */
   private async readRestFromCopy(file: OpenFile): Promise<void> {
     await file.reader.settled();
-    const from = file.reader.committedOffset; // the start of the partial line, if one is held
-    const copy = await findCopy(this.label, file.fingerprint, from, (p) => this.options.isWatched?.(p) ?? false);
-    if (!copy) return;
-    const reader = await FileReader.open(copy, from, {
+    // From the start of the partial line, if one is held.
+    await this.readRestOfOldFile(file.fingerprint, file.reader.committedOffset);
+  }
+
+  /**
+   * Reads, from `from` to its end, the file beside ours that still starts with `fingerprint`
+   * (a copytruncate copy, or a generation renamed away while we were stopped), if there is one.
+   */
+  private async readRestOfOldFile(fingerprint: Fingerprint, from: number): Promise<void> {
+    const old = await findCopy(this.label, fingerprint, from, (p) => this.options.isWatched?.(p) ?? false);
+    if (!old) return;
+    const reader = await FileReader.open(old, from, {
       pool: this.options.pool,
       maxLineBytes: this.options.maxLineBytes,
       onSummary: (summary) => this.options.onSummary(this.label, summary),
@@ -295,6 +303,8 @@ export class FileTail {
         startAt.offset <= stats.size &&
         (await stillStartsWith(reader.handle, startAt.fingerprint));
       if (same) offset = startAt.offset;
+      // Rotated while we were stopped: what the old file got after our position is still counted.
+      else await this.readRestOfOldFile(startAt.fingerprint, startAt.offset);
     }
     await reader.restartAt(offset);
     file = { reader, dev: stats.dev, ino: stats.ino, fingerprint, size: stats.size, lastGrowth: this.now() };
