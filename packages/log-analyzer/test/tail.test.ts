@@ -47,6 +47,19 @@ describe('tailing', () => {
     metricValue(a.registry, name, { file, ...labels });
   const expectCount = (a: Analyzer, file: string, want: number) =>
     vi.waitFor(async () => expect(await counted(a, file)).toBe(want), WAIT);
+  /** An analyzer following access.log, which holds `content` and has been counted up to `counted`. */
+  async function following(
+    content: string,
+    counted: number,
+    overrides: Partial<AnalyzerConfig> = {},
+    watch = ['*.log'],
+  ) {
+    const a = await start(overrides, watch);
+    const file = join(dir, 'access.log');
+    writeFileSync(file, content);
+    await expectCount(a, file, counted);
+    return { a, file };
+  }
 
   it('append bursts of one-line and many-line writes', async () => {
     const a = await start();
@@ -80,10 +93,7 @@ describe('tailing', () => {
   });
 
   it('rename with a 500 ms gap before the new file, and late writes to the old one', async () => {
-    const a = await start();
-    const file = join(dir, 'access.log');
-    writeFileSync(file, lines(100));
-    await expectCount(a, file, 100);
+    const { a, file } = await following(lines(100), 100);
     renameSync(file, `${file}.1`);
     appendFileSync(`${file}.1`, lines(10)); // the server has not reopened yet
     await writerPause(500); // the writer's own delay before it creates the new file
@@ -93,10 +103,7 @@ describe('tailing', () => {
   });
 
   it('the partial last line of a rotated file is counted once it is let go', async () => {
-    const a = await start({ rotateWaitMs: 100 });
-    const file = join(dir, 'access.log');
-    writeFileSync(file, lines(3) + line().slice(0, 30));
-    await expectCount(a, file, 3);
+    const { a, file } = await following(lines(3) + line().slice(0, 30), 3, { rotateWaitMs: 100 });
     renameSync(file, `${file}.1`);
     writeFileSync(file, lines(2));
     await expectCount(a, file, 6);
@@ -104,10 +111,7 @@ describe('tailing', () => {
   });
 
   it('copytruncate', async () => {
-    const a = await start();
-    const file = join(dir, 'access.log');
-    writeFileSync(file, lines(500));
-    await expectCount(a, file, 500);
+    const { a, file } = await following(lines(500), 500);
     copyFileSync(file, `${file}.1`);
     truncateSync(file, 0);
     appendFileSync(file, lines(40));
@@ -116,10 +120,7 @@ describe('tailing', () => {
   });
 
   it('copytruncate while behind: the unread lines are read from the copy', async () => {
-    const a = await start();
-    const file = join(dir, 'access.log');
-    writeFileSync(file, lines(500));
-    await expectCount(a, file, 500);
+    const { a, file } = await following(lines(500), 500);
     // Synchronous, so the analyzer reads none of the 40 before the truncation.
     appendFileSync(file, lines(40, 201));
     copyFileSync(file, `${file}.1`);
@@ -131,10 +132,7 @@ describe('tailing', () => {
   });
 
   it('a copy the glob follows anyway is not read twice', async () => {
-    const a = await start({}, ['access*.log']);
-    const file = join(dir, 'access.log');
-    writeFileSync(file, lines(100));
-    await expectCount(a, file, 100);
+    const { a, file } = await following(lines(100), 100, {}, ['access*.log']);
     appendFileSync(file, lines(20));
     copyFileSync(file, join(dir, 'access.log.1.log')); // matches the glob: followed as a file of its own
     truncateSync(file, 0);
@@ -144,10 +142,7 @@ describe('tailing', () => {
   });
 
   it('truncate and regrow past the old offset between two checks', async () => {
-    const a = await start();
-    const file = join(dir, 'access.log');
-    writeFileSync(file, lines(10));
-    await expectCount(a, file, 10);
+    const { a, file } = await following(lines(10), 10);
     // Synchronous, so no check of the analyzer (same event loop) can fall in between.
     truncateSync(file, 0);
     appendFileSync(file, lines(30, 503));
@@ -157,10 +152,7 @@ describe('tailing', () => {
   });
 
   it('deletion: what was written is counted, and the file is not held open', async () => {
-    const a = await start({ rotateWaitMs: 60_000 });
-    const file = join(dir, 'access.log');
-    writeFileSync(file, lines(20));
-    await expectCount(a, file, 20);
+    const { a, file } = await following(lines(20), 20, { rotateWaitMs: 60_000 });
     appendFileSync(file, lines(5));
     unlinkSync(file);
     await expectCount(a, file, 25);

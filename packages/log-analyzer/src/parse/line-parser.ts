@@ -105,7 +105,7 @@ const helpers = {
 };
 
 /** The body of the parser for one plan, as JavaScript source. Numbers only come from the plan. */
-export function generateParser(plan: FormatPlan): string {
+function generateParser(plan: FormatPlan): string {
   const code: string[] = ['let e = 0;', 'out.method = OTHER; out.status = 0; out.bytes = 0; out.seconds = NaN;'];
   for (const step of plan.steps) {
     if (step.kind === 'literal') {

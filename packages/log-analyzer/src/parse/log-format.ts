@@ -104,7 +104,7 @@ export function resolveFormat(nameOrFormat: string): string {
 type Token = { literal: string } | { letter: string; arg: string | null; directive: string };
 
 /** Splits `%h "%r" %{Referer}i` into literals and directives. */
-export function tokenize(format: string): Token[] {
+function tokenize(format: string): Token[] {
   const tokens: Token[] = [];
   let literal = '';
   let i = 0;

@@ -13,7 +13,6 @@ export interface FileTailOptions {
   pool: ParsePool;
   maxLineBytes: number;
   rotateWaitMs: number;
-  now?: () => number;
   onSummary(label: string, summary: ChunkSummary): void;
   onRead?(label: string, bytes: number): void;
   onRotation?(label: string): void;
@@ -78,15 +77,12 @@ export class FileTail {
   private discovering: Promise<void> = Promise.resolve();
   private reading: Promise<void> | null = null;
   private again = false;
-  private readonly now: () => number;
 
   constructor(
     /** The path as the user configured or the glob matched it: the `file` label. */
     readonly label: string,
     private readonly options: FileTailOptions,
-  ) {
-    this.now = options.now ?? Date.now;
-  }
+  ) {}
 
   /** Opens the file if it exists and reads what it should from `startAt`. */
   async start(startAt: StartAt): Promise<void> {
@@ -214,7 +210,7 @@ export class FileTail {
           const { nlink } = await file.reader.handle.stat();
           // Deleted: nobody can write to it any more. Renamed: wait for writers that have not reopened yet.
           // (Still waiting out rotateWaitMs: the next poll looks again.)
-          if (nlink === 0 || this.now() - file.lastGrowth >= this.options.rotateWaitMs) await this.letGo(file);
+          if (nlink === 0 || Date.now() - file.lastGrowth >= this.options.rotateWaitMs) await this.letGo(file);
         }
         if (this.again) await this.discover();
       } while (this.again && !this.stopped);
@@ -242,7 +238,7 @@ export class FileTail {
     const read = await file.reader.drain();
     file.size = Math.max(size, file.reader.offset);
     if (read > 0) {
-      file.lastGrowth = this.now();
+      file.lastGrowth = Date.now();
       this.again = true; // chokidar may have dropped the event for the write that follows this one
     }
   }
@@ -307,7 +303,7 @@ export class FileTail {
       else await this.readRestOfOldFile(startAt.fingerprint, startAt.offset);
     }
     await reader.restartAt(offset);
-    file = { reader, dev: stats.dev, ino: stats.ino, fingerprint, size: stats.size, lastGrowth: this.now() };
+    file = { reader, dev: stats.dev, ino: stats.ino, fingerprint, size: stats.size, lastGrowth: Date.now() };
     return file;
   }
 }

@@ -21,7 +21,7 @@ export interface LineSourceOptions {
 }
 
 /** Distinct requests rendered up front (a site with this many distinct request lines in play). */
-export const POOL_SIZE = 16_384;
+const POOL_SIZE = 16_384;
 /** Stands in for the timestamp while a pooled line is rendered, then marks where it goes. */
 const TIME_SLOT = '\u0000';
 

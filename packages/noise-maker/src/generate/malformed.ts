@@ -5,11 +5,11 @@ import type { FormatPlan } from 'log-analyzer/format';
 import { emptyParsedLine, parseLine } from 'log-analyzer/line-parser';
 import type { Random } from './random.js';
 
-export const MALFORMED_KINDS = ['truncated', 'garbage', 'bad_status', 'bad_timestamp', 'overlong'] as const;
-export type MalformedKind = (typeof MALFORMED_KINDS)[number];
+const MALFORMED_KINDS = ['truncated', 'garbage', 'bad_status', 'bad_timestamp', 'overlong'] as const;
+type MalformedKind = (typeof MALFORMED_KINDS)[number];
 
 /** Longer than the analyzer's default --max-line-bytes (65536). */
-export const OVERLONG_BYTES = 70_000;
+const OVERLONG_BYTES = 70_000;
 
 const encoder = new TextEncoder();
 const GARBAGE = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !#$%&()*+,-./:;<=>?@[]^_{|}~';
