@@ -1,14 +1,25 @@
-// Wires the stages — tail → parse pool → aggregate → export — and is the one place that knows
-// them all. Everything here is handed in by main.ts, so tests build an analyzer in-process.
+// Wires the stages and is the one place that knows them all:
+//   file source (tail/: discovery, reading)  → parse pool (pool/: worker threads, leases)
+//   → store (store/: merges summaries = acknowledges; the source commits positions only then)
+//   → checkpointer (store/: counts + every source's positions, durable, then published)
+//   → exporters (export/: /metrics serves the published values, JSON status, the HTTP server).
+// Who owns what: the Tailer owns files and positions, the ParsePool its workers and buffers, the
+// Store every counted value, the Checkpointer the checkpoint file and what /metrics may serve,
+// the HTTP server its connections. Everything here is handed in by main.ts, so tests build an
+// analyzer in-process.
 
-import { type ServerType, serve as serveHttp } from '@hono/node-server';
+import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
-import { initFileSeries, mergeSummary } from './aggregate/merge-summary.js';
-import { createSelfMetrics, type LogMetrics } from './aggregate/metrics.js';
+import { createSelfMetrics, errorLabel, type Stage } from './aggregate/metrics.js';
 import { createCounting } from './counting.js';
 import { createHttpApp } from './export/http-app.js';
-import { loadPositions, savePositions, serializePositions } from './tail/positions-file.js';
+import { createHttpServer } from './export/http-server.js';
+import { loadCheckpoint } from './store/checkpoint.js';
+import { Checkpointer } from './store/checkpointer.js';
+import { initFileSeries, mergeSummary } from './store/log-families.js';
+import type { Store } from './store/store.js';
+import { readFilePositions } from './tail/saved-positions.js';
 import { Tailer } from './tail/tailer.js';
 import { VERSION } from './version.js';
 
@@ -22,145 +33,198 @@ export interface AnalyzerConfig {
   pollIntervalMs: number;
   rotateWaitMs: number;
   usePolling: boolean;
-  /** Where read positions are saved for restarts; null: never saved, every start is a first start. */
+  /** The checkpoint (counts and positions) for restarts; null: never saved, every start is a first start. */
   positionsFile: string | null;
+  /** How often a checkpoint is taken, and so how fresh /metrics is (default 1000 ms). */
+  checkpointIntervalMs?: number;
+  /** Files gone for this long are forgotten with their series (default 10 minutes). */
+  forgetAfterMs?: number;
+  /** HTTP connections open at once (default 256). */
+  maxConnections?: number;
   readBytes?: number;
-  /** Warnings (corrupt positions, refused files); stderr by default. */
+  /** A parse worker other than the real one (tests). */
+  workerFile?: string;
+  /** Warnings (corrupt checkpoint, refused files, errors said once); stderr by default. */
   warn?: (message: string) => void;
 }
 
 export interface Analyzer {
-  registry: Registry;
+  store: Store;
+  /** The self metrics (live; not checkpointed). */
+  selfRegistry: Registry;
   app: ReturnType<typeof createHttpApp>;
   tailer: Tailer;
+  /** Resolves when the files present at start are found and read up to where they should be. */
+  ready: Promise<void>;
+  /** Whether this start carried on from a checkpoint. */
+  resumed: boolean;
+  /** Takes a checkpoint now and publishes it to /metrics (tests and shutdown; normally on a timer). */
+  checkpoint(): Promise<void>;
   /** Serves the HTTP app; resolves with the bound port. */
   listen(port: number, host: string): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** Positions are saved at most this often while running, and once more on stop. */
-const POSITIONS_INTERVAL_MS = 1000;
-
 export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
   const warn = config.warn ?? ((message: string) => process.stderr.write(`log-analyzer: ${message}\n`));
   const startedAt = Date.now();
-  const { logRegistry, logMetrics, pool } = createCounting(config);
+  const saved = config.positionsFile ? await loadCheckpoint(config.positionsFile, warn) : null;
+  const { store, families, pool } = createCounting(config);
+  if (saved) store.restore(saved.store);
   const selfRegistry = new Registry();
   const lineRate = new LineRate();
-  const lastError = new Map<string, string>();
 
-  // The tailer is created below; the self metrics only read it at scrape time.
+  // Created below; the self metrics only read them at scrape time.
   let tailer: Tailer | null = null;
+  let server: Server | null = null;
+  let checkpointer: Checkpointer | null = null;
   const selfMetrics = createSelfMetrics(selfRegistry, VERSION, {
     filesWatched: () => tailer?.fileCount ?? 0,
     lagBytes: () => new Map((tailer?.statuses() ?? []).map((f) => [f.path, f.lagBytes])),
     lineRates: () => lineRate.rates(),
     pool: () => pool.stats(),
+    checkpointAgeSeconds: () => (checkpointer?.published.at ? (Date.now() - checkpointer.published.at) / 1000 : 0),
+    httpConnections: () => connections(),
   });
-  pool.onTask = (seconds) => selfMetrics.taskDuration.observe(seconds);
 
-  const positions = config.positionsFile ? await loadPositions(config.positionsFile, warn) : new Map();
+  // Every stage's errors: counted by stage and code; said once per distinct problem, not per retry.
+  const lastSaid = new Map<string, string>();
+  const reportError = (stage: Stage, subject: string, error: unknown) => {
+    selfMetrics.errors.inc({ stage, error: errorLabel(error) });
+    const message = error instanceof Error ? error.message : String(error);
+    const key = `${stage}\u0000${subject}`;
+    if (lastSaid.get(key) !== message) warn(`${stage}: ${subject}: ${message}`);
+    lastSaid.set(key, message);
+  };
+  pool.onTask = (seconds) => selfMetrics.taskDuration.observe(seconds);
+  pool.onFailure = (error) => reportError('parse', 'a parse worker failed; the chunk is tried again', error);
+
+  let refusalSaid = false;
   tailer = new Tailer({
-    positions,
+    resumeFrom: saved ? readFilePositions(saved.sources.file, saved.writtenAt) : null,
     patterns: config.watch,
     from: config.from,
     maxFiles: config.maxFiles,
     pollIntervalMs: config.pollIntervalMs,
     rotateWaitMs: config.rotateWaitMs,
     usePolling: config.usePolling,
+    forgetAfterMs: config.forgetAfterMs ?? 600_000,
     pool,
     maxLineBytes: config.maxLineBytes,
-    onFileAdded: (file) => initFileSeries(logMetrics, file),
+    onFileAdded: (file) => initFileSeries(families, file),
     onFileRefused: (file) => {
       selfMetrics.filesRefused.inc();
-      warn(`not following ${file}: already following --max-files=${config.maxFiles} files`);
+      if (!refusalSaid) {
+        warn(
+          `not following ${file}: already following --max-files=${config.maxFiles} files ` +
+            '(further refusals are only counted, in log_analyzer_files_refused_total)',
+        );
+      }
+      refusalSaid = true;
+    },
+    onForget: (file) => {
+      store.dropSeries('file', file);
+      lineRate.forget(file);
+      for (const metric of [selfMetrics.readBytes, selfMetrics.rotations, selfMetrics.truncations]) {
+        metric.remove({ file });
+      }
+      lastSaid.delete(`read\u0000${file}`);
     },
     onRotation: (file) => selfMetrics.rotations.inc({ file }),
-    onError: (file, error) => {
-      selfMetrics.readErrors.inc({ file });
-      // Said once per distinct problem, not on every retry.
-      const message = error instanceof Error ? error.message : String(error);
-      if (lastError.get(file) !== message) warn(`${file}: ${message} (retrying)`);
-      lastError.set(file, message);
-    },
+    onError: (file, error) => reportError('read', file, error),
+    onWatchError: (path, error) => reportError('watch', path, error),
     onTruncation: (file) => selfMetrics.truncations.inc({ file }),
     onSummary: (file, summary) => {
-      mergeSummary(logMetrics, file, summary);
+      // The store's merge is the acknowledgement: the reader commits its offset when this returns.
+      mergeSummary(families, file, summary);
       lineRate.add(file, summary.lines);
+      if (summary.workerFailures)
+        reportError('parse', file, new Error(`${summary.workerFailures} lines no worker could parse`));
     },
     onRead: (file, bytes) => selfMetrics.readBytes.inc({ file }, bytes),
   });
 
-  const registry = Registry.merge([logRegistry, selfRegistry]);
+  checkpointer = new Checkpointer({
+    store,
+    path: config.positionsFile,
+    positions: () => ({ file: tailer?.positions() }),
+    onWritten: (seconds) => {
+      selfMetrics.checkpointWrites.inc();
+      selfMetrics.checkpointDuration.observe(seconds);
+    },
+    onError: (error) => reportError('checkpoint', config.positionsFile ?? '', error),
+  });
+  // What /metrics serves before the first checkpoint: the restored values, durable already.
+  await checkpointer.checkpoint();
+
   const app = createHttpApp({
-    registry,
+    published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
+    selfRegistry,
     version: VERSION,
     startedAt,
-    status: async () => {
-      // Lines and errors per file come from the counters themselves: one source of truth.
-      const sums = async (metric: LogMetrics['lines'] | LogMetrics['errors']) => {
-        const byFile = new Map<string, number>();
-        for (const { labels, value } of (await metric.get()).values) {
-          byFile.set(String(labels.file), (byFile.get(String(labels.file)) ?? 0) + value);
-        }
-        return byFile;
-      };
-      const [lines, errors] = await Promise.all([sums(logMetrics.lines), sums(logMetrics.errors)]);
-      return {
-        files: (tailer?.statuses() ?? []).map((file) => ({
-          ...file,
-          lines: lines.get(file.path) ?? 0,
-          errors: errors.get(file.path) ?? 0,
-        })),
-        pool: pool.stats(),
-      };
-    },
+    status: async () => ({
+      discovery: tailer?.discovery,
+      checkpoint: {
+        file: config.positionsFile,
+        resumed: saved !== null,
+        publishedAt: checkpointer?.published.at ? new Date(checkpointer.published.at).toISOString() : null,
+        series: store.seriesCount,
+      },
+      // Lines and errors per file come from the store itself: one source of truth.
+      files: (tailer?.statuses() ?? []).map((file) => ({
+        ...file,
+        lines: store.sum('log_lines_total', { file: file.path }),
+        errors: store.sum('log_errors_total', { file: file.path }),
+      })),
+      pool: pool.stats(),
+    }),
   });
 
   const rateTimer = setInterval(() => lineRate.sample(Date.now()), 1000);
   rateTimer.unref();
-  await tailer.start();
+  const checkpointTimer = setInterval(() => void checkpointer?.checkpoint(), config.checkpointIntervalMs ?? 1000);
+  checkpointTimer.unref();
+  // Discovery goes on in the background: the HTTP side answers meanwhile (50,000 files take a while).
+  const ready = tailer.start();
+  ready.catch((error: unknown) => reportError('watch', config.watch.join(', '), error));
 
-  // Saves positions when they changed; never two writes at once.
-  let lastSaved = '';
-  let saving: Promise<void> = Promise.resolve();
-  const savePositionsNow = () => {
-    const file = config.positionsFile;
-    if (!file || !tailer) return saving;
-    saving = saving.then(async () => {
-      const text = serializePositions(tailer?.positions() ?? []);
-      if (text === lastSaved) return;
-      try {
-        await savePositions(file, text);
-        lastSaved = text;
-        selfMetrics.positionsWrites.inc();
-      } catch (error) {
-        warn(`cannot save positions to ${file}: ${(error as Error).message}`);
-      }
-    });
-    return saving;
-  };
-  const positionsTimer = setInterval(savePositionsNow, POSITIONS_INTERVAL_MS);
-  positionsTimer.unref();
-
-  let server: ServerType | null = null;
+  let connections = () => 0;
   return {
-    registry,
+    store,
+    selfRegistry,
     app,
     tailer,
+    ready,
+    resumed: saved !== null,
+    checkpoint: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     listen(port, host) {
       return new Promise((resolve, reject) => {
-        server = serveHttp({ fetch: app.fetch, port, hostname: host }, (info) => resolve(info.port));
-        server.once('error', reject);
+        const http = createHttpServer({
+          fetch: app.fetch,
+          maxConnections: config.maxConnections ?? 256,
+          onEvicted: () => selfMetrics.httpEvicted.inc(),
+        });
+        const s = http.server;
+        server = s;
+        connections = http.connections;
+        s.once('error', reject);
+        s.listen(port, host, () => {
+          const address = s.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
       });
     },
     async stop() {
       clearInterval(rateTimer);
-      clearInterval(positionsTimer);
+      clearInterval(checkpointTimer);
       await tailer?.stop();
-      await savePositionsNow();
+      await checkpointer?.checkpoint();
       await pool.close();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   };
 }

@@ -1,10 +1,10 @@
-// What scan and serve share: the format compiled once, the log metrics in their own registry,
-// and the parse pool sized from the same settings.
+// What scan and serve share: the format compiled once, the store with the log families, and the
+// parse pool sized from the same settings.
 
-import { Registry } from 'prom-client';
-import { createLogMetrics, type LogMetrics } from './aggregate/metrics.js';
 import { compileFormat } from './parse/log-format.js';
 import { ParsePool } from './pool/parse-pool.js';
+import { type LogFamilies, logFamilies } from './store/log-families.js';
+import { Store } from './store/store.js';
 
 export interface CountingOptions {
   format: string;
@@ -12,26 +12,28 @@ export interface CountingOptions {
   maxLineBytes: number;
   /** Bytes per read (default: the pool's). */
   readBytes?: number;
+  /** A parse worker other than the real one (tests). */
+  workerFile?: string;
 }
 
 export interface Counting {
-  /** Only what the log lines say: deterministic, what `scan` prints. */
-  logRegistry: Registry;
-  logMetrics: LogMetrics;
+  store: Store;
+  families: LogFamilies;
   pool: ParsePool;
 }
 
 export function createCounting(options: CountingOptions): Counting {
   const plan = compileFormat(options.format);
-  const logRegistry = new Registry();
+  const store = new Store();
   return {
-    logRegistry,
-    logMetrics: createLogMetrics(logRegistry, plan.durationField !== null),
+    store,
+    families: logFamilies(store, plan.durationField !== null),
     pool: new ParsePool({
       workers: options.workers,
       format: plan.source,
       maxLineBytes: options.maxLineBytes,
       ...(options.readBytes ? { readBytes: options.readBytes } : {}),
+      ...(options.workerFile ? { workerFile: options.workerFile } : {}),
     }),
   };
 }

@@ -31,6 +31,14 @@ function format(value: string): string {
   }
 }
 
+/** "10m", "90s", "500ms", "2h", or a number of milliseconds. */
+function duration(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
+  if (!m) throw new InvalidArgumentError('expected a duration such as 500ms, 90s, 10m or 2h');
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * scale);
+}
+
 function fail(message: string, code = 2): never {
   process.stderr.write(`log-analyzer: ${message}\n`);
   process.exit(code);
@@ -93,16 +101,38 @@ const serve = program
     option('--poll', 'poll the file system instead of using events (network and VM-shared mounts)').default(false),
   )
   .addOption(
-    option('--positions <file>', 'where read positions are kept across restarts').default(
+    option('--positions <file>', 'the checkpoint: counts and read positions, kept across restarts').default(
       './.log-analyzer/positions.json',
     ),
   )
-  .addOption(new Option('--no-positions', 'do not save or resume positions'));
+  .addOption(new Option('--no-positions', 'no checkpoint: every start is a first start, counters start at 0'))
+  .addOption(
+    option(
+      '--checkpoint-interval <duration>',
+      'how often counts and positions are checkpointed (and /metrics moves on)',
+    )
+      .default(1000, '1s')
+      .argParser(duration),
+  )
+  .addOption(
+    option('--forget-after <duration>', 'a file gone this long is forgotten, with its series')
+      .default(600_000, '10m')
+      .argParser(duration),
+  )
+  .addOption(
+    option('--max-connections <n>', 'HTTP connections at once (the oldest idle or slow one is closed at the cap)')
+      .default(256)
+      .argParser(integer(1, 100_000)),
+  );
 for (const o of shared) serve.addOption(o);
 serve.action(async (opts) => {
   const watchList: string[] = typeof opts.watch === 'string' ? opts.watch.split(',') : opts.watch;
   let analyzer: Analyzer;
+  const positionsFile: string | null = opts.positions === false ? null : opts.positions;
+  if (opts.checkpointInterval < 10) fail('--checkpoint-interval must be at least 10ms');
   try {
+    // Before anything starts: an unwritable checkpoint is one clear line and exit 2, not a spin.
+    if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);
     const { createAnalyzer } = await import('./app.js');
     analyzer = await createAnalyzer({
       watch: watchList.map((w) => w.trim()).filter(Boolean),
@@ -114,11 +144,14 @@ serve.action(async (opts) => {
       pollIntervalMs: opts.pollInterval,
       rotateWaitMs: opts.rotateWait,
       usePolling: opts.poll,
-      positionsFile: opts.positions === false ? null : opts.positions,
+      positionsFile,
+      checkpointIntervalMs: opts.checkpointInterval,
+      forgetAfterMs: opts.forgetAfter,
+      maxConnections: opts.maxConnections,
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    fail(e.code === 'ENOENT' && e.path ? `${e.path} does not exist (a --watch directory must exist)` : e.message);
+    fail(e.message);
   }
   let port: number;
   try {
@@ -127,14 +160,23 @@ serve.action(async (opts) => {
     await analyzer.stop();
     fail(`cannot listen on ${opts.host}:${opts.port}: ${(error as Error).message}`);
   }
+  const resumed = analyzer.resumed ? `; resuming from checkpoint ${positionsFile}` : '';
   process.stderr.write(
-    `log-analyzer ${VERSION}: following ${watchList.join(', ')}; metrics on http://${opts.host}:${port}/metrics\n`,
+    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}; metrics on http://${opts.host}:${port}/metrics\n`,
   );
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      process.stderr.write(`log-analyzer: ${signal} again: exiting now (the last checkpoint stands)\n`);
+      process.exit(1);
+    }
     stopping = true;
-    process.stderr.write(`log-analyzer: ${signal}: draining and stopping\n`);
+    process.stderr.write(`log-analyzer: ${signal}: checkpointing and stopping\n`);
+    // Whatever happens, exit within a few seconds: the last checkpoint is consistent anyway.
+    setTimeout(() => {
+      process.stderr.write('log-analyzer: stopping took too long; exiting (the last checkpoint stands)\n');
+      process.exit(1);
+    }, 5000).unref();
     await analyzer.stop();
     process.exit(0);
   };

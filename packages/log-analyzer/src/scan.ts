@@ -1,14 +1,16 @@
-// One-shot mode: every file from byte 0 to EOF through the same pool, then the log metrics as text.
-// The pipeline is the serve pipeline minus the watching, which makes it the golden-file harness.
+// One-shot mode: every file from byte 0 to EOF through the same pool and store, then the log
+// metrics as text. The pipeline is the serve pipeline minus the watching, which makes it the
+// golden-file harness.
 
 import { stat } from 'node:fs/promises';
-import { initFileSeries, mergeSummary } from './aggregate/merge-summary.js';
 import { type CountingOptions, createCounting } from './counting.js';
+import { render, storeFamilies } from './export/exposition.js';
+import { initFileSeries, mergeSummary } from './store/log-families.js';
 import { FileReader } from './tail/file-reader.js';
 
 /** Reads the files and returns the Prometheus exposition text; throws (before reading anything) if one cannot be opened. */
 export async function scanFiles(paths: readonly string[], options: CountingOptions): Promise<string> {
-  const { logRegistry: registry, logMetrics: metrics, pool } = createCounting(options);
+  const { store, families, pool } = createCounting(options);
   const readers: FileReader[] = [];
   try {
     for (const path of paths) {
@@ -17,17 +19,17 @@ export async function scanFiles(paths: readonly string[], options: CountingOptio
         await FileReader.open(path, 0, {
           pool,
           maxLineBytes: options.maxLineBytes,
-          onSummary: (summary) => mergeSummary(metrics, path, summary),
+          onSummary: (summary) => mergeSummary(families, path, summary),
         }),
       );
-      initFileSeries(metrics, path);
+      initFileSeries(families, path);
     }
     for (const reader of readers) {
       await reader.drain();
       await reader.flush();
     }
     await Promise.all(readers.map((reader) => reader.settled()));
-    return await registry.metrics();
+    return render(storeFamilies(store.snapshot()), false);
   } finally {
     await Promise.all(readers.map((reader) => reader.handle.close()));
     await pool.close();

@@ -3,7 +3,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Registry } from 'prom-client';
 import { type Analyzer, type AnalyzerConfig, createAnalyzer } from '../src/app.js';
 
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -23,13 +22,17 @@ export function lines(n: number, status = 200): string {
   return out;
 }
 
-/** Sum of a metric's samples whose labels include `labels`. */
+/**
+ * Sum of a metric's samples whose labels include `labels`: the store's live values for the log
+ * families, the self registry for the rest.
+ */
 export async function metricValue(
-  registry: Registry,
+  analyzer: Analyzer,
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {
-  const metric = registry.getSingleMetric(name);
+  if (analyzer.store.has(name)) return analyzer.store.sum(name, labels);
+  const metric = analyzer.selfRegistry.getSingleMetric(name);
   if (!metric) return 0;
   const { values } = await metric.get();
   return values
@@ -40,7 +43,7 @@ export async function metricValue(
 export async function startAnalyzer(
   overrides: Partial<AnalyzerConfig> & Pick<AnalyzerConfig, 'watch'>,
 ): Promise<Analyzer> {
-  return createAnalyzer({
+  const analyzer = await createAnalyzer({
     format: 'combined',
     workers: 1,
     maxLineBytes: 65536,
@@ -53,4 +56,6 @@ export async function startAnalyzer(
     warn: () => {},
     ...overrides,
   });
+  await analyzer.ready;
+  return analyzer;
 }

@@ -26,7 +26,7 @@ describe('serve', () => {
     if (!analyzer) throw new Error('no analyzer running');
     return analyzer;
   };
-  const count = (file: string, metric = 'log_lines_total') => metricValue(current().registry, metric, { file });
+  const count = (file: string, metric = 'log_lines_total') => metricValue(current(), metric, { file });
 
   it('skips what a file held at start with --from end, then counts appends', async () => {
     const dir = await setup({ 'a.log': lines(5) });
@@ -35,7 +35,7 @@ describe('serve', () => {
     await vi.waitFor(async () => expect(await count(file)).toBe(3), WAIT);
     appendFileSync(file, lines(1000, 404));
     await vi.waitFor(async () => expect(await count(file)).toBe(1003), WAIT);
-    expect(await metricValue(current().registry, 'http_requests_total', { file, status: '404' })).toBe(1000);
+    expect(await metricValue(current(), 'http_requests_total', { file, status: '404' })).toBe(1000);
   });
 
   it('reads what a file held at start with --from beginning', async () => {
@@ -51,7 +51,7 @@ describe('serve', () => {
     await vi.waitFor(async () => expect(await count(file)).toBe(2), WAIT);
     appendFileSync(file, whole.slice(40));
     await vi.waitFor(async () => expect(await count(file)).toBe(3), WAIT);
-    expect(await metricValue(current().registry, 'http_requests_total', { file, status: '201' })).toBe(1);
+    expect(await metricValue(current(), 'http_requests_total', { file, status: '201' })).toBe(1);
     expect(await count(file, 'log_errors_total')).toBe(0);
   });
 
@@ -69,7 +69,7 @@ describe('serve', () => {
     const file = join(dir, 'a.log');
     appendFileSync(file, `garbage\n${line()}\x00\x01\x02\n${line()}`);
     await vi.waitFor(async () => expect(await count(file)).toBe(4), WAIT);
-    expect(await metricValue(current().registry, 'log_errors_total', { file, reason: 'parse_failure' })).toBe(2);
+    expect(await metricValue(current(), 'log_errors_total', { file, reason: 'parse_failure' })).toBe(2);
   });
 
   it('exposes everything on /metrics, including self metrics', async () => {

@@ -4,6 +4,7 @@ import {
   copyFileSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   renameSync,
   symlinkSync,
@@ -44,7 +45,7 @@ describe('tailing', () => {
     return analyzer;
   }
   const counted = (a: Analyzer, file: string, name = 'log_lines_total', labels: Record<string, string> = {}) =>
-    metricValue(a.registry, name, { file, ...labels });
+    metricValue(a, name, { file, ...labels });
   const expectCount = (a: Analyzer, file: string, want: number) =>
     vi.waitFor(async () => expect(await counted(a, file)).toBe(want), WAIT);
   /** An analyzer following access.log, which holds `content` and has been counted up to `counted`. */
@@ -167,7 +168,7 @@ describe('tailing', () => {
       expect(held).toEqual([]);
     }, WAIT);
     // The fd is closed a moment before the tail forgets the file: wait for that too.
-    await vi.waitFor(async () => expect(await metricValue(a.registry, 'log_analyzer_files_watched')).toBe(0), WAIT);
+    await vi.waitFor(async () => expect(await metricValue(a, 'log_analyzer_files_watched')).toBe(0), WAIT);
   });
 
   it('a file created later in a subdirectory matched by **', async () => {
@@ -177,7 +178,7 @@ describe('tailing', () => {
     writeFileSync(nested, lines(12));
     writeFileSync(join(dir, 'x', 'skip.txt'), lines(3));
     await expectCount(a, nested, 12);
-    expect(await metricValue(a.registry, 'log_lines_total')).toBe(12);
+    expect(await metricValue(a, 'log_lines_total')).toBe(12);
   });
 
   it('restart with positions: lines written while stopped are counted once, none twice', async () => {
@@ -192,7 +193,8 @@ describe('tailing', () => {
 
     appendFileSync(file, partial.slice(25) + lines(50)); // while stopped; completes the partial line
     const second = await start({ positionsFile, from: 'beginning' });
-    await expectCount(second, file, 51);
+    // The counters carry on from the checkpoint: 100 before, 51 since.
+    await expectCount(second, file, 151);
     expect(await counted(second, file, 'http_requests_total', { status: '202' })).toBe(1);
     expect(await counted(second, file, 'log_errors_total')).toBe(0);
   });
@@ -208,7 +210,7 @@ describe('tailing', () => {
     renameSync(file, `${file}.1`);
     writeFileSync(file, lines(150)); // bigger than the saved offset: only identity tells
     const second = await start({ positionsFile, from: 'end' });
-    await expectCount(second, file, 150);
+    await expectCount(second, file, 250);
   });
 
   it('restart after a rotation while stopped: lines the old file got after the position count once', async () => {
@@ -223,7 +225,7 @@ describe('tailing', () => {
     renameSync(file, `${file}.1`);
     writeFileSync(file, lines(30));
     const second = await start({ positionsFile, from: 'end' });
-    await expectCount(second, file, 50);
+    await expectCount(second, file, 150);
     expect(await counted(second, file, 'http_requests_total', { status: '202' })).toBe(20);
   });
 
@@ -234,7 +236,7 @@ describe('tailing', () => {
     writeFileSync(join(dir, 'a.log'), lines(4));
     const a = await start({ positionsFile, warn: (m) => warnings.push(m) });
     await expectCount(a, join(dir, 'a.log'), 4);
-    expect(warnings).toEqual([expect.stringMatching(/positions file .* is corrupt .*starting fresh/)]);
+    expect(warnings).toEqual([expect.stringMatching(/checkpoint .* is corrupt .*kept as .*\.corrupt, starting fresh/)]);
   });
 
   it('a symlinked log directory', async () => {
@@ -251,23 +253,31 @@ describe('tailing', () => {
   it('--max-files refuses files past the cap and counts the refusals', async () => {
     for (const name of ['a', 'b', 'c']) writeFileSync(join(dir, `${name}.log`), lines(1));
     const a = await start({ maxFiles: 2 });
-    await vi.waitFor(async () => expect(await metricValue(a.registry, 'log_lines_total')).toBe(2), WAIT);
-    expect(await metricValue(a.registry, 'log_analyzer_files_refused_total')).toBe(1);
-    expect(await metricValue(a.registry, 'log_analyzer_files_watched')).toBe(2);
+    await vi.waitFor(async () => expect(await metricValue(a, 'log_lines_total')).toBe(2), WAIT);
+    expect(await metricValue(a, 'log_analyzer_files_refused_total')).toBe(1);
+    expect(await metricValue(a, 'log_analyzer_files_watched')).toBe(2);
   });
 
-  it('positions are saved while running and on stop', async () => {
+  it('the checkpoint holds counts and positions together, while running and after stop', async () => {
     const positionsFile = join(scratch(), 'positions.json');
     const a = await start({ positionsFile });
     const file = join(dir, 'a.log');
     writeFileSync(file, lines(3));
-    await vi.waitFor(
-      async () => expect(await metricValue(a.registry, 'log_analyzer_positions_writes_total')).toBeGreaterThan(0),
-      WAIT,
-    );
-    const status = (await (await a.app.request('/api/status')).json()) as {
-      files: { committedOffset: number; inode: number }[];
+    await expectCount(a, file, 3);
+    await a.checkpoint();
+    const saved = () => {
+      const doc = JSON.parse(readFileSync(positionsFile, 'utf8'));
+      const family = doc.store.families.find((f: { name: string }) => f.name === 'log_lines_total');
+      return {
+        lines: family.series.find((s: { labels: string[] }) => s.labels[0] === file)?.value,
+        offset: doc.sources.file.paths.find((p: { path: string }) => p.path === file)?.files.at(-1)?.offset,
+      };
     };
-    expect(status.files[0]?.committedOffset).toBe(lines(3).length);
+    expect(saved()).toEqual({ lines: 3, offset: lines(3).length });
+    appendFileSync(file, lines(2));
+    await expectCount(a, file, 5);
+    await a.stop();
+    running.splice(running.indexOf(a), 1);
+    expect(saved()).toEqual({ lines: 5, offset: lines(5).length });
   });
 });

@@ -1,63 +1,54 @@
 // Every metric the analyzer exposes: names, help texts and labels live here and nowhere else.
-// Log metrics (what the lines say) sit in their own registry so `scan` can print exactly them;
-// self metrics (how the analyzer is doing) are added for `serve`.
+// Log families (what the lines say) live in the store, are checkpointed and carry on across
+// restarts; `scan` prints exactly them. Self metrics (how the analyzer is doing) are a prom-client
+// registry, live, added for `serve`.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
 import { DURATION_BUCKETS } from '../parse/chunk-summary.js';
-import { PrebucketedHistogram } from './prebucketed-histogram.js';
+import type { FamilySpec } from '../store/store.js';
 
-export const ERROR_REASONS = ['parse_failure', 'line_too_long'] as const;
+/** Why a line is counted in log_errors_total. */
+export const ERROR_REASONS = ['parse_failure', 'line_too_long', 'worker_failure'] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
-export interface LogMetrics {
-  lines: Counter<'file'>;
-  errors: Counter<'file' | 'reason'>;
-  requests: Counter<'file' | 'method' | 'status'>;
-  responseBytes: Counter<'file' | 'method' | 'status'>;
-  /** Present only when the format logs a duration (%D or %T). */
-  duration: PrebucketedHistogram<'file' | 'method'> | null;
-}
-
-export function createLogMetrics(registry: Registry, withDuration: boolean): LogMetrics {
-  const registers = [registry];
-  return {
-    lines: new Counter({
-      name: 'log_lines_total',
-      help: 'Lines read from the log file, good or bad.',
-      labelNames: ['file'],
-      registers,
-    }),
-    errors: new Counter({
-      name: 'log_errors_total',
-      help: 'Lines that could not be counted as requests, by reason.',
-      labelNames: ['file', 'reason'],
-      registers,
-    }),
-    requests: new Counter({
-      name: 'http_requests_total',
-      help: 'Requests logged, by method and status code.',
-      labelNames: ['file', 'method', 'status'],
-      registers,
-    }),
-    responseBytes: new Counter({
-      name: 'http_response_bytes_total',
-      help: 'Response bytes logged (%b/%B/%O), by method and status code.',
-      labelNames: ['file', 'method', 'status'],
-      registers,
-    }),
-    duration: withDuration
-      ? new PrebucketedHistogram<'file' | 'method'>(
-          'http_request_duration_seconds',
-          'Time taken to serve the request (%D or %T), in seconds.',
-          DURATION_BUCKETS,
-          registers,
-        )
-      : null,
-  };
-}
+export const LOG_FAMILIES = {
+  lines: {
+    name: 'log_lines_total',
+    help: 'Lines read from the log file, good or bad.',
+    kind: 'counter',
+    labelNames: ['file'],
+  },
+  errors: {
+    name: 'log_errors_total',
+    help: 'Lines that could not be counted as requests, by reason.',
+    kind: 'counter',
+    labelNames: ['file', 'reason'],
+  },
+  requests: {
+    name: 'http_requests_total',
+    help: 'Requests logged, by method and status code.',
+    kind: 'counter',
+    labelNames: ['file', 'method', 'status'],
+  },
+  responseBytes: {
+    name: 'http_response_bytes_total',
+    help: 'Response bytes logged (%b/%B/%O), by method and status code.',
+    kind: 'counter',
+    labelNames: ['file', 'method', 'status'],
+  },
+  duration: {
+    name: 'http_request_duration_seconds',
+    help: 'Time taken to serve the request (%D or %T), in seconds.',
+    kind: 'histogram',
+    labelNames: ['file', 'method'],
+    bounds: DURATION_BUCKETS,
+  },
+} as const satisfies Record<string, FamilySpec>;
 
 /** Live state the self metrics read at scrape time, so nothing is updated on the hot path. */
 export interface SelfMetricsSource {
+  checkpointAgeSeconds(): number;
+  httpConnections(): number;
   filesWatched(): number;
   /** Bytes in each file not yet counted (size − committed offset). */
   lagBytes(): Map<string, number>;
@@ -71,8 +62,20 @@ export interface SelfMetrics {
   rotations: Counter<'file'>;
   truncations: Counter<'file'>;
   filesRefused: Counter;
-  positionsWrites: Counter;
-  readErrors: Counter<'file'>;
+  errors: Counter<'stage' | 'error'>;
+  checkpointWrites: Counter;
+  checkpointDuration: Histogram;
+  httpEvicted: Counter;
+}
+
+/** The stages that report errors in log_analyzer_errors_total. */
+export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http';
+
+/** A bounded label value for an error: its errno code, or its kind. */
+export function errorLabel(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z0-9]{1,15}$/.test(code)) return code;
+  return 'other';
 }
 
 export function createSelfMetrics(registry: Registry, version: string, source: SelfMetricsSource): SelfMetrics {
@@ -96,6 +99,22 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
     collect() {
       this.reset();
       for (const [file, rate] of source.lineRates()) this.set({ file }, rate);
+    },
+  });
+  new Gauge({
+    name: 'log_analyzer_checkpoint_age_seconds',
+    help: 'Age of the values /metrics serves: they are those of the last durable checkpoint.',
+    registers,
+    collect() {
+      this.set(source.checkpointAgeSeconds());
+    },
+  });
+  new Gauge({
+    name: 'log_analyzer_http_connections',
+    help: 'HTTP connections open.',
+    registers,
+    collect() {
+      this.set(source.httpConnections());
     },
   });
   new Gauge({
@@ -156,15 +175,26 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
       help: 'Files that matched --watch but were not followed because --max-files were followed already.',
       registers,
     }),
-    readErrors: new Counter({
-      name: 'log_analyzer_read_errors_total',
-      help: 'Times a file could not be opened or read (it is tried again on the next check).',
-      labelNames: ['file'],
+    errors: new Counter({
+      name: 'log_analyzer_errors_total',
+      help: 'Errors by stage (watch, read, parse, checkpoint, http) and error (errno code, worker_failure, other).',
+      labelNames: ['stage', 'error'],
       registers,
     }),
-    positionsWrites: new Counter({
-      name: 'log_analyzer_positions_writes_total',
-      help: 'Times the positions file was written.',
+    checkpointWrites: new Counter({
+      name: 'log_analyzer_checkpoint_writes_total',
+      help: 'Checkpoints written (counts and positions, fsynced).',
+      registers,
+    }),
+    checkpointDuration: new Histogram({
+      name: 'log_analyzer_checkpoint_duration_seconds',
+      help: 'Time to serialize and durably write one checkpoint.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    httpEvicted: new Counter({
+      name: 'log_analyzer_http_connections_evicted_total',
+      help: 'Connections closed because --max-connections were open (the oldest idle or slow one goes).',
       registers,
     }),
     taskDuration: new Histogram({

@@ -1,17 +1,25 @@
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import type { Published } from '../store/checkpointer.js';
+import { Store } from '../store/store.js';
 import { createHttpApp } from './http-app.js';
 
-function app() {
-  const registry = new Registry();
+function app(published: () => Published = () => ({ snapshot: { families: [] }, generation: 1, at: 1 })) {
+  const selfRegistry = new Registry();
   const c = new Counter({
     name: 'demo_lines_total',
     help: 'Demo "help".',
     labelNames: ['file'],
-    registers: [registry],
+    registers: [selfRegistry],
   });
   c.inc({ file: 'a"b\\c' }, 3);
-  return createHttpApp({ registry, version: '1.2.3', startedAt: Date.now() - 5000, status: () => ({ files: [] }) });
+  return createHttpApp({
+    published,
+    selfRegistry,
+    version: '1.2.3',
+    startedAt: Date.now() - 5000,
+    status: () => ({ files: [] }),
+  });
 }
 
 describe('http app', () => {
@@ -31,6 +39,20 @@ describe('http app', () => {
     expect(body).toContain('demo_lines_total{file="a\\"b\\\\c"} 3');
     expect(body.endsWith('# EOF\n')).toBe(true);
     expect(await (await a.request('/metrics')).text()).toContain('# TYPE demo_lines_total counter');
+  });
+
+  it('serves the published snapshot of the store, not its live values, before the self metrics', async () => {
+    const store = new Store();
+    const lines = store.family({ name: 'log_lines_total', help: 'Lines.', kind: 'counter', labelNames: ['file'] });
+    lines.inc(['a.log'], 5);
+    let published: Published = { snapshot: store.snapshot(), generation: 1, at: 1 };
+    const a = app(() => published);
+    lines.inc(['a.log'], 2); // live, not yet checkpointed
+    const first = await (await a.request('/metrics')).text();
+    expect(first).toContain('log_lines_total{file="a.log"} 5\n');
+    expect(first.indexOf('log_lines_total')).toBeLessThan(first.indexOf('demo_lines_total'));
+    published = { snapshot: store.snapshot(), generation: 2, at: 2 };
+    expect(await (await a.request('/metrics')).text()).toContain('log_lines_total{file="a.log"} 7\n');
   });
 
   it('answers /health and /api/status with JSON', async () => {

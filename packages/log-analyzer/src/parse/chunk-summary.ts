@@ -23,6 +23,8 @@ export interface ChunkSummary {
   lines: number;
   parseFailures: number;
   tooLong: number;
+  /** Lines of a chunk no worker could parse (set by the pool, never by a worker). */
+  workerFailures?: number;
   requests: RequestCount[];
   durations: DurationCount[];
 }

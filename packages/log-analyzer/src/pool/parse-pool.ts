@@ -6,8 +6,16 @@
 
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { ChunkSummary } from '../parse/chunk-summary.js';
+import { type ChunkSummary, emptySummary } from '../parse/chunk-summary.js';
 import type { ParseResult, ParseTask } from '../parse/worker.js';
+
+/** One pool slot, owned by whoever acquired it until run() or release() gives it back (once). */
+export interface Lease {
+  release(): void;
+}
+
+/** How many times a chunk is tried before its lines are counted as worker failures. */
+const ATTEMPTS = 3;
 
 export interface ParsePoolOptions {
   workers: number;
@@ -17,6 +25,8 @@ export interface ParsePoolOptions {
   readBytes?: number;
   /** Chunks read but not yet merged, across all files. Default: 4 per worker. */
   maxInFlight?: number;
+  /** A worker module other than the parser (tests use small fixtures that fail on purpose). */
+  workerFile?: string;
 }
 
 // Under vitest/tsx this module is TypeScript and so is its worker; built, both are .js.
@@ -40,13 +50,15 @@ export class ParsePool {
   private readonly spare: ArrayBuffer[] = [];
   /** Told how long each chunk took, hand-off to result, in seconds. */
   onTask: ((seconds: number) => void) | null = null;
+  /** Told of every failed attempt at a chunk (a worker threw or died). */
+  onFailure: ((error: unknown) => void) | null = null;
 
   constructor(private readonly options: ParsePoolOptions) {
     this.maxInFlight = options.maxInFlight ?? options.workers * 4;
     this.readBytes = Math.max(options.readBytes ?? DEFAULT_READ_BYTES, 2 * (options.maxLineBytes + 2));
     this.bufferBytes = this.readBytes + options.maxLineBytes + 2;
     this.piscina = new Piscina({
-      filename: workerFile,
+      filename: options.workerFile ?? workerFile,
       minThreads: options.workers,
       maxThreads: options.workers,
       concurrentTasksPerWorker: 2,
@@ -55,20 +67,21 @@ export class ParsePool {
     });
   }
 
-  /** Resolves when a chunk may be read; the caller must then run() it or release(). */
-  acquire(): Promise<void> {
-    if (this.inFlight < this.maxInFlight) {
-      this.inFlight++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  release(): void {
-    const next = this.waiters.shift();
-    if (next)
-      next(); // the slot passes straight to the next reader
-    else this.inFlight--;
+  /** Resolves with a slot when a chunk may be read; the holder then run()s it or releases it. */
+  async acquire(): Promise<Lease> {
+    if (this.inFlight < this.maxInFlight) this.inFlight++;
+    else await new Promise<void>((resolve) => this.waiters.push(resolve));
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return; // a lease gives its slot back once, whoever calls
+        held = false;
+        const next = this.waiters.shift();
+        if (next)
+          next(); // the slot passes straight to the next reader
+        else this.inFlight--;
+      },
+    };
   }
 
   /** A buffer of at least `size` bytes (at most readBytes + maxLineBytes + 2), reused when possible. */
@@ -77,19 +90,36 @@ export class ParsePool {
     return new Uint8Array(this.spare.pop() ?? new ArrayBuffer(this.bufferBytes), 0, size);
   }
 
-  /** Parses one chunk on a worker. `bytes` is moved there: the caller must not touch it again. */
-  async run(bytes: Uint8Array): Promise<ChunkSummary> {
+  /**
+   * Parses one chunk on a worker and gives the lease back. `bytes` is moved there: the caller
+   * must not touch it again. A failed attempt moved the bytes away with it, so `again` supplies
+   * them anew (the reader reads them from the file again); after ATTEMPTS failures the chunk's
+   * lines are counted as worker failures, never dropped.
+   */
+  async run(lease: Lease, bytes: Uint8Array, again: () => Promise<Uint8Array>): Promise<ChunkSummary> {
     const started = performance.now();
     try {
-      const task: ParseTask = { bytes, format: this.options.format, maxLineBytes: this.options.maxLineBytes };
-      const result = await this.piscina.run(task, { transferList: [bytes.buffer as ArrayBuffer] });
-      const back = result.bytes.buffer as ArrayBuffer;
-      if (back.byteLength === this.bufferBytes && this.spare.length < this.maxInFlight) this.spare.push(back);
-      return result.summary;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.attempt(bytes);
+        } catch (error) {
+          this.onFailure?.(error);
+          bytes = await again();
+          if (attempt >= ATTEMPTS) return failedSummary(bytes);
+        }
+      }
     } finally {
       this.onTask?.((performance.now() - started) / 1000);
-      this.release();
+      lease.release();
     }
+  }
+
+  private async attempt(bytes: Uint8Array): Promise<ChunkSummary> {
+    const task: ParseTask = { bytes, format: this.options.format, maxLineBytes: this.options.maxLineBytes };
+    const result = await this.piscina.run(task, { transferList: [bytes.buffer as ArrayBuffer] });
+    const back = result.bytes.buffer as ArrayBuffer;
+    if (back.byteLength === this.bufferBytes && this.spare.length < this.maxInFlight) this.spare.push(back);
+    return result.summary;
   }
 
   stats(): { workers: number; queued: number; inFlight: number; maxInFlight: number; waitingReaders: number } {
@@ -105,4 +135,12 @@ export class ParsePool {
   async close(): Promise<void> {
     await this.piscina.destroy();
   }
+}
+
+/** A chunk no worker could parse: every line in it is counted, as an error of its own kind. */
+function failedSummary(bytes: Uint8Array): ChunkSummary {
+  let lines = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) lines++;
+  if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) lines++; // a final unterminated line
+  return { ...emptySummary(), lines, workerFailures: lines };
 }

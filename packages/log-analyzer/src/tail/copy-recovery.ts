@@ -1,45 +1,83 @@
-// copytruncate copies the log (access.log → access.log.1, or access.log-20261122) and then
-// truncates it: lines we had not read yet survive only in the copy. This finds that copy by its
-// first bytes, so a truncation loses nothing that reached the file.
+// Finding a file's other generations beside it: the copy copytruncate left (access.log.1,
+// access.log-20261122) with the lines we had not read yet, and, on start, the generations
+// rotated away while we were stopped. A file is recognised by its first bytes and by the
+// bytes just before the offset we had counted up to.
 
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type Fingerprint, stillStartsWith } from './fingerprint.js';
+import type { SavedFile } from './file-tail.js';
+import { endsWithAt, stillStartsWith } from './fingerprint.js';
+
+/** Compressed generations cannot be read as logs. */
+const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|Z|zip)$/;
+
+export interface FoundFile {
+  name: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
 
 /**
- * The newest file beside `path`, named after it, that starts with the same bytes and holds at
- * least `minSize` bytes; null when there is none. Files the tailer follows anyway are skipped.
+ * The path's file and the regular files beside it whose names start with its name (its rotated
+ * generations), except compressed ones and those `--watch` follows on their own.
  */
-export async function findCopy(
-  path: string,
-  fingerprint: Fingerprint,
-  minSize: number,
-  isWatched: (candidate: string) => boolean,
-): Promise<string | null> {
+export async function siblings(path: string, isWatched: (candidate: string) => boolean): Promise<FoundFile[]> {
   const dir = dirname(path);
   const base = basename(path);
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return null;
+    return [];
   }
-  const candidates: { file: string; mtime: number }[] = [];
+  const found: FoundFile[] = [];
   for (const name of names) {
     const file = join(dir, name);
-    if (name === base || !name.startsWith(base) || isWatched(file)) continue;
+    if (!name.startsWith(base) || (name !== base && (isWatched(file) || COMPRESSED.test(name)))) continue;
     const stats = await stat(file).catch(() => null);
-    if (stats?.isFile() && stats.size >= minSize) candidates.push({ file, mtime: stats.mtimeMs });
-  }
-  candidates.sort((a, b) => b.mtime - a.mtime);
-  for (const { file } of candidates) {
-    const handle = await open(file, 'r').catch(() => null);
-    if (!handle) continue;
-    try {
-      if (await stillStartsWith(handle, fingerprint)) return file;
-    } finally {
-      await handle.close();
+    if (stats?.isFile()) {
+      found.push({
+        name: name === base ? path : file,
+        dev: stats.dev,
+        ino: stats.ino,
+        size: stats.size,
+        mtimeMs: stats.mtimeMs,
+      });
     }
+  }
+  return found;
+}
+
+/** True when `file` holds what we read of `generation`: its first bytes, and its bytes just before the offset. */
+export async function sameContent(file: string, size: number, generation: SavedFile): Promise<boolean> {
+  if (size < generation.offset || size < generation.head.length) return false;
+  const handle = await open(file, 'r').catch(() => null);
+  if (!handle) return false;
+  try {
+    return (
+      (await stillStartsWith(handle, generation.head)) && (await endsWithAt(handle, generation.offset, generation.tail))
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The newest file beside `path` that holds what we read of `generation` up to its offset, and
+ * that `exclude` does not rule out (files we follow or have finished); null when there is none.
+ */
+export async function findCopy(
+  path: string,
+  generation: SavedFile,
+  exclude: (candidate: string, dev: number, ino: number) => boolean,
+): Promise<string | null> {
+  const candidates = (await siblings(path, () => false))
+    .filter((f) => f.name !== path && !exclude(f.name, f.dev, f.ino))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const candidate of candidates) {
+    if (await sameContent(candidate.name, candidate.size, generation)) return candidate.name;
   }
   return null;
 }

@@ -1,17 +1,25 @@
-// Reads one open file from an offset to EOF in newline-cut chunks and hands them to the pool.
-// Owns the file's fd, its read offset and its partial last line. Shared by `scan` (read once)
-// and the tailer (read again on every change), so both count lines the same way.
+// Reads one open file from an offset to EOF in newline-cut chunks and hands them on to be parsed
+// and merged. Owns the file's fd, its read offset, its partial last line, and the committed
+// offset: the byte up to which every line has been acknowledged (merged into the store).
+// Shared by `scan` (read once) and the tailer (read again on every change).
 
 import { type FileHandle, open } from 'node:fs/promises';
 import type { ChunkSummary } from '../parse/chunk-summary.js';
 import { emptySummary } from '../parse/chunk-summary.js';
-import type { ParsePool } from '../pool/parse-pool.js';
+import type { Lease, ParsePool } from '../pool/parse-pool.js';
+import { type Fingerprint, fingerprintBytes } from './fingerprint.js';
 import { LineChunker } from './line-chunker.js';
+
+/** How many bytes before the committed offset are fingerprinted (to recognise a copy of the file). */
+export const TAIL_BYTES = 128;
 
 export interface FileReaderOptions {
   pool: ParsePool;
   maxLineBytes: number;
-  /** Receives every summary of this file, in file order. */
+  /**
+   * Receives every summary of this file, in file order: the store merges it, and its return is
+   * the acknowledgement; only then does the committed offset move past the chunk.
+   */
   onSummary: (summary: ChunkSummary) => void;
   onRead?: (bytes: number) => void;
   /**
@@ -20,16 +28,23 @@ export interface FileReaderOptions {
    * counted from the old offset (and again from 0 once the truncation is noticed).
    */
   stillSameFile?: () => Promise<boolean>;
+  /** Lines that could be neither parsed nor read again (reported, never silent). */
+  onError?: (error: unknown) => void;
 }
 
 export class FileReader {
   /** Next byte to read. */
   offset: number;
+  /** Set to stop reading at the next chunk boundary (shutdown). */
+  stopping = false;
   private readonly chunker: LineChunker;
-  /** Chunks handed to the pool, oldest first: their end offsets and, once parsed, their summaries. */
+  /** Chunks handed on, oldest first: their byte ranges and, once parsed, their summaries. */
   private readonly pending: Pending[] = [];
   private readonly merges = new Set<Promise<void>>();
   private committed: number;
+  /** The last bytes of what was handed on, and the fingerprint of those before `committed`. */
+  private lastBytes: Uint8Array = new Uint8Array(0);
+  private committedTail: Fingerprint = { length: 0, sha256: '' };
 
   private constructor(
     readonly handle: FileHandle,
@@ -46,51 +61,66 @@ export class FileReader {
   }
 
   /**
-   * The offset up to which every line has been merged into the metrics: what a saved
-   * position may record. It never passes a partial line or a chunk still being parsed.
+   * The offset up to which every line has been merged into the store: what a checkpoint may
+   * record. It never passes a partial line or a chunk still being parsed.
    */
   get committedOffset(): number {
     return this.pending.length > 0 ? this.committed : this.offset - this.chunker.pendingBytes;
   }
 
-  /** Reads to the current end of file. Resolves once everything read is handed to the pool. */
-  async drain(): Promise<number> {
+  /** Fingerprint of the bytes just before committedOffset (empty when unknown). */
+  get tailFingerprint(): Fingerprint {
+    return this.committedTail;
+  }
+
+  /**
+   * Reads to the current end of file. `size`, when known, saves the work when there is nothing
+   * new: no pool slot, no buffer. Resolves once everything read is handed on.
+   */
+  async drain(size = Number.POSITIVE_INFINITY): Promise<number> {
     let total = 0;
-    for (;;) {
+    while (!this.stopping && this.offset < size) {
       // No fstat per read: a short read says we reached the end (it costs a thread-pool round trip).
       const want = this.options.pool.readBytes;
-      await this.options.pool.acquire();
+      const lease = await this.options.pool.acquire();
       const { buffer, carried } = this.chunker.prepare(want);
       let bytesRead: number;
       try {
         ({ bytesRead } = await this.handle.read(buffer, carried, want, this.offset));
         if (bytesRead === 0 || (this.options.stillSameFile && !(await this.options.stillSameFile()))) {
-          this.options.pool.release(); // the caller notices the truncation and restarts at 0
+          lease.release(); // the caller notices the truncation and restarts at 0
           return total;
         }
       } catch (error) {
-        this.options.pool.release(); // a slot lost here would stall every file after a few errors
+        lease.release(); // a slot lost here would stall every file after a few errors
         throw error;
       }
       this.offset += bytesRead;
       total += bytesRead;
       this.options.onRead?.(bytesRead);
-      this.dispatch(this.chunker.accept(buffer, carried, bytesRead));
+      this.dispatch(lease, this.chunker.accept(buffer, carried, bytesRead));
       if (bytesRead < want) return total;
     }
+    return total;
   }
 
   /** End of this file's data: its unterminated last line, if any, is counted now. */
   async flush(): Promise<void> {
-    await this.options.pool.acquire();
-    this.dispatch(this.chunker.flush());
+    const lease = await this.options.pool.acquire();
+    this.dispatch(lease, this.chunker.flush());
   }
 
-  /** Forget the partial line (the file was truncated): reading restarts at `offset`. */
-  async restartAt(offset: number): Promise<void> {
+  /**
+   * Forget the partial line: reading restarts at `offset` (0 after a truncation; a saved offset on
+   * start, with the fingerprint of the bytes before it when the checkpoint has one).
+   */
+  async restartAt(offset: number, tail: Fingerprint = { length: 0, sha256: '' }): Promise<void> {
     await this.settled(); // chunks of the old content must not move the committed offset afterwards
     this.chunker.reset();
     this.offset = offset;
+    this.committed = offset;
+    this.lastBytes = new Uint8Array(0);
+    this.committedTail = tail;
   }
 
   /** Resolves when every chunk handed out so far is merged. */
@@ -99,26 +129,40 @@ export class FileReader {
   }
 
   async close(): Promise<void> {
+    this.stopping = true;
     await this.settled();
     await this.handle.close();
   }
 
   /**
-   * Called holding one pool slot, which the chunk's task (or this method) gives back.
+   * Called holding one pool slot, which the chunk's run (or this method) gives back.
    * Summaries are merged in file order, whatever order the workers finish in: that keeps
    * the committed offset exact and makes output (and golden files) deterministic.
    */
-  private dispatch({ chunk, tooLong }: { chunk: Uint8Array | null; tooLong: number }): void {
-    if (tooLong > 0) this.enqueue(Promise.resolve({ ...emptySummary(), lines: tooLong, tooLong }));
+  private dispatch(lease: Lease, { chunk, tooLong }: { chunk: Uint8Array | null; tooLong: number }): void {
+    const end = this.offset - this.chunker.pendingBytes;
+    if (tooLong > 0) {
+      // The skipped line's bytes are gone: what lies before the committed offset is unknown.
+      this.lastBytes = new Uint8Array(0);
+      this.enqueue(end, Promise.resolve({ ...emptySummary(), lines: tooLong, tooLong }));
+    }
     if (!chunk) {
-      this.options.pool.release();
+      lease.release();
       return;
     }
-    this.enqueue(this.options.pool.run(chunk));
+    this.lastBytes = lastBytesOf(this.lastBytes, chunk);
+    // The chunk's bytes are the last `length` bytes before `end`; if a worker fails, read them again.
+    const length = chunk.length;
+    const again = async () => {
+      const bytes = new Uint8Array(length);
+      await this.handle.read(bytes, 0, length, end - length);
+      return bytes;
+    };
+    this.enqueue(end, this.options.pool.run(lease, chunk, again));
   }
 
-  private enqueue(result: Promise<ChunkSummary>): void {
-    const entry: Pending = { end: this.offset - this.chunker.pendingBytes, summary: null, done: false };
+  private enqueue(end: number, result: Promise<ChunkSummary>): void {
+    const entry: Pending = { end, tail: this.lastBytes, summary: null, done: false };
     this.pending.push(entry);
     const merge = result
       .then(
@@ -126,10 +170,8 @@ export class FileReader {
           entry.summary = summary;
         },
         (error: unknown) => {
-          // Only a crashed worker gets here (parsing itself never throws): say so, keep going.
-          console.error(
-            `log-analyzer: a parse worker failed; lines before byte ${entry.end} were not counted: ${String(error)}`,
-          );
+          // Parsing failed and the bytes could not be read again (the file went away): say so.
+          this.options.onError?.(error);
         },
       )
       .then(() => {
@@ -138,6 +180,7 @@ export class FileReader {
           const next = this.pending.shift() as Pending;
           if (next.summary) this.options.onSummary(next.summary);
           this.committed = next.end;
+          this.committedTail = fingerprintBytes(next.tail);
         }
       });
     this.merges.add(merge);
@@ -145,8 +188,19 @@ export class FileReader {
   }
 }
 
+/** The last TAIL_BYTES of `previous` followed by `chunk` (copied: the chunk is about to move away). */
+function lastBytesOf(previous: Uint8Array, chunk: Uint8Array): Uint8Array {
+  if (chunk.length >= TAIL_BYTES) return chunk.slice(chunk.length - TAIL_BYTES);
+  const keep = Math.min(previous.length, TAIL_BYTES - chunk.length);
+  const out = new Uint8Array(keep + chunk.length);
+  out.set(previous.subarray(previous.length - keep), 0);
+  out.set(chunk, keep);
+  return out;
+}
+
 interface Pending {
   end: number;
+  tail: Uint8Array;
   summary: ChunkSummary | null;
   done: boolean;
 }

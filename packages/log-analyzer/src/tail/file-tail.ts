@@ -1,13 +1,17 @@
 // Follows one watched path across appends, rotation, truncation and deletion.
 // Owns the path's current reader and the readers of files rotated away from it, which stay
 // open for `rotateWaitMs` after their last growth to catch writers that have not reopened yet.
+// The decisions (idle, grown, truncated, replaced, gone; what to read on start) are pure, in
+// decisions.ts; this file does the I/O around them.
 
 import { type Stats, stat } from 'node:fs';
 import type { ChunkSummary } from '../parse/chunk-summary.js';
 import type { ParsePool } from '../pool/parse-pool.js';
-import { findCopy } from './copy-recovery.js';
+import { findCopy, sameContent, siblings } from './copy-recovery.js';
+import { type Candidate, judgeChanged, judgePath, planResume, type SavedGeneration } from './decisions.js';
 import { FileReader } from './file-reader.js';
 import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, stillStartsWith } from './fingerprint.js';
+import type { IdentityRegistry } from './identities.js';
 
 export interface FileTailOptions {
   pool: ParsePool;
@@ -19,15 +23,31 @@ export interface FileTailOptions {
   onTruncation?(label: string): void;
   /** A file could not be opened or read (permissions, I/O errors); the next check tries again. */
   onError?(label: string, error: unknown): void;
-  /** Whether a path is followed by its own tail: such a file is never read as a copytruncate copy. */
+  /** Whether a path is followed by its own tail: such a file is never read as a copy. */
   isWatched?(path: string): boolean;
+  /** Which tail holds which file; one registry for all tails (see identities.ts). */
+  identities?: IdentityRegistry;
+  /** The clock, in ms (tests drive it). */
+  now?(): number;
 }
 
 /** Where to start reading a file that is already there. */
-export type StartAt =
-  | { kind: 'end' }
-  | { kind: 'beginning' }
-  | { kind: 'saved'; dev: number; ino: number; offset: number; fingerprint: Fingerprint };
+export type StartAt = { kind: 'end' } | { kind: 'beginning' } | { kind: 'saved'; saved: SavedPath; writtenAt: number };
+
+/** A generation as the checkpoint keeps it: identity, committed offset, and what lies around it. */
+export interface SavedFile extends SavedGeneration {
+  head: Fingerprint;
+  /** The bytes just before `offset`. */
+  tail: Fingerprint;
+}
+
+/** Everything the checkpoint keeps of one path: its open generations, oldest first. */
+export interface SavedPath {
+  path: string;
+  files: SavedFile[];
+  /** The last of `files` is the file at the path. */
+  current: boolean;
+}
 
 export interface FileTailStatus {
   path: string;
@@ -40,25 +60,18 @@ export interface FileTailStatus {
   rotatedFilesOpen: number;
 }
 
-export interface SavedPosition {
-  path: string;
-  dev: number;
-  ino: number;
-  offset: number;
-  fingerprint: Fingerprint;
-}
-
 interface OpenFile {
   reader: FileReader;
   dev: number;
   ino: number;
-  fingerprint: Fingerprint;
+  head: Fingerprint;
   size: number;
+  mtimeMs: number;
   lastGrowth: number;
 }
 
 function statOrNull(path: string): Promise<Stats | null> {
-  return new Promise((resolve) => stat(path, (error, stats) => resolve(error ? null : stats)));
+  return new Promise((resolve) => stat(path, (error, stats) => resolve(error || !stats.isFile() ? null : stats)));
 }
 
 export class FileTail {
@@ -77,22 +90,28 @@ export class FileTail {
   private discovering: Promise<void> = Promise.resolve();
   private reading: Promise<void> | null = null;
   private again = false;
+  /** The path's file as stat saw it in the last discovery (saves an fstat when reading it). */
+  private seen: Stats | null = null;
+  /** When something last happened here (a read with data, a new file): quiet tails are polled less. */
+  lastActivity: number;
 
   constructor(
     /** The path as the user configured or the glob matched it: the `file` label. */
     readonly label: string,
     private readonly options: FileTailOptions,
-  ) {}
+  ) {
+    this.lastActivity = this.now();
+  }
 
-  /** Opens the file if it exists and reads what it should from `startAt`. */
+  /** Opens what it should from `startAt` and reads it. */
   async start(startAt: StartAt): Promise<void> {
     // In the discovery queue, so an event that arrives meanwhile cannot open the file a second time.
     this.discovering = this.discovering.then(async () => {
       try {
-        const stats = await statOrNull(this.label);
-        if (stats?.isFile()) {
-          this.files.push(await this.openAt(startAt));
-          this.pathHasCurrent = true;
+        if (startAt.kind === 'saved') await this.resume(startAt.saved, startAt.writtenAt);
+        else {
+          const stats = await statOrNull(this.label);
+          if (stats) await this.adopt(startAt.kind, true);
         }
       } catch (error) {
         this.options.onError?.(this.label, error);
@@ -110,32 +129,22 @@ export class FileTail {
   }
 
   /**
-   * Stops reading; waits for chunks in flight. The current file's partial last line stays unread
-   * (its saved position stays before it). Rotated-away files are read to their end and their last
-   * line counted now: a restart could not find them again.
+   * Stops reading at the next chunk boundary and waits for chunks in flight; closes every file.
+   * Nothing is lost: the checkpoint keeps every open generation at its committed offset, and
+   * partial last lines stay unread until the next start.
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const file of this.files) file.reader.stopping = true;
     await this.discovering;
     await this.reading;
-    for (const file of this.rotatedFiles()) {
-      await this.drainFile(file);
-      await this.letGo(file);
-    }
-    await this.current()?.reader.close();
+    for (const file of this.files) await file.reader.close();
   }
 
-  /** Where a restart should resume: only the current file, at its fully merged offset. */
-  position(): SavedPosition | null {
-    const file = this.current();
-    if (!file) return null;
-    return {
-      path: this.label,
-      dev: file.dev,
-      ino: file.ino,
-      offset: file.reader.committedOffset,
-      fingerprint: file.fingerprint,
-    };
+  /** What a checkpoint keeps of this path. Synchronous: taken in the same tick as the store's values. */
+  position(): SavedPath | null {
+    if (this.files.length === 0) return null;
+    return { path: this.label, files: this.files.map((file) => this.saved(file)), current: this.pathHasCurrent };
   }
 
   status(): FileTailStatus {
@@ -162,6 +171,20 @@ export class FileTail {
     return this.started && !this.isOpen;
   }
 
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private saved(file: OpenFile): SavedFile {
+    return {
+      dev: file.dev,
+      ino: file.ino,
+      offset: file.reader.committedOffset,
+      head: file.head,
+      tail: file.reader.tailFingerprint,
+    };
+  }
+
   private current(): OpenFile | null {
     return this.pathHasCurrent ? (this.files[this.files.length - 1] ?? null) : null;
   }
@@ -175,23 +198,110 @@ export class FileTail {
     this.discovering = this.discovering.then(async () => {
       if (this.stopped) return;
       const stats = await statOrNull(this.label);
+      this.seen = stats;
       const current = this.current();
-      if (current && (!stats || stats.ino !== current.ino || stats.dev !== current.dev)) {
-        this.pathHasCurrent = false; // renamed away, replaced or deleted
-        this.vanished = true;
-      }
-      if (!this.pathHasCurrent && stats?.isFile()) {
-        // A new file at the path, right away or after a gap: that is a rotation.
-        if (this.vanished) this.options.onRotation?.(this.label);
-        this.vanished = false;
-        this.files.push(await this.openAt({ kind: 'beginning' }));
-        this.pathHasCurrent = true;
+      if (current) {
+        const verdict = judgePath({ ...current, offset: current.reader.offset }, stats);
+        if (verdict === 'idle') return;
+        if (verdict === 'replaced' || verdict === 'gone') {
+          this.pathHasCurrent = false; // renamed away, replaced or deleted
+          this.vanished = true;
+        }
         this.again = true;
+      }
+      if (!this.pathHasCurrent && stats && !this.heldElsewhere(stats)) {
+        // A new file at the path, right away or after a gap: that is a rotation.
+        if (await this.adopt('beginning', false)) {
+          if (this.vanished) this.options.onRotation?.(this.label);
+          this.vanished = false;
+        }
       }
     });
     // A failure must not leave the queue rejected: every later discovery would be skipped.
     this.discovering = this.discovering.catch((error: unknown) => this.options.onError?.(this.label, error));
     return this.discovering;
+  }
+
+  private heldElsewhere(stats: Stats): boolean {
+    return this.options.identities?.claimable(this.label, stats.dev, stats.ino) === false;
+  }
+
+  /**
+   * Opens the file at the path as the current one, unless another tail follows it already.
+   * A file another path read and let go carries on from where that left off.
+   */
+  private async adopt(from: 'end' | 'beginning', atStart: boolean): Promise<boolean> {
+    const opened = await this.openFile(this.label);
+    if (!opened) return false;
+    const { file, finished } = opened;
+    if (finished && file.size >= finished.offset && (await stillStartsWith(file.reader.handle, finished.head))) {
+      await file.reader.restartAt(finished.offset, finished.tail);
+    } else if (from === 'end' && atStart) {
+      await file.reader.restartAt(await lineStartAtOrBefore(file.reader, file.size));
+    }
+    this.files.push(file);
+    this.pathHasCurrent = true;
+    this.again = true;
+    return true;
+  }
+
+  /**
+   * Opens `path` for reading and claims its identity (taken from the open fd: the path may have
+   * moved on since we looked). Null when another tail holds the same file.
+   */
+  private async openFile(path: string): Promise<{ file: OpenFile; finished: SavedFile | null } | null> {
+    let file: OpenFile | null = null;
+    const reader = await FileReader.open(path, 0, {
+      pool: this.options.pool,
+      maxLineBytes: this.options.maxLineBytes,
+      onSummary: (summary) => this.options.onSummary(this.label, summary),
+      onRead: (bytes) => this.options.onRead?.(this.label, bytes),
+      onError: (error) => this.options.onError?.(this.label, error),
+      stillSameFile: () => (file ? stillStartsWith(file.reader.handle, file.head) : Promise.resolve(true)),
+    });
+    const stats = await reader.handle.stat();
+    const claim = this.options.identities?.claim(this.label, stats.dev, stats.ino) ?? { held: false, finished: null };
+    if (claim.held) {
+      await reader.handle.close();
+      return null;
+    }
+    const head = await fingerprintOf(reader.handle, stats.size);
+    const now = this.now();
+    file = { reader, dev: stats.dev, ino: stats.ino, head, size: stats.size, mtimeMs: stats.mtimeMs, lastGrowth: now };
+    this.lastActivity = now;
+    return { file, finished: claim.finished };
+  }
+
+  /**
+   * Start from a checkpoint: every generation it knows is read on from its offset, files rotated
+   * in and out while we were stopped are read whole, oldest first, and the path's file goes last.
+   */
+  private async resume(saved: SavedPath, writtenAt: number): Promise<void> {
+    const found = await siblings(this.label, (p) => this.options.isWatched?.(p) ?? false);
+    const candidates: Candidate[] = found.map((f) => ({ ...f, atPath: f.name === this.label }));
+    const generations: SavedFile[] = [...(this.options.identities?.finishedOf(this.label) ?? []), ...saved.files];
+    // Content checks read the candidates; do them up front so the plan itself is pure.
+    const matches = new Map<Candidate, Set<SavedFile>>();
+    for (const c of candidates) {
+      const same = new Set<SavedFile>();
+      for (const g of generations) if (await sameContent(c.name, c.size, g)) same.add(g);
+      matches.set(c, same);
+    }
+    const steps = planResume({
+      saved: generations,
+      candidates,
+      sameContent: (c, g) => matches.get(c)?.has(g) === true,
+      writtenAt,
+    });
+    for (const { candidate, offset, generation } of steps) {
+      const opened = await this.openFile(candidate.name);
+      if (!opened) continue;
+      const { file } = opened;
+      await file.reader.restartAt(offset, generation?.tail);
+      this.files.push(file);
+      if (candidate.atPath) this.pathHasCurrent = true;
+    }
+    this.again = true;
   }
 
   /** Reads every open file to its end, oldest first; lets rotated files go once they are done. */
@@ -200,17 +310,20 @@ export class FileTail {
       this.again = true;
       return this.reading;
     }
+    if (!this.again && this.files.length === 0) return Promise.resolve();
     const run = async () => {
       do {
         this.again = false;
         for (const file of [...this.files]) {
           if (this.stopped) return;
-          await this.drainFile(file);
-          if (file === this.current()) continue;
-          const { nlink } = await file.reader.handle.stat();
+          const isCurrent = file === this.current();
+          // The path's stat from discovery describes the current file: no fstat needed.
+          const stats = isCurrent && this.seen?.ino === file.ino ? this.seen : await file.reader.handle.stat();
+          await this.drainFile(file, stats);
+          if (isCurrent) continue;
           // Deleted: nobody can write to it any more. Renamed: wait for writers that have not reopened yet.
           // (Still waiting out rotateWaitMs: the next poll looks again.)
-          if (nlink === 0 || Date.now() - file.lastGrowth >= this.options.rotateWaitMs) await this.letGo(file);
+          if (stats.nlink === 0 || this.now() - file.lastGrowth >= this.options.rotateWaitMs) await this.letGo(file);
         }
         if (this.again) await this.discover();
       } while (this.again && !this.stopped);
@@ -224,40 +337,48 @@ export class FileTail {
   }
 
   /** Reads a file to its end, noticing truncation (size shrank, or its first bytes changed). */
-  private async drainFile(file: OpenFile): Promise<void> {
-    const { size } = await file.reader.handle.stat();
-    const truncated = size < file.reader.offset || !(await stillStartsWith(file.reader.handle, file.fingerprint));
+  private async drainFile(file: OpenFile, stats: Stats): Promise<void> {
+    const verdict = judgePath({ ...file, offset: file.reader.offset }, stats);
+    if (verdict === 'idle') return;
+    const truncated =
+      verdict === 'truncated' || judgeChanged(await stillStartsWith(file.reader.handle, file.head)) === 'truncated';
     if (truncated) {
       this.options.onTruncation?.(this.label);
       await this.readRestFromCopy(file);
       await file.reader.restartAt(0);
-      file.fingerprint = await fingerprintOf(file.reader.handle, size);
-    } else if (file.fingerprint.length < FINGERPRINT_BYTES && size > file.fingerprint.length) {
-      file.fingerprint = await fingerprintOf(file.reader.handle, size);
+      file.head = await fingerprintOf(file.reader.handle, stats.size);
+    } else if (file.head.length < FINGERPRINT_BYTES && stats.size > file.head.length) {
+      file.head = await fingerprintOf(file.reader.handle, stats.size);
     }
-    const read = await file.reader.drain();
-    file.size = Math.max(size, file.reader.offset);
+    const read = await file.reader.drain(stats.size > file.reader.offset ? Number.POSITIVE_INFINITY : 0);
+    file.size = Math.max(stats.size, file.reader.offset);
+    file.mtimeMs = stats.mtimeMs;
     if (read > 0) {
-      file.lastGrowth = Date.now();
+      file.lastGrowth = this.now();
+      this.lastActivity = file.lastGrowth;
       this.again = true; // chokidar may have dropped the event for the write that follows this one
     }
   }
 
-  /** After copytruncate: what we had not read yet is in the copy, from our committed offset on. */
+  /**
+   * After copytruncate: what we had not read yet is in the copy, from our committed offset on.
+   * A copy counts only if it starts with our first bytes, holds our last committed bytes right
+   * before that offset, and is no file we follow or have finished (an older generation with the
+   * same first lines is not a copy).
+   */
   private async readRestFromCopy(file: OpenFile): Promise<void> {
     await file.reader.settled();
-    // From the start of the partial line, if one is held.
-    await this.readRestOfOldFile(file.fingerprint, file.reader.committedOffset);
-  }
-
-  /**
-   * Reads, from `from` to its end, the file beside ours that still starts with `fingerprint`
-   * (a copytruncate copy, or a generation renamed away while we were stopped), if there is one.
-   */
-  private async readRestOfOldFile(fingerprint: Fingerprint, from: number): Promise<void> {
-    const old = await findCopy(this.label, fingerprint, from, (p) => this.options.isWatched?.(p) ?? false);
-    if (!old) return;
-    const reader = await FileReader.open(old, from, {
+    const from = file.reader.committedOffset;
+    const copy = await findCopy(
+      this.label,
+      { ...this.saved(file), offset: from },
+      (path, dev, ino) =>
+        this.options.isWatched?.(path) === true ||
+        this.files.some((f) => f.dev === dev && f.ino === ino) ||
+        this.options.identities?.isKnown(dev, ino) === true,
+    );
+    if (!copy) return;
+    const reader = await FileReader.open(copy, from, {
       pool: this.options.pool,
       maxLineBytes: this.options.maxLineBytes,
       onSummary: (summary) => this.options.onSummary(this.label, summary),
@@ -274,37 +395,10 @@ export class FileTail {
   /** A rotated or deleted file is done: its unterminated last line counts, and its fd is closed. */
   private async letGo(file: OpenFile): Promise<void> {
     await file.reader.flush();
+    await file.reader.settled();
+    this.options.identities?.release(this.label, this.saved(file));
     await file.reader.close();
     this.files.splice(this.files.indexOf(file), 1);
-  }
-
-  private async openAt(startAt: StartAt): Promise<OpenFile> {
-    let file: OpenFile | null = null;
-    const reader = await FileReader.open(this.label, 0, {
-      pool: this.options.pool,
-      maxLineBytes: this.options.maxLineBytes,
-      onSummary: (summary) => this.options.onSummary(this.label, summary),
-      onRead: (bytes) => this.options.onRead?.(this.label, bytes),
-      stillSameFile: () => (file ? stillStartsWith(file.reader.handle, file.fingerprint) : Promise.resolve(true)),
-    });
-    // Identity from the open fd, not the path: the path may have moved on since we looked.
-    const stats = await reader.handle.stat();
-    const fingerprint = await fingerprintOf(reader.handle, stats.size);
-    let offset = 0;
-    if (startAt.kind === 'end') offset = await lineStartAtOrBefore(reader, stats.size);
-    if (startAt.kind === 'saved') {
-      const same =
-        startAt.dev === stats.dev &&
-        startAt.ino === stats.ino &&
-        startAt.offset <= stats.size &&
-        (await stillStartsWith(reader.handle, startAt.fingerprint));
-      if (same) offset = startAt.offset;
-      // Rotated while we were stopped: what the old file got after our position is still counted.
-      else await this.readRestOfOldFile(startAt.fingerprint, startAt.offset);
-    }
-    await reader.restartAt(offset);
-    file = { reader, dev: stats.dev, ino: stats.ino, fingerprint, size: stats.size, lastGrowth: Date.now() };
-    return file;
   }
 }
 

@@ -13,11 +13,28 @@ export interface Fingerprint {
   sha256: string;
 }
 
-export async function fingerprintOf(handle: FileHandle, length: number): Promise<Fingerprint> {
-  const want = Math.min(length, FINGERPRINT_BYTES);
-  const buffer = Buffer.alloc(want);
-  const { bytesRead } = await handle.read(buffer, 0, want, 0);
-  return { length: bytesRead, sha256: createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex') };
+export function fingerprintBytes(bytes: Uint8Array): Fingerprint {
+  return { length: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** Fingerprint of the `length` bytes at `position` (fewer if the file is shorter). */
+export async function fingerprintAt(handle: FileHandle, position: number, length: number): Promise<Fingerprint> {
+  const buffer = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, position);
+  return fingerprintBytes(buffer.subarray(0, bytesRead));
+}
+
+/** Fingerprint of the file's first bytes (at most FINGERPRINT_BYTES, at most `size`). */
+export function fingerprintOf(handle: FileHandle, size: number): Promise<Fingerprint> {
+  return fingerprintAt(handle, 0, Math.min(size, FINGERPRINT_BYTES));
+}
+
+/** True when the `length` bytes before `offset` have that fingerprint (an empty one always matches). */
+export async function endsWithAt(handle: FileHandle, offset: number, tail: Fingerprint): Promise<boolean> {
+  if (tail.length === 0) return true;
+  if (offset < tail.length) return false;
+  const now = await fingerprintAt(handle, offset - tail.length, tail.length);
+  return now.length === tail.length && now.sha256 === tail.sha256;
 }
 
 /** True when the file still starts with the bytes the fingerprint was taken from. */

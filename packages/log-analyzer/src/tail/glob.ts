@@ -12,6 +12,8 @@ export interface WatchPattern {
   /** How many directory levels below base can match; Infinity with `**`. */
   depth: number;
   matches(path: string): boolean;
+  /** Whether a directory (a path below base) may hold matches: the walk enters no other. */
+  mayContain(dir: string): boolean;
 }
 
 const GLOB_CHARS = /[*?[]/;
@@ -45,7 +47,13 @@ export function compileWatchPattern(pattern: string): WatchPattern {
   if (firstGlob < 0) {
     // A plain path: exactly that file, watched through its directory.
     const base = normalize(join(normalized, '..'));
-    return { pattern, base, depth: 0, matches: (path) => normalize(path) === normalize(normalized) };
+    return {
+      pattern,
+      base,
+      depth: 0,
+      matches: (path) => normalize(path) === normalize(normalized),
+      mayContain: () => false,
+    };
   }
   const baseSegments = segments.slice(0, firstGlob);
   const base = baseSegments.length === 0 ? '.' : baseSegments.join('/') || '/';
@@ -59,16 +67,32 @@ export function compileWatchPattern(pattern: string): WatchPattern {
   const matcher = new RegExp(`^${regex}$`);
   const depth = rest.includes('**') ? Number.POSITIVE_INFINITY : rest.length - 1;
   const prefix = normalize(base);
+  const segmentMatchers = rest.map((segment) => (segment === '**' ? null : new RegExp(`^${segmentToRegex(segment)}$`)));
+  const relativeTo = (path: string): string | null => {
+    const p = normalize(path).split(sep).join('/');
+    if (prefix === '/' && p.startsWith('/')) return p.slice(1);
+    return prefix === '.' && !isAbsolute(p) ? p : p.startsWith(`${prefix}/`) ? p.slice(prefix.length + 1) : null;
+  };
   return {
     pattern,
     base: prefix,
     depth,
     matches(path) {
-      const p = normalize(path).split(sep).join('/');
-      const relative =
-        prefix === '.' && !isAbsolute(p) ? p : p.startsWith(`${prefix}/`) ? p.slice(prefix.length + 1) : null;
-      if (prefix === '/' && p.startsWith('/')) return matcher.test(p.slice(1));
+      const relative = relativeTo(path);
       return relative !== null && matcher.test(relative);
+    },
+    mayContain(dir) {
+      const relative = relativeTo(dir);
+      if (relative === null) return false;
+      const parts = relative.split('/');
+      // Each directory level must match its segment, until a `**` (which takes any depth).
+      for (let i = 0; i < parts.length; i++) {
+        const segment = segmentMatchers[i];
+        if (segment === null) return true;
+        // The last segment names files: a directory at that level holds no matches.
+        if (segment === undefined || i >= segmentMatchers.length - 1 || !segment.test(parts[i] as string)) return false;
+      }
+      return true;
     },
   };
 }

@@ -1,45 +1,116 @@
-// Discovery: expands --watch paths and globs into FileTails, watching directories (never the
-// files themselves, which loses rotations) with chokidar, plus a periodic re-check because
-// chokidar can drop the last change event of a burst.
+// Discovery: walks the directories of each --watch path or glob, follows every matching file
+// with a FileTail, and notices directories that appear, vanish or are replaced. Owns the tails,
+// the directories and which tail holds which file (device + inode: a file reached through
+// several paths is followed once). chokidar watches each walked directory (depth 0) so changes
+// wake their tail at once; a poll re-checks directories by their stat and files by a backoff
+// schedule, because chokidar can drop the last change event of a burst.
 
-import { realpath } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { type Dirent, type Stats, stat } from 'node:fs';
+import { readdir, realpath } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { FileTail, type FileTailOptions, type FileTailStatus, type SavedPosition, type StartAt } from './file-tail.js';
+import { FileTail, type FileTailOptions, type FileTailStatus, type SavedPath, type StartAt } from './file-tail.js';
 import { compileWatchPattern, type WatchPattern } from './glob.js';
+import { type FinishedFile, IdentityRegistry } from './identities.js';
 
-export interface TailerOptions extends FileTailOptions {
+export interface TailerOptions extends Omit<FileTailOptions, 'identities' | 'isWatched'> {
   patterns: readonly string[];
-  /** Files present at start: read from their end or their beginning. New files: always the beginning. */
+  /** Files present at the first start: read from their end or their beginning. New files: always the beginning. */
   from: 'end' | 'beginning';
   maxFiles: number;
   pollIntervalMs: number;
+  /** No chokidar events: every file and directory is polled (network and VM-shared mounts). */
   usePolling?: boolean;
-  /** Saved positions from a previous run, by path. */
-  positions?: ReadonlyMap<string, SavedPosition>;
+  /** The file source's part of the last checkpoint, if there was one. */
+  resumeFrom?: { writtenAt: number; paths: readonly SavedPath[]; finished?: readonly FinishedFile[] } | null;
+  /** Tails whose file is gone, and the series they labelled, are forgotten after this long. */
+  forgetAfterMs: number;
   onFileAdded?(label: string): void;
+  /** A file matched but --max-files were followed already (said by the caller once in total). */
   onFileRefused?(label: string): void;
+  onForget?(label: string): void;
+  onWatchError?(path: string, error: unknown): void;
 }
+
+export interface DiscoveryStatus {
+  done: boolean;
+  directories: number;
+  files: number;
+  refused: number;
+}
+
+interface WatchedDir {
+  pattern: WatchPattern;
+  path: string;
+  id: string;
+  mtimeMs: number;
+  real: string;
+}
+
+/** How often a tail is polled: quiet files less often (events still wake them at once). */
+export function pollEveryMs(baseMs: number, quietMs: number, events: boolean): number {
+  if (!events || quietMs < 10_000) return baseMs;
+  return quietMs < 60_000 ? baseMs * 4 : Math.max(baseMs * 16, 4000);
+}
+
+function statOrNull(path: string): Promise<Stats | null> {
+  return new Promise((resolve) => stat(path, (error, stats) => resolve(error ? null : stats)));
+}
+
+const REFUSED_KEPT = 10_000;
+
+const dirKey = (pattern: WatchPattern, pathOrId: string) => `${pattern.pattern}\u0000${pathOrId}`;
 
 export class Tailer {
   private readonly tails = new Map<string, FileTail>();
+  private readonly lastChecked = new Map<FileTail, number>();
+  private readonly gone = new Map<string, number>();
   private readonly refused = new Set<string>();
-  private watchers: FSWatcher[] = [];
+  private refusedTotal = 0;
+  /** By dirKey(pattern, path): two patterns may walk the same directory. */
+  private readonly dirs = new Map<string, WatchedDir>();
+  /** pattern + directory identity → the path it was first walked by (loops and aliases end there). */
+  private readonly dirById = new Map<string, string>();
+  private readonly realToLogical = new Map<string, string>();
+  private readonly identities: IdentityRegistry;
+  private readonly saved: Map<string, SavedPath>;
+  private readonly patterns: WatchPattern[];
+  private readonly watchers = new Map<WatchPattern, FSWatcher>();
   private timer: NodeJS.Timeout | null = null;
   private ready = false;
-  private isWatched: (path: string) => boolean = () => false;
   private stopping = false;
+  private ticking: Promise<void> | null = null;
+  private starting: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: TailerOptions) {}
+  constructor(private readonly options: TailerOptions) {
+    this.patterns = options.patterns.map(compileWatchPattern);
+    const resume = options.resumeFrom;
+    this.saved = new Map((resume?.paths ?? []).map((p) => [p.path, p]));
+    this.identities = new IdentityRegistry(options.forgetAfterMs, this.now);
+    for (const p of resume?.paths ?? []) for (const f of p.files) this.identities.reserve(p.path, f.dev, f.ino);
+    for (const f of resume?.finished ?? []) this.identities.restoreFinished(f);
+  }
 
-  /** Resolves once every file present at start is open and read up to where it should be. */
-  async start(): Promise<void> {
-    const patterns = this.options.patterns.map(compileWatchPattern);
-    this.isWatched = (path) => patterns.some((pattern) => pattern.matches(path));
-    await Promise.all(patterns.map((pattern) => this.watchPattern(pattern)));
+  /** Walks every pattern once and starts polling; resolves once the files present at start are read. */
+  start(): Promise<void> {
+    this.starting = this.discoverAll();
+    return this.starting;
+  }
+
+  private async discoverAll(): Promise<void> {
+    if (!this.options.usePolling)
+      for (const pattern of this.patterns) this.watchers.set(pattern, this.watcher(pattern));
+    await Promise.all(this.patterns.map((pattern) => this.walk(pattern, pattern.base)));
+    if (this.stopping) return;
     this.ready = true;
-    this.timer = setInterval(() => this.checkAll(), this.options.pollIntervalMs);
+    // Checkpointed files whose path no longer matches anything: let other paths have them.
+    this.identities.dropReservations();
+    this.timer = setInterval(() => void this.tick(), this.options.pollIntervalMs);
     this.timer.unref();
+  }
+
+  get discovery(): DiscoveryStatus {
+    return { done: this.ready, directories: this.dirs.size, files: this.tails.size, refused: this.refusedTotal };
   }
 
   /** Files with an open descriptor (a deleted file's tail stays known but holds nothing open). */
@@ -53,50 +124,159 @@ export class Tailer {
     return [...this.tails.values()].map((tail) => tail.status());
   }
 
-  positions(): SavedPosition[] {
-    return [...this.tails.values()].flatMap((tail) => tail.position() ?? []);
+  /** The file source's part of a checkpoint. Synchronous. */
+  positions(): { paths: SavedPath[]; finished: FinishedFile[] } {
+    const paths = [...this.tails.values()].flatMap((tail) => tail.position() ?? []);
+    // Paths from the checkpoint not seen again yet keep their place until they are forgotten.
+    for (const [path, saved] of this.saved) if (!this.tails.has(path)) paths.push(saved);
+    return { paths, finished: this.identities.finishedFiles() };
+  }
+
+  /** One poll: directories by their stat, then every tail that is due. Resolves when done. */
+  tick(): Promise<void> {
+    if (this.ticking) return this.ticking;
+    this.ticking = (async () => {
+      await this.pollDirectories();
+      const now = this.now();
+      const due: Promise<void>[] = [];
+      for (const tail of this.tails.values()) {
+        const every = pollEveryMs(this.options.pollIntervalMs, now - tail.lastActivity, !this.options.usePolling);
+        if (now - (this.lastChecked.get(tail) ?? 0) + 1 < every) continue;
+        this.lastChecked.set(tail, now);
+        due.push(tail.check());
+      }
+      await Promise.all(due);
+      this.forget(now);
+    })().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
   }
 
   /** Resolves after one check of every file: everything written before the call has been read. */
   async checkAll(): Promise<void> {
+    await this.pollDirectories();
     await Promise.all([...this.tails.values()].map((tail) => tail.check()));
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.all(this.watchers.map((w) => w.close()));
+    await Promise.all([...this.watchers.values()].map((w) => w.close()));
+    await this.starting.catch(() => {});
+    await this.ticking;
     await Promise.all([...this.tails.values()].map((tail) => tail.stop()));
   }
 
-  private async watchPattern(pattern: WatchPattern): Promise<void> {
-    // Watch the real directory (symlinks resolved) but label files by the path the user gave.
-    const realBase = await realpath(pattern.base);
-    const toLabel = (path: string) => join(pattern.base, relative(realBase, path));
-    const watcher = watch(realBase, {
-      depth: Number.isFinite(pattern.depth) ? pattern.depth : undefined,
-      ignoreInitial: false,
+  private readonly now = (): number => this.options.now?.() ?? Date.now();
+
+  private watcher(pattern: WatchPattern): FSWatcher {
+    const watcher = watch([], {
+      depth: 0,
+      ignoreInitial: true,
       atomic: false,
-      usePolling: this.options.usePolling ?? false,
-      interval: this.options.pollIntervalMs,
-      ignored: (path, stats) => stats?.isFile() === true && !pattern.matches(toLabel(path)),
+      // Only the directories we walked and the files that match: nothing else is stat'ed or kept.
+      ignored: (path) => !this.realToLogical.has(path) && !pattern.matches(this.logical(path)),
     });
-    this.watchers.push(watcher);
-    const initial: Promise<void>[] = [];
-    watcher.on('add', (path) => {
-      const label = toLabel(path);
-      const added = this.track(label).catch((error: unknown) => {
-        console.error(
-          `log-analyzer: cannot follow ${label}: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      });
-      if (!this.ready) initial.push(added);
-    });
-    watcher.on('change', (path) => void this.tails.get(toLabel(path))?.check());
-    watcher.on('unlink', (path) => void this.tails.get(toLabel(path))?.check());
-    watcher.on('error', (error) => console.error(`log-analyzer: watching ${pattern.base}: ${String(error)}`));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-    await Promise.all(initial);
+    const wake = (path: string) => {
+      const label = this.logical(path);
+      const tail = this.tails.get(label);
+      if (tail) void tail.check();
+      else void this.track(label);
+    };
+    watcher.on('add', wake);
+    watcher.on('change', wake);
+    watcher.on('unlink', wake);
+    watcher.on('error', (error) => this.options.onWatchError?.(pattern.base, error));
+    return watcher;
+  }
+
+  /** A path as chokidar reports it (under a real directory) → the path the user's glob matched. */
+  private logical(path: string): string {
+    const dir = this.realToLogical.get(dirname(path));
+    return dir === undefined ? path : join(dir, basename(path));
+  }
+
+  /**
+   * Reads a directory and everything below it that may hold matches. A directory's device +
+   * inode is walked once per pattern: symlink loops end, aliases are walked once.
+   */
+  private async walk(pattern: WatchPattern, dir: string): Promise<void> {
+    if (this.stopping) return;
+    const stats = await statOrNull(dir);
+    if (!stats?.isDirectory()) return;
+    const id = `${stats.dev}:${stats.ino}`;
+    const first = this.dirById.get(dirKey(pattern, id));
+    if (first !== undefined && first !== dir && this.dirs.has(dirKey(pattern, first))) return; // reached before by another path
+    this.dirById.set(dirKey(pattern, id), dir);
+    const real = await realpath(dir).catch(() => dir);
+    const known = this.dirs.get(dirKey(pattern, dir));
+    if (known?.id !== id) {
+      if (known) this.watchers.get(pattern)?.unwatch(known.real);
+      this.realToLogical.set(real, dir);
+      this.watchers.get(pattern)?.add(real);
+    }
+    this.dirs.set(dirKey(pattern, dir), { pattern, path: dir, id, mtimeMs: stats.mtimeMs, real });
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      this.options.onWatchError?.(dir, error);
+      return;
+    }
+    const found: Promise<void>[] = [];
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isFile() || entry.isSymbolicLink()) {
+        if (pattern.matches(path)) {
+          found.push(this.track(path));
+          continue;
+        }
+      }
+      if ((entry.isDirectory() || entry.isSymbolicLink()) && pattern.mayContain(path)) {
+        found.push(this.walk(pattern, path));
+      }
+    }
+    await Promise.all(found);
+  }
+
+  /** Each watched directory by its stat: new entries, gone, or replaced by another directory. */
+  private async pollDirectories(): Promise<void> {
+    const work: Promise<void>[] = [];
+    for (const pattern of this.patterns) {
+      if (!this.dirs.has(dirKey(pattern, pattern.base))) work.push(this.walk(pattern, pattern.base));
+    }
+    for (const known of [...this.dirs.values()]) {
+      const { path } = known;
+      work.push(
+        statOrNull(path).then((stats) => {
+          if (!this.dirs.has(dirKey(known.pattern, path))) return; // dropped with its parent meanwhile
+          if (!stats?.isDirectory()) {
+            this.dropDir(known);
+            // Its parent (if still watched) notices a re-created directory by its own mtime.
+            return;
+          }
+          if (`${stats.dev}:${stats.ino}` !== known.id || stats.mtimeMs !== known.mtimeMs) {
+            return this.walk(known.pattern, path);
+          }
+        }),
+      );
+    }
+    await Promise.all(work);
+  }
+
+  private dropDir(known: WatchedDir): void {
+    const { path, pattern } = known;
+    this.dirs.delete(dirKey(pattern, path));
+    this.dirById.delete(dirKey(pattern, known.id));
+    this.realToLogical.delete(known.real);
+    this.watchers.get(pattern)?.unwatch(known.real);
+    // Below it, nothing is there any more either; the base is walked again once it comes back.
+    for (const sub of [...this.dirs.values()]) {
+      if (sub.pattern === pattern && sub.path.startsWith(`${path}/`)) this.dropDir(sub);
+    }
+    const parent = path === pattern.base ? undefined : this.dirs.get(dirKey(pattern, dirname(path)));
+    if (parent) parent.mtimeMs = -1; // walk the parent on the next poll: the directory may be back
   }
 
   private async track(label: string): Promise<void> {
@@ -107,21 +287,55 @@ export class Tailer {
     for (const tail of this.tails.values()) if (!tail.isFinished) active++;
     if (active >= this.options.maxFiles) {
       if (!this.refused.has(label)) {
-        this.refused.add(label);
-        console.error(
-          `log-analyzer: not following ${label}: already following --max-files=${this.options.maxFiles} files`,
-        );
+        if (this.refused.size < REFUSED_KEPT) this.refused.add(label);
+        this.refusedTotal++;
         this.options.onFileRefused?.(label);
       }
       return;
     }
-    const tail = new FileTail(label, { ...this.options, isWatched: (path) => this.isWatched(path) });
+    this.refused.delete(label);
+    const tail = new FileTail(label, {
+      ...this.options,
+      isWatched: (path) => this.patterns.some((p) => p.matches(path)),
+      identities: this.identities,
+    });
     this.tails.set(label, tail);
+    this.lastChecked.set(tail, this.now());
     this.options.onFileAdded?.(label);
-    const saved = this.options.positions?.get(label);
-    const startAt: StartAt = saved
-      ? { kind: 'saved', ...saved }
-      : { kind: this.ready ? 'beginning' : this.options.from };
-    await tail.start(startAt);
+    await tail.start(await this.startAt(label));
+  }
+
+  private async startAt(label: string): Promise<StartAt> {
+    const resume = this.options.resumeFrom;
+    const saved = this.saved.get(label);
+    if (saved && resume) {
+      this.saved.delete(label);
+      return { kind: 'saved', saved, writtenAt: resume.writtenAt };
+    }
+    if (this.ready) return { kind: 'beginning' };
+    // Not in the checkpoint: a file written since the checkpoint holds lines nobody counted.
+    const stats = resume ? await statOrNull(label) : null;
+    if (stats && resume && stats.mtimeMs > resume.writtenAt) return { kind: 'beginning' };
+    return { kind: this.options.from };
+  }
+
+  /** Tails whose file has been gone for forgetAfterMs are dropped, with the series they labelled. */
+  private forget(now: number): void {
+    for (const [label, tail] of this.tails) {
+      if (!tail.isFinished) {
+        this.gone.delete(label);
+        continue;
+      }
+      const since = this.gone.get(label);
+      if (since === undefined) this.gone.set(label, now);
+      else if (now - since >= this.options.forgetAfterMs) {
+        this.tails.delete(label);
+        this.lastChecked.delete(tail);
+        this.gone.delete(label);
+        this.refused.delete(label);
+        this.options.onForget?.(label);
+      }
+    }
+    this.identities.expire();
   }
 }

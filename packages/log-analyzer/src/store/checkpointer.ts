@@ -1,0 +1,80 @@
+// Takes checkpoints of the store and the sources' positions, and publishes what /metrics serves.
+// Owns the checkpoint file and the published snapshot. Invariant: every value /metrics serves is
+// already in a durable checkpoint, so a crash can never make a served counter go backwards
+// (Prometheus would read that as a reset and rate() would spike). Without a checkpoint file the
+// same cycle publishes without writing.
+
+import { checkpointBody, serializeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import type { Store, StoreSnapshot } from './store.js';
+
+export interface CheckpointerOptions {
+  store: Store;
+  /** Where to write; null: nothing is durable, the cycle only publishes. */
+  path: string | null;
+  /** Every source's committed position, read in the same tick as the store's snapshot. */
+  positions(): Record<string, unknown>;
+  onWritten?(seconds: number, bytes: number): void;
+  onError?(error: Error): void;
+}
+
+export interface Published {
+  snapshot: StoreSnapshot;
+  /** Increases with every publication: renders are cached per generation. */
+  generation: number;
+  at: number;
+}
+
+export class Checkpointer {
+  published: Published = { snapshot: { families: [] }, generation: 0, at: 0 };
+  private lastText = '';
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private readonly options: CheckpointerOptions) {}
+
+  /**
+   * Takes a checkpoint now (coalesced: a call during a write waits for one more after it) and
+   * publishes it once it is durable. Never rejects: a failed write is reported and leaves the
+   * previous publication in place.
+   */
+  checkpoint(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.once();
+      } while (this.again);
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async once(): Promise<void> {
+    // One synchronous section: the counts and the positions they include are taken together.
+    const at = Date.now();
+    const snapshot = this.options.store.snapshot();
+    const positions = this.options.positions();
+    const { path } = this.options;
+    if (path) {
+      const started = performance.now();
+      const text = checkpointBody(snapshot, positions);
+      // Nothing moved since the last write: the file on disk already holds these values.
+      if (text !== this.lastText) {
+        const full = serializeCheckpoint(text, at);
+        try {
+          await writeCheckpoint(path, full);
+        } catch (error) {
+          this.options.onError?.(error as Error);
+          return;
+        }
+        this.lastText = text;
+        this.options.onWritten?.((performance.now() - started) / 1000, full.length);
+      }
+    }
+    this.published = { snapshot, generation: this.published.generation + 1, at };
+  }
+}

@@ -1,0 +1,125 @@
+// The file source's decisions, as pure functions of what we know and what stat and the
+// fingerprints say: is this file the same, grown, truncated, replaced or gone; and on start,
+// which files beside a path hold lines the checkpoint has not counted yet. No I/O here.
+
+/** What we know of a file we hold open. */
+export interface Known {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  /** Next byte to read. */
+  offset: number;
+}
+
+export interface Seen {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export type PathVerdict =
+  /** Same file, same size and time, all of it read: nothing to do (an idle check costs this one stat). */
+  | 'idle'
+  /** Same file, changed: look at its first bytes, then read. */
+  | 'changed'
+  /** Same file, shorter than what we read: truncated (copytruncate); read again from 0. */
+  | 'truncated'
+  /** Another file sits at the path now (rename rotation, delete and re-create). */
+  | 'replaced'
+  /** Nothing (or no regular file) at the path. */
+  | 'gone';
+
+/** What the path's stat says about the file we hold for it. */
+export function judgePath(known: Known, seen: Seen | null): PathVerdict {
+  if (!seen) return 'gone';
+  if (seen.dev !== known.dev || seen.ino !== known.ino) return 'replaced';
+  if (seen.size < known.offset) return 'truncated';
+  if (seen.size === known.size && seen.mtimeMs === known.mtimeMs && known.offset >= seen.size) return 'idle';
+  return 'changed';
+}
+
+/** After 'changed': the file still starts with the bytes we fingerprinted, or it was truncated and regrew. */
+export function judgeChanged(headStillMatches: boolean): 'grown' | 'truncated' {
+  return headStillMatches ? 'grown' : 'truncated';
+}
+
+/** A generation the checkpoint knows: a file that was at the path, or rotated away from it. */
+export interface SavedGeneration {
+  dev: number;
+  ino: number;
+  /** Everything before this byte is counted. */
+  offset: number;
+}
+
+/** A file found beside the path on start (the path's own file included). */
+export interface Candidate {
+  name: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  /** This is the file at the path itself. */
+  atPath: boolean;
+}
+
+export interface ResumeStep<G extends SavedGeneration> {
+  candidate: Candidate;
+  offset: number;
+  /** The saved generation this file continues; none for a file read whole. */
+  generation: G | null;
+}
+
+export interface ResumeInput<G extends SavedGeneration> {
+  /** Generations the checkpoint holds for this path, oldest first, and those it let go recently. */
+  saved: readonly G[];
+  candidates: readonly Candidate[];
+  /**
+   * Whether a candidate holds what we read of a generation: its first bytes and the bytes just
+   * before the saved offset match (and it is long enough). Supplied by the caller, who reads them.
+   */
+  sameContent(candidate: Candidate, generation: G): boolean;
+  /** When the checkpoint was written (ms); 0 when unknown. */
+  writtenAt: number;
+}
+
+/**
+ * Which files to read on start, from where, oldest first; the path's own file, if any, last.
+ * - A saved generation is found by device + inode (and its content still matching), else by
+ *   content alone (a copytruncate copy, or a rename onto another file system); it is read from its
+ *   saved offset. Each candidate serves one generation.
+ * - A candidate the checkpoint does not know, modified after the checkpoint was written, was
+ *   rotated in and out while we were stopped: it is read whole.
+ * - The path's file, when the checkpoint does not know it, is read from 0: the path is known, so
+ *   whatever sits there now arrived after the checkpoint.
+ */
+export function planResume<G extends SavedGeneration>({
+  saved,
+  candidates,
+  sameContent,
+  writtenAt,
+}: ResumeInput<G>): ResumeStep<G>[] {
+  const used = new Set<Candidate>();
+  const steps: ResumeStep<G>[] = [];
+  for (const generation of saved) {
+    const byInode = candidates.find(
+      (c) => !used.has(c) && c.dev === generation.dev && c.ino === generation.ino && sameContent(c, generation),
+    );
+    const found = byInode ?? candidates.find((c) => !used.has(c) && sameContent(c, generation));
+    if (!found) continue;
+    used.add(found);
+    if (found.size > generation.offset || found.atPath)
+      steps.push({ candidate: found, offset: generation.offset, generation });
+  }
+  const unknown = candidates
+    .filter((c) => !used.has(c) && !c.atPath && c.mtimeMs > writtenAt)
+    .sort((a, b) => a.mtimeMs - b.mtimeMs);
+  for (const candidate of unknown) steps.push({ candidate, offset: 0, generation: null });
+  const atPath = candidates.find((c) => c.atPath && !used.has(c));
+  if (atPath) steps.push({ candidate: atPath, offset: 0, generation: null });
+  // The path's own file is followed on: it goes last whatever generation it matched.
+  const at = steps.findIndex((s) => s.candidate.atPath);
+  if (at >= 0 && at !== steps.length - 1) steps.push(...steps.splice(at, 1));
+  return steps;
+}

@@ -1,0 +1,68 @@
+// The file source's part of a checkpoint, read back: validated, with positions files of
+// version 1 (one offset per path) read as a single current generation. Pure.
+
+import type { SavedFile, SavedPath } from './file-tail.js';
+import type { Fingerprint } from './fingerprint.js';
+import type { FinishedFile } from './identities.js';
+
+export interface FilePositions {
+  writtenAt: number;
+  paths: SavedPath[];
+  finished: FinishedFile[];
+}
+
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+
+function isFingerprint(f: unknown): f is Fingerprint {
+  const o = f as Fingerprint | null;
+  return typeof o === 'object' && o !== null && isCount(o.length) && typeof o.sha256 === 'string';
+}
+
+function isSavedFile(f: unknown): f is SavedFile {
+  const o = f as SavedFile | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    isCount(o.dev) &&
+    isCount(o.ino) &&
+    isCount(o.offset) &&
+    isFingerprint(o.head) &&
+    isFingerprint(o.tail)
+  );
+}
+
+interface Version1 {
+  path: string;
+  dev: number;
+  ino: number;
+  offset: number;
+  fingerprint: Fingerprint;
+}
+
+/** Null when there is nothing usable (a warning is the caller's). */
+export function readFilePositions(value: unknown, writtenAt: number): FilePositions | null {
+  const doc = value as { paths?: unknown; finished?: unknown; files?: unknown } | null | undefined;
+  if (!doc || typeof doc !== 'object') return null;
+  if (Array.isArray(doc.files)) {
+    const paths = (doc.files as Version1[])
+      .filter((p) => typeof p?.path === 'string' && isFingerprint(p.fingerprint) && isCount(p.offset))
+      .map((p) => ({
+        path: p.path,
+        files: [{ dev: p.dev, ino: p.ino, offset: p.offset, head: p.fingerprint, tail: { length: 0, sha256: '' } }],
+        current: true,
+      }));
+    return { writtenAt, paths, finished: [] };
+  }
+  const paths = (Array.isArray(doc.paths) ? doc.paths : []).filter(
+    (p): p is SavedPath =>
+      typeof p?.path === 'string' &&
+      typeof p.current === 'boolean' &&
+      Array.isArray(p.files) &&
+      p.files.every(isSavedFile),
+  );
+  const finished = (Array.isArray(doc.finished) ? doc.finished : []).filter(
+    (f): f is FinishedFile =>
+      isSavedFile(f) && typeof (f as FinishedFile).path === 'string' && isCount((f as FinishedFile).at),
+  );
+  return { writtenAt, paths, finished };
+}
