@@ -133,6 +133,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     onRotation: (file) => selfMetrics.rotations.inc({ file }),
     onError: (file, error) => reportError('read', file, error),
     onWatchError: (path, error) => reportError('watch', path, error),
+    onWaiting: (base) => warn(`waiting for ${base} to appear (it is followed as soon as it does)`),
     onTruncation: (file) => selfMetrics.truncations.inc({ file }),
     onSummary: (file, summary) => {
       // The store's merge is the acknowledgement: the reader commits its offset when this returns.

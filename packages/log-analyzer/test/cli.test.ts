@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './golden.js';
@@ -53,17 +53,43 @@ describe('log-analyzer CLI', () => {
     expect(res.stderr).toMatch(/--max-line-bytes/);
   });
 
-  it('serve refuses a --watch directory that does not exist', () => {
-    const res = run('serve', '--watch', '/no/such/dir/*.log', '--port', '0');
-    expect(res.status).toBe(2);
-    expect(res.stderr).toMatch(/^log-analyzer: \/no\/such\/dir does not exist/);
+  it('serve says so when a --watch directory does not exist yet, and follows it once it does', async () => {
+    const { dir, cleanup } = tempDir();
+    const logs = join(dir, 'not', 'yet');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, '--watch', join(logs, '*.log'), '--port', '0', '--host', '127.0.0.1', '--no-positions'],
+      { env: { ...process.env, LOG_ANALYZER_WORKERS: '1', LOG_ANALYZER_POLL_INTERVAL: '50' } },
+    );
+    try {
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await expect.poll(() => stderr, { timeout: 10_000 }).toContain(`waiting for ${logs} to appear`);
+      const url = /metrics on (http:\/\/\S+)/.exec(stderr)?.[1] as string;
+      mkdirSync(logs, { recursive: true });
+      writeFileSync(join(logs, 'a.log'), lines(3));
+      await expect
+        .poll(async () => (await (await fetch(url)).text()).match(/log_lines_total\{[^}]*\} (\d+)/)?.[1], {
+          timeout: 10_000,
+        })
+        .toBe('3');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      cleanup();
+    }
   });
 
   it('serve counts, answers over HTTP and exits 0 on SIGTERM', async () => {
     const { dir, cleanup } = tempDir();
     try {
       const file = join(dir, 'a.log');
-      writeFileSync(file, lines(4));
+      const content = lines(4);
+      writeFileSync(file, content);
       const child = spawn(
         process.execPath,
         [
@@ -106,9 +132,15 @@ describe('log-analyzer CLI', () => {
       expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      // Saved on the way out: the next start resumes after these four lines.
+      // Checkpointed on the way out: the next start resumes after these four lines, with their count.
       const saved = JSON.parse(readFileSync(join(dir, 'state', 'positions.json'), 'utf8'));
-      expect(saved.files).toEqual([expect.objectContaining({ path: file, offset: lines(4).length })]);
+      expect(saved.sources.file.paths).toEqual([
+        expect.objectContaining({ path: file, files: [expect.objectContaining({ offset: content.length })] }),
+      ]);
+      expect(saved.store.families[0]).toMatchObject({
+        name: 'log_lines_total',
+        series: [{ labels: [file], value: 4 }],
+      });
     } finally {
       cleanup();
     }

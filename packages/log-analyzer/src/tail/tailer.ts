@@ -30,6 +30,8 @@ export interface TailerOptions extends Omit<FileTailOptions, 'identities' | 'isW
   onFileRefused?(label: string): void;
   onForget?(label: string): void;
   onWatchError?(path: string, error: unknown): void;
+  /** A pattern's base directory does not exist (yet): it is walked as soon as it appears. */
+  onWaiting?(base: string): void;
 }
 
 export interface DiscoveryStatus {
@@ -102,6 +104,9 @@ export class Tailer {
       for (const pattern of this.patterns) this.watchers.set(pattern, this.watcher(pattern));
     await Promise.all(this.patterns.map((pattern) => this.walk(pattern, pattern.base)));
     if (this.stopping) return;
+    for (const pattern of this.patterns) {
+      if (!this.dirs.has(dirKey(pattern, pattern.base))) this.options.onWaiting?.(pattern.base);
+    }
     this.ready = true;
     // Checkpointed files whose path no longer matches anything: let other paths have them.
     this.identities.dropReservations();
