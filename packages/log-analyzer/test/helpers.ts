@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect, vi } from 'vitest';
 import { type Analyzer, type AnalyzerConfig, createAnalyzer } from '../src/app.js';
 
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -38,6 +39,22 @@ export async function metricValue(
   return values
     .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
     .reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * Waits until `read()` gives `want`, then lets the analyzer run one more full cycle (every
+ * directory and every file checked) and asserts again, so that a late over-count fails.
+ */
+export async function expectSettled(
+  analyzer: Analyzer,
+  read: () => Promise<number>,
+  want: number,
+  wait = { timeout: 15_000, interval: 20 },
+): Promise<void> {
+  await vi.waitFor(async () => expect(await read()).toBe(want), wait);
+  await analyzer.tailer.checkAll();
+  await analyzer.tailer.checkAll();
+  expect(await read()).toBe(want);
 }
 
 export async function startAnalyzer(

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Analyzer } from '../src/app.js';
-import { line, lines, metricValue, startAnalyzer, tempDir } from './helpers.js';
+import { expectSettled, line, lines, metricValue, startAnalyzer, tempDir } from './helpers.js';
 
 const WAIT = { timeout: 10_000, interval: 20 };
 
@@ -32,15 +32,15 @@ describe('serve', () => {
     const dir = await setup({ 'a.log': lines(5) });
     const file = join(dir, 'a.log');
     appendFileSync(file, lines(3));
-    await vi.waitFor(async () => expect(await count(file)).toBe(3), WAIT);
+    await expectSettled(current(), () => count(file), 3, WAIT);
     appendFileSync(file, lines(1000, 404));
-    await vi.waitFor(async () => expect(await count(file)).toBe(1003), WAIT);
+    await expectSettled(current(), () => count(file), 1003, WAIT);
     expect(await metricValue(current(), 'http_requests_total', { file, status: '404' })).toBe(1000);
   });
 
   it('reads what a file held at start with --from beginning', async () => {
     const dir = await setup({ 'a.log': lines(5) }, 'beginning');
-    await vi.waitFor(async () => expect(await count(join(dir, 'a.log'))).toBe(5), WAIT);
+    await expectSettled(current(), () => count(join(dir, 'a.log')), 5, WAIT);
   });
 
   it('counts a line split across two writes once, when its newline arrives', async () => {
@@ -48,9 +48,9 @@ describe('serve', () => {
     const file = join(dir, 'a.log');
     const whole = line(201);
     appendFileSync(file, lines(2) + whole.slice(0, 40));
-    await vi.waitFor(async () => expect(await count(file)).toBe(2), WAIT);
+    await expectSettled(current(), () => count(file), 2, WAIT);
     appendFileSync(file, whole.slice(40));
-    await vi.waitFor(async () => expect(await count(file)).toBe(3), WAIT);
+    await expectSettled(current(), () => count(file), 3, WAIT);
     expect(await metricValue(current(), 'http_requests_total', { file, status: '201' })).toBe(1);
     expect(await count(file, 'log_errors_total')).toBe(0);
   });
@@ -60,7 +60,7 @@ describe('serve', () => {
     const later = join(dir, 'b.log');
     writeFileSync(later, lines(7));
     writeFileSync(join(dir, 'b.txt'), lines(3)); // does not match *.log
-    await vi.waitFor(async () => expect(await count(later)).toBe(7), WAIT);
+    await expectSettled(current(), () => count(later), 7, WAIT);
     expect(await count(join(dir, 'b.txt'))).toBe(0);
   });
 
@@ -68,7 +68,7 @@ describe('serve', () => {
     const dir = await setup({ 'a.log': '' });
     const file = join(dir, 'a.log');
     appendFileSync(file, `garbage\n${line()}\x00\x01\x02\n${line()}`);
-    await vi.waitFor(async () => expect(await count(file)).toBe(4), WAIT);
+    await expectSettled(current(), () => count(file), 4, WAIT);
     expect(await metricValue(current(), 'log_errors_total', { file, reason: 'parse_failure' })).toBe(2);
   });
 
@@ -76,7 +76,7 @@ describe('serve', () => {
     const dir = await setup({ 'a.log': '' });
     mkdirSync(join(dir, 'sub'));
     appendFileSync(join(dir, 'a.log'), lines(2));
-    await vi.waitFor(async () => expect(await count(join(dir, 'a.log'))).toBe(2), WAIT);
+    await expectSettled(current(), () => count(join(dir, 'a.log')), 2, WAIT);
     const text = await (await current().app.request('/metrics')).text();
     for (const name of [
       'log_lines_total',

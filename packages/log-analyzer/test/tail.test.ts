@@ -17,11 +17,14 @@ import { join } from 'node:path';
 import { setTimeout as writerPause } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Analyzer, AnalyzerConfig } from '../src/app.js';
-import { line, lines, metricValue, startAnalyzer, tempDir } from './helpers.js';
+import { expectSettled, line, lines, metricValue, startAnalyzer, tempDir } from './helpers.js';
 
 const WAIT = { timeout: 15_000, interval: 20 };
 
-describe('tailing', () => {
+describe.each([
+  { mode: 'inotify', usePolling: false },
+  { mode: 'poll', usePolling: true },
+])('tailing ($mode)', ({ usePolling }) => {
   const running: Analyzer[] = [];
   const cleanups: (() => void)[] = [];
   let dir = '';
@@ -40,14 +43,18 @@ describe('tailing', () => {
   });
 
   async function start(overrides: Partial<AnalyzerConfig> = {}, watch = ['*.log']) {
-    const analyzer = await startAnalyzer({ watch: watch.map((w) => join(dir, w)), from: 'beginning', ...overrides });
+    const analyzer = await startAnalyzer({
+      watch: watch.map((w) => join(dir, w)),
+      from: 'beginning',
+      usePolling,
+      ...overrides,
+    });
     running.push(analyzer);
     return analyzer;
   }
   const counted = (a: Analyzer, file: string, name = 'log_lines_total', labels: Record<string, string> = {}) =>
     metricValue(a, name, { file, ...labels });
-  const expectCount = (a: Analyzer, file: string, want: number) =>
-    vi.waitFor(async () => expect(await counted(a, file)).toBe(want), WAIT);
+  const expectCount = (a: Analyzer, file: string, want: number) => expectSettled(a, () => counted(a, file), want, WAIT);
   /** An analyzer following access.log, which holds `content` and has been counted up to `counted`. */
   async function following(
     content: string,

@@ -70,6 +70,9 @@ interface OpenFile {
   lastGrowth: number;
 }
 
+/** File times come from a coarse clock: they may trail Date.now() by a tick. */
+const MTIME_SLACK_MS = 20;
+
 function statOrNull(path: string): Promise<Stats | null> {
   return new Promise((resolve) => stat(path, (error, stats) => resolve(error || !stats.isFile() ? null : stats)));
 }
@@ -92,6 +95,8 @@ export class FileTail {
   private again = false;
   /** The path's file as stat saw it in the last discovery (saves an fstat when reading it). */
   private seen: Stats | null = null;
+  /** When the path was last looked at (ms, wall clock like file times). */
+  private lookedAt = 0;
   /** When something last happened here (a read with data, a new file): quiet tails are polled less. */
   lastActivity: number;
 
@@ -197,6 +202,8 @@ export class FileTail {
   private discover(): Promise<void> {
     this.discovering = this.discovering.then(async () => {
       if (this.stopped) return;
+      const previousLook = this.lookedAt;
+      this.lookedAt = Date.now();
       const stats = await statOrNull(this.label);
       this.seen = stats;
       const current = this.current();
@@ -206,6 +213,8 @@ export class FileTail {
         if (verdict === 'replaced' || verdict === 'gone') {
           this.pathHasCurrent = false; // renamed away, replaced or deleted
           this.vanished = true;
+          // Generations that came and went since we last looked (faster than one check) are beside it.
+          await this.adoptMissed(previousLook);
         }
         this.again = true;
       }
@@ -302,6 +311,32 @@ export class FileTail {
       if (candidate.atPath) this.pathHasCurrent = true;
     }
     this.again = true;
+  }
+
+  /**
+   * Opens, as rotated generations, the files beside the path that nobody follows or has read and
+   * that were written since `sinceMs`: whole generations rotated in and out between two checks
+   * (polling, or a burst of rotations). File times are coarse, so a few ms of slack.
+   */
+  private async adoptMissed(sinceMs: number): Promise<void> {
+    if (sinceMs === 0) return;
+    const found = await siblings(this.label, (p) => this.options.isWatched?.(p) ?? false);
+    const missed = planResume({
+      saved: [],
+      candidates: found
+        .filter((f) => f.name !== this.label && this.options.identities?.isKnown(f.dev, f.ino) !== true)
+        .filter((f) => !this.files.some((o) => o.dev === f.dev && o.ino === f.ino))
+        .map((f) => ({ ...f, atPath: false })),
+      sameContent: () => false,
+      writtenAt: sinceMs - MTIME_SLACK_MS,
+    });
+    for (const { candidate } of missed) {
+      const opened = await this.openFile(candidate.name);
+      if (opened) {
+        this.files.push(opened.file);
+        this.options.onRotation?.(this.label);
+      }
+    }
   }
 
   /** Reads every open file to its end, oldest first; lets rotated files go once they are done. */
