@@ -111,7 +111,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     forgetAfterMs: config.forgetAfterMs ?? 600_000,
     pool,
     maxLineBytes: config.maxLineBytes,
-    onFileAdded: (file) => initFileSeries(families, file),
+    onFollow: (file) => initFileSeries(families, file),
     onFileRefused: (file) => {
       selfMetrics.filesRefused.inc();
       if (!refusalSaid) {

@@ -103,10 +103,10 @@ export function planResume<G extends SavedGeneration>({
   const used = new Set<Candidate>();
   const steps: ResumeStep<G>[] = [];
   for (const generation of saved) {
-    const byInode = candidates.find(
-      (c) => !used.has(c) && c.dev === generation.dev && c.ino === generation.ino && sameContent(c, generation),
-    );
-    const found = byInode ?? candidates.find((c) => !used.has(c) && sameContent(c, generation));
+    // A file shorter than the offset is not that generation (it was truncated, or the inode reused).
+    const fits = (c: Candidate) => !used.has(c) && c.size >= generation.offset && sameContent(c, generation);
+    const byInode = candidates.find((c) => c.dev === generation.dev && c.ino === generation.ino && fits(c));
+    const found = byInode ?? candidates.find(fits);
     if (!found) continue;
     used.add(found);
     if (found.size > generation.offset || found.atPath)

@@ -21,6 +21,8 @@ export interface FileTailOptions {
   onRead?(label: string, bytes: number): void;
   onRotation?(label: string): void;
   onTruncation?(label: string): void;
+  /** The first time this path follows a file (an alias of another path's file never does). */
+  onFollow?(label: string): void;
   /** A file could not be opened or read (permissions, I/O errors); the next check tries again. */
   onError?(label: string, error: unknown): void;
   /** Whether a path is followed by its own tail: such a file is never read as a copy. */
@@ -97,6 +99,7 @@ export class FileTail {
   private seen: Stats | null = null;
   /** When the path was last looked at (ms, wall clock like file times). */
   private lookedAt = 0;
+  private followed = false;
   /** When something last happened here (a read with data, a new file): quiet tails are polled less. */
   lastActivity: number;
 
@@ -278,6 +281,8 @@ export class FileTail {
     const now = this.now();
     file = { reader, dev: stats.dev, ino: stats.ino, head, size: stats.size, mtimeMs: stats.mtimeMs, lastGrowth: now };
     this.lastActivity = now;
+    if (!this.followed) this.options.onFollow?.(this.label);
+    this.followed = true;
     return { file, finished: claim.finished };
   }
 

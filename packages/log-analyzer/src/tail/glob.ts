@@ -40,10 +40,11 @@ function segmentToRegex(segment: string): string {
   return out;
 }
 
-export function compileWatchPattern(pattern: string): WatchPattern {
+/** `literal`: the pattern names a file that exists, glob characters and all (`x[1].log`). */
+export function compileWatchPattern(pattern: string, literal = false): WatchPattern {
   const normalized = normalize(pattern).split(sep).join('/');
   const segments = normalized.split('/');
-  const firstGlob = segments.findIndex((s) => GLOB_CHARS.test(s));
+  const firstGlob = literal ? -1 : segments.findIndex((s) => GLOB_CHARS.test(s));
   if (firstGlob < 0) {
     // A plain path: exactly that file, watched through its directory.
     const base = normalize(join(normalized, '..'));

@@ -5,7 +5,7 @@
 // wake their tail at once; a poll re-checks directories by their stat and files by a backoff
 // schedule, because chokidar can drop the last change event of a burst.
 
-import { type Dirent, type Stats, stat } from 'node:fs';
+import { type Dirent, type Stats, stat, statSync } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
@@ -25,7 +25,6 @@ export interface TailerOptions extends Omit<FileTailOptions, 'identities' | 'isW
   resumeFrom?: { writtenAt: number; paths: readonly SavedPath[]; finished?: readonly FinishedFile[] } | null;
   /** Tails whose file is gone, and the series they labelled, are forgotten after this long. */
   forgetAfterMs: number;
-  onFileAdded?(label: string): void;
   /** A file matched but --max-files were followed already (said by the caller once in total). */
   onFileRefused?(label: string): void;
   onForget?(label: string): void;
@@ -61,6 +60,14 @@ function statOrNull(path: string): Promise<Stats | null> {
 
 const REFUSED_KEPT = 10_000;
 
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 const dirKey = (pattern: WatchPattern, pathOrId: string) => `${pattern.pattern}\u0000${pathOrId}`;
 
 export class Tailer {
@@ -85,7 +92,7 @@ export class Tailer {
   private starting: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: TailerOptions) {
-    this.patterns = options.patterns.map(compileWatchPattern);
+    this.patterns = options.patterns.map((p) => compileWatchPattern(p, isFile(p)));
     const resume = options.resumeFrom;
     this.saved = new Map((resume?.paths ?? []).map((p) => [p.path, p]));
     this.identities = new IdentityRegistry(options.forgetAfterMs, this.now);
@@ -306,7 +313,6 @@ export class Tailer {
     });
     this.tails.set(label, tail);
     this.lastChecked.set(tail, this.now());
-    this.options.onFileAdded?.(label);
     await tail.start(await this.startAt(label));
   }
 

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { checkpointBody, parseCheckpoint, serializeCheckpoint } from './checkpoint.js';
+import { Store } from './store.js';
+
+function filled(): Store {
+  const store = new Store();
+  const lines = store.family({ name: 'log_lines_total', help: 'Lines.', kind: 'counter', labelNames: ['file'] });
+  const hist = store.family({
+    name: 'd_seconds',
+    help: 'D.',
+    kind: 'histogram',
+    labelNames: ['file'],
+    bounds: [0.1, 1],
+  });
+  lines.inc(['a.log'], 3);
+  lines.inc(['b.log'], 2);
+  lines.inc(['a.log'], 4);
+  hist.observe(['a.log'], [1, 2, 3], 7.5, 6);
+  return store;
+}
+
+describe('Store', () => {
+  it('sums by labels, for counters and histogram counts', () => {
+    const store = filled();
+    expect(store.sum('log_lines_total')).toBe(9);
+    expect(store.sum('log_lines_total', { file: 'a.log' })).toBe(7);
+    expect(store.sum('d_seconds', { file: 'a.log' })).toBe(6);
+    expect(store.sum('nope')).toBe(0);
+  });
+
+  it('a snapshot is a copy: later increments do not change it', () => {
+    const store = filled();
+    const snapshot = store.snapshot();
+    store
+      .family({ name: 'log_lines_total', help: 'Lines.', kind: 'counter', labelNames: ['file'] })
+      .inc(['a.log'], 100);
+    expect(snapshot.families[0]?.series[0]).toEqual({ labels: ['a.log'], value: 7 });
+  });
+
+  it('a checkpoint round-trips every value, and restoring it carries the counters on', () => {
+    const store = filled();
+    const text = serializeCheckpoint(checkpointBody(store.snapshot(), { file: { paths: [] } }), 1234);
+    const back = parseCheckpoint(text);
+    expect(back.writtenAt).toBe(1234);
+    const restored = new Store();
+    restored.restore(back.store);
+    expect(restored.snapshot()).toEqual(store.snapshot());
+    restored
+      .family({ name: 'log_lines_total', help: 'Lines.', kind: 'counter', labelNames: ['file'] })
+      .inc(['a.log'], 1);
+    expect(restored.sum('log_lines_total', { file: 'a.log' })).toBe(8);
+  });
+
+  it('drops the series of a forgotten label value, in every family', () => {
+    const store = filled();
+    expect(store.dropSeries('file', 'a.log')).toBe(2);
+    expect(store.sum('log_lines_total')).toBe(2);
+    expect(store.seriesCount).toBe(1);
+  });
+
+  it.each([
+    { name: 'not JSON', text: '{"format":' },
+    { name: 'another format', text: '{"format":"x","version":2}' },
+    { name: 'a future version', text: '{"format":"log-analyzer-checkpoint","version":3}' },
+    {
+      name: 'a series without a value',
+      text: '{"format":"log-analyzer-checkpoint","version":2,"writtenAt":1,"sources":{},"store":{"families":[{"name":"a","help":"","kind":"counter","labelNames":[],"series":[{"labels":[]}]}]}}',
+    },
+  ])('refuses a checkpoint that is $name', ({ text }) => {
+    expect(() => parseCheckpoint(text)).toThrow();
+  });
+
+  it('reads a version 1 positions file as positions with no counts', () => {
+    const v1 =
+      '{"version":1,"files":[{"path":"a.log","dev":1,"ino":2,"offset":3,"fingerprint":{"length":0,"sha256":""}}]}';
+    const back = parseCheckpoint(v1, 99);
+    expect(back).toEqual({ writtenAt: 99, store: { families: [] }, sources: { file: { files: expect.any(Array) } } });
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { type Candidate, judgeChanged, judgePath, type Known, planResume, type SavedGeneration } from './decisions.js';
+
+const known: Known = { dev: 1, ino: 10, size: 500, mtimeMs: 1000, offset: 500 };
+
+describe('judgePath', () => {
+  it.each([
+    { name: 'nothing at the path', given: null, want: 'gone' },
+    { name: 'same file, untouched', given: { dev: 1, ino: 10, size: 500, mtimeMs: 1000 }, want: 'idle' },
+    { name: 'same file, grown', given: { dev: 1, ino: 10, size: 700, mtimeMs: 1010 }, want: 'changed' },
+    {
+      name: 'same size, new time (rewritten in place)',
+      given: { dev: 1, ino: 10, size: 500, mtimeMs: 1010 },
+      want: 'changed',
+    },
+    {
+      name: 'same file, shorter than our offset',
+      given: { dev: 1, ino: 10, size: 100, mtimeMs: 1010 },
+      want: 'truncated',
+    },
+    { name: 'another inode', given: { dev: 1, ino: 11, size: 900, mtimeMs: 1010 }, want: 'replaced' },
+    { name: 'same inode on another device', given: { dev: 2, ino: 10, size: 500, mtimeMs: 1000 }, want: 'replaced' },
+  ] as const)('$name → $want', ({ given, want }) => {
+    expect(judgePath(known, given)).toBe(want);
+  });
+
+  it('a file not read to its end is never idle, even when untouched', () => {
+    expect(judgePath({ ...known, offset: 100 }, { dev: 1, ino: 10, size: 500, mtimeMs: 1000 })).toBe('changed');
+  });
+
+  it.each([
+    { given: true, want: 'grown' },
+    { given: false, want: 'truncated' },
+  ] as const)('after a change, first bytes matching=$given → $want', ({ given, want }) => {
+    expect(judgeChanged(given)).toBe(want);
+  });
+});
+
+describe('planResume', () => {
+  const file = (name: string, ino: number, size: number, mtimeMs: number, atPath = false): Candidate => ({
+    name,
+    dev: 1,
+    ino,
+    size,
+    mtimeMs,
+    atPath,
+  });
+  const gen = (ino: number, offset: number): SavedGeneration => ({ dev: 1, ino, offset });
+  // Content "matches" when the candidate's ino is listed for the generation's ino (a copy keeps content, not inode).
+  const plan = (
+    saved: SavedGeneration[],
+    candidates: Candidate[],
+    writtenAt: number,
+    sameContent: Record<number, number[]> = {},
+  ) =>
+    planResume({
+      saved,
+      candidates,
+      writtenAt,
+      sameContent: (c, g) => c.ino === g.ino || (sameContent[g.ino] ?? []).includes(c.ino),
+    }).map((s) => `${s.candidate.name}@${s.offset}`);
+
+  it.each([
+    {
+      name: 'nothing happened while stopped: the path resumes at its offset',
+      want: ['access.log@100'],
+      saved: [gen(10, 100)],
+      candidates: [file('access.log', 10, 100, 50, true)],
+    },
+    {
+      name: 'one rename rotation: the old file from its offset, then the new one from 0',
+      want: ['access.log.1@100', 'access.log@0'],
+      saved: [gen(10, 100)],
+      candidates: [file('access.log.1', 10, 300, 150), file('access.log', 11, 40, 160, true)],
+    },
+    {
+      name: 'two rotations: the old file, the whole middle generation (written after the checkpoint), the new one',
+      want: ['access.log.2@100', 'access.log.1@0', 'access.log@0'],
+      saved: [gen(10, 100)],
+      candidates: [
+        file('access.log.2', 10, 300, 150),
+        file('access.log.1', 11, 500, 170),
+        file('access.log', 12, 40, 180, true),
+      ],
+    },
+    {
+      name: 'a rotated file older than the checkpoint and unknown to it is not read again',
+      want: ['access.log@100'],
+      saved: [gen(10, 100)],
+      candidates: [file('access.log.3', 7, 900, 20), file('access.log', 10, 100, 50, true)],
+    },
+    {
+      name: 'a rotated generation the checkpoint held open continues from its offset, before the current file',
+      want: ['access.log.1@250', 'access.log@80'],
+      saved: [gen(9, 250), gen(10, 80)],
+      candidates: [file('access.log.1', 9, 300, 150), file('access.log', 10, 200, 160, true)],
+    },
+    {
+      name: 'a generation read to its end is not opened',
+      want: ['access.log@80'],
+      saved: [gen(9, 300), gen(10, 80)],
+      candidates: [file('access.log.1', 9, 300, 40), file('access.log', 10, 200, 160, true)],
+    },
+    {
+      name: 'copytruncate while stopped: the copy (another inode, same content) from the offset, the path from 0',
+      want: ['access.log.1@100', 'access.log@0'],
+      saved: [gen(10, 100)],
+      candidates: [file('access.log.1', 20, 180, 150), file('access.log', 10, 30, 160, true)],
+      same: { 10: [20] },
+    },
+    {
+      name: 'a reused inode whose content differs is not the saved file',
+      want: ['access.log@0'],
+      saved: [gen(10, 100)],
+      candidates: [file('access.log', 10, 400, 160, true)],
+      same: {},
+      differs: true,
+    },
+  ])('$name', ({ want, saved, candidates, same, differs }) => {
+    const got = differs
+      ? planResume({ saved, candidates, writtenAt: 100, sameContent: () => false }).map(
+          (s) => `${s.candidate.name}@${s.offset}`,
+        )
+      : plan(saved, candidates, 100, same as Record<number, number[]> | undefined);
+    expect(got).toEqual(want);
+  });
+});

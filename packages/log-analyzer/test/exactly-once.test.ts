@@ -1,0 +1,167 @@
+// The cases where "every line exactly once" used to break, one test each, in inotify and poll
+// modes. Each waits for the analyzer's own count, runs one more full cycle, and asserts again.
+import {
+  appendFileSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Analyzer, AnalyzerConfig } from '../src/app.js';
+import { expectSettled, lines, metricValue, startAnalyzer, tempDir } from './helpers.js';
+
+const WAIT = { timeout: 15_000, interval: 20 };
+
+describe.each([
+  { mode: 'inotify', usePolling: false },
+  { mode: 'poll', usePolling: true },
+])('exactly once ($mode)', ({ usePolling }) => {
+  const running: Analyzer[] = [];
+  const cleanups: (() => void)[] = [];
+  let dir = '';
+  const scratch = () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
+  beforeEach(() => {
+    dir = scratch();
+  });
+  afterEach(async () => {
+    for (const a of running.splice(0)) await a.stop();
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  async function start(watch: string[], overrides: Partial<AnalyzerConfig> = {}) {
+    const analyzer = await startAnalyzer({
+      watch: watch.map((w) => join(dir, w)),
+      from: 'beginning',
+      usePolling,
+      ...overrides,
+    });
+    running.push(analyzer);
+    return analyzer;
+  }
+  async function stop(a: Analyzer) {
+    await a.stop();
+    running.splice(running.indexOf(a), 1);
+  }
+  const total = (a: Analyzer, labels: Record<string, string> = {}) => metricValue(a, 'log_lines_total', labels);
+  const seriesOf = (a: Analyzer, name = 'log_lines_total') =>
+    a.store
+      .snapshot()
+      .families.find((f) => f.name === name)
+      ?.series.map((s) => s.labels[0]) ?? [];
+
+  it('a symlink loop under ** is walked once: 500 lines are 500, in one series', async () => {
+    mkdirSync(join(dir, 'a', 'b'), { recursive: true });
+    symlinkSync('..', join(dir, 'a', 'b', 'loop'));
+    const a = await start(['**/*.log']);
+    writeFileSync(join(dir, 'a', 'x.log'), lines(500));
+    await expectSettled(a, () => total(a), 500, WAIT);
+    expect(seriesOf(a)).toEqual([join(dir, 'a', 'x.log')]);
+  });
+
+  it('a file reached through alias links is followed once, under the first path that matched', async () => {
+    mkdirSync(join(dir, 'a'));
+    const real = join(dir, 'a', 'x.log');
+    writeFileSync(real, '');
+    symlinkSync(join(dir, 'a'), join(dir, 'latest'));
+    symlinkSync(real, join(dir, 'current.log'));
+    const a = await start(['**/*.log']);
+    appendFileSync(real, lines(300));
+    await expectSettled(a, () => total(a), 300, WAIT);
+    expect(seriesOf(a)).toHaveLength(1);
+  });
+
+  it('a watched directory deleted and re-created is watched again', async () => {
+    const logs = join(dir, 'logs');
+    mkdirSync(logs);
+    const a = await start(['logs/*.log']);
+    writeFileSync(join(logs, 'a.log'), lines(10));
+    await expectSettled(a, () => total(a), 10, WAIT);
+    rmSync(logs, { recursive: true });
+    mkdirSync(logs);
+    writeFileSync(join(logs, 'b.log'), lines(20));
+    await expectSettled(a, () => total(a, { file: join(logs, 'b.log') }), 20, WAIT);
+    expect(await total(a)).toBe(30);
+  });
+
+  it('a directory that does not exist at start is followed once it appears', async () => {
+    const a = await start(['later/deeper/*.log']);
+    mkdirSync(join(dir, 'later', 'deeper'), { recursive: true });
+    writeFileSync(join(dir, 'later', 'deeper', 'a.log'), lines(7));
+    await expectSettled(a, () => total(a), 7, WAIT);
+  });
+
+  it('two rename rotations while stopped: every generation is counted once', async () => {
+    const positionsFile = join(scratch(), 'checkpoint.json');
+    const file = join(dir, 'access.log');
+    writeFileSync(file, '');
+    const first = await start(['*.log'], { positionsFile });
+    appendFileSync(file, lines(500));
+    await expectSettled(first, () => total(first), 500, WAIT);
+    await stop(first);
+    appendFileSync(file, lines(200)); // the rest of the generation we knew
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, lines(500)); // a whole generation we never saw
+    renameSync(`${file}.1`, `${file}.2`);
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, lines(300));
+    const second = await start(['*.log'], { positionsFile, from: 'end' });
+    await expectSettled(second, () => total(second), 1500, WAIT);
+  });
+
+  it('a truncated file whose older generation starts with the same bytes does not count that one again', async () => {
+    const file = join(dir, 'access.log');
+    const content = `# header line written at the top of every file\n${lines(100)}`;
+    writeFileSync(file, content);
+    const a = await start(['access.log'], { rotateWaitMs: 50 });
+    await expectSettled(a, () => total(a), 101, WAIT);
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, content); // the same bytes again: same first bytes, same last bytes
+    await expectSettled(a, () => total(a), 202, WAIT);
+    truncateSync(file, 0); // copytruncate without a copy: only access.log.1, already read, matches
+    appendFileSync(file, lines(5));
+    await expectSettled(a, () => total(a), 207, WAIT);
+  });
+
+  it('series of files gone for --forget-after are dropped: the file label stays bounded', async () => {
+    const a = await start(['*.log'], { forgetAfterMs: 200, maxFiles: 5 });
+    for (let day = 1; day <= 12; day++) {
+      const file = join(dir, `app-2026-11-${String(day).padStart(2, '0')}.log`);
+      writeFileSync(file, lines(2));
+      await vi.waitFor(async () => expect(await total(a, { file })).toBe(2), WAIT);
+      unlinkSync(file);
+    }
+    await vi.waitFor(() => expect(seriesOf(a)).toEqual([]), WAIT);
+    await vi.waitFor(() => expect(seriesOf(a, 'http_requests_total')).toEqual([]), WAIT);
+    expect(await metricValue(a, 'log_analyzer_files_refused_total')).toBe(0);
+  });
+
+  it('file names with backslashes and glob characters are followed, by glob and by name', async () => {
+    const odd = join(dir, 'a\\b [1].log');
+    writeFileSync(odd, lines(3));
+    const byGlob = await start(['*.log']);
+    await expectSettled(byGlob, () => total(byGlob, { file: odd }), 3, WAIT);
+    await stop(byGlob);
+    const byName = await start(['a\\b [1].log']);
+    await expectSettled(byName, () => total(byName, { file: odd }), 3, WAIT);
+    const text = await (await byName.app.request('/metrics')).text();
+    expect(text).toContain('file="');
+  });
+
+  it('refused files are said once in total, and counted', async () => {
+    for (const name of ['a', 'b', 'c', 'd']) writeFileSync(join(dir, `${name}.log`), lines(1));
+    const warnings: string[] = [];
+    const a = await start(['*.log'], { maxFiles: 1, warn: (m) => warnings.push(m) });
+    await expectSettled(a, () => total(a), 1, WAIT);
+    expect(await metricValue(a, 'log_analyzer_files_refused_total')).toBe(3);
+    expect(warnings.filter((w) => w.includes('not following'))).toHaveLength(1);
+  });
+});
