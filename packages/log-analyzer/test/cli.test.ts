@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './golden.js';
@@ -142,6 +142,79 @@ describe('log-analyzer CLI', () => {
         series: [{ labels: [file], value: 4 }],
       });
     } finally {
+      cleanup();
+    }
+  });
+
+  it.each([
+    { path: '/proc/nope/pos.json', reason: /cannot write checkpoint \/proc\/nope\/pos.json: E/ },
+    { path: '/dev/null/pos.json', reason: /cannot write checkpoint \/dev\/null\/pos.json: ENOTDIR/ },
+  ])('an unwritable checkpoint $path: one line and exit 2, at once', ({ path, reason }) => {
+    const res = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', MAIN, '--watch', '/tmp/*.none', '--port', '0', '--positions', path],
+      { encoding: 'utf8', timeout: 20_000, env: { ...process.env, LOG_ANALYZER_WORKERS: '1' } },
+    );
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(reason);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a file the analyzer may not read (as a non-root user) is reported once, retried, and counted once readable', async () => {
+    const { dir, cleanup } = tempDir();
+    chmodSync(dir, 0o777);
+    const locked = join(dir, 'locked.log');
+    const open = join(dir, 'open.log');
+    writeFileSync(locked, lines(5));
+    writeFileSync(open, lines(2));
+    chmodSync(locked, 0o000);
+    chmodSync(open, 0o644);
+    // CI runs as root, where no permission bit stops a read: run the analyzer as nobody.
+    const child = spawn(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        MAIN,
+        '--watch',
+        join(dir, '*.log'),
+        '--from',
+        'beginning',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--no-positions',
+        '--poll-interval',
+        '50',
+      ],
+      { env: { ...process.env, LOG_ANALYZER_WORKERS: '1' } },
+    );
+    try {
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await expect.poll(() => /metrics on (http:\/\/\S+)/.exec(stderr)?.[1], { timeout: 15_000 }).toBeTruthy();
+      const url = /metrics on (http:\/\/\S+)/.exec(stderr)?.[1] as string;
+      const value = async (name: string, labels: string) =>
+        Number(new RegExp(`${name}\\{${labels}\\} (\\d+)`).exec(await (await fetch(url)).text())?.[1] ?? 'NaN');
+      await expect.poll(() => value('log_lines_total', `file="${open}"`), { timeout: 10_000 }).toBe(2);
+      await expect
+        .poll(() => value('log_analyzer_errors_total', 'stage="read",error="EACCES"'), { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(2); // tried again on later checks
+      expect(stderr.match(/EACCES/g)).toHaveLength(1); // said once
+      chmodSync(locked, 0o644);
+      await expect.poll(() => value('log_lines_total', `file="${locked}"`), { timeout: 10_000 }).toBe(5);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
       cleanup();
     }
   });
