@@ -1,11 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './golden.js';
-import { lines, tempDir } from './helpers.js';
+import { lines, MAIN, spawnServe, tempDir } from './helpers.js';
 
-const MAIN = join(import.meta.dirname, '../src/main.ts');
 const run = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     encoding: 'utf8',
@@ -56,82 +55,39 @@ describe('log-analyzer CLI', () => {
   it('serve says so when a --watch directory does not exist yet, and follows it once it does', async () => {
     const { dir, cleanup } = tempDir();
     const logs = join(dir, 'not', 'yet');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', MAIN, '--watch', join(logs, '*.log'), '--port', '0', '--host', '127.0.0.1', '--no-positions'],
-      { env: { ...process.env, LOG_ANALYZER_WORKERS: '1', LOG_ANALYZER_POLL_INTERVAL: '50' } },
-    );
+    const served = spawnServe(['--watch', join(logs, '*.log'), '--no-positions', '--poll-interval', '50']);
     try {
-      let stderr = '';
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      await expect.poll(() => stderr, { timeout: 10_000 }).toContain(`waiting for ${logs} to appear`);
-      const url = /metrics on (http:\/\/\S+)/.exec(stderr)?.[1] as string;
+      await expect.poll(() => served.stderr(), { timeout: 10_000 }).toContain(`waiting for ${logs} to appear`);
       mkdirSync(logs, { recursive: true });
       writeFileSync(join(logs, 'a.log'), lines(3));
-      await expect
-        .poll(async () => (await (await fetch(url)).text()).match(/log_lines_total\{[^}]*\} (\d+)/)?.[1], {
-          timeout: 10_000,
-        })
-        .toBe('3');
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      await expect.poll(() => served.value('log_lines_total'), { timeout: 10_000 }).toBe(3);
+      served.child.kill('SIGTERM');
+      expect(await served.exited).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      served.child.kill('SIGKILL');
       cleanup();
     }
   });
 
   it('serve counts, answers over HTTP and exits 0 on SIGTERM', async () => {
     const { dir, cleanup } = tempDir();
+    const served = spawnServe([
+      '--watch',
+      join(dir, '*.log'),
+      '--from',
+      'beginning',
+      '--positions',
+      join(dir, 'state', 'positions.json'),
+    ]);
     try {
       const file = join(dir, 'a.log');
       const content = lines(4);
       writeFileSync(file, content);
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          MAIN,
-          '--watch',
-          join(dir, '*.log'),
-          '--from',
-          'beginning',
-          '--port',
-          '0',
-          '--host',
-          '127.0.0.1',
-          '--positions',
-          join(dir, 'state', 'positions.json'),
-        ],
-        {
-          env: { ...process.env, LOG_ANALYZER_WORKERS: '1' },
-        },
-      );
-      let stderr = '';
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on('data', () => {
-          const m = /metrics on (http:\/\/\S+)/.exec(stderr);
-          if (m?.[1]) resolve(m[1]);
-        });
-        child.on('exit', () => reject(new Error(stderr)));
-      });
-      await expect
-        .poll(async () => (await (await fetch(url)).text()).match(/log_lines_total\{[^}]*\} (\d+)/)?.[1], {
-          timeout: 10_000,
-        })
-        .toBe('4');
-      const res = await fetch(url);
+      await expect.poll(() => served.value('log_lines_total'), { timeout: 10_000 }).toBe(4);
+      const res = await fetch(await served.url);
       expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      served.child.kill('SIGTERM');
+      expect(await served.exited).toBe(0);
       // Checkpointed on the way out: the next start resumes after these four lines, with their count.
       const saved = JSON.parse(readFileSync(join(dir, 'state', 'positions.json'), 'utf8'));
       expect(saved.sources.file.paths).toEqual([
@@ -142,6 +98,7 @@ describe('log-analyzer CLI', () => {
         series: [{ labels: [file], value: 4 }],
       });
     } finally {
+      served.child.kill('SIGKILL');
       cleanup();
     }
   });
@@ -170,51 +127,22 @@ describe('log-analyzer CLI', () => {
     chmodSync(locked, 0o000);
     chmodSync(open, 0o644);
     // CI runs as root, where no permission bit stops a read: run the analyzer as nobody.
-    const child = spawn(
-      'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        '--import',
-        'tsx',
-        MAIN,
-        '--watch',
-        join(dir, '*.log'),
-        '--from',
-        'beginning',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--no-positions',
-        '--poll-interval',
-        '50',
-      ],
-      { env: { ...process.env, LOG_ANALYZER_WORKERS: '1' } },
+    const served = spawnServe(
+      ['--watch', join(dir, '*.log'), '--from', 'beginning', '--no-positions', '--poll-interval', '50'],
+      ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
     );
     try {
-      let stderr = '';
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      await expect.poll(() => /metrics on (http:\/\/\S+)/.exec(stderr)?.[1], { timeout: 15_000 }).toBeTruthy();
-      const url = /metrics on (http:\/\/\S+)/.exec(stderr)?.[1] as string;
-      const value = async (name: string, labels: string) =>
-        Number(new RegExp(`${name}\\{${labels}\\} (\\d+)`).exec(await (await fetch(url)).text())?.[1] ?? 'NaN');
-      await expect.poll(() => value('log_lines_total', `file="${open}"`), { timeout: 10_000 }).toBe(2);
+      await expect.poll(() => served.value('log_lines_total', `file="${open}"`), { timeout: 15_000 }).toBe(2);
       await expect
-        .poll(() => value('log_analyzer_errors_total', 'stage="read",error="EACCES"'), { timeout: 10_000 })
+        .poll(() => served.value('log_analyzer_errors_total', 'stage="read",error="EACCES"'), { timeout: 10_000 })
         .toBeGreaterThanOrEqual(2); // tried again on later checks
-      expect(stderr.match(/EACCES/g)).toHaveLength(1); // said once
+      expect(served.stderr().match(/EACCES/g)).toHaveLength(1); // said once
       chmodSync(locked, 0o644);
-      await expect.poll(() => value('log_lines_total', `file="${locked}"`), { timeout: 10_000 }).toBe(5);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      await expect.poll(() => served.value('log_lines_total', `file="${locked}"`), { timeout: 10_000 }).toBe(5);
+      served.child.kill('SIGTERM');
+      expect(await served.exited).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      served.child.kill('SIGKILL');
       cleanup();
     }
   });

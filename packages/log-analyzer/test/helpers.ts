@@ -1,5 +1,6 @@
 // Test helpers: temp dirs, log lines, and reading the analyzer's own counters.
 
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,4 +76,52 @@ export async function startAnalyzer(
   });
   await analyzer.ready;
   return analyzer;
+}
+
+export const MAIN = join(import.meta.dirname, '../src/main.ts');
+
+export interface Served {
+  child: ChildProcess;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string | null>;
+  stderr(): string;
+  /** The metrics URL, once the start line said it. */
+  url: Promise<string>;
+  /** Sum of a metric's samples (whose label text includes `labels`) in one scrape. */
+  value(name: string, labels?: string): Promise<number>;
+}
+
+/** `log-analyzer serve` in its own process (from source), one worker; `prefix` runs it through e.g. setpriv. */
+export function spawnServe(args: string[], prefix: string[] = []): Served {
+  const command = [...prefix, process.execPath, '--import', 'tsx', MAIN, '--port', '0', '--host', '127.0.0.1', ...args];
+  const child = spawn(command[0] as string, command.slice(1), {
+    env: { ...process.env, LOG_ANALYZER_WORKERS: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal)),
+  );
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', () => {
+      const m = /metrics on (http:\/\/\S+)/.exec(stderr);
+      if (m?.[1]) resolve(m[1]);
+    });
+    void exited.then(() => reject(new Error(`analyzer exited: ${stderr}`)));
+  });
+  url.catch(() => {});
+  const value = async (name: string, labels = '') => {
+    const text = await (await fetch(await url)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(labels)) {
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
+  };
+  return { child, exited, stderr: () => stderr, url, value };
 }
