@@ -30,9 +30,15 @@ export function start(command, args, options = {}) {
   return proc;
 }
 
-/** Starts `log-analyzer serve` and resolves once it listens, with its metrics URL. */
-export async function startAnalyzer(args) {
-  const proc = start(process.execPath, [ANALYZER, '--port', '0', '--host', '127.0.0.1', '--no-positions', ...args]);
+/**
+ * Starts `log-analyzer serve` and resolves once it listens, with its metrics URL. No checkpoint
+ * unless `positions`; `shell` runs it through `sh -c` after that prefix (e.g. `ulimit -n 1024;`).
+ */
+export async function startAnalyzer(args, { positions = false, shell = null } = {}) {
+  const argv = [ANALYZER, '--port', '0', '--host', '127.0.0.1', ...(positions ? [] : ['--no-positions']), ...args];
+  const proc = shell
+    ? start('sh', ['-c', `${shell} exec "$0" "$@"`, process.execPath, ...argv])
+    : start(process.execPath, argv);
   proc.url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`analyzer did not start: ${proc.stderr}`)), 30_000);
     proc.child.stderr.on('data', () => {

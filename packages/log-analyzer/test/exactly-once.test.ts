@@ -3,6 +3,7 @@
 import {
   appendFileSync,
   mkdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -12,7 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Analyzer, AnalyzerConfig } from '../src/app.js';
+import { type Analyzer, type AnalyzerConfig, createAnalyzer } from '../src/app.js';
 import { expectSettled, lines, metricValue, startAnalyzer, tempDir } from './helpers.js';
 
 const WAIT = { timeout: 15_000, interval: 20 };
@@ -47,6 +48,18 @@ describe.each([
     running.push(analyzer);
     return analyzer;
   }
+  const base = (positionsFile: string): AnalyzerConfig => ({
+    watch: [join(dir, '*.log')],
+    format: 'combined',
+    workers: 1,
+    maxLineBytes: 65536,
+    from: 'end',
+    maxFiles: 1000,
+    pollIntervalMs: 50,
+    rotateWaitMs: 200,
+    usePolling,
+    positionsFile,
+  });
   async function stop(a: Analyzer) {
     await a.stop();
     running.splice(running.indexOf(a), 1);
@@ -115,6 +128,29 @@ describe.each([
     writeFileSync(file, lines(300));
     const second = await start(['*.log'], { positionsFile, from: 'end' });
     await expectSettled(second, () => total(second), 1500, WAIT);
+  });
+
+  it('a crash right after a restart does not hide the generations rotated while it was down', async () => {
+    const positionsFile = join(scratch(), 'checkpoint.json');
+    const file = join(dir, 'access.log');
+    writeFileSync(file, '');
+    const first = await start(['*.log'], { positionsFile });
+    appendFileSync(file, lines(100));
+    await expectSettled(first, () => total(first), 100, WAIT);
+    await stop(first);
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, lines(40)); // a whole generation the checkpoint does not know...
+    renameSync(`${file}.1`, `${file}.2`);
+    renameSync(file, `${file}.1`); // ...rotated away again before the restart
+    writeFileSync(file, lines(10));
+    // The second start writes a checkpoint before it has looked at the files, then "crashes":
+    // what it leaves behind is that first checkpoint.
+    const second = await createAnalyzer({ ...base(positionsFile), warn: () => {} });
+    const leftBehind = readFileSync(positionsFile);
+    await second.stop();
+    writeFileSync(positionsFile, leftBehind);
+    const third = await start(['*.log'], { positionsFile, from: 'end' });
+    await expectSettled(third, () => total(third), 150, WAIT);
   });
 
   it('a truncated file whose older generation starts with the same bytes does not count that one again', async () => {

@@ -100,6 +100,7 @@ export class FileTail {
   /** When the path was last looked at (ms, wall clock like file times). */
   private lookedAt = 0;
   private followed = false;
+  private resuming: SavedPath | null = null;
   /** When something last happened here (a read with data, a new file): quiet tails are polled less. */
   lastActivity: number;
 
@@ -113,6 +114,8 @@ export class FileTail {
 
   /** Opens what it should from `startAt` and reads it. */
   async start(startAt: StartAt): Promise<void> {
+    // Until the saved generations are open again, a checkpoint must keep them as they were.
+    if (startAt.kind === 'saved') this.resuming = startAt.saved;
     // In the discovery queue, so an event that arrives meanwhile cannot open the file a second time.
     this.discovering = this.discovering.then(async () => {
       try {
@@ -125,6 +128,7 @@ export class FileTail {
         this.options.onError?.(this.label, error);
       }
       this.started = true;
+      this.resuming = null;
     });
     await this.check();
   }
@@ -151,6 +155,7 @@ export class FileTail {
 
   /** What a checkpoint keeps of this path. Synchronous: taken in the same tick as the store's values. */
   position(): SavedPath | null {
+    if (this.resuming) return this.resuming;
     if (this.files.length === 0) return null;
     return { path: this.label, files: this.files.map((file) => this.saved(file)), current: this.pathHasCurrent };
   }

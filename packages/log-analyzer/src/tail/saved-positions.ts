@@ -41,7 +41,7 @@ interface Version1 {
 
 /** Null when there is nothing usable (a warning is the caller's). */
 export function readFilePositions(value: unknown, writtenAt: number): FilePositions | null {
-  const doc = value as { paths?: unknown; finished?: unknown; files?: unknown } | null | undefined;
+  const doc = value as { paths?: unknown; finished?: unknown; files?: unknown; knownAt?: unknown } | null | undefined;
   if (!doc || typeof doc !== 'object') return null;
   if (Array.isArray(doc.files)) {
     const paths = (doc.files as Version1[])
@@ -64,5 +64,7 @@ export function readFilePositions(value: unknown, writtenAt: number): FilePositi
     (f): f is FinishedFile =>
       isSavedFile(f) && typeof (f as FinishedFile).path === 'string' && isCount((f as FinishedFile).at),
   );
-  return { writtenAt, paths, finished };
+  // Files written after knownAt may hold lines nobody counted (older checkpoints: their write time).
+  const knownAt = isCount(doc.knownAt) ? doc.knownAt : writtenAt;
+  return { writtenAt: knownAt, paths, finished };
 }

@@ -21,7 +21,7 @@ export interface TailerOptions extends Omit<FileTailOptions, 'identities' | 'isW
   pollIntervalMs: number;
   /** No chokidar events: every file and directory is polled (network and VM-shared mounts). */
   usePolling?: boolean;
-  /** The file source's part of the last checkpoint, if there was one. */
+  /** The file source's part of the last checkpoint, if there was one (writtenAt: its knownAt). */
   resumeFrom?: { writtenAt: number; paths: readonly SavedPath[]; finished?: readonly FinishedFile[] } | null;
   /** Tails whose file is gone, and the series they labelled, are forgotten after this long. */
   forgetAfterMs: number;
@@ -90,10 +90,13 @@ export class Tailer {
   private stopping = false;
   private ticking: Promise<void> | null = null;
   private starting: Promise<void> = Promise.resolve();
+  private knownAt: number;
 
   constructor(private readonly options: TailerOptions) {
     this.patterns = options.patterns.map((p) => compileWatchPattern(p, isFile(p)));
     const resume = options.resumeFrom;
+    // First start: what exists now is "before" (--from applies); later files are new.
+    this.knownAt = resume?.writtenAt ?? Date.now();
     this.saved = new Map((resume?.paths ?? []).map((p) => [p.path, p]));
     this.identities = new IdentityRegistry(options.forgetAfterMs, this.now);
     for (const p of resume?.paths ?? []) for (const f of p.files) this.identities.reserve(p.path, f.dev, f.ino);
@@ -136,12 +139,17 @@ export class Tailer {
     return [...this.tails.values()].map((tail) => tail.status());
   }
 
-  /** The file source's part of a checkpoint. Synchronous. */
-  positions(): { paths: SavedPath[]; finished: FinishedFile[] } {
+  /**
+   * The file source's part of a checkpoint. Synchronous. `knownAt`: every file written before
+   * then is in it or was never to be read; it moves on only once discovery (and every resume)
+   * is done, so a crash during a start does not hide files rotated in and out before it.
+   */
+  positions(): { paths: SavedPath[]; finished: FinishedFile[]; knownAt: number } {
+    if (this.ready) this.knownAt = Date.now();
     const paths = [...this.tails.values()].flatMap((tail) => tail.position() ?? []);
     // Paths from the checkpoint not seen again yet keep their place until they are forgotten.
     for (const [path, saved] of this.saved) if (!this.tails.has(path)) paths.push(saved);
-    return { paths, finished: this.identities.finishedFiles() };
+    return { paths, finished: this.identities.finishedFiles(), knownAt: this.knownAt };
   }
 
   /** One poll: directories by their stat, then every tail that is due. Resolves when done. */
