@@ -12,9 +12,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Analyzer, type AnalyzerConfig, createAnalyzer } from '../src/app.js';
-import { expectSettled, lines, metricValue, startAnalyzer, tempDir } from './helpers.js';
+import { expectSettled, lines, metricValue, useAnalyzers } from './helpers.js';
 
 const WAIT = { timeout: 15_000, interval: 20 };
 
@@ -22,32 +22,12 @@ describe.each([
   { mode: 'inotify', usePolling: false },
   { mode: 'poll', usePolling: true },
 ])('exactly once ($mode)', ({ usePolling }) => {
-  const running: Analyzer[] = [];
-  const cleanups: (() => void)[] = [];
+  const analyzers = useAnalyzers(usePolling);
   let dir = '';
-  const scratch = () => {
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    return t.dir;
-  };
+  const { scratch, start, stop } = analyzers;
   beforeEach(() => {
-    dir = scratch();
+    dir = analyzers.dir();
   });
-  afterEach(async () => {
-    for (const a of running.splice(0)) await a.stop();
-    for (const c of cleanups.splice(0)) c();
-  });
-
-  async function start(watch: string[], overrides: Partial<AnalyzerConfig> = {}) {
-    const analyzer = await startAnalyzer({
-      watch: watch.map((w) => join(dir, w)),
-      from: 'beginning',
-      usePolling,
-      ...overrides,
-    });
-    running.push(analyzer);
-    return analyzer;
-  }
   const base = (positionsFile: string): AnalyzerConfig => ({
     watch: [join(dir, '*.log')],
     format: 'combined',
@@ -60,10 +40,6 @@ describe.each([
     usePolling,
     positionsFile,
   });
-  async function stop(a: Analyzer) {
-    await a.stop();
-    running.splice(running.indexOf(a), 1);
-  }
   const total = (a: Analyzer, labels: Record<string, string> = {}) => metricValue(a, 'log_lines_total', labels);
   const seriesOf = (a: Analyzer, name = 'log_lines_total') =>
     a.store

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, vi } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { type Analyzer, type AnalyzerConfig, createAnalyzer } from '../src/app.js';
 
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -76,6 +76,47 @@ export async function startAnalyzer(
   });
   await analyzer.ready;
   return analyzer;
+}
+
+/**
+ * Per test: a fresh temp dir (`dir()`), analyzers started in it (stopped afterwards), and more
+ * scratch dirs on demand. `usePolling` picks the mode every analyzer runs in.
+ */
+export function useAnalyzers(usePolling: boolean) {
+  const running: Analyzer[] = [];
+  const cleanups: (() => void)[] = [];
+  let current = '';
+  const scratch = () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
+  beforeEach(() => {
+    current = scratch();
+  });
+  afterEach(async () => {
+    for (const a of running.splice(0)) await a.stop();
+    for (const c of cleanups.splice(0)) c();
+  });
+  return {
+    dir: () => current,
+    scratch,
+    /** An analyzer following `watch` (relative to dir()), from the beginning unless overridden. */
+    async start(watch: string[], overrides: Partial<AnalyzerConfig> = {}): Promise<Analyzer> {
+      const analyzer = await startAnalyzer({
+        watch: watch.map((w) => join(current, w)),
+        from: 'beginning',
+        usePolling,
+        ...overrides,
+      });
+      running.push(analyzer);
+      return analyzer;
+    },
+    async stop(analyzer: Analyzer): Promise<void> {
+      await analyzer.stop();
+      running.splice(running.indexOf(analyzer), 1);
+    },
+  };
 }
 
 export const MAIN = join(import.meta.dirname, '../src/main.ts');

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Analyzer } from '../src/app.js';
 import { expectSettled, line, lines, metricValue, startAnalyzer, tempDir } from './helpers.js';
 

@@ -15,9 +15,9 @@ import {
 import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as writerPause } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Analyzer, AnalyzerConfig } from '../src/app.js';
-import { expectSettled, line, lines, metricValue, startAnalyzer, tempDir } from './helpers.js';
+import { expectSettled, line, lines, metricValue, useAnalyzers } from './helpers.js';
 
 const WAIT = { timeout: 15_000, interval: 20 };
 
@@ -25,33 +25,13 @@ describe.each([
   { mode: 'inotify', usePolling: false },
   { mode: 'poll', usePolling: true },
 ])('tailing ($mode)', ({ usePolling }) => {
-  const running: Analyzer[] = [];
-  const cleanups: (() => void)[] = [];
+  const analyzers = useAnalyzers(usePolling);
   let dir = '';
-  /** A fresh temp dir, removed after the test. */
-  const scratch = () => {
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    return t.dir;
-  };
+  const scratch = analyzers.scratch;
   beforeEach(() => {
-    dir = scratch();
+    dir = analyzers.dir();
   });
-  afterEach(async () => {
-    for (const a of running.splice(0)) await a.stop();
-    for (const c of cleanups.splice(0)) c();
-  });
-
-  async function start(overrides: Partial<AnalyzerConfig> = {}, watch = ['*.log']) {
-    const analyzer = await startAnalyzer({
-      watch: watch.map((w) => join(dir, w)),
-      from: 'beginning',
-      usePolling,
-      ...overrides,
-    });
-    running.push(analyzer);
-    return analyzer;
-  }
+  const start = (overrides: Partial<AnalyzerConfig> = {}, watch = ['*.log']) => analyzers.start(watch, overrides);
   const counted = (a: Analyzer, file: string, name = 'log_lines_total', labels: Record<string, string> = {}) =>
     metricValue(a, name, { file, ...labels });
   const expectCount = (a: Analyzer, file: string, want: number) => expectSettled(a, () => counted(a, file), want, WAIT);
@@ -195,8 +175,7 @@ describe.each([
     const partial = line(202);
     writeFileSync(file, lines(100) + partial.slice(0, 25));
     await expectCount(first, file, 100);
-    await first.stop();
-    running.splice(running.indexOf(first), 1);
+    await analyzers.stop(first);
 
     appendFileSync(file, partial.slice(25) + lines(50)); // while stopped; completes the partial line
     const second = await start({ positionsFile, from: 'beginning' });
@@ -212,8 +191,7 @@ describe.each([
     const file = join(dir, 'access.log');
     writeFileSync(file, lines(100));
     await expectCount(first, file, 100);
-    await first.stop();
-    running.splice(running.indexOf(first), 1);
+    await analyzers.stop(first);
     renameSync(file, `${file}.1`);
     writeFileSync(file, lines(150)); // bigger than the saved offset: only identity tells
     const second = await start({ positionsFile, from: 'end' });
@@ -226,8 +204,7 @@ describe.each([
     const file = join(dir, 'access.log');
     writeFileSync(file, lines(100));
     await expectCount(first, file, 100);
-    await first.stop();
-    running.splice(running.indexOf(first), 1);
+    await analyzers.stop(first);
     appendFileSync(file, lines(20, 202)); // written while stopped, then rotated away
     renameSync(file, `${file}.1`);
     writeFileSync(file, lines(30));
@@ -283,8 +260,7 @@ describe.each([
     expect(saved()).toEqual({ lines: 3, offset: lines(3).length });
     appendFileSync(file, lines(2));
     await expectCount(a, file, 5);
-    await a.stop();
-    running.splice(running.indexOf(a), 1);
+    await analyzers.stop(a);
     expect(saved()).toEqual({ lines: 5, offset: lines(5).length });
   });
 });

@@ -104,6 +104,16 @@ export class FileReader {
     return total;
   }
 
+  /** Start of the line that contains `size` (so a line being written when we start is read whole). */
+  async lineStartAtOrBefore(size: number): Promise<number> {
+    const window = Math.min(size, 64 * 1024);
+    if (window === 0) return 0;
+    const buffer = Buffer.alloc(window);
+    const { bytesRead } = await this.handle.read(buffer, 0, window, size - window);
+    const nl = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
+    return nl < 0 ? (window === size ? 0 : size) : size - window + nl + 1;
+  }
+
   /** End of this file's data: its unterminated last line, if any, is counted now. */
   async flush(): Promise<void> {
     const lease = await this.options.pool.acquire();

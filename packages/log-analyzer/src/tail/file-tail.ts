@@ -7,11 +7,12 @@
 import { type Stats, stat } from 'node:fs';
 import type { ChunkSummary } from '../parse/chunk-summary.js';
 import type { ParsePool } from '../pool/parse-pool.js';
-import { findCopy, sameContent, siblings } from './copy-recovery.js';
-import { type Candidate, judgeChanged, judgePath, planResume, type SavedGeneration } from './decisions.js';
+import { judgeChanged, judgePath } from './decisions.js';
 import { FileReader } from './file-reader.js';
 import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, stillStartsWith } from './fingerprint.js';
+import { findCopy, findMissed, findResumeSteps } from './generations.js';
 import type { IdentityRegistry } from './identities.js';
+import type { SavedFile, SavedPath } from './saved-positions.js';
 
 export interface FileTailOptions {
   pool: ParsePool;
@@ -35,21 +36,6 @@ export interface FileTailOptions {
 
 /** Where to start reading a file that is already there. */
 export type StartAt = { kind: 'end' } | { kind: 'beginning' } | { kind: 'saved'; saved: SavedPath; writtenAt: number };
-
-/** A generation as the checkpoint keeps it: identity, committed offset, and what lies around it. */
-export interface SavedFile extends SavedGeneration {
-  head: Fingerprint;
-  /** The bytes just before `offset`. */
-  tail: Fingerprint;
-}
-
-/** Everything the checkpoint keeps of one path: its open generations, oldest first. */
-export interface SavedPath {
-  path: string;
-  files: SavedFile[];
-  /** The last of `files` is the file at the path. */
-  current: boolean;
-}
 
 export interface FileTailStatus {
   path: string;
@@ -239,6 +225,15 @@ export class FileTail {
     return this.discovering;
   }
 
+  private readonly isWatched = (path: string): boolean => this.options.isWatched?.(path) === true;
+
+  /** A file this tail has open, or any tail holds or has finished: never a copy or a missed generation. */
+  private holds(dev: number, ino: number): boolean {
+    return (
+      this.files.some((f) => f.dev === dev && f.ino === ino) || this.options.identities?.isKnown(dev, ino) === true
+    );
+  }
+
   private heldElsewhere(stats: Stats): boolean {
     return this.options.identities?.claimable(this.label, stats.dev, stats.ino) === false;
   }
@@ -254,7 +249,7 @@ export class FileTail {
     if (finished && file.size >= finished.offset && (await stillStartsWith(file.reader.handle, finished.head))) {
       await file.reader.restartAt(finished.offset, finished.tail);
     } else if (from === 'end' && atStart) {
-      await file.reader.restartAt(await lineStartAtOrBefore(file.reader, file.size));
+      await file.reader.restartAt(await file.reader.lineStartAtOrBefore(file.size));
     }
     this.files.push(file);
     this.pathHasCurrent = true;
@@ -296,22 +291,8 @@ export class FileTail {
    * in and out while we were stopped are read whole, oldest first, and the path's file goes last.
    */
   private async resume(saved: SavedPath, writtenAt: number): Promise<void> {
-    const found = await siblings(this.label, (p) => this.options.isWatched?.(p) ?? false);
-    const candidates: Candidate[] = found.map((f) => ({ ...f, atPath: f.name === this.label }));
     const generations: SavedFile[] = [...(this.options.identities?.finishedOf(this.label) ?? []), ...saved.files];
-    // Content checks read the candidates; do them up front so the plan itself is pure.
-    const matches = new Map<Candidate, Set<SavedFile>>();
-    for (const c of candidates) {
-      const same = new Set<SavedFile>();
-      for (const g of generations) if (await sameContent(c.name, c.size, g)) same.add(g);
-      matches.set(c, same);
-    }
-    const steps = planResume({
-      saved: generations,
-      candidates,
-      sameContent: (c, g) => matches.get(c)?.has(g) === true,
-      writtenAt,
-    });
+    const steps = await findResumeSteps(this.label, generations, writtenAt, this.isWatched);
     for (const { candidate, offset, generation } of steps) {
       const opened = await this.openFile(candidate.name);
       if (!opened) continue;
@@ -330,18 +311,11 @@ export class FileTail {
    */
   private async adoptMissed(sinceMs: number): Promise<void> {
     if (sinceMs === 0) return;
-    const found = await siblings(this.label, (p) => this.options.isWatched?.(p) ?? false);
-    const missed = planResume({
-      saved: [],
-      candidates: found
-        .filter((f) => f.name !== this.label && this.options.identities?.isKnown(f.dev, f.ino) !== true)
-        .filter((f) => !this.files.some((o) => o.dev === f.dev && o.ino === f.ino))
-        .map((f) => ({ ...f, atPath: false })),
-      sameContent: () => false,
-      writtenAt: sinceMs - MTIME_SLACK_MS,
-    });
-    for (const { candidate } of missed) {
-      const opened = await this.openFile(candidate.name);
+    const missed = await findMissed(this.label, sinceMs - MTIME_SLACK_MS, this.isWatched, (dev, ino) =>
+      this.holds(dev, ino),
+    );
+    for (const name of missed) {
+      const opened = await this.openFile(name);
       if (opened) {
         this.files.push(opened.file);
         this.options.onRotation?.(this.label);
@@ -389,7 +363,7 @@ export class FileTail {
       verdict === 'truncated' || judgeChanged(await stillStartsWith(file.reader.handle, file.head)) === 'truncated';
     if (truncated) {
       this.options.onTruncation?.(this.label);
-      await this.readRestFromCopy(file);
+      await this.adoptCopy(file);
       await file.reader.restartAt(0);
       file.head = await fingerprintOf(file.reader.handle, stats.size);
     } else if (file.head.length < FINGERPRINT_BYTES && stats.size > file.head.length) {
@@ -407,34 +381,24 @@ export class FileTail {
 
   /**
    * After copytruncate: what we had not read yet is in the copy, from our committed offset on.
-   * A copy counts only if it starts with our first bytes, holds our last committed bytes right
-   * before that offset, and is no file we follow or have finished (an older generation with the
-   * same first lines is not a copy).
+   * The copy is followed like a rotated generation from there (so a checkpoint keeps its
+   * position too). It counts only if it starts with our first bytes, holds our last committed
+   * bytes right before that offset, and is no file any tail follows or has finished (an older
+   * generation with the same first lines is not a copy).
    */
-  private async readRestFromCopy(file: OpenFile): Promise<void> {
+  private async adoptCopy(file: OpenFile): Promise<void> {
     await file.reader.settled();
     const from = file.reader.committedOffset;
     const copy = await findCopy(
       this.label,
       { ...this.saved(file), offset: from },
-      (path, dev, ino) =>
-        this.options.isWatched?.(path) === true ||
-        this.files.some((f) => f.dev === dev && f.ino === ino) ||
-        this.options.identities?.isKnown(dev, ino) === true,
+      (path, dev, ino) => this.isWatched(path) || this.holds(dev, ino),
     );
-    if (!copy) return;
-    const reader = await FileReader.open(copy, from, {
-      pool: this.options.pool,
-      maxLineBytes: this.options.maxLineBytes,
-      onSummary: (summary) => this.options.onSummary(this.label, summary),
-      onRead: (bytes) => this.options.onRead?.(this.label, bytes),
-    });
-    try {
-      await reader.drain();
-      await reader.flush();
-    } finally {
-      await reader.close();
-    }
+    const opened = copy ? await this.openFile(copy) : null;
+    if (!opened) return;
+    await opened.file.reader.restartAt(from, file.reader.tailFingerprint);
+    this.files.splice(this.files.indexOf(file), 0, opened.file);
+    this.again = true;
   }
 
   /** A rotated or deleted file is done: its unterminated last line counts, and its fd is closed. */
@@ -445,14 +409,4 @@ export class FileTail {
     await file.reader.close();
     this.files.splice(this.files.indexOf(file), 1);
   }
-}
-
-/** Start of the line that contains `size` (so a line being written when we start is read whole). */
-async function lineStartAtOrBefore(reader: FileReader, size: number): Promise<number> {
-  const window = Math.min(size, 64 * 1024);
-  if (window === 0) return 0;
-  const buffer = Buffer.alloc(window);
-  const { bytesRead } = await reader.handle.read(buffer, 0, window, size - window);
-  const nl = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
-  return nl < 0 ? (window === size ? 0 : size) : size - window + nl + 1;
 }

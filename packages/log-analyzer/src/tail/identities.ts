@@ -4,7 +4,7 @@
 // counted to, so a path that reaches one later carries on from there instead of counting it
 // again. Bounded: remembered files expire after forget-after, and there are at most MAX_FINISHED.
 
-import type { SavedFile } from './file-tail.js';
+import type { SavedFile } from './saved-positions.js';
 
 /** A file that was read to its end and let go: kept in the checkpoint until it expires. */
 export interface FinishedFile extends SavedFile {

@@ -1,9 +1,24 @@
-// The file source's part of a checkpoint, read back: validated, with positions files of
-// version 1 (one offset per path) read as a single current generation. Pure.
+// The file source's part of a checkpoint: what it keeps of each path and file, and reading it back
+// (validated; positions files of version 1, one offset per path, read as one current generation). Pure.
 
-import type { SavedFile, SavedPath } from './file-tail.js';
+import type { SavedGeneration } from './decisions.js';
 import type { Fingerprint } from './fingerprint.js';
 import type { FinishedFile } from './identities.js';
+
+/** A generation as the checkpoint keeps it: identity, committed offset, and what lies around it. */
+export interface SavedFile extends SavedGeneration {
+  head: Fingerprint;
+  /** The bytes just before `offset`. */
+  tail: Fingerprint;
+}
+
+/** Everything the checkpoint keeps of one path: its open generations, oldest first. */
+export interface SavedPath {
+  path: string;
+  files: SavedFile[];
+  /** The last of `files` is the file at the path. */
+  current: boolean;
+}
 
 export interface FilePositions {
   writtenAt: number;

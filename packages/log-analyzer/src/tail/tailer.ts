@@ -9,9 +9,10 @@ import { type Dirent, type Stats, stat, statSync } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { FileTail, type FileTailOptions, type FileTailStatus, type SavedPath, type StartAt } from './file-tail.js';
+import { FileTail, type FileTailOptions, type FileTailStatus, type StartAt } from './file-tail.js';
 import { compileWatchPattern, type WatchPattern } from './glob.js';
 import { type FinishedFile, IdentityRegistry } from './identities.js';
+import type { SavedPath } from './saved-positions.js';
 
 export interface TailerOptions extends Omit<FileTailOptions, 'identities' | 'isWatched'> {
   patterns: readonly string[];
@@ -303,9 +304,7 @@ export class Tailer {
     if (this.stopping) return;
     const known = this.tails.get(label);
     if (known) return void (await known.check());
-    let active = 0;
-    for (const tail of this.tails.values()) if (!tail.isFinished) active++;
-    if (active >= this.options.maxFiles) {
+    if (this.tails.size >= this.options.maxFiles && this.activeTails() >= this.options.maxFiles) {
       if (!this.refused.has(label)) {
         if (this.refused.size < REFUSED_KEPT) this.refused.add(label);
         this.refusedTotal++;
@@ -321,16 +320,26 @@ export class Tailer {
     });
     this.tails.set(label, tail);
     this.lastChecked.set(tail, this.now());
-    await tail.start(await this.startAt(label));
+    const saved = this.saved.get(label);
+    if (saved && this.options.resumeFrom) {
+      // Handed over in this same tick: a checkpoint taken meanwhile must still see the path's
+      // saved generations (the tail keeps them until it has them open again).
+      this.saved.delete(label);
+      await tail.start({ kind: 'saved', saved, writtenAt: this.options.resumeFrom.writtenAt });
+    } else {
+      await tail.start(await this.startAt(label));
+    }
   }
 
+  private activeTails(): number {
+    let active = 0;
+    for (const tail of this.tails.values()) if (!tail.isFinished) active++;
+    return active;
+  }
+
+  /** Where a path the checkpoint does not know starts. */
   private async startAt(label: string): Promise<StartAt> {
     const resume = this.options.resumeFrom;
-    const saved = this.saved.get(label);
-    if (saved && resume) {
-      this.saved.delete(label);
-      return { kind: 'saved', saved, writtenAt: resume.writtenAt };
-    }
     if (this.ready) return { kind: 'beginning' };
     // Not in the checkpoint: a file written since the checkpoint holds lines nobody counted.
     const stats = resume ? await statOrNull(label) : null;

@@ -1,12 +1,14 @@
-// Finding a file's other generations beside it: the copy copytruncate left (access.log.1,
-// access.log-20261122) with the lines we had not read yet, and, on start, the generations
-// rotated away while we were stopped. A file is recognised by its first bytes and by the
-// bytes just before the offset we had counted up to.
+// Finding a path's other generations beside it (access.log.1, access.log-20261122): the copy
+// copytruncate left with the lines we had not read yet; on start, the generations rotated away
+// while we were stopped; while running, whole generations that came and went between two checks.
+// A file is recognised by its identity, its first bytes and the bytes just before the offset we
+// had counted up to. The I/O around the pure decisions of decisions.ts.
 
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { SavedFile } from './file-tail.js';
+import { type Candidate, planResume, type ResumeStep } from './decisions.js';
 import { endsWithAt, stillStartsWith } from './fingerprint.js';
+import type { SavedFile } from './saved-positions.js';
 
 /** Compressed generations cannot be read as logs. */
 const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|Z|zip)$/;
@@ -80,4 +82,42 @@ export async function findCopy(
     if (await sameContent(candidate.name, candidate.size, generation)) return candidate.name;
   }
   return null;
+}
+
+/** On start: which files beside `path` to read from where, for the generations a checkpoint knows. */
+export async function findResumeSteps(
+  path: string,
+  generations: readonly SavedFile[],
+  knownAt: number,
+  isWatched: (candidate: string) => boolean,
+): Promise<ResumeStep<SavedFile>[]> {
+  const candidates: Candidate[] = (await siblings(path, isWatched)).map((f) => ({ ...f, atPath: f.name === path }));
+  // Content checks read the candidates; do them up front so the plan itself is pure.
+  const matches = new Map<Candidate, Set<SavedFile>>();
+  for (const c of candidates) {
+    const same = new Set<SavedFile>();
+    for (const g of generations) if (await sameContent(c.name, c.size, g)) same.add(g);
+    matches.set(c, same);
+  }
+  return planResume({
+    saved: generations,
+    candidates,
+    sameContent: (c, g) => matches.get(c)?.has(g) === true,
+    writtenAt: knownAt,
+  });
+}
+
+/** While running: files beside `path`, written since `sinceMs`, that nobody holds or has read; oldest first. */
+export async function findMissed(
+  path: string,
+  sinceMs: number,
+  isWatched: (candidate: string) => boolean,
+  isHeld: (dev: number, ino: number) => boolean,
+): Promise<string[]> {
+  const candidates = (await siblings(path, isWatched))
+    .filter((f) => f.name !== path && !isHeld(f.dev, f.ino))
+    .map((f) => ({ ...f, atPath: false }));
+  return planResume({ saved: [], candidates, sameContent: () => false, writtenAt: sinceMs }).map(
+    (s) => s.candidate.name,
+  );
 }
