@@ -7,7 +7,10 @@
 //   4. live follow at 10k and 100k lines/s and at max: counted rate, lag p50/p99, peak RSS
 //   5. /metrics scrape latency with 10,000 series
 //   6. noise-maker --rate max
-//   7. (full run) the soak: 1M lines rotated every 100k, by rename and by copytruncate
+//   7. the soak: lines rotated every 100k by rename and by copytruncate (full run), and at 50k
+//      lines/s with the analyzer killed -9 at random moments (quick: fewer lines, fewer kills)
+//   8. resilience: idle CPU with 1,000 and 10,000 followed files, 200 concurrent scrapers,
+//      1,100 slow connections under ulimit -n 1024, the checkpoint's cost with 100,000 series
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,11 +18,12 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
+import { checkpointCost, concurrentScrapes, idleCost, slowClients } from './resilience.mjs';
 
 const quick = process.argv.includes('--quick');
 const DATA = join(tmpdir(), 'log-analyzer-bench');
 mkdirSync(DATA, { recursive: true });
-const results = { machine: {}, scan: [], live: [], scrape: null, noiseMaker: null, soak: null };
+const results = { machine: {}, scan: [], live: [], scrape: null, noiseMaker: null, soak: null, resilience: null };
 results.machine = {
   cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
   memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
@@ -135,13 +139,28 @@ for (let i = 0; i < 3; i++) {
 rmSync(nmFile, { force: true });
 results.noiseMaker = { linesPerSecond: Math.round(median(nm)), runs: nm.map(Math.round) };
 
-if (!quick) {
-  results.soak = ['rename', 'copytruncate'].map((mode) =>
-    spawnSync(process.execPath, [join(ROOT, 'bench/soak.mjs'), '1000000', '100000', mode], {
-      encoding: 'utf8',
-    }).stdout.trim(),
-  );
-}
+const soak = (...args) => {
+  const run = spawnSync(process.execPath, [join(ROOT, 'bench/soak.mjs'), ...args.map(String)], { encoding: 'utf8' });
+  // A soak that does not count exactly is a broken promise, not a slow number: the run fails.
+  if (run.status !== 0) process.exitCode = 1;
+  return (run.stdout.trim() || run.stderr.trim()) + (run.status === 0 ? '' : ' [FAILED]');
+};
+results.soak = quick
+  ? [soak(200_000, 50_000, 'rename', 50_000, 2)]
+  : [
+      soak(1_000_000, 100_000, 'rename'),
+      soak(1_000_000, 100_000, 'copytruncate'),
+      soak(2_000_000, 100_000, 'rename', 50_000, 5),
+    ];
+console.error('bench: soak: done');
+
+results.resilience = {
+  idle: quick ? [await idleCost(1000, 5)] : [await idleCost(1000, 20), await idleCost(10_000, 20)],
+  scrapers: await concurrentScrapes(10_000, 200, quick ? 2 : 5),
+  slow: await slowClients(1100, 1024, quick ? 8 : 20),
+  checkpoint: await checkpointCost(quick ? 20_000 : 100_000, quick ? 5 : 20),
+};
+console.error('bench: resilience: done');
 
 // The table
 const pad = (v, n) => String(v ?? '—').padStart(n);
@@ -169,7 +188,26 @@ lines.push(
   `/metrics with ${s.series.toLocaleString('en')} series: median ${s.medianMs} ms, p99 ${s.p99Ms} ms over ${s.scrapes} scrapes`,
 );
 lines.push(`noise-maker --rate max: ${results.noiseMaker.linesPerSecond.toLocaleString('en')} lines/s (median of 3)`);
-if (results.soak) lines.push(...results.soak);
+lines.push(...results.soak);
+const r = results.resilience;
+lines.push('');
+for (const i of r.idle) {
+  lines.push(
+    `idle: ${i.files.toLocaleString('en')} followed files, no writes: ${i.cpuPercentOfOneCore} % of one core (over ${i.seconds} s)`,
+  );
+}
+const c = r.scrapers;
+lines.push(
+  `${c.clients} concurrent scrapers, ${c.series.toLocaleString('en')} series: median ${c.medianMs} ms, p99 ${c.p99Ms} ms, slowest ${c.maxMs} ms over ${c.scrapes} scrapes (one alone: ${c.singleMedianMs} ms)`,
+);
+const w = r.slow;
+lines.push(
+  `${w.connections.toLocaleString('en')} slow connections under ulimit -n ${w.ulimit}, ${w.seconds} s: ${w.scrapesAnswered} of ${w.scrapes} scrapes answered (p99 ${w.scrapeP99Ms} ms), lines written ${w.written}, counted ${w.counted}, ${w.evicted} connections evicted`,
+);
+const k = r.checkpoint;
+lines.push(
+  `checkpoint with ${k.series.toLocaleString('en')} series: ${k.writes} writes in ${k.seconds} s, ${k.meanWriteMs} ms each (${k.checkpointSharePercent} % of the time), ${k.checkpointMB} MB; process CPU ${k.processCpuPercent} % of one core`,
+);
 if (!hasMtail) lines.push('(mtail is not installed: apt-get install mtail for the side-by-side column)');
 console.log(lines.join('\n'));
 

@@ -8,6 +8,7 @@
 // the HTTP server its connections. Everything here is handed in by main.ts, so tests build an
 // analyzer in-process.
 
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
@@ -63,6 +64,16 @@ export interface Analyzer {
   /** Serves the HTTP app; resolves with the bound port. */
   listen(port: number, host: string): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** The soft limit on open descriptors (RLIMIT_NOFILE), from /proc; a large number when unknown. */
+function openFilesLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : 1_048_576;
+  } catch {
+    return 1_048_576;
+  }
 }
 
 export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
@@ -200,9 +211,12 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     checkpoint: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     listen(port, host) {
       return new Promise((resolve, reject) => {
+        // Descriptors are shared with the files followed: clients get what the files leave over.
+        const limit = openFilesLimit();
         const http = createHttpServer({
           fetch: app.fetch,
-          maxConnections: config.maxConnections ?? 256,
+          maxConnections: () =>
+            Math.min(config.maxConnections ?? 256, Math.max(16, limit - 64 - (tailer?.openDescriptors ?? 0))),
           onEvicted: () => selfMetrics.httpEvicted.inc(),
         });
         const s = http.server;

@@ -25,7 +25,7 @@ describe('createHttpServer', () => {
     let evicted = 0;
     const { server, connections } = createHttpServer({
       fetch: () => new Response('ok'),
-      maxConnections: 20,
+      maxConnections: () => 20,
       onEvicted: () => evicted++,
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

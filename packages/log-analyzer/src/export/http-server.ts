@@ -7,8 +7,11 @@ import { getRequestListener } from '@hono/node-server';
 
 export interface HttpServerOptions {
   fetch: (request: Request) => Response | Promise<Response>;
-  /** Connections open at once; at the cap, the oldest one without a request under way is closed. */
-  maxConnections: number;
+  /**
+   * Connections open at once, asked on every new one (it may shrink to leave descriptors for
+   * the files being followed); at the cap, the oldest one without a request under way is closed.
+   */
+  maxConnections: () => number;
   /** A client must send its request headers within this long (slowloris). */
   headersTimeoutMs?: number;
   /** A kept-alive connection with no request is closed after this long. */
@@ -47,7 +50,7 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
   );
   const open = new Map<Socket, Connection>();
   server.on('connection', (socket: Socket) => {
-    if (open.size >= options.maxConnections) {
+    if (open.size >= options.maxConnections()) {
       const victim = pickEviction(open.values());
       if (victim) {
         victim.socket.destroy();

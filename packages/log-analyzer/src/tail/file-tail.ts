@@ -86,6 +86,8 @@ export class FileTail {
   /** When the path was last looked at (ms, wall clock like file times). */
   private lookedAt = 0;
   private followed = false;
+  /** The last discovery found the path's file untouched and fully read. */
+  private pathIdle = false;
   private resuming: SavedPath | null = null;
   /** When something last happened here (a read with data, a new file): quiet tails are polled less. */
   lastActivity: number;
@@ -123,6 +125,8 @@ export class FileTail {
   async check(): Promise<void> {
     if (this.stopped) return;
     await this.discover();
+    // The idle case, the common one: the path's file is as we left it and nothing else is open.
+    if (this.pathIdle && !this.again && this.files.length === 1 && !this.reading) return;
     await this.read();
   }
 
@@ -161,6 +165,10 @@ export class FileTail {
     };
   }
 
+  get openFiles(): number {
+    return this.files.length;
+  }
+
   get isOpen(): boolean {
     return this.files.length > 0;
   }
@@ -196,6 +204,7 @@ export class FileTail {
   private discover(): Promise<void> {
     this.discovering = this.discovering.then(async () => {
       if (this.stopped) return;
+      this.pathIdle = false;
       const previousLook = this.lookedAt;
       this.lookedAt = Date.now();
       const stats = await statOrNull(this.label);
@@ -203,7 +212,8 @@ export class FileTail {
       const current = this.current();
       if (current) {
         const verdict = judgePath({ ...current, offset: current.reader.offset }, stats);
-        if (verdict === 'idle') return;
+        this.pathIdle = verdict === 'idle';
+        if (this.pathIdle) return;
         if (verdict === 'replaced' || verdict === 'gone') {
           this.pathHasCurrent = false; // renamed away, replaced or deleted
           this.vanished = true;

@@ -60,6 +60,8 @@ function statOrNull(path: string): Promise<Stats | null> {
 }
 
 const REFUSED_KEPT = 10_000;
+/** Entries of one directory handled at once while walking. */
+const WALK_BATCH = 64;
 
 function isFile(path: string): boolean {
   try {
@@ -134,6 +136,13 @@ export class Tailer {
     let open = 0;
     for (const tail of this.tails.values()) if (tail.isOpen) open++;
     return open;
+  }
+
+  /** Descriptors the file source holds: one per open file. */
+  get openDescriptors(): number {
+    let n = 0;
+    for (const tail of this.tails.values()) n += tail.openFiles;
+    return n;
   }
 
   statuses(): FileTailStatus[] {
@@ -245,20 +254,18 @@ export class Tailer {
       this.options.onWatchError?.(dir, error);
       return;
     }
-    const found: Promise<void>[] = [];
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isFile() || entry.isSymbolicLink()) {
-        if (pattern.matches(path)) {
-          found.push(this.track(path));
-          continue;
+    // A bounded number at a time: a directory of 50,000 files must not open them all at once.
+    for (let i = 0; i < entries.length && !this.stopping; i += WALK_BATCH) {
+      const found: Promise<void>[] = [];
+      for (const entry of entries.slice(i, i + WALK_BATCH)) {
+        const path = join(dir, entry.name);
+        if ((entry.isFile() || entry.isSymbolicLink()) && pattern.matches(path)) found.push(this.track(path));
+        else if ((entry.isDirectory() || entry.isSymbolicLink()) && pattern.mayContain(path)) {
+          found.push(this.walk(pattern, path));
         }
       }
-      if ((entry.isDirectory() || entry.isSymbolicLink()) && pattern.mayContain(path)) {
-        found.push(this.walk(pattern, path));
-      }
+      await Promise.all(found);
     }
-    await Promise.all(found);
   }
 
   /** Each watched directory by its stat: new entries, gone, or replaced by another directory. */
