@@ -6,7 +6,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { quantile, scrape, sleep, startAnalyzer, sumMetric } from './lib.mjs';
+import { mb, peakRss, quantile, scrape, sleep, startAnalyzer, sumMetric } from './lib.mjs';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -234,11 +234,93 @@ export async function checkpointCost(series, seconds) {
   }
 }
 
-// Run alone: node bench/resilience.mjs [idle|scrapers|slow|checkpoint]
+/** Start-up with `files` files to discover: time to the first /health answer and to discovery done. */
+export async function startup(files) {
+  const dir = mkdtempSync(join(tmpdir(), 'startup-'));
+  for (let i = 0; i < files; i++) writeFileSync(join(dir, `f${i}.log`), line(i));
+  const started = performance.now();
+  const analyzer = await startAnalyzer(['--watch', join(dir, '*.log'), '--max-files', String(files)]);
+  try {
+    const base = analyzer.url.replace(/\/metrics$/, '');
+    let healthMs = null;
+    let doneMs = null;
+    let progress = null;
+    while (doneMs === null && performance.now() - started < 300_000) {
+      const health = await fetch(`${base}/health`).catch(() => null);
+      if (health?.ok && healthMs === null) healthMs = performance.now() - started;
+      const status = await fetch(`${base}/api/status`)
+        .then((r) => r.json())
+        .catch(() => null);
+      if (status?.discovery?.done) doneMs = performance.now() - started;
+      progress = status?.discovery ?? progress;
+      await sleep(50);
+    }
+    return {
+      files,
+      healthMs: Math.round(healthMs),
+      discoveryDoneMs: Math.round(doneMs),
+      discovered: progress?.files,
+      peakRssMB: Number(mb(peakRss(analyzer.child.pid))),
+    };
+  } finally {
+    analyzer.child.kill('SIGTERM');
+    await analyzer.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `files` date-named files created, written and deleted one after another (a few alive at a
+ * time), with a short --forget-after: RSS after each tenth of them. Flat means bounded.
+ */
+export async function churn(files) {
+  const dir = mkdtempSync(join(tmpdir(), 'churn-'));
+  const analyzer = await startAnalyzer([
+    '--watch',
+    join(dir, '*.log'),
+    '--forget-after',
+    '2s',
+    '--poll-interval',
+    '100',
+  ]);
+  const rss = [];
+  try {
+    const alive = [];
+    for (let i = 0; i < files; i++) {
+      const file = join(dir, `app-${String(i).padStart(7, '0')}.log`);
+      writeFileSync(file, line(i));
+      alive.push(file);
+      if (alive.length > 20) rmSync(alive.shift());
+      if (i % 200 === 0) await sleep(10); // let the analyzer see them
+      if ((i + 1) % (files / 10) === 0) rss.push(Number(mb(currentRss(analyzer.child.pid))));
+    }
+    await sleep(3000);
+    const text = await scrape(analyzer.url);
+    return {
+      files,
+      rssMB: rss,
+      seriesLeft: text.split('\n').filter((l) => l.startsWith('log_lines_total{')).length,
+    };
+  } finally {
+    analyzer.child.kill('SIGTERM');
+    await analyzer.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Resident memory now (VmRSS), in bytes. */
+function currentRss(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+// Run alone: node bench/resilience.mjs [idle|scrapers|slow|checkpoint|startup|churn]
 if (process.argv[1] === import.meta.filename) {
   const which = process.argv[2] ?? 'all';
   if (which === 'all' || which === 'idle') console.log(await idleCost(1000, 20), await idleCost(10_000, 20));
   if (which === 'all' || which === 'scrapers') console.log(await concurrentScrapes(10_000, 200, 5));
   if (which === 'all' || which === 'slow') console.log(await slowClients(1100, 1024, 20));
   if (which === 'all' || which === 'checkpoint') console.log(await checkpointCost(100_000, 20));
+  if (which === 'all' || which === 'startup') console.log(await startup(50_000));
+  if (which === 'all' || which === 'churn') console.log(await churn(100_000));
 }

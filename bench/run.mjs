@@ -18,7 +18,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
-import { checkpointCost, concurrentScrapes, idleCost, slowClients } from './resilience.mjs';
+import { checkpointCost, churn, concurrentScrapes, idleCost, slowClients, startup } from './resilience.mjs';
 
 const quick = process.argv.includes('--quick');
 const DATA = join(tmpdir(), 'log-analyzer-bench');
@@ -159,6 +159,8 @@ results.resilience = {
   scrapers: await concurrentScrapes(10_000, 200, quick ? 2 : 5),
   slow: await slowClients(1100, 1024, quick ? 8 : 20),
   checkpoint: await checkpointCost(quick ? 20_000 : 100_000, quick ? 5 : 20),
+  startup: await startup(quick ? 5_000 : 50_000),
+  churn: await churn(quick ? 5_000 : 100_000),
 };
 console.error('bench: resilience: done');
 
@@ -207,6 +209,14 @@ lines.push(
 const k = r.checkpoint;
 lines.push(
   `checkpoint with ${k.series.toLocaleString('en')} series: ${k.writes} writes in ${k.seconds} s, ${k.meanWriteMs} ms each (${k.checkpointSharePercent} % of the time), ${k.checkpointMB} MB; process CPU ${k.processCpuPercent} % of one core`,
+);
+const u = r.startup;
+lines.push(
+  `start-up with ${u.files.toLocaleString('en')} files: /health answered after ${u.healthMs} ms, discovery done after ${u.discoveryDoneMs} ms (${u.discovered} files), peak RSS ${u.peakRssMB} MB`,
+);
+const h = r.churn;
+lines.push(
+  `${h.files.toLocaleString('en')} files created, written and deleted: RSS by tenths ${h.rssMB.join(', ')} MB; log_lines_total series left: ${h.seriesLeft}`,
 );
 if (!hasMtail) lines.push('(mtail is not installed: apt-get install mtail for the side-by-side column)');
 console.log(lines.join('\n'));

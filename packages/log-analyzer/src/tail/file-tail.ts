@@ -227,6 +227,13 @@ export class FileTail {
         if (await this.adopt('beginning', false)) {
           if (this.vanished) this.options.onRotation?.(this.label);
           this.vanished = false;
+          const opened = this.current();
+          if (opened && opened.ino !== stats.ino) {
+            // The file we saw was rotated away before we could open it: it is beside the path now.
+            this.files.pop();
+            await this.adoptMissed(previousLook);
+            this.files.push(opened);
+          }
         }
       }
     });
