@@ -58,6 +58,9 @@ interface OpenFile {
   lastGrowth: number;
 }
 
+/** How often a plan made from names is made again when a file was renamed before it was opened. */
+const RESUME_ATTEMPTS = 5;
+
 /** File times come from a coarse clock: they may trail Date.now() by a tick. */
 const MTIME_SLACK_MS = 20;
 
@@ -261,7 +264,7 @@ export class FileTail {
    */
   private async adopt(from: 'end' | 'beginning', atStart: boolean): Promise<boolean> {
     const opened = await this.openFile(this.label);
-    if (!opened) return false;
+    if (!opened || opened === 'moved') return false;
     const { file, finished } = opened;
     if (finished && file.size >= finished.offset && (await stillStartsWith(file.reader.handle, finished.head))) {
       await file.reader.restartAt(finished.offset, finished.tail);
@@ -278,7 +281,10 @@ export class FileTail {
    * Opens `path` for reading and claims its identity (taken from the open fd: the path may have
    * moved on since we looked). Null when another tail holds the same file.
    */
-  private async openFile(path: string): Promise<{ file: OpenFile; finished: SavedFile | null } | null> {
+  private async openFile(
+    path: string,
+    expect?: { dev: number; ino: number },
+  ): Promise<{ file: OpenFile; finished: SavedFile | null } | null | 'moved'> {
     let file: OpenFile | null = null;
     const reader = await FileReader.open(path, 0, {
       pool: this.options.pool,
@@ -289,6 +295,11 @@ export class FileTail {
       stillSameFile: () => (file ? stillStartsWith(file.reader.handle, file.head) : Promise.resolve(true)),
     });
     const stats = await reader.handle.stat();
+    if (expect && (stats.dev !== expect.dev || stats.ino !== expect.ino)) {
+      // Renamed under us (a rotation shifting names): the caller looks again.
+      await reader.handle.close();
+      return 'moved';
+    }
     const claim = this.options.identities?.claim(this.label, stats.dev, stats.ino) ?? { held: false, finished: null };
     if (claim.held) {
       await reader.handle.close();
@@ -309,16 +320,36 @@ export class FileTail {
    */
   private async resume(saved: SavedPath, writtenAt: number): Promise<void> {
     const generations: SavedFile[] = [...(this.options.identities?.finishedOf(this.label) ?? []), ...saved.files];
-    const steps = await findResumeSteps(this.label, generations, writtenAt, this.isWatched);
-    for (const { candidate, offset, generation } of steps) {
-      const opened = await this.openFile(candidate.name);
-      if (!opened) continue;
-      const { file } = opened;
-      await file.reader.restartAt(offset, generation?.tail);
-      this.files.push(file);
-      if (candidate.atPath) this.pathHasCurrent = true;
+    // Files are found by name and opened by name: a rotation that shifts names in between makes
+    // the plan wrong, so every file is checked to be the one planned, and the plan made again if not.
+    for (let attempt = 1; ; attempt++) {
+      const steps = await findResumeSteps(this.label, generations, writtenAt, this.isWatched);
+      const opened: OpenFile[] = [];
+      let moved = false;
+      for (const { candidate, offset, generation } of steps) {
+        const result = await this.openFile(candidate.name, candidate);
+        if (result === 'moved') {
+          moved = attempt < RESUME_ATTEMPTS;
+          if (moved) break;
+          continue;
+        }
+        if (!result) continue;
+        await result.file.reader.restartAt(offset, generation?.tail);
+        opened.push(result.file);
+        if (candidate.atPath) this.pathHasCurrent = true;
+      }
+      if (moved) {
+        this.pathHasCurrent = false;
+        for (const file of opened) {
+          await file.reader.handle.close();
+          this.options.identities?.unclaim(this.label, file.dev, file.ino);
+        }
+        continue;
+      }
+      this.files.push(...opened);
+      this.again = true;
+      return;
     }
-    this.again = true;
   }
 
   /**
@@ -328,15 +359,20 @@ export class FileTail {
    */
   private async adoptMissed(sinceMs: number): Promise<void> {
     if (sinceMs === 0) return;
-    const missed = await findMissed(this.label, sinceMs - MTIME_SLACK_MS, this.isWatched, (dev, ino) =>
-      this.holds(dev, ino),
-    );
-    for (const name of missed) {
-      const opened = await this.openFile(name);
-      if (opened) {
-        this.files.push(opened.file);
-        this.options.onRotation?.(this.label);
+    for (let attempt = 1; attempt <= RESUME_ATTEMPTS; attempt++) {
+      const missed = await findMissed(this.label, sinceMs - MTIME_SLACK_MS, this.isWatched, (dev, ino) =>
+        this.holds(dev, ino),
+      );
+      let moved = false;
+      for (const candidate of missed) {
+        const opened = await this.openFile(candidate.name, candidate);
+        if (opened === 'moved') moved = true;
+        else if (opened) {
+          this.files.push(opened.file);
+          this.options.onRotation?.(this.label);
+        }
       }
+      if (!moved) return; // a renamed one is looked for again: it is still beside the path
     }
   }
 
@@ -406,13 +442,17 @@ export class FileTail {
   private async adoptCopy(file: OpenFile): Promise<void> {
     await file.reader.settled();
     const from = file.reader.committedOffset;
-    const copy = await findCopy(
-      this.label,
-      { ...this.saved(file), offset: from },
-      (path, dev, ino) => this.isWatched(path) || this.holds(dev, ino),
-    );
-    const opened = copy ? await this.openFile(copy) : null;
-    if (!opened) return;
+    let opened: Awaited<ReturnType<FileTail['openFile']>> = null;
+    for (let attempt = 1; attempt <= RESUME_ATTEMPTS && (opened === null || opened === 'moved'); attempt++) {
+      const copy = await findCopy(
+        this.label,
+        { ...this.saved(file), offset: from },
+        (path, dev, ino) => this.isWatched(path) || this.holds(dev, ino),
+      );
+      if (!copy) return;
+      opened = await this.openFile(copy.name, copy);
+    }
+    if (!opened || opened === 'moved') return;
     await opened.file.reader.restartAt(from, file.reader.tailFingerprint);
     this.files.splice(this.files.indexOf(file), 0, opened.file);
     this.again = true;

@@ -74,12 +74,12 @@ export async function findCopy(
   path: string,
   generation: SavedFile,
   exclude: (candidate: string, dev: number, ino: number) => boolean,
-): Promise<string | null> {
+): Promise<FoundFile | null> {
   const candidates = (await siblings(path, () => false))
     .filter((f) => f.name !== path && !exclude(f.name, f.dev, f.ino))
     .sort((a, b) => b.mtimeMs - a.mtimeMs);
   for (const candidate of candidates) {
-    if (await sameContent(candidate.name, candidate.size, generation)) return candidate.name;
+    if (await sameContent(candidate.name, candidate.size, generation)) return candidate;
   }
   return null;
 }
@@ -113,11 +113,9 @@ export async function findMissed(
   sinceMs: number,
   isWatched: (candidate: string) => boolean,
   isHeld: (dev: number, ino: number) => boolean,
-): Promise<string[]> {
+): Promise<Candidate[]> {
   const candidates = (await siblings(path, isWatched))
     .filter((f) => f.name !== path && !isHeld(f.dev, f.ino))
     .map((f) => ({ ...f, atPath: false }));
-  return planResume({ saved: [], candidates, sameContent: () => false, writtenAt: sinceMs }).map(
-    (s) => s.candidate.name,
-  );
+  return planResume({ saved: [], candidates, sameContent: () => false, writtenAt: sinceMs }).map((s) => s.candidate);
 }

@@ -49,16 +49,27 @@ export class IdentityRegistry {
     return owner === undefined || owner === path;
   }
 
-  /** Takes the file for `path`, unless another path holds it (or the checkpoint keeps it for one). */
+  /**
+   * Takes the file for `path`, unless it is held already (by another path, or by this one: a file
+   * is never open twice) or the checkpoint keeps it for another path.
+   */
   claim(path: string, dev: number, ino: number): Claim {
     const k = key(dev, ino);
-    const owner = this.held.get(k) ?? this.reserved.get(k);
-    if (owner !== undefined && owner !== path) return { held: true };
+    const reservedFor = this.reserved.get(k);
+    if (this.held.has(k) || (reservedFor !== undefined && reservedFor !== path)) return { held: true };
     this.reserved.delete(k);
     this.held.set(k, path);
     const finished = this.finished.get(k) ?? null;
     this.finished.delete(k);
     return { held: false, finished };
+  }
+
+  /** `path` opened the file by mistake (it was renamed meanwhile): back to how it was. */
+  unclaim(path: string, dev: number, ino: number): void {
+    const k = key(dev, ino);
+    if (this.held.get(k) !== path) return;
+    this.held.delete(k);
+    this.reserved.set(k, path);
   }
 
   /** `path` is done with the file; it is remembered as read up to `file.offset`. */
