@@ -111,6 +111,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   pool.onFailure = (error) => reportError('parse', 'a parse worker failed; the chunk is tried again', error);
 
   let refusalSaid = false;
+  /** Merges so far: with the tailer's positionsVersion, says whether a checkpoint has anything new. */
+  let merges = 0;
   tailer = new Tailer({
     resumeFrom: saved ? readFilePositions(saved.sources.file, saved.writtenAt) : null,
     patterns: config.watch,
@@ -149,6 +151,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     onSummary: (file, summary) => {
       // The store's merge is the acknowledgement: the reader commits its offset when this returns.
       mergeSummary(families, file, summary);
+      merges++;
       lineRate.add(file, summary.lines);
       if (summary.workerFailures)
         reportError('parse', file, new Error(`${summary.workerFailures} lines no worker could parse`));
@@ -159,6 +162,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   checkpointer = new Checkpointer({
     store,
     path: config.positionsFile,
+    version: () => `${merges}:${tailer?.positionsVersion}`,
     positions: () => ({ file: tailer?.positions() }),
     onWritten: (seconds) => {
       selfMetrics.checkpointWrites.inc();

@@ -13,6 +13,11 @@ export interface CheckpointerOptions {
   path: string | null;
   /** Every source's committed position, read in the same tick as the store's snapshot. */
   positions(): Record<string, unknown>;
+  /**
+   * Changes whenever the store or a position may have changed. Equal to the last checkpoint's:
+   * nothing is taken or written (an idle analyzer costs nothing here).
+   */
+  version(): string;
   onWritten?(seconds: number, bytes: number): void;
   onError?(error: Error): void;
 }
@@ -27,6 +32,7 @@ export interface Published {
 export class Checkpointer {
   published: Published = { snapshot: { families: [] }, generation: 0, at: 0 };
   private lastText = '';
+  private lastVersion: string | null = null;
   private running: Promise<void> | null = null;
   private again = false;
 
@@ -54,6 +60,12 @@ export class Checkpointer {
   }
 
   private async once(): Promise<void> {
+    const version = this.options.version();
+    if (version === this.lastVersion) {
+      // Nothing moved: what is published (and on disk) is still every current value.
+      this.published = { ...this.published, at: Date.now() };
+      return;
+    }
     // One synchronous section: the counts and the positions they include are taken together.
     const at = Date.now();
     const snapshot = this.options.store.snapshot();
@@ -69,12 +81,13 @@ export class Checkpointer {
           await writeCheckpoint(path, full);
         } catch (error) {
           this.options.onError?.(error as Error);
-          return;
+          return; // tried again at the next interval: the version stays unrecorded
         }
         this.lastText = text;
         this.options.onWritten?.((performance.now() - started) / 1000, full.length);
       }
     }
+    this.lastVersion = version;
     this.published = { snapshot, generation: this.published.generation + 1, at };
   }
 }

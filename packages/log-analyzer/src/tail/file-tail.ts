@@ -4,7 +4,7 @@
 // The decisions (idle, grown, truncated, replaced, gone; what to read on start) are pure, in
 // decisions.ts; this file does the I/O around them.
 
-import { type Stats, stat } from 'node:fs';
+import { type Stats, stat, statSync } from 'node:fs';
 import type { ChunkSummary } from '../parse/chunk-summary.js';
 import type { ParsePool } from '../pool/parse-pool.js';
 import { judgeChanged, judgePath } from './decisions.js';
@@ -22,6 +22,8 @@ export interface FileTailOptions {
   onRead?(label: string, bytes: number): void;
   onRotation?(label: string): void;
   onTruncation?(label: string): void;
+  /** The set of open files or where they restart changed (what a checkpoint keeps of this path). */
+  onPositionsChanged?(): void;
   /** The first time this path follows a file (an alias of another path's file never does). */
   onFollow?(label: string): void;
   /** A file could not be opened or read (permissions, I/O errors); the next check tries again. */
@@ -120,8 +122,26 @@ export class FileTail {
       }
       this.started = true;
       this.resuming = null;
+      this.options.onPositionsChanged?.();
     });
     await this.check();
+  }
+
+  /**
+   * True when nothing needs doing, found with one synchronous stat of the path and no promise:
+   * the file there is the one we follow, unchanged and read to its end, and nothing else is open.
+   * The idle poll of thousands of quiet files costs this. False means: check().
+   */
+  idleNow(): boolean {
+    const current = this.current();
+    if (!current || this.files.length !== 1 || this.reading || this.again || this.stopped) return false;
+    let stats: Stats;
+    try {
+      stats = statSync(this.label);
+    } catch {
+      return false;
+    }
+    return judgePath({ ...current, offset: current.reader.offset }, stats) === 'idle';
   }
 
   /** Looks at the path, opens a new file there at once, and reads whatever is new. Calls coalesce. */
@@ -217,6 +237,7 @@ export class FileTail {
         const verdict = judgePath({ ...current, offset: current.reader.offset }, stats);
         this.pathIdle = verdict === 'idle';
         if (this.pathIdle) return;
+        this.options.onPositionsChanged?.();
         if (verdict === 'replaced' || verdict === 'gone') {
           this.pathHasCurrent = false; // renamed away, replaced or deleted
           this.vanished = true;
@@ -226,6 +247,7 @@ export class FileTail {
         this.again = true;
       }
       if (!this.pathHasCurrent && stats && !this.heldElsewhere(stats)) {
+        this.options.onPositionsChanged?.();
         // A new file at the path, right away or after a gap: that is a rotation.
         if (await this.adopt('beginning', false)) {
           if (this.vanished) this.options.onRotation?.(this.label);
@@ -415,6 +437,7 @@ export class FileTail {
     const truncated =
       verdict === 'truncated' || judgeChanged(await stillStartsWith(file.reader.handle, file.head)) === 'truncated';
     if (truncated) {
+      this.options.onPositionsChanged?.();
       this.options.onTruncation?.(this.label);
       await this.adoptCopy(file);
       await file.reader.restartAt(0);
@@ -465,5 +488,6 @@ export class FileTail {
     this.options.identities?.release(this.label, this.saved(file));
     await file.reader.close();
     this.files.splice(this.files.indexOf(file), 1);
+    this.options.onPositionsChanged?.();
   }
 }

@@ -49,10 +49,15 @@ interface WatchedDir {
   real: string;
 }
 
-/** How often a tail is polled: quiet files less often (events still wake them at once). */
+/**
+ * How often a tail is polled. With events, polling only catches what an event missed: chokidar
+ * can drop the last change of a burst, so a file written in the last 10 s is polled every
+ * `baseMs`; a quiet file is woken by the next event at once and polled only as a safety net.
+ * Without events (--poll) every file is polled every `baseMs`. Pure.
+ */
 export function pollEveryMs(baseMs: number, quietMs: number, events: boolean): number {
   if (!events || quietMs < 10_000) return baseMs;
-  return quietMs < 60_000 ? baseMs * 4 : Math.max(baseMs * 16, 4000);
+  return quietMs < 60_000 ? Math.max(baseMs, 5_000) : Math.max(baseMs, 30_000);
 }
 
 function statOrNull(path: string): Promise<Stats | null> {
@@ -94,6 +99,8 @@ export class Tailer {
   private ticking: Promise<void> | null = null;
   private starting: Promise<void> = Promise.resolve();
   private knownAt: number;
+  /** Moves whenever what positions() returns may have changed other than through merges. */
+  positionsVersion = 0;
 
   constructor(private readonly options: TailerOptions) {
     this.patterns = options.patterns.map((p) => compileWatchPattern(p, isFile(p)));
@@ -121,6 +128,7 @@ export class Tailer {
       if (!this.dirs.has(dirKey(pattern, pattern.base))) this.options.onWaiting?.(pattern.base);
     }
     this.ready = true;
+    this.positionsVersion++; // knownAt moves on from here
     // Checkpointed files whose path no longer matches anything: let other paths have them.
     this.identities.dropReservations();
     this.timer = setInterval(() => void this.tick(), this.options.pollIntervalMs);
@@ -173,6 +181,8 @@ export class Tailer {
         const every = pollEveryMs(this.options.pollIntervalMs, now - tail.lastActivity, !this.options.usePolling);
         if (now - (this.lastChecked.get(tail) ?? 0) + 1 < every) continue;
         this.lastChecked.set(tail, now);
+        // With events, the file system is local: a synchronous stat tells an idle file cheaply.
+        if (!this.options.usePolling && tail.idleNow()) continue;
         due.push(tail.check());
       }
       await Promise.all(due);
@@ -324,8 +334,12 @@ export class Tailer {
       ...this.options,
       isWatched: (path) => this.patterns.some((p) => p.matches(path)),
       identities: this.identities,
+      onPositionsChanged: () => {
+        this.positionsVersion++;
+      },
     });
     this.tails.set(label, tail);
+    this.positionsVersion++;
     this.lastChecked.set(tail, this.now());
     const saved = this.saved.get(label);
     if (saved && this.options.resumeFrom) {
@@ -365,6 +379,7 @@ export class Tailer {
       if (since === undefined) this.gone.set(label, now);
       else if (now - since >= this.options.forgetAfterMs) {
         this.tails.delete(label);
+        this.positionsVersion++;
         this.lastChecked.delete(tail);
         this.gone.delete(label);
         this.refused.delete(label);
