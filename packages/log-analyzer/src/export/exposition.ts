@@ -16,9 +16,14 @@ export interface ExpositionFamily {
   help: string;
   type: string;
   samples: Sample[];
+  /** The sample lines already rendered (the store's families), instead of `samples`. */
+  text?: string;
 }
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabel(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
@@ -42,33 +47,52 @@ export function render(families: readonly ExpositionFamily[], openMetrics: boole
     const name = openMetrics && family.type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
     const help = family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
     const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${family.type}`];
+    if (family.text) lines.push(family.text);
     for (const sample of family.samples) lines.push(sampleLine(sample));
     blocks.push(lines.join('\n'));
   }
   return openMetrics ? `${blocks.join('\n')}\n# EOF\n` : `${blocks.join('\n\n')}\n`;
 }
 
-/** The store's families, as a snapshot holds them. */
+/**
+ * A series' label text (`a="x",b="y"`), escaped once: the store shares a series' label array
+ * across snapshots, so renders after the first pay only for the numbers.
+ */
+const labelTexts = new WeakMap<readonly string[], string>();
+
+function labelText(names: readonly string[], values: readonly string[]): string {
+  let text = labelTexts.get(values);
+  if (text === undefined) {
+    text = names.map((k, i) => `${k}="${escapeLabel(values[i] ?? '')}"`).join(',');
+    labelTexts.set(values, text);
+  }
+  return text;
+}
+
+/** The store's families as exposition text blocks (one per family, without HELP/TYPE), fast. */
 export function storeFamilies(snapshot: StoreSnapshot): ExpositionFamily[] {
   return snapshot.families.map((family) => {
-    const samples: Sample[] = [];
+    const lines: string[] = [];
+    const { name } = family;
     for (const s of family.series) {
-      const labels = family.labelNames.map((k, i) => [k, s.labels[i] ?? ''] as const);
+      const labels = labelText(family.labelNames, s.labels);
       if ('value' in s) {
-        samples.push({ name: family.name, labels, value: s.value });
+        lines.push(`${name}{${labels}} ${formatValue(s.value)}`);
         continue;
       }
+      const sep = labels ? ',' : '';
       let cumulative = 0;
-      s.buckets.forEach((n, i) => {
-        cumulative += n;
+      for (let i = 0; i < s.buckets.length; i++) {
+        cumulative += s.buckets[i] as number;
         const bound = family.bounds?.[i];
-        const le = bound === undefined ? '+Inf' : String(bound);
-        samples.push({ name: `${family.name}_bucket`, labels: [...labels, ['le', le]], value: cumulative });
-      });
-      samples.push({ name: `${family.name}_sum`, labels, value: s.sum });
-      samples.push({ name: `${family.name}_count`, labels, value: s.count });
+        lines.push(
+          `${name}_bucket{${labels}${sep}le="${bound === undefined ? '+Inf' : bound}"} ${formatValue(cumulative)}`,
+        );
+      }
+      const braces = labels ? `{${labels}}` : '';
+      lines.push(`${name}_sum${braces} ${formatValue(s.sum)}`, `${name}_count${braces} ${formatValue(s.count)}`);
     }
-    return { name: family.name, help: family.help, type: family.kind, samples };
+    return { name, help: family.help, type: family.kind, samples: [], text: lines.join('\n') };
   });
 }
 

@@ -31,7 +31,6 @@ export interface Published {
 
 export class Checkpointer {
   published: Published = { snapshot: { families: [] }, generation: 0, at: 0 };
-  private lastText = '';
   private lastVersion: string | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -73,19 +72,14 @@ export class Checkpointer {
     const { path } = this.options;
     if (path) {
       const started = performance.now();
-      const text = checkpointBody(snapshot, positions);
-      // Nothing moved since the last write: the file on disk already holds these values.
-      if (text !== this.lastText) {
-        const full = serializeCheckpoint(text, at);
-        try {
-          await writeCheckpoint(path, full);
-        } catch (error) {
-          this.options.onError?.(error as Error);
-          return; // tried again at the next interval: the version stays unrecorded
-        }
-        this.lastText = text;
-        this.options.onWritten?.((performance.now() - started) / 1000, full.length);
+      const full = serializeCheckpoint(checkpointBody(snapshot, positions), at);
+      try {
+        await writeCheckpoint(path, full);
+      } catch (error) {
+        this.options.onError?.(error as Error);
+        return; // tried again at the next interval: the version stays unrecorded
       }
+      this.options.onWritten?.((performance.now() - started) / 1000, full.length);
     }
     this.lastVersion = version;
     this.published = { snapshot, generation: this.published.generation + 1, at };
