@@ -94,15 +94,19 @@ export class FileTail {
   /** The last discovery found the path's file untouched and fully read. */
   private pathIdle = false;
   private resuming: SavedPath | null = null;
-  /** When something last happened here (a read with data, a new file): quiet tails are polled less. */
+  /**
+   * When a file here was last seen growing, or a new one appeared: quiet tails are polled less.
+   * Files found at start count as quiet until they grow (reading what they held is no activity).
+   */
   lastActivity: number;
 
   constructor(
     /** The path as the user configured or the glob matched it: the `file` label. */
     readonly label: string,
     private readonly options: FileTailOptions,
+    foundAtStart = false,
   ) {
-    this.lastActivity = this.now();
+    this.lastActivity = foundAtStart ? 0 : this.now();
   }
 
   /** Opens what it should from `startAt` and reads it. */
@@ -330,7 +334,7 @@ export class FileTail {
     const head = await fingerprintOf(reader.handle, stats.size);
     const now = this.now();
     file = { reader, dev: stats.dev, ino: stats.ino, head, size: stats.size, mtimeMs: stats.mtimeMs, lastGrowth: now };
-    this.lastActivity = now;
+    if (this.started) this.lastActivity = now; // a new generation while running
     if (!this.followed) this.options.onFollow?.(this.label);
     this.followed = true;
     return { file, finished: claim.finished };
@@ -445,12 +449,13 @@ export class FileTail {
     } else if (file.head.length < FINGERPRINT_BYTES && stats.size > file.head.length) {
       file.head = await fingerprintOf(file.reader.handle, stats.size);
     }
+    const grew = stats.size > file.size;
     const read = await file.reader.drain(stats.size > file.reader.offset ? Number.POSITIVE_INFINITY : 0);
     file.size = Math.max(stats.size, file.reader.offset);
     file.mtimeMs = stats.mtimeMs;
     if (read > 0) {
       file.lastGrowth = this.now();
-      this.lastActivity = file.lastGrowth;
+      if (grew) this.lastActivity = file.lastGrowth;
       this.again = true; // chokidar may have dropped the event for the write that follows this one
     }
   }

@@ -66,7 +66,7 @@ function statOrNull(path: string): Promise<Stats | null> {
 
 const REFUSED_KEPT = 10_000;
 /** Entries of one directory handled at once while walking. */
-const WALK_BATCH = 64;
+const WALK_BATCH = 256;
 
 function isFile(path: string): boolean {
   try {
@@ -330,14 +330,18 @@ export class Tailer {
       return;
     }
     this.refused.delete(label);
-    const tail = new FileTail(label, {
-      ...this.options,
-      isWatched: (path) => this.patterns.some((p) => p.matches(path)),
-      identities: this.identities,
-      onPositionsChanged: () => {
-        this.positionsVersion++;
+    const tail = new FileTail(
+      label,
+      {
+        ...this.options,
+        isWatched: (path) => this.patterns.some((p) => p.matches(path)),
+        identities: this.identities,
+        onPositionsChanged: () => {
+          this.positionsVersion++;
+        },
       },
-    });
+      !this.ready,
+    );
     this.tails.set(label, tail);
     this.positionsVersion++;
     this.lastChecked.set(tail, this.now());
