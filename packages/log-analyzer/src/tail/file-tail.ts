@@ -91,12 +91,17 @@ export class FileTail {
   /** When the path was last looked at (ms, wall clock like file times). */
   private lookedAt = 0;
   private followed = false;
+  /**
+   * Set while a discovery is under way: files it finds are not in position() until they are open,
+   * so a checkpoint taken meanwhile must not claim to know everything written since then.
+   */
+  discoveringSince: number | null = null;
   /** The last discovery found the path's file untouched and fully read. */
   private pathIdle = false;
   private resuming: SavedPath | null = null;
   /**
-   * When a file here was last seen growing, or a new one appeared: quiet tails are polled less.
-   * Files found at start count as quiet until they grow (reading what they held is no activity).
+   * When this tail started, a file here was last seen growing, or a new one appeared: quiet
+   * tails are polled less. Reading what a file held when we found it is no activity.
    */
   lastActivity: number;
 
@@ -104,9 +109,8 @@ export class FileTail {
     /** The path as the user configured or the glob matched it: the `file` label. */
     readonly label: string,
     private readonly options: FileTailOptions,
-    foundAtStart = false,
   ) {
-    this.lastActivity = foundAtStart ? 0 : this.now();
+    this.lastActivity = this.now();
   }
 
   /** Opens what it should from `startAt` and reads it. */
@@ -234,6 +238,7 @@ export class FileTail {
       this.pathIdle = false;
       const previousLook = this.lookedAt;
       this.lookedAt = Date.now();
+      this.discoveringSince = this.lookedAt;
       const stats = await statOrNull(this.label);
       this.seen = stats;
       const current = this.current();
@@ -267,7 +272,11 @@ export class FileTail {
       }
     });
     // A failure must not leave the queue rejected: every later discovery would be skipped.
-    this.discovering = this.discovering.catch((error: unknown) => this.options.onError?.(this.label, error));
+    this.discovering = this.discovering
+      .catch((error: unknown) => this.options.onError?.(this.label, error))
+      .finally(() => {
+        this.discoveringSince = null;
+      });
     return this.discovering;
   }
 

@@ -163,7 +163,13 @@ export class Tailer {
    * is done, so a crash during a start does not hide files rotated in and out before it.
    */
   positions(): { paths: SavedPath[]; finished: FinishedFile[]; knownAt: number } {
-    if (this.ready) this.knownAt = Date.now();
+    if (this.ready) {
+      let knownAt = Date.now();
+      for (const tail of this.tails.values()) {
+        if (tail.discoveringSince !== null) knownAt = Math.min(knownAt, tail.discoveringSince);
+      }
+      this.knownAt = Math.max(this.knownAt, knownAt);
+    }
     const paths = [...this.tails.values()].flatMap((tail) => tail.position() ?? []);
     // Paths from the checkpoint not seen again yet keep their place until they are forgotten.
     for (const [path, saved] of this.saved) if (!this.tails.has(path)) paths.push(saved);
@@ -330,18 +336,14 @@ export class Tailer {
       return;
     }
     this.refused.delete(label);
-    const tail = new FileTail(
-      label,
-      {
-        ...this.options,
-        isWatched: (path) => this.patterns.some((p) => p.matches(path)),
-        identities: this.identities,
-        onPositionsChanged: () => {
-          this.positionsVersion++;
-        },
+    const tail = new FileTail(label, {
+      ...this.options,
+      isWatched: (path) => this.patterns.some((p) => p.matches(path)),
+      identities: this.identities,
+      onPositionsChanged: () => {
+        this.positionsVersion++;
       },
-      !this.ready,
-    );
+    });
     this.tails.set(label, tail);
     this.positionsVersion++;
     this.lastChecked.set(tail, this.now());
