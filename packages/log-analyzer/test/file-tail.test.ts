@@ -40,7 +40,7 @@ it('checks that arrive while the file is being opened do not open it twice', asy
   await Promise.all([t.start({ kind: 'beginning' }), t.check(), t.check(), t.check()]);
   appendFileSync(file, lines(5));
   await t.check();
-  await vi.waitFor(() => expect(counted()).toBe(105));
+  await vi.waitFor(() => expect(counted()).toBe(105), { timeout: 15_000, interval: 20 });
   await t.check();
   expect(counted()).toBe(105);
 });

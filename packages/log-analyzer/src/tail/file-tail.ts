@@ -50,6 +50,14 @@ export interface FileTailStatus {
   rotatedFilesOpen: number;
 }
 
+/** A file to open by name, expected to be `candidate` (device + inode), read on from `offset`. */
+interface PlannedOpen {
+  candidate: { name: string; dev: number; ino: number };
+  offset: number;
+  /** Fingerprint of the bytes before `offset`, when known. */
+  tail?: Fingerprint | undefined;
+}
+
 interface OpenFile {
   reader: FileReader;
   dev: number;
@@ -355,36 +363,19 @@ export class FileTail {
    */
   private async resume(saved: SavedPath, writtenAt: number): Promise<void> {
     const generations: SavedFile[] = [...(this.options.identities?.finishedOf(this.label) ?? []), ...saved.files];
-    // Files are found by name and opened by name: a rotation that shifts names in between makes
-    // the plan wrong, so every file is checked to be the one planned, and the plan made again if not.
-    for (let attempt = 1; ; attempt++) {
-      const steps = await findResumeSteps(this.label, generations, writtenAt, this.isWatched);
-      const opened: OpenFile[] = [];
-      let moved = false;
-      for (const { candidate, offset, generation } of steps) {
-        const result = await this.openFile(candidate.name, candidate);
-        if (result === 'moved') {
-          moved = attempt < RESUME_ATTEMPTS;
-          if (moved) break;
-          continue;
-        }
-        if (!result) continue;
-        await result.file.reader.restartAt(offset, generation?.tail);
-        opened.push(result.file);
-        if (candidate.atPath) this.pathHasCurrent = true;
-      }
-      if (moved) {
-        this.pathHasCurrent = false;
-        for (const file of opened) {
-          await file.reader.handle.close();
-          this.options.identities?.unclaim(this.label, file.dev, file.ino);
-        }
-        continue;
-      }
-      this.files.push(...opened);
-      this.again = true;
-      return;
+    const opened = await this.openPlanned(async () =>
+      (await findResumeSteps(this.label, generations, writtenAt, this.isWatched)).map((step) => ({
+        candidate: step.candidate,
+        offset: step.offset,
+        tail: step.generation?.tail,
+        atPath: step.candidate.atPath,
+      })),
+    );
+    for (const { step, file } of opened) {
+      this.files.push(file); // planned oldest first, the path's own file last
+      if (step.atPath) this.pathHasCurrent = true;
     }
+    this.again = true;
   }
 
   /**
@@ -394,20 +385,43 @@ export class FileTail {
    */
   private async adoptMissed(sinceMs: number): Promise<void> {
     if (sinceMs === 0) return;
-    for (let attempt = 1; attempt <= RESUME_ATTEMPTS; attempt++) {
-      const missed = await findMissed(this.label, sinceMs - MTIME_SLACK_MS, this.isWatched, (dev, ino) =>
-        this.holds(dev, ino),
-      );
+    const opened = await this.openPlanned(async () =>
+      (await findMissed(this.label, sinceMs - MTIME_SLACK_MS, this.isWatched, (dev, ino) => this.holds(dev, ino))).map(
+        (candidate) => ({ candidate, offset: 0 }),
+      ),
+    );
+    for (const { file } of opened) {
+      this.files.push(file);
+      this.options.onRotation?.(this.label);
+    }
+  }
+
+  /**
+   * Files are found by name and opened by name: a rotation that shifts names in between makes a
+   * plan wrong. Opens each planned file checking that it is the one planned, restarting it at the
+   * step's offset; when one was renamed meanwhile, gives back what it opened and plans again (at
+   * most RESUME_ATTEMPTS times, then keeps the files that matched).
+   */
+  private async openPlanned<S extends PlannedOpen>(plan: () => Promise<S[]>): Promise<{ step: S; file: OpenFile }[]> {
+    for (let attempt = 1; ; attempt++) {
+      const opened: { step: S; file: OpenFile }[] = [];
       let moved = false;
-      for (const candidate of missed) {
-        const opened = await this.openFile(candidate.name, candidate);
-        if (opened === 'moved') moved = true;
-        else if (opened) {
-          this.files.push(opened.file);
-          this.options.onRotation?.(this.label);
+      for (const step of await plan()) {
+        const result = await this.openFile(step.candidate.name, step.candidate);
+        if (result === 'moved') {
+          moved = true;
+          if (attempt < RESUME_ATTEMPTS) break;
+          continue;
         }
+        if (!result) continue;
+        await result.file.reader.restartAt(step.offset, step.tail);
+        opened.push({ step, file: result.file });
       }
-      if (!moved) return; // a renamed one is looked for again: it is still beside the path
+      if (!moved || attempt >= RESUME_ATTEMPTS) return opened;
+      for (const { file } of opened) {
+        await file.reader.handle.close();
+        this.options.identities?.unclaim(this.label, file.dev, file.ino);
+      }
     }
   }
 
@@ -479,19 +493,16 @@ export class FileTail {
   private async adoptCopy(file: OpenFile): Promise<void> {
     await file.reader.settled();
     const from = file.reader.committedOffset;
-    let opened: Awaited<ReturnType<FileTail['openFile']>> = null;
-    for (let attempt = 1; attempt <= RESUME_ATTEMPTS && (opened === null || opened === 'moved'); attempt++) {
-      const copy = await findCopy(
+    const [copy] = await this.openPlanned(async () => {
+      const found = await findCopy(
         this.label,
         { ...this.saved(file), offset: from },
         (path, dev, ino) => this.isWatched(path) || this.holds(dev, ino),
       );
-      if (!copy) return;
-      opened = await this.openFile(copy.name, copy);
-    }
-    if (!opened || opened === 'moved') return;
-    await opened.file.reader.restartAt(from, file.reader.tailFingerprint);
-    this.files.splice(this.files.indexOf(file), 0, opened.file);
+      return found ? [{ candidate: found, offset: from, tail: file.reader.tailFingerprint }] : [];
+    });
+    if (!copy) return;
+    this.files.splice(this.files.indexOf(file), 0, copy.file);
     this.again = true;
   }
 
