@@ -175,6 +175,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
 
   const app = createHttpApp({
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
+    refresh: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     selfRegistry,
     version: VERSION,
     startedAt,

@@ -1,7 +1,7 @@
 // The HTTP surface, as a Hono app with no socket: tests call app.request('/metrics').
 // GET /metrics (Prometheus text, or OpenMetrics when asked), /health, /api/status, / (links).
-// /metrics serves the store's last *published* values (durable in a checkpoint) and the live
-// self metrics. Concurrent scrapes share one render; the store's part is rendered once per
+// /metrics serves the store's *published* values (durable in a checkpoint, taken for the scrape)
+// and the live self metrics. Concurrent scrapes share one render; the store's part is rendered once per
 // publication.
 
 import { promisify } from 'node:util';
@@ -13,6 +13,8 @@ import { type ExpositionFamily, registryFamilies, render, storeFamilies } from '
 
 export interface HttpAppOptions {
   published: () => Published;
+  /** Makes what is counted so far durable and published (a checkpoint); awaited before a render. */
+  refresh?: () => Promise<void>;
   selfRegistry: Registry;
   version: string;
   startedAt: number;
@@ -58,7 +60,10 @@ function sharedRenderer(options: HttpAppOptions, openMetrics: boolean): () => Pr
   let storeCache: { generation: number; families: ExpositionFamily[] } | null = null;
   let inFlight: Promise<Rendered> | null = null;
   let last: { rendered: Rendered; generation: number; at: number } | null = null;
-  return () => {
+  return async () => {
+    if (inFlight) return inFlight;
+    // Fresh and durable at once: a scrape takes a checkpoint (coalesced, skipped when nothing moved).
+    await options.refresh?.();
     if (inFlight) return inFlight;
     const generation = options.published().generation;
     if (last && last.generation === generation && performance.now() - last.at < RENDER_REUSE_MS) {
