@@ -14,14 +14,9 @@ import {
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Analyzer, type AnalyzerConfig, createAnalyzer } from '../src/app.js';
-import { expectSettled, lines, metricValue, useAnalyzers } from './helpers.js';
+import { expectSettled, lines, MODES, metricValue, useAnalyzers, WAIT } from './helpers.js';
 
-const WAIT = { timeout: 15_000, interval: 20 };
-
-describe.each([
-  { mode: 'inotify', usePolling: false },
-  { mode: 'poll', usePolling: true },
-])('exactly once ($mode)', ({ usePolling }) => {
+describe.each(MODES)('exactly once ($mode)', ({ usePolling }) => {
   const analyzers = useAnalyzers(usePolling);
   let dir = '';
   const { scratch, start, stop } = analyzers;

@@ -42,6 +42,15 @@ export async function metricValue(
     .reduce((sum, v) => sum + v.value, 0);
 }
 
+/** How long a test waits for a count: generous, since two cores run every suite at once. */
+export const WAIT = { timeout: 15_000, interval: 20 };
+
+/** The file source's two modes; the tail suites run in both. */
+export const MODES = [
+  { mode: 'inotify', usePolling: false },
+  { mode: 'poll', usePolling: true },
+] as const;
+
 /**
  * Waits until `read()` gives `want`, then lets the analyzer run one more full cycle (every
  * directory and every file checked) and asserts again, so that a late over-count fails.
@@ -50,7 +59,7 @@ export async function expectSettled(
   analyzer: Analyzer,
   read: () => Promise<number>,
   want: number,
-  wait = { timeout: 15_000, interval: 20 },
+  wait = WAIT,
 ): Promise<void> {
   await vi.waitFor(async () => expect(await read()).toBe(want), wait);
   await analyzer.tailer.checkAll();

@@ -17,14 +17,9 @@ import { join } from 'node:path';
 import { setTimeout as writerPause } from 'node:timers/promises';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Analyzer, AnalyzerConfig } from '../src/app.js';
-import { expectSettled, line, lines, metricValue, useAnalyzers } from './helpers.js';
+import { expectSettled, line, lines, MODES, metricValue, useAnalyzers, WAIT } from './helpers.js';
 
-const WAIT = { timeout: 15_000, interval: 20 };
-
-describe.each([
-  { mode: 'inotify', usePolling: false },
-  { mode: 'poll', usePolling: true },
-])('tailing ($mode)', ({ usePolling }) => {
+describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {
   const analyzers = useAnalyzers(usePolling);
   let dir = '';
   const scratch = analyzers.scratch;
