@@ -13,8 +13,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Analyzer, type AnalyzerConfig, createAnalyzer } from '../src/app.js';
-import { expectSettled, lines, MODES, metricValue, useAnalyzers, WAIT } from './helpers.js';
+import { type Analyzer, createAnalyzer } from '../src/app.js';
+import { expectSettled, lines, MODES, metricValue, testConfig, useAnalyzers, WAIT } from './helpers.js';
 
 describe.each(MODES)('exactly once ($mode)', ({ usePolling }) => {
   const analyzers = useAnalyzers(usePolling);
@@ -22,18 +22,6 @@ describe.each(MODES)('exactly once ($mode)', ({ usePolling }) => {
   const { scratch, start, stop } = analyzers;
   beforeEach(() => {
     dir = analyzers.dir();
-  });
-  const base = (positionsFile: string): AnalyzerConfig => ({
-    watch: [join(dir, '*.log')],
-    format: 'combined',
-    workers: 1,
-    maxLineBytes: 65536,
-    from: 'end',
-    maxFiles: 1000,
-    pollIntervalMs: 50,
-    rotateWaitMs: 200,
-    usePolling,
-    positionsFile,
   });
   const total = (a: Analyzer, labels: Record<string, string> = {}) => metricValue(a, 'log_lines_total', labels);
   const seriesOf = (a: Analyzer, name = 'log_lines_total') =>
@@ -116,7 +104,7 @@ describe.each(MODES)('exactly once ($mode)', ({ usePolling }) => {
     writeFileSync(file, lines(10));
     // The second start writes a checkpoint before it has looked at the files, then "crashes":
     // what it leaves behind is that first checkpoint.
-    const second = await createAnalyzer({ ...base(positionsFile), warn: () => {} });
+    const second = await createAnalyzer(testConfig({ watch: [join(dir, '*.log')], usePolling, positionsFile }));
     const leftBehind = readFileSync(positionsFile);
     await second.stop();
     writeFileSync(positionsFile, leftBehind);
@@ -143,7 +131,7 @@ describe.each(MODES)('exactly once ($mode)', ({ usePolling }) => {
     for (let day = 1; day <= 12; day++) {
       const file = join(dir, `app-2026-11-${String(day).padStart(2, '0')}.log`);
       writeFileSync(file, lines(2));
-      await vi.waitFor(async () => expect(await total(a, { file })).toBe(2), WAIT);
+      await expectSettled(a, () => total(a, { file }), 2);
       unlinkSync(file);
     }
     await vi.waitFor(() => expect(seriesOf(a)).toEqual([]), WAIT);

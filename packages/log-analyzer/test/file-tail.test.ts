@@ -4,7 +4,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import type { ChunkSummary } from '../src/parse/chunk-summary.js';
 import { ParsePool } from '../src/pool/parse-pool.js';
 import { FileTail } from '../src/tail/file-tail.js';
-import { lines, tempDir } from './helpers.js';
+import { lines, tempDir, WAIT } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -40,7 +40,7 @@ it('checks that arrive while the file is being opened do not open it twice', asy
   await Promise.all([t.start({ kind: 'beginning' }), t.check(), t.check(), t.check()]);
   appendFileSync(file, lines(5));
   await t.check();
-  await vi.waitFor(() => expect(counted()).toBe(105), { timeout: 15_000, interval: 20 });
+  await vi.waitFor(() => expect(counted()).toBe(105), WAIT);
   await t.check();
   expect(counted()).toBe(105);
 });

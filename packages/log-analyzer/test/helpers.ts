@@ -67,10 +67,9 @@ export async function expectSettled(
   expect(await read()).toBe(want);
 }
 
-export async function startAnalyzer(
-  overrides: Partial<AnalyzerConfig> & Pick<AnalyzerConfig, 'watch'>,
-): Promise<Analyzer> {
-  const analyzer = await createAnalyzer({
+/** The settings every in-process analyzer of the tests starts from. */
+export function testConfig(overrides: Partial<AnalyzerConfig> & Pick<AnalyzerConfig, 'watch'>): AnalyzerConfig {
+  return {
     format: 'combined',
     workers: 1,
     maxLineBytes: 65536,
@@ -82,7 +81,13 @@ export async function startAnalyzer(
     positionsFile: null,
     warn: () => {},
     ...overrides,
-  });
+  };
+}
+
+export async function startAnalyzer(
+  overrides: Partial<AnalyzerConfig> & Pick<AnalyzerConfig, 'watch'>,
+): Promise<Analyzer> {
+  const analyzer = await createAnalyzer(testConfig(overrides));
   await analyzer.ready;
   return analyzer;
 }

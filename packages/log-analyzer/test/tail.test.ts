@@ -232,7 +232,7 @@ describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {
   it('--max-files refuses files past the cap and counts the refusals', async () => {
     for (const name of ['a', 'b', 'c']) writeFileSync(join(dir, `${name}.log`), lines(1));
     const a = await start({ maxFiles: 2 });
-    await vi.waitFor(async () => expect(await metricValue(a, 'log_lines_total')).toBe(2), WAIT);
+    await expectSettled(a, () => metricValue(a, 'log_lines_total'), 2);
     expect(await metricValue(a, 'log_analyzer_files_refused_total')).toBe(1);
     expect(await metricValue(a, 'log_analyzer_files_watched')).toBe(2);
   });
