@@ -12,17 +12,20 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
-import { createSelfMetrics, errorLabel, type Stage } from './aggregate/metrics.js';
+import { createSelfMetrics, errorLabel, type RejectReason, type Stage } from './aggregate/metrics.js';
 import { createCounting } from './counting.js';
 import { createHttpApp } from './export/http-app.js';
 import { createHttpServer } from './export/http-server.js';
+import { type ApiKey, ApiKeys } from './sources/push/api-keys.js';
+import type { Decoded, DecodeLimits, Rejection } from './sources/push/decode.js';
 import { loadCheckpoint } from './store/checkpoint.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
+import { PushedFamilies, type PushOptions } from './store/pushed-families.js';
 import type { Store } from './store/store.js';
 import { readFilePositions } from './tail/saved-positions.js';
 import { Tailer } from './tail/tailer.js';
-import { VERSION } from './version.js';
+import { COMMIT, VERSION } from './version.js';
 
 export interface AnalyzerConfig {
   watch: readonly string[];
@@ -47,10 +50,46 @@ export interface AnalyzerConfig {
   workerFile?: string;
   /** Warnings (corrupt checkpoint, refused files, errors said once); stderr by default. */
   warn?: (message: string) => void;
+  /** Push ingestion (on by default, with these limits). */
+  push?: Partial<PushConfig>;
 }
+
+export interface PushConfig extends PushOptions, DecodeLimits {
+  enabled: boolean;
+  maxBodyBytes: number;
+  /** Writes need one of these keys when any is set; a key's tenant labels and caps its series. */
+  apiKeys: ApiKey[];
+  /** /metrics needs a key too. */
+  metricsAuth: boolean;
+  /**
+   * When a push is answered: `durable` once the checkpoint that holds it is written (kill -9 then
+   * loses nothing that was answered 200), `merged` as soon as the store has it (faster; a crash
+   * loses up to one checkpoint interval).
+   */
+  ack: 'durable' | 'merged';
+}
+
+export const PUSH_DEFAULTS: PushConfig = {
+  enabled: true,
+  namespace: '',
+  prefix: '',
+  cumulativeSources: new Set(),
+  maxBodyBytes: 1024 * 1024,
+  maxItems: 10_000,
+  maxLabels: 32,
+  maxLabelValueBytes: 1024,
+  maxSeries: 100_000,
+  maxSeriesPerFamily: 10_000,
+  maxSeriesPerTenant: 100_000,
+  ttlMs: null,
+  apiKeys: [],
+  metricsAuth: false,
+  ack: 'durable',
+};
 
 export interface Analyzer {
   store: Store;
+  pushed: PushedFamilies;
   /** The self metrics (live; not checkpointed). */
   selfRegistry: Registry;
   app: ReturnType<typeof createHttpApp>;
@@ -82,6 +121,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const saved = config.positionsFile ? await loadCheckpoint(config.positionsFile, warn) : null;
   const { store, families, pool } = createCounting(config);
   if (saved) store.restore(saved.store);
+  const push: PushConfig = { ...PUSH_DEFAULTS, ...config.push };
+  const pushed = new PushedFamilies(store, push);
+  const keys = push.apiKeys.length > 0 ? new ApiKeys(push.apiKeys) : null;
   const selfRegistry = new Registry();
   const lineRate = new LineRate();
 
@@ -96,12 +138,16 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     pool: () => pool.stats(),
     checkpointAgeSeconds: () => (checkpointer?.published.at ? (Date.now() - checkpointer.published.at) / 1000 : 0),
     httpConnections: () => connections(),
+    pushedSeries: () => pushed.seriesCount,
   });
 
   // Every stage's errors: counted by stage and code; said once per distinct problem, not per retry.
   const lastSaid = new Map<string, string>();
+  /** The last error of each stage, for /health (a stage with one in the last minute is degraded). */
+  const lastError = new Map<Stage, { at: number; message: string }>();
   const reportError = (stage: Stage, subject: string, error: unknown) => {
     selfMetrics.errors.inc({ stage, error: errorLabel(error) });
+    lastError.set(stage, { at: Date.now(), message: `${subject}: ${error instanceof Error ? error.message : error}` });
     const message = error instanceof Error ? error.message : String(error);
     const key = `${stage}\u0000${subject}`;
     if (lastSaid.get(key) !== message) warn(`${stage}: ${subject}: ${message}`);
@@ -173,7 +219,55 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   // What /metrics serves before the first checkpoint: the restored values, durable already.
   await checkpointer.checkpoint();
 
+  /** Applies a decoded push and counts every refusal; answers once acknowledged (durably, by default). */
+  const ingest = async (decoded: Decoded, tenant: string | null): Promise<Rejection[]> => {
+    for (const r of decoded.rejected) pushed.reject(r.reason, 1);
+    const refused = pushed.apply(decoded.samples, tenant, Date.now());
+    const accepted = decoded.samples.length - refused.length;
+    const byReason = new Map<RejectReason, number>();
+    for (const r of [...decoded.rejected, ...refused]) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
+    for (const [reason, n] of byReason) selfMetrics.pushSamples.inc({ result: 'rejected', reason }, n);
+    if (accepted > 0) {
+      selfMetrics.pushSamples.inc({ result: 'accepted' }, accepted);
+      merges++;
+      if (push.ack === 'durable') await checkpointer?.checkpoint();
+    }
+    return [...decoded.rejected, ...refused];
+  };
+  const presentedKey = (c: { req: { header(name: string): string | undefined } }) =>
+    ApiKeys.presented(c.req.header('authorization'), c.req.header('x-api-key'));
+
   const app = createHttpApp({
+    commit: COMMIT,
+    dependencies: () => {
+      const now = Date.now();
+      const health = (...stages: Stage[]) => {
+        const recent = stages.map((s) => lastError.get(s)).find((e) => e && now - e.at < 60_000);
+        return recent ? { status: 'degraded' as const, reason: recent.message } : { status: 'ok' as const };
+      };
+      return {
+        files: health('watch', 'read', 'parse'),
+        checkpoint: health('checkpoint'),
+        ...(push.enabled ? { push: health('push') } : {}),
+      };
+    },
+    stats: () => pushStats(pushed),
+    ...(keys && push.metricsAuth ? { metricsAuth: (c) => keys.check(presentedKey(c)) !== undefined } : {}),
+    ...(push.enabled
+      ? {
+          push: {
+            limits: push,
+            keys,
+            ingest,
+            onRefused: (reason, n) => {
+              if (reason === 'unauthorized') return;
+              pushed.reject(reason, n);
+              selfMetrics.pushSamples.inc({ result: 'rejected', reason }, n);
+            },
+            onAnswered: (status) => selfMetrics.pushRequests.inc({ code: String(status) }),
+          },
+        }
+      : {}),
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
     refresh: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     selfRegistry,
@@ -199,6 +293,17 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
 
   const rateTimer = setInterval(() => lineRate.sample(Date.now()), 1000);
   rateTimer.unref();
+  const expiryTimer = setInterval(
+    () => {
+      const dropped = pushed.expire(Date.now());
+      if (dropped > 0) {
+        merges++;
+        selfMetrics.pushExpired.inc(dropped);
+      }
+    },
+    Math.min(10_000, Math.max(100, (push.ttlMs ?? 10_000) / 4)),
+  );
+  expiryTimer.unref();
   const checkpointTimer = setInterval(() => void checkpointer?.checkpoint(), config.checkpointIntervalMs ?? 1000);
   checkpointTimer.unref();
   // Discovery goes on in the background: the HTTP side answers meanwhile (50,000 files take a while).
@@ -208,6 +313,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   let connections = () => 0;
   return {
     store,
+    pushed,
     selfRegistry,
     app,
     tailer,
@@ -236,6 +342,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     },
     async stop() {
       clearInterval(rateTimer);
+      clearInterval(expiryTimer);
       clearInterval(checkpointTimer);
       await tailer?.stop();
       await checkpointer?.checkpoint();
@@ -245,6 +352,32 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         server.close(() => resolve());
         server.closeAllConnections();
       });
+    },
+  };
+}
+
+/** GET /metrics/stats without its exporter part: what was pushed, and what the store holds of it. */
+function pushStats(pushed: PushedFamilies) {
+  const dropped = [...pushed.stats.rejected.values()].reduce((a, b) => a + b, 0);
+  const byType: Record<string, number> = { counter: 0, gauge: 0, histogram: 0, summary: 0 };
+  let families = 0;
+  for (const family of pushed.families()) {
+    families++;
+    byType[family.spec.kind] = (byType[family.spec.kind] ?? 0) + family.series.size;
+  }
+  return {
+    collector: {
+      total_points: pushed.stats.accepted + dropped,
+      accepted_points: pushed.stats.accepted,
+      total_series: pushed.seriesCount,
+      dropped_points: dropped,
+      dropped_by_reason: Object.fromEntries(pushed.stats.rejected),
+    },
+    aggregator: {
+      families,
+      series_by_type: byType,
+      expired_series: pushed.stats.expired,
+      cumulative_resets: pushed.stats.resets,
     },
   };
 }

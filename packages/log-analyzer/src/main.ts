@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Analyzer } from './app.js';
 import { compileFormat, DEFAULT_FORMAT, FormatError, PRESETS } from './parse/log-format.js';
 import { defaultWorkers } from './pool/parse-pool.js';
+import { type ApiKey, parseApiKey, parseApiKeysFile } from './sources/push/api-keys.js';
 import { VERSION } from './version.js';
 
 /** Every flag can also come from LOG_ANALYZER_<FLAG>, e.g. --max-line-bytes ← LOG_ANALYZER_MAX_LINE_BYTES. */
@@ -37,6 +38,31 @@ function duration(value: string): number {
   if (!m) throw new InvalidArgumentError('expected a duration such as 500ms, 90s, 10m or 2h');
   const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
   return Math.round(Number(m[1]) * scale);
+}
+
+/** "1MiB", "512KiB", "1000000", "2MB" (powers of 1024). */
+function bytes(value: string): number {
+  const m = /^\s*(\d+)\s*(B|K|KB|KiB|M|MB|MiB)?\s*$/i.exec(value);
+  if (!m || Number(m[1]) < 1) throw new InvalidArgumentError('expected a size such as 1MiB, 512KiB or 65536');
+  const unit = (m[2] ?? 'b').toLowerCase()[0] as 'b' | 'k' | 'm';
+  return Number(m[1]) * { b: 1, k: 1024, m: 1024 * 1024 }[unit];
+}
+
+function metricNamePart(what: string, start: boolean) {
+  return (value: string): string => {
+    if (value !== '' && !(start ? /^[a-zA-Z_:][a-zA-Z0-9_:]*$/ : /^[a-zA-Z0-9_:]+$/).test(value)) {
+      throw new InvalidArgumentError(
+        `a ${what} may hold only letters, digits, _ and :${start ? ', not starting with a digit' : ''}`,
+      );
+    }
+    return value;
+  };
+}
+
+/** Collects --api-key values (checked in the action, so a bad key is never echoed back). */
+function collect(value: string, previous: string[] = []): string[] {
+  // From the environment, several keys come comma-separated.
+  return [...previous, ...value.split(',').filter(Boolean)];
 }
 
 function fail(message: string, code = 2): never {
@@ -123,13 +149,98 @@ const serve = program
     option('--max-connections <n>', 'HTTP connections at once (the oldest idle or slow one is closed at the cap)')
       .default(256)
       .argParser(integer(1, 100_000)),
-  );
+  )
+  .addOption(new Option('--no-push', 'no push endpoints (POST /api/metrics, /metrics/track, /update)'))
+  .addOption(
+    option('--push-namespace <name>', 'put before every pushed name, with a _')
+      .default('')
+      .argParser(metricNamePart('namespace', true)),
+  )
+  .addOption(
+    option('--push-prefix <text>', 'put before every pushed name')
+      .default('')
+      .argParser(metricNamePart('prefix', false)),
+  )
+  .addOption(
+    option('--push-cumulative <source...>', 'sources whose counters push running totals, not increments').default([]),
+  )
+  .addOption(
+    option('--push-ttl <duration>', 'drop pushed series not updated for this long (default: never)').argParser(
+      duration,
+    ),
+  )
+  .addOption(
+    option(
+      '--push-ack <when>',
+      'answer a push once durable in the checkpoint, or once merged (faster, a crash may lose the last second)',
+    )
+      .choices(['durable', 'merged'])
+      .default('durable'),
+  )
+  .addOption(
+    option('--push-max-body <size>', 'largest push body (413 above)')
+      .default(1024 * 1024, '1MiB')
+      .argParser(bytes),
+  )
+  .addOption(
+    option('--push-max-items <n>', 'most samples in one push').default(10_000).argParser(integer(1, 1_000_000)),
+  )
+  .addOption(
+    option('--push-max-labels <n>', 'most labels on one pushed series').default(32).argParser(integer(0, 1000)),
+  )
+  .addOption(
+    option('--push-max-label-bytes <n>', 'longest pushed label value, in UTF-8 bytes')
+      .default(1024)
+      .argParser(integer(1, 65536)),
+  )
+  .addOption(
+    option('--push-max-series <n>', 'most pushed series in all').default(100_000).argParser(integer(1, 10_000_000)),
+  )
+  .addOption(
+    option('--push-max-series-per-family <n>', 'most series of one pushed name')
+      .default(10_000)
+      .argParser(integer(1, 10_000_000)),
+  )
+  .addOption(
+    option(
+      '--push-max-series-per-tenant <n>',
+      "most pushed series of one API key's tenant (default: --push-max-series)",
+    ).argParser(integer(1, 10_000_000)),
+  )
+  .addOption(
+    option(
+      '--api-key <key[:tenant]...>',
+      'writes need one of these keys (Authorization: Bearer KEY or X-API-Key)',
+    ).argParser(apiKey),
+  )
+  .addOption(option('--api-keys-file <file>', 'more keys, one KEY[:TENANT] per line'))
+  .addOption(option('--metrics-auth', '/metrics needs an API key too').default(false));
 for (const o of shared) serve.addOption(o);
 serve.action(async (opts) => {
   const watchList: string[] = typeof opts.watch === 'string' ? opts.watch.split(',') : opts.watch;
   let analyzer: Analyzer;
   const positionsFile: string | null = opts.positions === false ? null : opts.positions;
   if (opts.checkpointInterval < 10) fail('--checkpoint-interval must be at least 10ms');
+  const apiKeys: ApiKey[] = [];
+  for (const text of (opts.apiKey ?? []) as string[]) {
+    try {
+      apiKeys.push(parseApiKey(text));
+    } catch (error) {
+      fail(`--api-key: ${(error as Error).message}`);
+    }
+  }
+  if (opts.apiKeysFile) {
+    const { readFileSync } = await import('node:fs');
+    try {
+      apiKeys.push(...parseApiKeysFile(readFileSync(opts.apiKeysFile, 'utf8'), opts.apiKeysFile));
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      fail(e.code ? `--api-keys-file: cannot read ${opts.apiKeysFile}: ${e.code}` : `--api-keys-file: ${e.message}`);
+    }
+  }
+  if (opts.metricsAuth && apiKeys.length === 0) fail('--metrics-auth needs --api-key or --api-keys-file');
+  const cumulative: string[] =
+    typeof opts.pushCumulative === 'string' ? opts.pushCumulative.split(',') : opts.pushCumulative;
   try {
     // Before anything starts: an unwritable checkpoint is one clear line and exit 2, not a spin.
     if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);
@@ -148,6 +259,23 @@ serve.action(async (opts) => {
       checkpointIntervalMs: opts.checkpointInterval,
       forgetAfterMs: opts.forgetAfter,
       maxConnections: opts.maxConnections,
+      push: {
+        enabled: opts.push,
+        namespace: opts.pushNamespace,
+        prefix: opts.pushPrefix,
+        cumulativeSources: new Set(cumulative.map((c) => c.trim()).filter(Boolean)),
+        ttlMs: opts.pushTtl ?? null,
+        ack: opts.pushAck,
+        maxBodyBytes: opts.pushMaxBody,
+        maxItems: opts.pushMaxItems,
+        maxLabels: opts.pushMaxLabels,
+        maxLabelValueBytes: opts.pushMaxLabelBytes,
+        maxSeries: opts.pushMaxSeries,
+        maxSeriesPerFamily: opts.pushMaxSeriesPerFamily,
+        maxSeriesPerTenant: opts.pushMaxSeriesPerTenant ?? opts.pushMaxSeries,
+        apiKeys,
+        metricsAuth: opts.metricsAuth,
+      },
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;

@@ -11,6 +11,40 @@ import type { FamilySpec } from '../store/store.js';
 export const ERROR_REASONS = ['parse_failure', 'line_too_long', 'worker_failure'] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
+/** Why a pushed sample (or a whole push) was refused: label values of log_analyzer_push_samples_total. */
+export const REJECT_REASONS = [
+  'invalid_json',
+  'invalid_body',
+  'unsupported_media_type',
+  'body_too_large',
+  'too_many_items',
+  'invalid_name',
+  'reserved_name',
+  'invalid_type',
+  'invalid_value',
+  'negative_counter',
+  'invalid_label',
+  'label_too_long',
+  'too_many_labels',
+  'invalid_layout',
+  'type_conflict',
+  'help_conflict',
+  'bucket_mismatch',
+  'quantile_mismatch',
+  'out_of_order',
+  'series_limit',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** Names pushed metrics may not take: the analyzer's own (a pushed family would shadow them). */
+export function isReservedName(name: string): boolean {
+  return (
+    name.startsWith('log_analyzer_') ||
+    name === 'log_lines_per_second' ||
+    Object.values(LOG_FAMILIES).some((f) => name === f.name || name.startsWith(`${f.name}_`))
+  );
+}
+
 export const LOG_FAMILIES = {
   lines: {
     name: 'log_lines_total',
@@ -54,6 +88,7 @@ export interface SelfMetricsSource {
   lagBytes(): Map<string, number>;
   lineRates(): Map<string, number>;
   pool(): { queued: number; inFlight: number };
+  pushedSeries(): number;
 }
 
 export interface SelfMetrics {
@@ -66,10 +101,13 @@ export interface SelfMetrics {
   checkpointWrites: Counter;
   checkpointDuration: Histogram;
   httpEvicted: Counter;
+  pushSamples: Counter<'result' | 'reason'>;
+  pushRequests: Counter<'code'>;
+  pushExpired: Counter;
 }
 
 /** The stages that report errors in log_analyzer_errors_total. */
-export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http';
+export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http' | 'push';
 
 /** A bounded label value for an error: its errno code, or its kind. */
 export function errorLabel(error: unknown): string {
@@ -136,6 +174,14 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
     },
   });
   new Gauge({
+    name: 'log_analyzer_push_series',
+    help: 'Pushed series held (bounded by --push-max-series).',
+    registers,
+    collect() {
+      this.set(source.pushedSeries());
+    },
+  });
+  new Gauge({
     name: 'log_analyzer_pool_queue_depth',
     help: 'Chunks waiting for a parse worker.',
     registers,
@@ -195,6 +241,23 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
     httpEvicted: new Counter({
       name: 'log_analyzer_http_connections_evicted_total',
       help: 'Connections closed because --max-connections were open (the oldest idle or slow one goes).',
+      registers,
+    }),
+    pushSamples: new Counter({
+      name: 'log_analyzer_push_samples_total',
+      help: 'Pushed samples accepted, or rejected by reason (a refused whole body counts once, or once per item).',
+      labelNames: ['result', 'reason'],
+      registers,
+    }),
+    pushRequests: new Counter({
+      name: 'log_analyzer_push_requests_total',
+      help: 'Push requests answered, by HTTP status code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    pushExpired: new Counter({
+      name: 'log_analyzer_push_series_expired_total',
+      help: 'Pushed series dropped because they were not updated within --push-ttl.',
       registers,
     }),
     taskDuration: new Histogram({

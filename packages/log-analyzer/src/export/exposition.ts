@@ -75,21 +75,28 @@ export function storeFamilies(snapshot: StoreSnapshot): ExpositionFamily[] {
     const lines: string[] = [];
     const { name } = family;
     for (const s of family.series) {
-      const labels = labelText(family.labelNames, s.labels);
+      const labels = labelText(s.names ?? family.labelNames, s.labels);
+      const braces = labels ? `{${labels}}` : '';
       if ('value' in s) {
-        lines.push(`${name}{${labels}} ${formatValue(s.value)}`);
+        lines.push(`${name}${braces} ${formatValue(s.value)}`);
         continue;
       }
       const sep = labels ? ',' : '';
-      let cumulative = 0;
-      for (let i = 0; i < s.buckets.length; i++) {
-        cumulative += s.buckets[i] as number;
-        const bound = family.bounds?.[i];
-        lines.push(
-          `${name}_bucket{${labels}${sep}le="${bound === undefined ? '+Inf' : bound}"} ${formatValue(cumulative)}`,
-        );
+      if ('buckets' in s) {
+        let cumulative = 0;
+        for (let i = 0; i < s.buckets.length; i++) {
+          cumulative += s.buckets[i] as number;
+          const bound = family.bounds?.[i];
+          lines.push(
+            `${name}_bucket{${labels}${sep}le="${bound === undefined ? '+Inf' : bound}"} ${formatValue(cumulative)}`,
+          );
+        }
+      } else {
+        s.quantiles.forEach((value, i) => {
+          const q = family.targets?.[i]?.quantile;
+          lines.push(`${name}{${labels}${sep}quantile="${q}"} ${formatValue(value ?? Number.NaN)}`);
+        });
       }
-      const braces = labels ? `{${labels}}` : '';
       lines.push(`${name}_sum${braces} ${formatValue(s.sum)}`, `${name}_count${braces} ${formatValue(s.count)}`);
     }
     return { name, help: family.help, type: family.kind, samples: [], text: lines.join('\n') };

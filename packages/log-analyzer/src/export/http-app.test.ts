@@ -19,6 +19,9 @@ function app(published: () => Published = () => ({ snapshot: { families: [] }, g
     version: '1.2.3',
     startedAt: Date.now() - 5000,
     status: () => ({ files: [] }),
+    commit: 'abc123',
+    dependencies: () => ({ files: { status: 'ok' } }),
+    stats: () => ({ collector: {}, aggregator: {} }),
   });
 }
 

@@ -1,13 +1,15 @@
 // The HTTP surface, as a Hono app with no socket: tests call app.request('/metrics').
-// GET /metrics (Prometheus text, or OpenMetrics when asked), /health, /api/status, / (links).
+// GET /metrics (Prometheus text, or OpenMetrics when asked), /health, /api/health, /api/status,
+// /metrics/stats, / (links), and the push endpoints (sources/push/routes.ts).
 // /metrics serves the store's *published* values (durable in a checkpoint, taken for the scrape)
 // and the live self metrics. Concurrent scrapes share one render; the store's part is rendered once per
 // publication.
 
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { Registry } from 'prom-client';
+import { addPushRoutes, type PushRoutesOptions } from '../sources/push/routes.js';
 import type { Published } from '../store/checkpointer.js';
 import { type ExpositionFamily, registryFamilies, render, storeFamilies } from './exposition.js';
 
@@ -19,6 +21,16 @@ export interface HttpAppOptions {
   version: string;
   startedAt: number;
   status: () => object | Promise<object>;
+  /** The build's commit, for /health. */
+  commit: string;
+  /** Each source's health: `ok`, or `degraded` with why. */
+  dependencies: () => Record<string, { status: 'ok' | 'degraded'; reason?: string }>;
+  /** The push endpoints; absent: none. */
+  push?: PushRoutesOptions;
+  /** GET /metrics/stats, without the exporter part (added here). */
+  stats: () => { collector: object; aggregator: object };
+  /** When set, /metrics needs one of these keys too (--metrics-auth). */
+  metricsAuth?: (c: Context) => boolean;
 }
 
 const LANDING = (version: string) => `<!doctype html>
@@ -27,8 +39,10 @@ const LANDING = (version: string) => `<!doctype html>
 <p>Apache access logs as Prometheus metrics.</p>
 <ul>
 <li><a href="/metrics">/metrics</a> — Prometheus exposition</li>
-<li><a href="/health">/health</a> — liveness</li>
-<li><a href="/api/status">/api/status</a> — discovery, checkpoint, files, offsets, lag and pool</li>
+<li><a href="/health">/health</a> — liveness and each source's health</li>
+<li><a href="/api/status">/api/status</a> — discovery, checkpoint, files, offsets, lag, pool and ingestion</li>
+<li><a href="/metrics/stats">/metrics/stats</a> — pushed points, series and exports</li>
+<li>POST /api/metrics, /metrics/track, /metrics/track/batch, /update — push metrics (see the README)</li>
 </ul></body></html>
 `;
 
@@ -91,22 +105,60 @@ export function createHttpApp(options: HttpAppOptions) {
   const uptime = () => (Date.now() - startedAt) / 1000;
   const text = sharedRenderer(options, false);
   const openMetrics = sharedRenderer(options, true);
+  const exports = { total: 0, lastAt: null as string | null, lastBytes: 0 };
 
   app.get('/metrics', async (c) => {
-    const om = (c.req.header('accept') ?? '').includes('application/openmetrics-text');
+    if (options.metricsAuth && !options.metricsAuth(c)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return c.json({ error: 'a valid API key is needed (--metrics-auth)' }, 401);
+    }
+    const format = c.req.query('format');
+    if (format !== undefined && format !== 'prometheus' && format !== 'openmetrics') {
+      return c.json({ error: `unknown format "${format}" (prometheus or openmetrics)` }, 400);
+    }
+    const om =
+      format === 'openmetrics' ||
+      (format === undefined && (c.req.header('accept') ?? '').includes('application/openmetrics-text'));
     const rendered = await (om ? openMetrics() : text());
     const headers: Record<string, string> = {
       'Content-Type': om ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE,
       Vary: 'Accept, Accept-Encoding',
     };
+    exports.total++;
+    exports.lastAt = new Date().toISOString();
+    exports.lastBytes = rendered.body.length;
     // Prometheus asks for gzip: ten times fewer bytes to write per scrape.
     if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
       return c.body(view(await rendered.gzipped()), 200, { ...headers, 'Content-Encoding': 'gzip' });
     }
     return c.body(view(rendered.body), 200, headers);
   });
-  app.get('/health', (c) => c.json({ status: 'ok', uptimeSeconds: uptime() }));
-  app.get('/api/status', async (c) => c.json({ version, uptimeSeconds: uptime(), ...(await status()) }));
+  const health = () => {
+    const dependencies = options.dependencies();
+    const degraded = Object.values(dependencies).some((d) => d.status !== 'ok');
+    return {
+      service: 'log-analyzer',
+      status: degraded ? 'degraded' : 'ok',
+      uptime_seconds: uptime(),
+      uptimeSeconds: uptime(),
+      version,
+      commit: options.commit,
+      dependencies,
+    };
+  };
+  // Degraded still answers 200: the process serves; the body says which source is in trouble.
+  app.get('/health', (c) => c.json(health()));
+  app.get('/api/health', (c) => c.json(health()));
+  app.get('/metrics/stats', (c) =>
+    c.json({
+      ...options.stats(),
+      exporter: { total_exports: exports.total, last_export_at: exports.lastAt, last_export_bytes: exports.lastBytes },
+    }),
+  );
+  app.get('/api/status', async (c) =>
+    c.json({ version, uptimeSeconds: uptime(), ...(await status()), ingestion: options.stats() }),
+  );
+  if (options.push) addPushRoutes(app, options.push);
   app.get('/', (c) => c.html(LANDING(version)));
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   return app;

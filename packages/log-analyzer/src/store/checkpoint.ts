@@ -5,7 +5,7 @@
 //
 // Format (JSON, documented in the README):
 //   { "format": "log-analyzer-checkpoint", "version": 2, "writtenAt": <ms since epoch>,
-//     "store": { "families": [ { name, help, kind, labelNames, bounds?, series: [...] } ] },
+//     "store": { "families": [ { name, help, kind, labelNames, bounds?, targets?, series: [...] } ] },
 //     "sources": { "file": <the file source's positions> } }
 // Version 1 (positions only, from earlier releases) is read as positions with no counts.
 
@@ -25,6 +25,15 @@ export interface Checkpoint {
 
 export class CheckpointError extends Error {}
 
+const KINDS = new Set(['counter', 'gauge', 'histogram', 'summary']);
+
+function isSeries(s: Record<string, unknown> | null): boolean {
+  if (!Array.isArray(s?.labels) || (s.names !== undefined && !Array.isArray(s.names))) return false;
+  if ('value' in s) return Number.isFinite(s.value);
+  if ('buckets' in s) return Array.isArray(s.buckets) && Number.isFinite(s.count);
+  return Array.isArray(s.quantiles) && Number.isFinite(s.count);
+}
+
 function isSnapshot(value: unknown): value is StoreSnapshot {
   const families = (value as StoreSnapshot | undefined)?.families;
   return (
@@ -33,12 +42,10 @@ function isSnapshot(value: unknown): value is StoreSnapshot {
       (f) =>
         typeof f?.name === 'string' &&
         typeof f.help === 'string' &&
-        (f.kind === 'counter' || f.kind === 'histogram') &&
+        KINDS.has(f.kind) &&
         Array.isArray(f.labelNames) &&
         Array.isArray(f.series) &&
-        f.series.every(
-          (s) => Array.isArray(s?.labels) && ('value' in s ? Number.isFinite(s.value) : Array.isArray(s.buckets)),
-        ),
+        f.series.every((s) => isSeries(s as unknown as Record<string, unknown>)),
     )
   );
 }

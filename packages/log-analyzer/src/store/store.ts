@@ -4,40 +4,91 @@
 // Plain maps and arrays, not prom-client metrics, so a snapshot is a cheap copy and restoring
 // one on start makes counters carry on across restarts instead of resetting.
 
-export type FamilyKind = 'counter' | 'histogram';
+import type { SlidingQuantiles, Target } from './quantiles.js';
+
+export type FamilyKind = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 export interface FamilySpec {
   name: string;
   help: string;
   kind: FamilyKind;
+  /** Label names of every series; empty for pushed families, whose series carry their own `names`. */
   labelNames: readonly string[];
   /** Histogram upper bounds (without +Inf). */
   bounds?: readonly number[];
+  /** Summary quantiles and their rank errors. */
+  targets?: readonly Target[];
+  /** Made by pushes (store/pushed-families.ts), not by a source of the analyzer's own. */
+  pushed?: boolean;
 }
 
-/** A series: its label values in labelNames order, then the value or (histogram) buckets, sum, count. */
-export type CounterSeries = { labels: string[]; value: number };
-export type HistogramSeries = { labels: string[]; buckets: number[]; sum: number; count: number };
+/**
+ * A series: its label values (in labelNames order, or in its own `names`' order), then its values.
+ * Counter and gauge: `value` (a gauge's sample time in `at`; a cumulative counter's last running
+ * total per source in `last`). Histogram: per-bucket counts (not cumulative), sum, count.
+ * Summary: sum, count and the quantiles' values (live: a sliding window).
+ */
+interface SeriesLabels {
+  labels: string[];
+  names?: string[];
+  /** When a push last updated it (not saved: a restart starts every series' time to live again). */
+  touched?: number;
+}
+export type ValueSeries = SeriesLabels & { value: number; at?: number; last?: Record<string, number> };
+export type CounterSeries = ValueSeries;
+export type HistogramSeries = SeriesLabels & { buckets: number[]; sum: number; count: number };
+export type SummarySeries = SeriesLabels & {
+  sum: number;
+  count: number;
+  quantiles: number[];
+  window?: SlidingQuantiles;
+};
+export type Series = ValueSeries | HistogramSeries | SummarySeries;
 
 export interface FamilySnapshot extends FamilySpec {
-  series: (CounterSeries | HistogramSeries)[];
+  series: Series[];
 }
 
 export interface StoreSnapshot {
   families: FamilySnapshot[];
 }
 
-// Label values are file paths, methods and status codes: none can contain NUL.
+// Label values are file paths, methods and status codes, or pushed values (NUL is refused): none
+// contains NUL.
 const SEP = '\u0000';
 
+/** The key of a series with its own label names (pushed): names and values, alternately. */
+export function pairsKey(names: readonly string[], values: readonly string[]): string {
+  let key = '';
+  for (let i = 0; i < names.length; i++) key += `${names[i]}${SEP}${values[i]}${SEP}`;
+  return key;
+}
+
+function keyOf(s: Series): string {
+  return s.names ? pairsKey(s.names, s.labels) : s.labels.join(SEP);
+}
+
+/** A copy of a series' saved values (a summary's quantiles computed now). */
+function copySeries(s: Series, now: number): Series {
+  const names = s.names ? { names: s.names } : {};
+  if ('value' in s) {
+    const copy: ValueSeries = { labels: s.labels, ...names, value: s.value };
+    if (s.at !== undefined) copy.at = s.at;
+    if (s.last) copy.last = { ...s.last };
+    return copy;
+  }
+  if ('buckets' in s) return { labels: s.labels, ...names, buckets: [...s.buckets], sum: s.sum, count: s.count };
+  return { labels: s.labels, ...names, sum: s.sum, count: s.count, quantiles: s.window?.query(now) ?? s.quantiles };
+}
+
 export class Family {
-  readonly series = new Map<string, CounterSeries | HistogramSeries>();
+  readonly series = new Map<string, Series>();
   constructor(readonly spec: FamilySpec) {}
 
   /** Adds `n` to a counter series (creating it at 0). */
   inc(labels: string[], n: number): void {
     const key = labels.join(SEP);
-    const s = this.series.get(key) as CounterSeries | undefined;
+    const s = this.series.get(key) as ValueSeries | undefined;
     if (s) s.value += n;
     else this.series.set(key, { labels, value: n });
   }
@@ -71,6 +122,19 @@ export class Store {
 
   has(name: string): boolean {
     return this.families.has(name);
+  }
+
+  /** Every family (pushed ones are looked up by name). */
+  get(name: string): Family | undefined {
+    return this.families.get(name);
+  }
+
+  delete(name: string): void {
+    this.families.delete(name);
+  }
+
+  all(): IterableIterator<Family> {
+    return this.families.values();
   }
 
   /** Drops every series whose label `name` has `value` (a file that is gone and forgotten). */
@@ -108,17 +172,11 @@ export class Store {
   }
 
   /** A deep copy of every value: what a checkpoint saves and what /metrics serves. Synchronous. */
-  snapshot(): StoreSnapshot {
+  snapshot(now = Date.now()): StoreSnapshot {
     const families: FamilySnapshot[] = [];
     for (const { spec, series } of this.families.values()) {
-      const copy: FamilySnapshot['series'] = [];
-      for (const s of series.values()) {
-        copy.push(
-          'value' in s
-            ? { labels: s.labels, value: s.value }
-            : { labels: s.labels, buckets: [...s.buckets], sum: s.sum, count: s.count },
-        );
-      }
+      const copy: Series[] = [];
+      for (const s of series.values()) copy.push(copySeries(s, now));
       families.push({ ...spec, series: copy });
     }
     return { families };
@@ -126,11 +184,13 @@ export class Store {
 
   /** Loads a snapshot's values into an empty store (a restart carrying on from its checkpoint). */
   restore(snapshot: StoreSnapshot): void {
-    for (const saved of snapshot.families) {
-      const family = this.family(saved);
-      for (const s of saved.series) {
-        if ('value' in s) family.inc([...s.labels], s.value);
-        else family.observe([...s.labels], s.buckets, s.sum, s.count);
+    for (const { series, ...spec } of snapshot.families) {
+      const family = this.family(spec);
+      // A summary's window is not saved: its quantiles start again empty (its sum and count carry on).
+      for (const s of series) {
+        const copy = copySeries(s, 0);
+        if (!('value' in copy) && !('buckets' in copy)) copy.quantiles = copy.quantiles.map(() => Number.NaN);
+        family.series.set(keyOf(copy), copy);
       }
     }
   }

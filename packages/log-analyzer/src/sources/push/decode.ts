@@ -1,0 +1,324 @@
+// Pushed metrics: the accepted JSON shapes → one sample model. Pure; the only module that knows
+// the shapes. Every item is checked on its own here (names, labels, value, layout); checks that
+// need the store's state (type conflicts, layouts, series limits) happen when it is applied.
+//
+//   POST /api/metrics        {"metrics":[{"name","metric_type","help"?,"labels"?,"value":{"value","timestamp"?}}],"source"?}
+//   POST /metrics/track      {"name","value","type","labels"?,"service"?,"tenant_id"?}
+//   POST /metrics/track/batch [ …the same… ]
+//   queue message (Redis)    {"type","name","value","labels"?,"buckets"?,"quantiles"?,"epsilons"?}
+//   POST /update             any of the above
+
+import type { RejectReason } from '../../aggregate/metrics.js';
+import type { Target } from '../../store/quantiles.js';
+
+export const METRIC_TYPES = ['counter', 'gauge', 'histogram', 'summary'] as const;
+export type MetricType = (typeof METRIC_TYPES)[number];
+
+export interface Sample {
+  name: string;
+  type: MetricType;
+  help: string | null;
+  /** Label pairs sorted by name. */
+  labels: [string, string][];
+  /** Counter: an increment (or a running total for cumulative sources); gauge: the value; histogram/summary: one observation. */
+  value: number;
+  /** Milliseconds since the epoch, when the sender gave one. */
+  timestamp: number | null;
+  /** Histogram: upper bounds, ascending, without +Inf. */
+  buckets: number[] | null;
+  /** Summary: the quantiles and their rank errors. */
+  targets: Target[] | null;
+  /** Who sent it (the batch's `source`, or a tracked metric's `service`): stats and cumulative counters. */
+  source: string;
+}
+
+export interface Rejection {
+  index: number;
+  reason: RejectReason;
+  message: string;
+}
+
+export interface Decoded {
+  /** The body's shape, for the answer. */
+  shape: 'batch' | 'track' | 'track-batch';
+  samples: { index: number; sample: Sample }[];
+  rejected: Rejection[];
+  total: number;
+}
+
+export interface DecodeLimits {
+  maxItems: number;
+  maxLabels: number;
+  maxLabelValueBytes: number;
+}
+
+/** A request-wide refusal: nothing in the body is applied. */
+export class BodyError extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    readonly reason: RejectReason,
+    message: string,
+    readonly items = 1,
+  ) {
+    super(message);
+  }
+}
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** A lone surrogate cannot be written as UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const TYPES = new Set<string>(METRIC_TYPES);
+
+class ItemError extends Error {
+  constructor(
+    readonly reason: RejectReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function timestampOf(raw: unknown): number | null {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return raw;
+  if (typeof raw === 'string') {
+    const ms = Date.parse(raw);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  throw new ItemError('invalid_value', 'timestamp must be milliseconds since the epoch or an RFC 3339 time');
+}
+
+function labelsOf(raw: unknown, extra: [string, string][], limits: DecodeLimits): [string, string][] {
+  if (raw !== undefined && raw !== null && !isObject(raw)) {
+    throw new ItemError('invalid_label', 'labels must be an object of strings');
+  }
+  const pairs: [string, string][] = [];
+  for (const [k, v] of Object.entries(raw ?? {})) {
+    if (!LABEL_NAME.test(k)) throw new ItemError('invalid_label', `label name "${k}" is not a Prometheus label name`);
+    if (k.startsWith('__')) throw new ItemError('invalid_label', `label name "${k}" is reserved (starts with __)`);
+    if (k === 'le' || k === 'quantile') throw new ItemError('invalid_label', `label name "${k}" is reserved`);
+    if (typeof v !== 'string') throw new ItemError('invalid_label', `label "${k}" must be a string`);
+    if (LONE_SURROGATE.test(v) || v.includes('\u0000')) {
+      throw new ItemError('invalid_label', `label "${k}" is not valid UTF-8 text (or holds NUL)`);
+    }
+    if (v.length > limits.maxLabelValueBytes / 3 && Buffer.byteLength(v) > limits.maxLabelValueBytes) {
+      throw new ItemError('label_too_long', `label "${k}" is longer than ${limits.maxLabelValueBytes} bytes`);
+    }
+    pairs.push([k, v]);
+  }
+  for (const [k, v] of extra) if (!(k in (raw ?? {}))) pairs.push([k, v]);
+  if (pairs.length > limits.maxLabels) {
+    throw new ItemError('too_many_labels', `${pairs.length} labels, more than ${limits.maxLabels}`);
+  }
+  // Usually sorted already; sort only when not.
+  for (let i = 1; i < pairs.length; i++) {
+    if ((pairs[i - 1] as [string, string])[0] > (pairs[i] as [string, string])[0]) {
+      pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      break;
+    }
+  }
+  return pairs;
+}
+
+function bucketsOf(raw: unknown): number[] | null {
+  if (raw === undefined || raw === null) return null;
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > 64) {
+    throw new ItemError('invalid_layout', 'buckets must be 1 to 64 ascending numbers');
+  }
+  const bounds = raw.filter((b) => b !== '+Inf' && b !== Number.POSITIVE_INFINITY);
+  for (let i = 0; i < bounds.length; i++) {
+    const b = bounds[i];
+    if (typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number))) {
+      throw new ItemError('invalid_layout', 'buckets must be 1 to 64 ascending numbers');
+    }
+  }
+  return bounds as number[];
+}
+
+function targetsOf(quantiles: unknown, epsilons: unknown): Target[] | null {
+  if (quantiles === undefined || quantiles === null) return null;
+  const bad = () =>
+    new ItemError('invalid_layout', 'quantiles must be 1 to 16 numbers in (0, 1), epsilons in (0, 0.5]');
+  if (!Array.isArray(quantiles) || quantiles.length === 0 || quantiles.length > 16) throw bad();
+  if (epsilons !== undefined && epsilons !== null && (!Array.isArray(epsilons) || epsilons.length !== quantiles.length))
+    throw bad();
+  const targets = quantiles.map((q, i) => {
+    const e = Array.isArray(epsilons) ? epsilons[i] : defaultEpsilon(q);
+    if (typeof q !== 'number' || !(q > 0 && q < 1) || typeof e !== 'number' || !(e > 0 && e <= 0.5)) throw bad();
+    return { quantile: q, epsilon: e };
+  });
+  return targets.sort((a, b) => a.quantile - b.quantile);
+}
+
+/** client_golang's objectives when only quantiles are given: 5 % of the rest of the rank, at most 5 %. */
+function defaultEpsilon(q: unknown): number {
+  return typeof q === 'number' ? Math.min(0.05, Math.max(0.0001, (1 - q) / 10)) : 0;
+}
+
+/** One item of any shape. `service` becomes a label (when the labels have none). */
+function decodeItem(raw: unknown, source: string, limits: DecodeLimits): Sample {
+  if (!isObject(raw)) throw new ItemError('invalid_body', 'an item must be an object');
+  const { name } = raw;
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new ItemError('invalid_name', `name ${JSON.stringify(name)} is not a Prometheus metric name`);
+  }
+  const type = raw.metric_type ?? raw.type;
+  if (typeof type !== 'string' || !TYPES.has(type)) {
+    throw new ItemError('invalid_type', `type ${JSON.stringify(type)} is not one of ${METRIC_TYPES.join(', ')}`);
+  }
+  let value = raw.value;
+  let timestamp = raw.timestamp;
+  if (isObject(value)) {
+    timestamp = value.timestamp;
+    value = value.value;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ItemError('invalid_value', 'value must be a number');
+  if (type === 'counter' && value < 0) throw new ItemError('negative_counter', 'a counter cannot go down');
+  const help = raw.help;
+  if (help !== undefined && help !== null && typeof help !== 'string') {
+    throw new ItemError('invalid_body', 'help must be a string');
+  }
+  const service = typeof raw.service === 'string' && raw.service !== '' ? raw.service : null;
+  const tenant = typeof raw.tenant_id === 'string' && raw.tenant_id !== '' ? raw.tenant_id : null;
+  const extra: [string, string][] = [];
+  if (service) extra.push(['service', service]);
+  if (tenant) extra.push(['tenant_id', tenant]);
+  return {
+    name,
+    type: type as MetricType,
+    help: help || null,
+    labels: labelsOf(raw.labels, extra, limits),
+    value,
+    timestamp: timestampOf(timestamp),
+    buckets: type === 'histogram' ? bucketsOf(raw.buckets) : null,
+    targets: type === 'summary' ? targetsOf(raw.quantiles, raw.epsilons) : null,
+    source: service ?? source,
+  };
+}
+
+function decodeItems(items: unknown[], source: string, shape: Decoded['shape'], limits: DecodeLimits): Decoded {
+  if (items.length > limits.maxItems) {
+    throw new BodyError(413, 'too_many_items', `${items.length} items, more than ${limits.maxItems}`, items.length);
+  }
+  const decoded: Decoded = { shape, samples: [], rejected: [], total: items.length };
+  for (let index = 0; index < items.length; index++) {
+    try {
+      decoded.samples.push({ index, sample: decodeItem(items[index], source, limits) });
+    } catch (error) {
+      if (!(error instanceof ItemError)) throw error;
+      decoded.rejected.push({ index, reason: error.reason, message: error.message });
+    }
+  }
+  return decoded;
+}
+
+/** Pure: a parsed JSON body → samples and rejections. Throws BodyError when the body is not one of the shapes. */
+export function decodeBody(body: unknown, limits: DecodeLimits, defaultSource = 'unknown'): Decoded {
+  if (Array.isArray(body)) return decodeItems(body, defaultSource, 'track-batch', limits);
+  if (!isObject(body)) throw new BodyError(400, 'invalid_body', 'the body must be a JSON object or array');
+  if ('metrics' in body) {
+    if (!Array.isArray(body.metrics)) throw new BodyError(400, 'invalid_body', '"metrics" must be an array');
+    const source = typeof body.source === 'string' && body.source !== '' ? body.source : defaultSource;
+    return decodeItems(body.metrics, source, 'batch', limits);
+  }
+  return decodeItems([body], defaultSource, 'track', limits);
+}
+
+/** JSON text → value, or a BodyError that says where the text went wrong. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const at = jsonErrorPosition(text);
+    const before = text.slice(0, at);
+    const line = before.split('\n').length;
+    const column = at - before.lastIndexOf('\n');
+    const reason = (error as Error).message.replace(/, ".*" is not valid JSON$/s, '');
+    throw new BodyError(
+      400,
+      'invalid_json',
+      `invalid JSON at position ${at} (line ${line}, column ${column}): ${reason}`,
+    );
+  }
+}
+
+/** Pure: where a text stops being JSON (only called when JSON.parse failed: V8 does not always say). */
+export function jsonErrorPosition(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const expect = (ch: string) => {
+    if (text[i] !== ch) fail();
+    i++;
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const literal = (word: string) => {
+    for (const ch of word) expect(ch);
+  };
+  const string = () => {
+    expect('"');
+    for (;;) {
+      const ch = text[i];
+      if (ch === undefined || ch < ' ') fail();
+      i++;
+      if (ch === '"') return;
+      if (ch === '\\') {
+        if (text[i] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) i += 5;
+        else if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i++;
+        else fail();
+      }
+    }
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m) fail();
+    i += (m as RegExpExecArray)[0].length;
+  };
+  const members = (close: string, member: () => void) => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      ws();
+      member();
+      ws();
+      if (text[i] !== ',') break;
+      i++;
+    }
+    expect(close);
+  };
+  const value = (): void => {
+    ws();
+    const ch = text[i];
+    if (ch === '{') {
+      members('}', () => {
+        string();
+        ws();
+        expect(':');
+        value();
+      });
+    } else if (ch === '[') members(']', value);
+    else if (ch === '"') string();
+    else if (ch === 't') literal('true');
+    else if (ch === 'f') literal('false');
+    else if (ch === 'n') literal('null');
+    else number();
+  };
+  try {
+    value();
+    ws();
+    return Math.min(i, text.length);
+  } catch (at) {
+    return at as number;
+  }
+}

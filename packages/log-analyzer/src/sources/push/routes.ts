@@ -1,0 +1,108 @@
+// The push source's HTTP edge: auth, content type, body size, JSON, then the decoder and the
+// ingest the wiring hands in (which answers once the store has the samples, and durably so when
+// the checkpoint is configured to). Each endpoint answers in the shape its clients expect.
+
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { RejectReason } from '../../aggregate/metrics.js';
+import { ApiKeys } from './api-keys.js';
+import { BodyError, type Decoded, type DecodeLimits, decodeBody, parseJson, type Rejection } from './decode.js';
+
+export interface PushRoutesOptions {
+  limits: DecodeLimits & { maxBodyBytes: number };
+  /** null: writes need no key. */
+  keys: ApiKeys | null;
+  /** Applies what was decoded (counting every refusal); resolves with the store's refusals once acknowledged. */
+  ingest(decoded: Decoded, tenant: string | null): Promise<Rejection[]>;
+  /** A whole request refused before decoding (counted as `n` refused samples, or as none for 401). */
+  onRefused(reason: RejectReason | 'unauthorized', n: number): void;
+  /** Every push request's status code, once answered. */
+  onAnswered(status: number): void;
+}
+
+type Endpoint = 'batch' | 'track' | 'track-batch' | 'any';
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+const EXPECTED: Record<Exclude<Endpoint, 'any'>, string> = {
+  batch: 'an object {"metrics":[...],"source":...}',
+  track: 'one object {"name","value","type",...}',
+  'track-batch': 'an array of {"name","value","type",...}',
+};
+
+export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
+  const { limits, keys } = options;
+  const limit = bodyLimit({
+    maxSize: limits.maxBodyBytes,
+    onError: (c) => {
+      options.onRefused('body_too_large', 1);
+      return c.json({ error: `the body is larger than ${limits.maxBodyBytes} bytes`, reason: 'body_too_large' }, 413);
+    },
+  });
+
+  const refuse = (c: Context, status: 400 | 413 | 415, reason: RejectReason, message: string, n = 1) => {
+    options.onRefused(reason, n);
+    return c.json({ success: false, error: message, reason }, status);
+  };
+
+  const handler = (endpoint: Endpoint) => async (c: Context) => {
+    let tenant: string | null = null;
+    if (keys) {
+      const match = keys.check(ApiKeys.presented(c.req.header('authorization'), c.req.header('x-api-key')));
+      if (!match) {
+        options.onRefused('unauthorized', 0);
+        c.header('WWW-Authenticate', 'Bearer');
+        return c.json({ success: false, error: 'a valid API key is needed (Authorization: Bearer KEY)' }, 401);
+      }
+      tenant = match.tenant;
+    }
+    const type = c.req.header('content-type');
+    if (type !== undefined && !JSON_TYPE.test(type)) {
+      return refuse(c, 415, 'unsupported_media_type', `expected application/json, not ${type}`);
+    }
+    let decoded: Decoded;
+    try {
+      decoded = decodeBody(parseJson(await c.req.text()), limits);
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      return refuse(c, error.status, error.reason, error.message, error.items);
+    }
+    if (endpoint !== 'any' && decoded.shape !== endpoint) {
+      return refuse(c, 400, 'invalid_body', `expected ${EXPECTED[endpoint]}`, Math.max(1, decoded.total));
+    }
+    const rejected = (await options.ingest(decoded, tenant)).sort((a, b) => a.index - b.index);
+    return answer(c, decoded, rejected);
+  };
+
+  const paths = ['/api/metrics', '/metrics/track', '/metrics/track/batch', '/update'];
+  for (const path of paths) {
+    app.use(path, async (c, next) => {
+      await next();
+      if (c.req.method === 'POST') options.onAnswered(c.res.status);
+    });
+  }
+  app.post('/api/metrics', limit, handler('batch'));
+  app.post('/metrics/track', limit, handler('track'));
+  app.post('/metrics/track/batch', limit, handler('track-batch'));
+  app.post('/update', limit, handler('any'));
+}
+
+/** The answer in the shape of the body that was sent. */
+function answer(c: Context, decoded: Decoded, rejected: Rejection[]) {
+  const failed = rejected.length;
+  const accepted = decoded.total - failed;
+  const errors = rejected.map(({ index, reason, message }) => ({ index, reason, message }));
+  const status = failed > 0 && accepted === 0 ? 400 : 200;
+  switch (decoded.shape) {
+    case 'track': {
+      const first = rejected[0];
+      return first
+        ? c.json({ success: false, message: first.message, reason: first.reason }, 400)
+        : c.json({ success: true, message: 'Metric tracked successfully' });
+    }
+    case 'track-batch':
+      return c.json({ success: failed === 0, total: decoded.total, successful: accepted, failed, errors }, status);
+    case 'batch':
+      return c.json({ success: failed === 0, accepted, rejected: failed, errors }, status);
+  }
+}
