@@ -211,7 +211,7 @@ const serve = program
     option(
       '--api-key <key[:tenant]...>',
       'writes need one of these keys (Authorization: Bearer KEY or X-API-Key)',
-    ).argParser(apiKey),
+    ).argParser(collect),
   )
   .addOption(option('--api-keys-file <file>', 'more keys, one KEY[:TENANT] per line'))
   .addOption(option('--metrics-auth', '/metrics needs an API key too').default(false));
