@@ -388,3 +388,44 @@ describe('push limits and bad input', () => {
     expect(seriesValue(await scrape(a), 'old_total')).toBe(1);
   });
 });
+
+describe('pushed values in the checkpoint', () => {
+  it('a restart carries on counters, cumulative totals, gauges, histograms and summary counts', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const overrides = { positionsFile: join(t.dir, 'checkpoint.json') };
+    const push = { cumulativeSources: new Set(['app']) };
+    const send = (a: Analyzer) =>
+      post(a, '/api/metrics', {
+        source: 'app',
+        metrics: [
+          { name: 'runs_total', metric_type: 'counter', value: { value: 100 } },
+          { name: 'level', metric_type: 'gauge', value: { value: 7, timestamp: 5000 } },
+          { name: 'wait_seconds', metric_type: 'histogram', value: { value: 0.2 } },
+          { name: 'size_bytes', metric_type: 'summary', value: { value: 10 } },
+        ],
+      });
+    const first = await analyzer(push, overrides);
+    expect((await send(first)).status).toBe(200);
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+
+    const second = await analyzer(push, overrides);
+    expect(second.resumed).toBe(true);
+    const before = await scrape(second);
+    expect(seriesValue(before, 'runs_total')).toBe(100);
+    expect(seriesValue(before, 'level')).toBe(7);
+    expect(seriesValue(before, 'wait_seconds_count')).toBe(1);
+    expect(seriesValue(before, 'size_bytes_count')).toBe(1);
+    // The same running total again adds nothing; the rest adds up; an older gauge is refused.
+    expect(await json(send(second))).toMatchObject({ accepted: 4, rejected: 0 });
+    const older = { metrics: [{ name: 'level', metric_type: 'gauge', value: { value: 1, timestamp: 4999 } }] };
+    expect(await json(post(second, '/api/metrics', older))).toMatchObject({ errors: [{ reason: 'out_of_order' }] });
+    const after = await scrape(second);
+    expect(seriesValue(after, 'runs_total')).toBe(100);
+    expect(seriesValue(after, 'level')).toBe(7);
+    expect(seriesValue(after, 'wait_seconds_count')).toBe(2);
+    expect(seriesValue(after, 'size_bytes_count')).toBe(2);
+    expect(second.pushed.seriesCount).toBe(4);
+  });
+});

@@ -155,7 +155,7 @@ function targetsOf(quantiles: unknown, epsilons: unknown): Target[] | null {
 
 /** client_golang's objectives when only quantiles are given: 5 % of the rest of the rank, at most 5 %. */
 function defaultEpsilon(q: unknown): number {
-  return typeof q === 'number' ? Math.min(0.05, Math.max(0.0001, (1 - q) / 10)) : 0;
+  return typeof q === 'number' ? Math.min(0.05, Math.max(0.0001, Math.round((1 - q) * 1e5) / 1e6)) : 0;
 }
 
 /** One item of any shape. `service` becomes a label (when the labels have none). */

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { BodyError, decodeBody, jsonErrorPosition, parseJson } from './decode.js';
+
+const LIMITS = { maxItems: 100, maxLabels: 4, maxLabelValueBytes: 16 };
+
+describe('decodeBody', () => {
+  const table: { name: string; given: unknown; want: object }[] = [
+    {
+      name: 'the /api/metrics example',
+      given: {
+        metrics: [
+          {
+            name: 'request_count',
+            metric_type: 'counter',
+            help: 'Total number of requests',
+            labels: { service: 'api_gateway', endpoint: '/users' },
+            value: { value: 42.0, timestamp: null },
+          },
+        ],
+        source: 'my_application',
+      },
+      want: {
+        shape: 'batch',
+        samples: [
+          {
+            index: 0,
+            sample: {
+              name: 'request_count',
+              type: 'counter',
+              help: 'Total number of requests',
+              labels: [
+                ['endpoint', '/users'],
+                ['service', 'api_gateway'],
+              ],
+              value: 42,
+              timestamp: null,
+              buckets: null,
+              targets: null,
+              source: 'my_application',
+            },
+          },
+        ],
+      },
+    },
+    {
+      name: 'a tracked metric: service and tenant_id become labels, service is the source',
+      given: {
+        name: 'x',
+        value: 1,
+        type: 'gauge',
+        service: 'shop',
+        tenant_id: 't1',
+        timestamp: '2026-01-01T00:00:00Z',
+      },
+      want: {
+        shape: 'track',
+        samples: [
+          {
+            index: 0,
+            sample: expect.objectContaining({
+              labels: [
+                ['service', 'shop'],
+                ['tenant_id', 't1'],
+              ],
+              source: 'shop',
+              timestamp: Date.parse('2026-01-01T00:00:00Z'),
+            }),
+          },
+        ],
+      },
+    },
+    {
+      name: 'a queue message with buckets; +Inf is implied',
+      given: [{ type: 'histogram', name: 'h', value: 3, buckets: [1, 2, '+Inf'] }],
+      want: { shape: 'track-batch', samples: [{ index: 0, sample: expect.objectContaining({ buckets: [1, 2] }) }] },
+    },
+    {
+      name: 'a summary with quantiles only: epsilons default from them',
+      given: { type: 'summary', name: 's', value: 3, quantiles: [0.99, 0.5] },
+      want: {
+        samples: [
+          {
+            index: 0,
+            sample: expect.objectContaining({
+              targets: [
+                { quantile: 0.5, epsilon: 0.05 },
+                { quantile: 0.99, epsilon: 0.001 },
+              ],
+            }),
+          },
+        ],
+      },
+    },
+    {
+      name: 'labels in the body win over service',
+      given: { name: 'x', value: 1, type: 'gauge', service: 'shop', labels: { service: 'own' } },
+      want: { samples: [{ index: 0, sample: expect.objectContaining({ labels: [['service', 'own']] }) }] },
+    },
+    {
+      name: 'bad items are refused one by one',
+      given: [
+        { name: 'ok', type: 'gauge', value: 1 },
+        { name: 'x', type: 'gauge', value: 1, labels: { a: 'x\u0000' } },
+        { name: 'x', type: 'gauge', value: 1, timestamp: 'yesterday' },
+        { name: 'x', type: 'gauge', value: 1, labels: { a: '1', b: '2', c: '3', d: '4', e: '5' } },
+        'not an object',
+      ],
+      want: {
+        rejected: [
+          { index: 1, reason: 'invalid_label', message: expect.any(String) },
+          { index: 2, reason: 'invalid_value', message: expect.any(String) },
+          { index: 3, reason: 'too_many_labels', message: '5 labels, more than 4' },
+          { index: 4, reason: 'invalid_body', message: 'an item must be an object' },
+        ],
+      },
+    },
+  ];
+  for (const { name, given, want } of table) {
+    it(name, () => expect(decodeBody(given, LIMITS)).toMatchObject(want));
+  }
+
+  it('refuses a body over the item limit as a whole', () => {
+    expect(() => decodeBody(Array(101).fill({}), LIMITS)).toThrow(BodyError);
+    expect(() => decodeBody('text', LIMITS)).toThrow('the body must be a JSON object or array');
+  });
+});
+
+describe('parseJson', () => {
+  const table: { given: string; want: number }[] = [
+    { given: '{"metrics": [}', want: 13 },
+    { given: '{"a":1,}', want: 7 },
+    { given: '[1, 2', want: 5 },
+    { given: '{"a": tru}', want: 9 },
+    { given: '{"a": "x\\q"}', want: 9 },
+    { given: '{"a": 01}', want: 7 },
+    { given: '{} x', want: 3 },
+    { given: '', want: 0 },
+  ];
+  for (const { given, want } of table) {
+    it(`finds where ${JSON.stringify(given)} stops being JSON`, () => {
+      expect(jsonErrorPosition(given)).toBe(want);
+      expect(() => parseJson(given)).toThrow(`at position ${want} `);
+    });
+  }
+});
