@@ -3,6 +3,7 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { compileFormat, DEFAULT_FORMAT, FormatError, PRESETS } from 'log-analyzer/format';
+import type { PushShape } from './generate/metric-model.js';
 import {
   parseDuration,
   parseFraction,
@@ -13,6 +14,7 @@ import {
   parseWhole,
   UsageError,
 } from './options.js';
+import { percentile, startPush } from './push-run.js';
 import { startRun } from './run.js';
 import type { Pattern } from './schedule/rate-schedule.js';
 import type { RotateMode } from './sink/file-sink.js';
@@ -58,9 +60,26 @@ interface Flags {
   quiet: boolean;
 }
 
+interface PushFlags {
+  url: string;
+  shape: PushShape;
+  rate: number | 'max';
+  batch: number;
+  series: number;
+  connections: number;
+  seed?: number;
+  duration?: number;
+  count?: number;
+  apiKey?: string;
+  bodies: number;
+  quiet: boolean;
+}
+
 const program = new Command('noise-maker')
   .description('Appends realistic synthetic Apache access-log traffic to files at exact rates.')
   .showHelpAfterError('(run with --help for usage)')
+  // `push` has options of the same names (--rate, --seed, --count): after `push`, they are its own.
+  .enablePositionalOptions()
   .option('-o, --output <file...>', 'files to append to (several share the rate); - is stdout', ['-'])
   .addOption(new Option('-r, --rate <n>', 'lines per second, or "max"').default(1000).argParser(arg(parseRate)))
   .addOption(
@@ -172,6 +191,99 @@ const program = new Command('noise-maker')
       `${progress ? '\r' : ''}noise-maker: wrote ${result.lines} lines (${result.malformed} malformed) in ${result.seconds.toFixed(2)} s, ${rate} lines/s, seed ${seed}${result.rotations ? `, ${result.rotations} rotations` : ''}\n`,
     );
     process.exit(0);
+  });
+
+program
+  .command('push')
+  .description('pushes synthetic metrics (counters, gauges, histograms, summaries) to log-analyzer over HTTP')
+  .requiredOption('--url <url>', 'the server (the shape picks the path) or the full endpoint URL')
+  .addOption(
+    new Option(
+      '--shape <shape>',
+      'the JSON body: /api/metrics batch, one tracked metric, a tracked batch, queue messages',
+    )
+      .choices(['batch', 'track', 'track-batch', 'queue'])
+      .default('batch'),
+  )
+  .addOption(new Option('-r, --rate <n>', 'samples per second, or "max"').default(1000).argParser(arg(parseRate)))
+  .option('--batch <n>', 'samples per request (not for --shape track)', arg(parseWhole('--batch', 1)), 1000)
+  .option('--series <n>', 'distinct series sent to', arg(parseWhole('--series', 1)), 1000)
+  .option('--connections <n>', 'requests in flight at once', arg(parseWhole('--connections', 1)), 4)
+  .option('--seed <n>', 'random seed (default: from the clock; printed)', arg(parseWhole('--seed', 0)))
+  .option('-d, --duration <duration>', 'stop after this long (30s, 5m)', arg(parseDuration))
+  .option('-n, --count <samples>', 'stop after this many samples', arg(parseWhole('--count', 1)))
+  .option('--api-key <key>', 'sent as Authorization: Bearer KEY')
+  .option(
+    '--bodies <n>',
+    'distinct bodies rendered per connection, then sent again in turn',
+    arg(parseWhole('--bodies', 1)),
+    64,
+  )
+  .option('-q, --quiet', 'no progress line, even on a terminal', false)
+  .action(async (flags: PushFlags) => {
+    if (flags.duration === undefined && flags.count === undefined && flags.rate === 'max') {
+      fail('push --rate max needs --duration or --count');
+    }
+    if (flags.batch > 100_000) fail('--batch must be at most 100000');
+    const seed = flags.seed ?? Date.now() % 2 ** 31;
+    let runner: ReturnType<typeof startPush>;
+    try {
+      if (flags.url.startsWith('redis://')) throw new Error('--url redis:// is not supported yet: push to http://');
+      runner = startPush({
+        url: flags.url,
+        shape: flags.shape,
+        rate: flags.rate,
+        schedule: {
+          pattern: 'steady',
+          burstFactor: 1,
+          burstEverySeconds: 1,
+          burstLengthSeconds: 0,
+          periodSeconds: 1,
+          waveAmplitude: 0,
+          seed,
+        },
+        batch: flags.batch,
+        series: flags.series,
+        connections: flags.connections,
+        seed,
+        durationSeconds: flags.duration ?? null,
+        count: flags.count ?? null,
+        apiKey: flags.apiKey ?? null,
+        bodies: flags.bodies,
+      });
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => runner.stop());
+    const progress =
+      process.stderr.isTTY && !flags.quiet
+        ? setInterval(() => process.stderr.write(`\r${runner.stats.acknowledged} samples acknowledged…`), 1000)
+        : null;
+    const stats = await runner.done;
+    if (progress) clearInterval(progress);
+    const rate = stats.seconds > 0 ? Math.round(stats.acknowledged / stats.seconds) : stats.acknowledged;
+    const p50 = percentile(stats.latencies, 0.5);
+    const p99 = percentile(stats.latencies, 0.99);
+    process.stderr.write(
+      `${progress ? '\r' : ''}noise-maker: pushed ${stats.acknowledged} samples in ${stats.requests} requests in ${stats.seconds.toFixed(2)} s, ${rate} samples/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, seed ${seed}` +
+        `${stats.failedRequests ? `, ${stats.failedRequests} requests failed` : ''}${stats.rejected ? `, ${stats.rejected} samples refused` : ''}\n`,
+    );
+    // What a test compares with /metrics: per family, samples sent and the sum a scrape shows.
+    process.stdout.write(
+      `${JSON.stringify({
+        shape: flags.shape,
+        seed,
+        seconds: stats.seconds,
+        requests: stats.requests,
+        samples: stats.acknowledged,
+        rejected: stats.rejected,
+        failed_requests: stats.failedRequests,
+        samples_per_second: rate,
+        latency_ms: { p50, p99 },
+        families: stats.totals,
+      })}\n`,
+    );
+    process.exit(stats.failedRequests > 0 || stats.rejected > 0 ? 1 : 0);
   });
 
 await program.parseAsync();

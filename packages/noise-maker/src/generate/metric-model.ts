@@ -1,0 +1,192 @@
+// A seeded model of the metrics a fleet of services pushes: request counters, in-flight gauges,
+// latency histograms and payload summaries, spread over `series` label sets, and the JSON bodies
+// of each push shape. Pure. Values are exact in binary (integers, or multiples of 1/1024 s), so
+// sums do not depend on the order they are added in and a test can compare totals exactly.
+
+import { createRandom, logNormal, type Random } from './random.js';
+
+export type PushShape = 'batch' | 'track' | 'track-batch' | 'queue';
+type Kind = 'counter' | 'gauge' | 'histogram' | 'summary';
+
+interface Family {
+  name: string;
+  kind: Kind;
+  help: string;
+  /** Share of the samples. */
+  weight: number;
+}
+
+const FAMILIES: readonly Family[] = [
+  { name: 'app_requests_total', kind: 'counter', help: 'Requests handled.', weight: 50 },
+  { name: 'app_in_flight_requests', kind: 'gauge', help: 'Requests being handled now.', weight: 15 },
+  { name: 'app_request_duration_seconds', kind: 'histogram', help: 'Time to handle a request.', weight: 25 },
+  { name: 'app_payload_bytes', kind: 'summary', help: 'Size of request payloads.', weight: 10 },
+];
+export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const QUANTILES = [0.5, 0.9, 0.99];
+const SERVICES = ['checkout', 'catalog', 'search', 'auth', 'billing', 'shipping', 'reviews', 'cart'];
+const ENDPOINTS = ['/', '/items', '/items/:id', '/login', '/orders', '/orders/:id', '/search', '/health'];
+
+interface Series {
+  family: Family;
+  service: string;
+  labels: Record<string, string>;
+  /** Pre-rendered JSON of everything but the value, per shape (the hot path only appends numbers). */
+  head: Record<PushShape, string>;
+}
+
+/** What was sent per family: sample count and the sum a scrape would show (gauges: their last values). */
+export interface FamilyTotal {
+  type: Kind;
+  samples: number;
+  sum: number;
+}
+
+export class Totals {
+  readonly families = new Map<string, FamilyTotal>();
+  private readonly lastGauge = new Map<Series, number>();
+
+  add(series: Series, value: number): void {
+    const { name, kind } = series.family;
+    let t = this.families.get(name);
+    if (!t) {
+      t = { type: kind, samples: 0, sum: 0 };
+      this.families.set(name, t);
+    }
+    t.samples++;
+    if (kind === 'gauge') {
+      t.sum += value - (this.lastGauge.get(series) ?? 0);
+      this.lastGauge.set(series, value);
+    } else t.sum += value;
+  }
+
+  /** Adds what another tally holds, sent after everything in this one. */
+  merge(other: Totals): void {
+    for (const [name, t] of other.families) {
+      const mine = this.families.get(name);
+      if (!mine) this.families.set(name, { type: t.type, samples: t.samples, sum: t.type === 'gauge' ? 0 : t.sum });
+      else {
+        mine.samples += t.samples;
+        if (t.type !== 'gauge') mine.sum += t.sum;
+      }
+    }
+    // Gauges: their last values replace these series' earlier ones.
+    for (const [series, value] of other.lastGauge) {
+      const t = this.families.get(series.family.name) as FamilyTotal;
+      t.sum += value - (this.lastGauge.get(series) ?? 0);
+      this.lastGauge.set(series, value);
+    }
+  }
+
+  toJSON(): Record<string, FamilyTotal> {
+    return Object.fromEntries([...this.families].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+}
+
+function heads(family: Family, service: string, labels: Record<string, string>): Record<PushShape, string> {
+  const layout =
+    family.kind === 'histogram'
+      ? `,"buckets":${JSON.stringify(BUCKETS)}`
+      : family.kind === 'summary'
+        ? `,"quantiles":${JSON.stringify(QUANTILES)}`
+        : '';
+  const withService = JSON.stringify({ ...labels, service });
+  // The batch shape names counters without `_total` as such APIs do; the analyzer adds it back.
+  return {
+    batch: `{"name":"${family.name}","metric_type":"${family.kind}","help":${JSON.stringify(family.help)},"labels":${withService}${layout},"value":{"timestamp":null,"value":`,
+    track: `{"name":"${family.name}","type":"${family.kind}","service":"${service}","labels":${JSON.stringify(labels)}${layout},"value":`,
+    'track-batch': `{"name":"${family.name}","type":"${family.kind}","service":"${service}","labels":${JSON.stringify(labels)}${layout},"value":`,
+    queue: `{"type":"${family.kind}","name":"${family.name}","labels":${withService}${layout},"value":`,
+  };
+}
+
+export class MetricModel {
+  private readonly random: Random;
+  private readonly series: Series[];
+  /** Cumulative weights over the series, for picking one. */
+  private readonly cumulative: Float64Array;
+
+  /**
+   * `part` of `parts`: this model sends only every parts-th series (one model per connection), so
+   * each series' samples go out one request after another and its last gauge value is known.
+   */
+  constructor(seed: number, seriesCount: number, part = 0, parts = 1) {
+    this.random = createRandom(seed + part);
+    const totalWeight = FAMILIES.reduce((a, f) => a + f.weight, 0);
+    const all: Series[] = [];
+    FAMILIES.forEach((family, f) => {
+      const n = Math.max(1, Math.round((seriesCount * family.weight) / totalWeight));
+      for (let i = 0; i < n; i++) {
+        const service = SERVICES[i % SERVICES.length] as string;
+        const labels: Record<string, string> = {
+          endpoint: ENDPOINTS[Math.floor(i / SERVICES.length) % ENDPOINTS.length] as string,
+          instance: `i${Math.floor(i / (SERVICES.length * ENDPOINTS.length))}`,
+        };
+        if (family.kind === 'counter') labels.code = f % 2 === 0 ? '200' : '500';
+        all.push({ family, service, labels, head: heads(family, service, labels) });
+      }
+    });
+    this.series = all.filter((_, i) => i % parts === part);
+    // Each family gets its weight, spread evenly over its series.
+    const perFamily = new Map<Family, number>();
+    for (const s of this.series) perFamily.set(s.family, (perFamily.get(s.family) ?? 0) + 1);
+    this.cumulative = new Float64Array(this.series.length);
+    let sum = 0;
+    this.series.forEach((s, i) => {
+      sum += s.family.weight / (perFamily.get(s.family) as number);
+      this.cumulative[i] = sum;
+    });
+    this.cumulative = this.cumulative.map((c) => c / sum);
+  }
+
+  get seriesCount(): number {
+    return this.series.length;
+  }
+
+  private pick(): Series {
+    const r = this.random.next();
+    let lo = 0;
+    let hi = this.cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (r < (this.cumulative[mid] as number)) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.series[lo] as Series;
+  }
+
+  private value(kind: Kind): number {
+    const r = this.random;
+    switch (kind) {
+      case 'counter':
+        return 1 + r.int(5);
+      case 'gauge':
+        return r.int(200);
+      case 'histogram':
+        // Milliseconds-ish latencies, in 1/1024 s steps: exact in binary.
+        return Math.round(logNormal(r, 0.08, 0.9) * 1024) / 1024;
+      case 'summary':
+        return Math.round(logNormal(r, 2000, 1.1));
+    }
+  }
+
+  /**
+   * The body of one push of `n` samples in `shape`, and what it holds. `track` sends one sample
+   * per body (n is ignored).
+   */
+  body(shape: PushShape, n: number): { body: string; samples: number; totals: Totals } {
+    const totals = new Totals();
+    const count = shape === 'track' ? 1 : n;
+    const parts: string[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const s = this.pick();
+      const v = this.value(s.family.kind);
+      totals.add(s, v);
+      parts[i] = `${s.head[shape]}${v}}${shape === 'batch' ? '}' : ''}`;
+    }
+    const items = parts.join(',');
+    const body =
+      shape === 'batch' ? `{"metrics":[${items}],"source":"noise-maker"}` : shape === 'track' ? items : `[${items}]`;
+    return { body, samples: count, totals };
+  }
+}

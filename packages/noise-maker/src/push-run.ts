@@ -1,0 +1,152 @@
+// The push loop: keeps samples sent equal to what the rate schedule says is due, over several
+// connections, and tallies what the server acknowledged, so the end can say exactly what was sent.
+
+import { MetricModel, type PushShape, Totals } from './generate/metric-model.js';
+import { createSchedule, type ScheduleOptions } from './schedule/rate-schedule.js';
+import { HttpPusher } from './sink/http-push.js';
+
+export interface PushRunOptions {
+  url: string;
+  shape: PushShape;
+  rate: number | 'max';
+  schedule: Omit<ScheduleOptions, 'rate'>;
+  /** Samples per request (track: always 1). */
+  batch: number;
+  series: number;
+  connections: number;
+  seed: number;
+  durationSeconds: number | null;
+  count: number | null;
+  apiKey: string | null;
+  /**
+   * Distinct bodies each connection renders, then sends again in turn (as wrk or hey replay
+   * theirs): the generator costs nothing at high rates, and the totals stay exact.
+   */
+  bodies: number;
+}
+
+export interface PushStats {
+  requests: number;
+  /** Samples in requests answered 200, less those the answer said were refused. */
+  acknowledged: number;
+  rejected: number;
+  /** Requests answered with another status, or not at all (their samples are not in the totals). */
+  failedRequests: number;
+  seconds: number;
+  totals: Totals;
+  /** Request latencies in ms (a bounded reservoir). */
+  latencies: number[];
+}
+
+/** Latencies kept for the percentiles. */
+const RESERVOIR = 100_000;
+
+/** The endpoint of each shape, when --url names only the server. */
+export const DEFAULT_PATHS: Record<PushShape, string> = {
+  batch: '/api/metrics',
+  track: '/metrics/track',
+  'track-batch': '/metrics/track/batch',
+  queue: '/update',
+};
+
+export function pushUrl(url: string, shape: PushShape): string {
+  const parsed = new URL(url);
+  if (parsed.pathname === '/' || parsed.pathname === '') parsed.pathname = DEFAULT_PATHS[shape];
+  return parsed.toString();
+}
+
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+export function startPush(options: PushRunOptions, now: () => number = () => performance.now()) {
+  const pusher = new HttpPusher(pushUrl(options.url, options.shape), options.connections, options.apiKey);
+  const schedule = options.rate === 'max' ? null : createSchedule({ ...options.schedule, rate: options.rate });
+  const parts = Math.min(options.connections, options.series);
+  const stats: PushStats = {
+    requests: 0,
+    acknowledged: 0,
+    rejected: 0,
+    failedRequests: 0,
+    seconds: 0,
+    totals: new Totals(),
+    latencies: [],
+  };
+  const perRequest = options.shape === 'track' ? 1 : options.batch;
+  const started = now();
+  let claimed = 0;
+  let stopped = false;
+
+  const connection = async (part: number) => {
+    const model = new MetricModel(options.seed, options.series, part, parts);
+    const pool: { body: Buffer; samples: number; totals: Totals }[] = [];
+    let turn = 0;
+    const next = (size: number) => {
+      if (size !== perRequest) {
+        const b = model.body(options.shape, size);
+        return { ...b, body: Buffer.from(b.body) };
+      }
+      if (pool.length < options.bodies) {
+        const b = model.body(options.shape, size);
+        pool.push({ ...b, body: Buffer.from(b.body) });
+        return pool[pool.length - 1] as (typeof pool)[number];
+      }
+      return pool[turn++ % pool.length] as (typeof pool)[number];
+    };
+    while (!stopped) {
+      let elapsed = (now() - started) / 1000;
+      const finished = options.durationSeconds !== null && elapsed >= options.durationSeconds;
+      if (finished && schedule === null) return;
+      if (finished) elapsed = options.durationSeconds as number;
+      let due = schedule ? schedule.due(elapsed) : claimed + perRequest;
+      if (options.count !== null) due = Math.min(due, options.count);
+      const size = Math.min(perRequest, due - claimed);
+      // A whole batch when one is due; the rest only at the very end (count or duration reached).
+      const last = finished || (options.count !== null && due === options.count);
+      if (size > 0 && (size === perRequest || last)) {
+        claimed += size;
+        const { body, samples, totals } = next(size);
+        stats.requests++;
+        try {
+          const answer = await pusher.send(body);
+          if (stats.latencies.length < RESERVOIR) stats.latencies.push(answer.ms);
+          if (answer.status === 200 && answer.rejected === 0) {
+            stats.acknowledged += samples;
+            stats.totals.merge(totals);
+          } else if (answer.status === 200) {
+            // Partly refused: the totals can no longer be exact; say so in the counts.
+            stats.acknowledged += samples - answer.rejected;
+            stats.rejected += answer.rejected;
+          } else stats.failedRequests++;
+        } catch {
+          stats.failedRequests++;
+          if (stopped) return;
+          await new Promise((r) => setTimeout(r, 100)); // the server is away: do not spin
+        }
+        continue;
+      }
+      if (stopped || finished || (options.count !== null && claimed >= options.count)) return;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  };
+
+  const done = (async () => {
+    try {
+      await Promise.all(Array.from({ length: parts }, (_, part) => connection(part)));
+    } finally {
+      pusher.close();
+      stats.seconds = (now() - started) / 1000;
+      stats.latencies.sort((a, b) => a - b);
+    }
+    return stats;
+  })();
+
+  return {
+    stats,
+    done,
+    stop() {
+      stopped = true;
+    },
+  };
+}
