@@ -17,7 +17,9 @@ import { createCounting } from './counting.js';
 import { createHttpApp } from './export/http-app.js';
 import { createHttpServer } from './export/http-server.js';
 import { type ApiKey, ApiKeys } from './sources/push/api-keys.js';
-import type { Decoded, DecodeLimits, Rejection } from './sources/push/decode.js';
+import type { DecodedBatch } from './sources/push/batch.js';
+import type { DecodeLimits, Rejection } from './sources/push/decode.js';
+import { DecodePool } from './sources/push/decode-pool.js';
 import { loadCheckpoint } from './store/checkpoint.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
@@ -124,6 +126,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const push: PushConfig = { ...PUSH_DEFAULTS, ...config.push };
   const pushed = new PushedFamilies(store, push);
   const keys = push.apiKeys.length > 0 ? new ApiKeys(push.apiKeys) : null;
+  const decodePool = new DecodePool(config.workers);
   const selfRegistry = new Registry();
   const lineRate = new LineRate();
 
@@ -155,6 +158,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   };
   pool.onTask = (seconds) => selfMetrics.taskDuration.observe(seconds);
   pool.onFailure = (error) => reportError('parse', 'a parse worker failed; the chunk is tried again', error);
+  decodePool.onFailure = (error) => reportError('push', 'a decode thread failed; the body was decoded inline', error);
 
   let refusalSaid = false;
   /** Merges so far: with the tailer's positionsVersion, says whether a checkpoint has anything new. */
@@ -220,10 +224,10 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   await checkpointer.checkpoint();
 
   /** Applies a decoded push and counts every refusal; answers once acknowledged (durably, by default). */
-  const ingest = async (decoded: Decoded, tenant: string | null): Promise<Rejection[]> => {
+  const ingest = async (decoded: DecodedBatch): Promise<Rejection[]> => {
     for (const r of decoded.rejected) pushed.reject(r.reason, 1);
-    const refused = pushed.apply(decoded.samples, tenant, Date.now());
-    const accepted = decoded.samples.length - refused.length;
+    const refused = pushed.apply(decoded, Date.now());
+    const accepted = decoded.values.length - refused.length;
     const byReason = new Map<RejectReason, number>();
     for (const r of [...decoded.rejected, ...refused]) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
     for (const [reason, n] of byReason) selfMetrics.pushSamples.inc({ result: 'rejected', reason }, n);
@@ -256,8 +260,10 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     ...(push.enabled
       ? {
           push: {
-            limits: push,
+            maxBodyBytes: push.maxBodyBytes,
             keys,
+            decode: (bytes, tenant) =>
+              decodePool.decode(bytes, { limits: push, namespace: push.namespace, prefix: push.prefix, tenant }),
             ingest,
             onRefused: (reason, n) => {
               if (reason === 'unauthorized') return;
@@ -347,6 +353,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       await tailer?.stop();
       await checkpointer?.checkpoint();
       await pool.close();
+      await decodePool.close();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());

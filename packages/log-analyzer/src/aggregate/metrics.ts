@@ -33,6 +33,7 @@ export const REJECT_REASONS = [
   'quantile_mismatch',
   'out_of_order',
   'series_limit',
+  'decode_failed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -4,7 +4,8 @@
 // (series per family, per tenant, in all) and expiry. Checks that need no state are the decoder's.
 
 import { isReservedName, type RejectReason } from '../aggregate/metrics.js';
-import type { Rejection, Sample } from '../sources/push/decode.js';
+import { type DecodedBatch, type FamilyInfo, splitKey } from '../sources/push/batch.js';
+import type { Rejection } from '../sources/push/decode.js';
 import { DEFAULT_TARGETS, SlidingQuantiles, type Target } from './quantiles.js';
 import {
   type Family,
@@ -78,25 +79,98 @@ export class PushedFamilies {
     for (const family of this.store.all()) if (family.spec.pushed) yield family;
   }
 
-  /** The exposed name: namespace and prefix put before it; a counter's ends in `_total`. */
-  nameOf(sample: Sample): string {
-    const { namespace, prefix } = this.options;
-    let name = `${namespace ? `${namespace}_` : ''}${prefix}${sample.name}`;
-    if (sample.type === 'counter' && !name.endsWith('_total')) name += '_total';
-    return name;
+  /**
+   * Applies a decoded batch, series by series, each series' samples in body order; returns the
+   * refused samples. State checks (type, help, layout, limits, timestamps) happen here.
+   */
+  apply(batch: DecodedBatch, now: number): Rejection[] {
+    const rejected: Rejection[] = [];
+    const refuse = (from: number, to: number, [reason, message]: [RejectReason, string]) => {
+      for (let i = from; i < to; i++) rejected.push({ index: batch.indexes[i] as number, reason, message });
+      this.reject(reason, to - from);
+    };
+    // Each of the batch's families, checked against the store once.
+    const resolved: (Family | null | [RejectReason, string])[] = batch.families.map(() => null);
+    const checked = batch.families.map(() => false);
+    for (let g = 0; g < batch.keys.length; g++) {
+      const from = batch.start[g] as number;
+      const to = batch.start[g + 1] as number;
+      const f = batch.family[g] as number;
+      const info = batch.families[f] as FamilyInfo;
+      if (!checked[f]) {
+        resolved[f] = this.check(info);
+        checked[f] = true;
+      }
+      let family = resolved[f];
+      if (Array.isArray(family)) {
+        refuse(from, to, family);
+        continue;
+      }
+      // A family refused a series earlier in this batch may have been created since: look again.
+      family ??= this.store.get(info.name) ?? null;
+      const key = batch.keys[g] as string;
+      let s = family?.series.get(key);
+      if (!s) {
+        const { names, values } = splitKey(key);
+        const tenant = values[names.indexOf('tenant_id')] ?? null;
+        const refused = this.refuseNewSeries(info.name, family, tenant);
+        if (refused) {
+          refuse(from, to, refused);
+          continue;
+        }
+        family ??= this.store.family({
+          name: info.name,
+          help: info.help ?? DEFAULT_HELP,
+          kind: info.type,
+          labelNames: [],
+          pushed: true,
+          ...(info.type === 'histogram' ? { bounds: info.buckets ?? DEFAULT_BUCKETS } : {}),
+          ...(info.type === 'summary' ? { targets: info.targets ?? DEFAULT_TARGETS } : {}),
+        });
+        resolved[f] = family;
+        s = newSeries(family, names, values, now);
+        family.series.set(key, s);
+        this.count(s, 1);
+      }
+      for (let i = from; i < to; i++) {
+        const outcome = this.update(
+          family as Family,
+          s,
+          info.type,
+          batch.sources[g] as string,
+          batch.values[i] as number,
+          batch.stamps[i] as number,
+          now,
+        );
+        if (outcome) refuse(i, i + 1, outcome);
+      }
+      s.touched = now;
+    }
+    this.stats.accepted += batch.values.length - rejected.length;
+    return rejected;
   }
 
-  /** Applies decoded samples in order; returns the refused ones. `tenant` comes from the API key. */
-  apply(samples: readonly { index: number; sample: Sample }[], tenant: string | null, now: number): Rejection[] {
-    const rejected: Rejection[] = [];
-    for (const { index, sample } of samples) {
-      const outcome = this.applyOne(sample, tenant, now);
-      if (outcome) {
-        rejected.push({ index, reason: outcome[0], message: outcome[1] });
-        this.reject(outcome[0], 1);
-      } else this.stats.accepted++;
+  /** Whether a batch's family fits the store's of that name: null (new), the family, or why not. */
+  private check(info: FamilyInfo): Family | null | [RejectReason, string] {
+    const { name } = info;
+    const family = this.store.get(name);
+    if (isReservedName(name) || (family && !family.spec.pushed)) {
+      return ['reserved_name', `${name} is one of the analyzer's own metrics`];
     }
-    return rejected;
+    if (!family) return null;
+    const { spec } = family;
+    if (spec.kind !== info.type) return ['type_conflict', `${name} is a ${spec.kind}, not a ${info.type}`];
+    if (info.help && info.help !== spec.help) {
+      if (spec.help !== DEFAULT_HELP) return ['help_conflict', `${name} has another help text`];
+      spec.help = info.help;
+    }
+    if (info.buckets && !sameNumbers(spec.bounds ?? [], info.buckets)) {
+      return ['bucket_mismatch', `${name} has buckets ${(spec.bounds ?? []).join(',')}`];
+    }
+    if (info.targets && !sameTargets(spec.targets ?? [], info.targets)) {
+      return ['quantile_mismatch', `${name} has other quantiles or epsilons`];
+    }
+    return family;
   }
 
   /** Counts refusals made before the store saw the samples (decoding, whole bodies). */
@@ -129,54 +203,7 @@ export class PushedFamilies {
     if (tenant !== undefined) this.perTenant.set(tenant, (this.perTenant.get(tenant) ?? 0) + delta);
   }
 
-  private applyOne(sample: Sample, tenant: string | null, now: number): Outcome {
-    const name = this.nameOf(sample);
-    let family = this.store.get(name);
-    if (isReservedName(name) || (family && !family.spec.pushed)) {
-      return ['reserved_name', `${name} is one of the analyzer's own metrics`];
-    }
-    if (family) {
-      const { spec } = family;
-      if (spec.kind !== sample.type) return ['type_conflict', `${name} is a ${spec.kind}, not a ${sample.type}`];
-      if (sample.help && sample.help !== spec.help) {
-        if (spec.help !== DEFAULT_HELP) return ['help_conflict', `${name} has another help text`];
-        spec.help = sample.help;
-      }
-      if (sample.buckets && !sameNumbers(spec.bounds ?? [], sample.buckets)) {
-        return ['bucket_mismatch', `${name} has buckets ${(spec.bounds ?? []).join(',')}`];
-      }
-      if (sample.targets && !sameTargets(spec.targets ?? [], sample.targets)) {
-        return ['quantile_mismatch', `${name} has other quantiles or epsilons`];
-      }
-    }
-
-    const labels = tenant === null ? sample.labels : withTenant(sample.labels, tenant);
-    const names = labels.map((l) => l[0]);
-    const values = labels.map((l) => l[1]);
-    const key = pairsKey(names, values);
-    let s = family?.series.get(key);
-    if (!s) {
-      const refused = this.refuseNewSeries(name, family, tenant);
-      if (refused) return refused;
-      family ??= this.store.family({
-        name,
-        help: sample.help ?? DEFAULT_HELP,
-        kind: sample.type,
-        labelNames: [],
-        pushed: true,
-        ...(sample.type === 'histogram' ? { bounds: sample.buckets ?? DEFAULT_BUCKETS } : {}),
-        ...(sample.type === 'summary' ? { targets: sample.targets ?? DEFAULT_TARGETS } : {}),
-      });
-      s = newSeries(family, names, values);
-      family.series.set(key, s);
-      this.count(s, 1);
-    }
-    const outcome = this.update(family as Family, s, sample, now);
-    if (!outcome) s.touched = now;
-    return outcome;
-  }
-
-  private refuseNewSeries(name: string, family: Family | undefined, tenant: string | null): Outcome {
+  private refuseNewSeries(name: string, family: Family | null, tenant: string | null): Outcome {
     const { maxSeries, maxSeriesPerFamily, maxSeriesPerTenant } = this.options;
     if (this.total >= maxSeries) return ['series_limit', `already ${maxSeries} pushed series`];
     if ((family?.series.size ?? 0) >= maxSeriesPerFamily) {
@@ -188,34 +215,41 @@ export class PushedFamilies {
     return null;
   }
 
-  private update(family: Family, s: Series, sample: Sample, now: number): Outcome {
-    const { value } = sample;
-    switch (sample.type) {
+  private update(
+    family: Family,
+    s: Series,
+    type: FamilyInfo['type'],
+    source: string,
+    value: number,
+    stamp: number,
+    now: number,
+  ): Outcome {
+    switch (type) {
       case 'counter': {
         const c = s as ValueSeries;
-        if (!this.options.cumulativeSources.has(sample.source)) {
+        if (!this.options.cumulativeSources.has(source)) {
           c.value += value;
           return null;
         }
         // A running total: add what it grew by since this source's last one; lower means the
         // sender restarted and counted from zero again.
         c.last ??= {};
-        const last = c.last[sample.source];
+        const last = c.last[source];
         if (last === undefined && Object.keys(c.last).length >= MAX_SOURCES_PER_SERIES) {
           return ['series_limit', `more than ${MAX_SOURCES_PER_SERIES} cumulative sources for one series`];
         }
         if (last !== undefined && value < last) this.stats.resets++;
         c.value += last === undefined || value < last ? value : value - last;
-        c.last[sample.source] = value;
+        c.last[source] = value;
         return null;
       }
       case 'gauge': {
         const g = s as ValueSeries;
-        if (sample.timestamp !== null && g.at !== undefined && sample.timestamp < g.at) {
+        if (!Number.isNaN(stamp) && g.at !== undefined && stamp < g.at) {
           return ['out_of_order', `a newer value (at ${new Date(g.at).toISOString()}) is already set`];
         }
         g.value = value;
-        if (sample.timestamp !== null) g.at = sample.timestamp;
+        if (!Number.isNaN(stamp)) g.at = stamp;
         return null;
       }
       case 'histogram': {
@@ -240,23 +274,19 @@ export class PushedFamilies {
   }
 }
 
-function newSeries(family: Family, names: string[], labels: string[]): Series {
+/** A new series, `touched` set from the start (one object shape per kind: property reads stay fast). */
+function newSeries(family: Family, names: string[], labels: string[], now: number): Series {
   switch (family.spec.kind) {
     case 'counter':
-      return { labels, names, value: 0 };
     case 'gauge':
-      return { labels, names, value: 0 };
-    case 'histogram':
-      return { labels, names, buckets: new Array((family.spec.bounds?.length ?? 0) + 1).fill(0), sum: 0, count: 0 };
-    case 'summary':
-      return { labels, names, sum: 0, count: 0, quantiles: (family.spec.targets ?? []).map(() => Number.NaN) };
+      return { labels, names, touched: now, value: 0 };
+    case 'histogram': {
+      const buckets = new Array((family.spec.bounds?.length ?? 0) + 1).fill(0);
+      return { labels, names, touched: now, buckets, sum: 0, count: 0 };
+    }
+    case 'summary': {
+      const quantiles = (family.spec.targets ?? []).map(() => Number.NaN);
+      return { labels, names, touched: now, sum: 0, count: 0, quantiles };
+    }
   }
-}
-
-/** The labels with tenant_id set to the API key's tenant (whatever the body said), still sorted. */
-function withTenant(labels: [string, string][], tenant: string): [string, string][] {
-  const out = labels.filter(([k]) => k !== 'tenant_id');
-  const at = out.findIndex(([k]) => k > 'tenant_id');
-  out.splice(at < 0 ? out.length : at, 0, ['tenant_id', tenant]);
-  return out;
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BodyError, decodeBody, jsonErrorPosition, parseJson } from './decode.js';
 
 const LIMITS = { maxItems: 100, maxLabels: 4, maxLabelValueBytes: 16 };
+/** The store's series key of these (sorted) label pairs. */
+const key = (...pairs: [string, string][]) => pairs.map(([k, v]) => `${k}\u0000${v}\u0000`).join('');
 
 describe('decodeBody', () => {
   const table: { name: string; given: unknown; want: object }[] = [
@@ -28,10 +30,7 @@ describe('decodeBody', () => {
               name: 'request_count',
               type: 'counter',
               help: 'Total number of requests',
-              labels: [
-                ['endpoint', '/users'],
-                ['service', 'api_gateway'],
-              ],
+              key: key(['endpoint', '/users'], ['service', 'api_gateway']),
               value: 42,
               timestamp: null,
               buckets: null,
@@ -58,10 +57,7 @@ describe('decodeBody', () => {
           {
             index: 0,
             sample: expect.objectContaining({
-              labels: [
-                ['service', 'shop'],
-                ['tenant_id', 't1'],
-              ],
+              key: key(['service', 'shop'], ['tenant_id', 't1']),
               source: 'shop',
               timestamp: Date.parse('2026-01-01T00:00:00Z'),
             }),
@@ -94,7 +90,7 @@ describe('decodeBody', () => {
     {
       name: 'labels in the body win over service',
       given: { name: 'x', value: 1, type: 'gauge', service: 'shop', labels: { service: 'own' } },
-      want: { samples: [{ index: 0, sample: expect.objectContaining({ labels: [['service', 'own']] }) }] },
+      want: { samples: [{ index: 0, sample: expect.objectContaining({ key: key(['service', 'own']) }) }] },
     },
     {
       name: 'bad items are refused one by one',
@@ -118,6 +114,14 @@ describe('decodeBody', () => {
   for (const { name, given, want } of table) {
     it(name, () => expect(decodeBody(given, LIMITS)).toMatchObject(want));
   }
+
+  it('an API key’s tenant replaces tenant_id, and unsorted labels are sorted', () => {
+    const body = { name: 'x', value: 1, type: 'gauge', tenant_id: 'mine', labels: { z: '1', a: '2' } };
+    expect(decodeBody(body, LIMITS, 'acme').samples[0]?.sample.key).toBe(
+      key(['a', '2'], ['tenant_id', 'acme'], ['z', '1']),
+    );
+    expect(decodeBody(body, LIMITS).samples[0]?.sample.key).toBe(key(['a', '2'], ['tenant_id', 'mine'], ['z', '1']));
+  });
 
   it('refuses a body over the item limit as a whole', () => {
     expect(() => decodeBody(Array(101).fill({}), LIMITS)).toThrow(BodyError);

@@ -18,8 +18,8 @@ export interface Sample {
   name: string;
   type: MetricType;
   help: string | null;
-  /** Label pairs sorted by name. */
-  labels: [string, string][];
+  /** The series' labels as the store's key: name NUL value NUL …, sorted by name. */
+  key: string;
   /** Counter: an increment (or a running total for cumulative sources); gauge: the value; histogram/summary: one observation. */
   value: number;
   /** Milliseconds since the epoch, when the sender gave one. */
@@ -91,40 +91,80 @@ function timestampOf(raw: unknown): number | null {
   throw new ItemError('invalid_value', 'timestamp must be milliseconds since the epoch or an RFC 3339 time');
 }
 
-function labelsOf(raw: unknown, extra: [string, string][], limits: DecodeLimits): [string, string][] {
-  if (raw !== undefined && raw !== null && !isObject(raw)) {
-    throw new ItemError('invalid_label', 'labels must be an object of strings');
-  }
-  const pairs: [string, string][] = [];
-  for (const [k, v] of Object.entries(raw ?? {})) {
+/** Names already found valid (bounded): most pushes repeat the same few, so each is checked once. */
+const validNames = new Set<string>();
+const validLabelNames = new Set<string>();
+function remember(set: Set<string>, name: string): void {
+  if (set.size >= 10_000) set.clear();
+  set.add(name);
+}
+
+function checkLabel(k: string, v: unknown, limits: DecodeLimits): void {
+  if (!validLabelNames.has(k)) {
     if (!LABEL_NAME.test(k)) throw new ItemError('invalid_label', `label name "${k}" is not a Prometheus label name`);
     if (k.startsWith('__')) throw new ItemError('invalid_label', `label name "${k}" is reserved (starts with __)`);
     if (k === 'le' || k === 'quantile') throw new ItemError('invalid_label', `label name "${k}" is reserved`);
-    if (typeof v !== 'string') throw new ItemError('invalid_label', `label "${k}" must be a string`);
-    if (LONE_SURROGATE.test(v) || v.includes('\u0000')) {
-      throw new ItemError('invalid_label', `label "${k}" is not valid UTF-8 text (or holds NUL)`);
-    }
-    if (v.length > limits.maxLabelValueBytes / 3 && Buffer.byteLength(v) > limits.maxLabelValueBytes) {
-      throw new ItemError('label_too_long', `label "${k}" is longer than ${limits.maxLabelValueBytes} bytes`);
-    }
-    pairs.push([k, v]);
+    remember(validLabelNames, k);
   }
-  for (const [k, v] of extra) if (!(k in (raw ?? {}))) pairs.push([k, v]);
+  if (typeof v !== 'string') throw new ItemError('invalid_label', `label "${k}" must be a string`);
+  if (LONE_SURROGATE.test(v) || v.includes('\u0000')) {
+    throw new ItemError('invalid_label', `label "${k}" is not valid UTF-8 text (or holds NUL)`);
+  }
+  if (v.length > limits.maxLabelValueBytes / 3 && Buffer.byteLength(v) > limits.maxLabelValueBytes) {
+    throw new ItemError('label_too_long', `label "${k}" is longer than ${limits.maxLabelValueBytes} bytes`);
+  }
+}
+
+/**
+ * The series key of an item's labels (the store's pairsKey: name NUL value NUL …, sorted by name).
+ * `extra` labels are added unless the labels have them; `tenant` replaces tenant_id whatever the
+ * body said. Built straight from the parsed object when it is already sorted (the usual case).
+ */
+function labelKey(raw: unknown, extra: [string, string][], tenant: string | null, limits: DecodeLimits): string {
+  if (raw !== undefined && raw !== null && !isObject(raw)) {
+    throw new ItemError('invalid_label', 'labels must be an object of strings');
+  }
+  const labels = (raw ?? {}) as Record<string, unknown>;
+  let key = '';
+  let previous = '';
+  let n = 0;
+  let sorted = true;
+  for (const k in labels) {
+    const v = labels[k];
+    checkLabel(k, v, limits);
+    if (k < previous) sorted = false;
+    previous = k;
+    key += `${k}\u0000${v}\u0000`;
+    n++;
+  }
+  if (sorted && extra.length === 0 && tenant === null) {
+    if (n > limits.maxLabels) throw new ItemError('too_many_labels', `${n} labels, more than ${limits.maxLabels}`);
+    return key;
+  }
+  const pairs = Object.entries(labels) as [string, string][];
+  for (const [k, v] of extra) if (!(k in labels)) pairs.push([k, v]);
   if (pairs.length > limits.maxLabels) {
     throw new ItemError('too_many_labels', `${pairs.length} labels, more than ${limits.maxLabels}`);
   }
-  // Usually sorted already; sort only when not.
-  for (let i = 1; i < pairs.length; i++) {
-    if ((pairs[i - 1] as [string, string])[0] > (pairs[i] as [string, string])[0]) {
-      pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      break;
-    }
-  }
-  return pairs;
+  const all =
+    tenant === null ? pairs : [...pairs.filter(([k]) => k !== 'tenant_id'), ['tenant_id', tenant] as [string, string]];
+  all.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  return all.map(([k, v]) => `${k}\u0000${v}\u0000`).join('');
 }
+
+/** The last layout checked: a batch of one histogram repeats it in every item. */
+let lastBuckets: { raw: unknown[]; bounds: number[] } | null = null;
 
 function bucketsOf(raw: unknown): number[] | null {
   if (raw === undefined || raw === null) return null;
+  if (
+    lastBuckets &&
+    Array.isArray(raw) &&
+    raw.length === lastBuckets.raw.length &&
+    raw.every((b, i) => b === lastBuckets?.raw[i])
+  ) {
+    return lastBuckets.bounds;
+  }
   if (!Array.isArray(raw) || raw.length === 0 || raw.length > 64) {
     throw new ItemError('invalid_layout', 'buckets must be 1 to 64 ascending numbers');
   }
@@ -135,6 +175,7 @@ function bucketsOf(raw: unknown): number[] | null {
       throw new ItemError('invalid_layout', 'buckets must be 1 to 64 ascending numbers');
     }
   }
+  lastBuckets = { raw, bounds: bounds as number[] };
   return bounds as number[];
 }
 
@@ -159,12 +200,13 @@ function defaultEpsilon(q: unknown): number {
 }
 
 /** One item of any shape. `service` becomes a label (when the labels have none). */
-function decodeItem(raw: unknown, source: string, limits: DecodeLimits): Sample {
+function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: string | null): Sample {
   if (!isObject(raw)) throw new ItemError('invalid_body', 'an item must be an object');
   const { name } = raw;
-  if (typeof name !== 'string' || !NAME.test(name)) {
+  if (typeof name !== 'string' || !(validNames.has(name) || NAME.test(name))) {
     throw new ItemError('invalid_name', `name ${JSON.stringify(name)} is not a Prometheus metric name`);
   }
+  remember(validNames, name);
   const type = raw.metric_type ?? raw.type;
   if (typeof type !== 'string' || !TYPES.has(type)) {
     throw new ItemError('invalid_type', `type ${JSON.stringify(type)} is not one of ${METRIC_TYPES.join(', ')}`);
@@ -183,15 +225,15 @@ function decodeItem(raw: unknown, source: string, limits: DecodeLimits): Sample 
     throw new ItemError('invalid_body', 'help must be a string');
   }
   const service = typeof raw.service === 'string' && raw.service !== '' ? raw.service : null;
-  const tenant = typeof raw.tenant_id === 'string' && raw.tenant_id !== '' ? raw.tenant_id : null;
+  const bodyTenant = typeof raw.tenant_id === 'string' && raw.tenant_id !== '' ? raw.tenant_id : null;
   const extra: [string, string][] = [];
   if (service) extra.push(['service', service]);
-  if (tenant) extra.push(['tenant_id', tenant]);
+  if (bodyTenant) extra.push(['tenant_id', bodyTenant]);
   return {
     name,
     type: type as MetricType,
     help: help || null,
-    labels: labelsOf(raw.labels, extra, limits),
+    key: labelKey(raw.labels, extra, tenant, limits),
     value,
     timestamp: timestampOf(timestamp),
     buckets: type === 'histogram' ? bucketsOf(raw.buckets) : null,
@@ -200,14 +242,20 @@ function decodeItem(raw: unknown, source: string, limits: DecodeLimits): Sample 
   };
 }
 
-function decodeItems(items: unknown[], source: string, shape: Decoded['shape'], limits: DecodeLimits): Decoded {
+function decodeItems(
+  items: unknown[],
+  source: string,
+  shape: Decoded['shape'],
+  limits: DecodeLimits,
+  tenant: string | null,
+): Decoded {
   if (items.length > limits.maxItems) {
     throw new BodyError(413, 'too_many_items', `${items.length} items, more than ${limits.maxItems}`, items.length);
   }
   const decoded: Decoded = { shape, samples: [], rejected: [], total: items.length };
   for (let index = 0; index < items.length; index++) {
     try {
-      decoded.samples.push({ index, sample: decodeItem(items[index], source, limits) });
+      decoded.samples.push({ index, sample: decodeItem(items[index], source, limits, tenant) });
     } catch (error) {
       if (!(error instanceof ItemError)) throw error;
       decoded.rejected.push({ index, reason: error.reason, message: error.message });
@@ -217,15 +265,20 @@ function decodeItems(items: unknown[], source: string, shape: Decoded['shape'], 
 }
 
 /** Pure: a parsed JSON body → samples and rejections. Throws BodyError when the body is not one of the shapes. */
-export function decodeBody(body: unknown, limits: DecodeLimits, defaultSource = 'unknown'): Decoded {
-  if (Array.isArray(body)) return decodeItems(body, defaultSource, 'track-batch', limits);
+export function decodeBody(
+  body: unknown,
+  limits: DecodeLimits,
+  tenant: string | null = null,
+  defaultSource = 'unknown',
+): Decoded {
+  if (Array.isArray(body)) return decodeItems(body, defaultSource, 'track-batch', limits, tenant);
   if (!isObject(body)) throw new BodyError(400, 'invalid_body', 'the body must be a JSON object or array');
   if ('metrics' in body) {
     if (!Array.isArray(body.metrics)) throw new BodyError(400, 'invalid_body', '"metrics" must be an array');
     const source = typeof body.source === 'string' && body.source !== '' ? body.source : defaultSource;
-    return decodeItems(body.metrics, source, 'batch', limits);
+    return decodeItems(body.metrics, source, 'batch', limits, tenant);
   }
-  return decodeItems([body], defaultSource, 'track', limits);
+  return decodeItems([body], defaultSource, 'track', limits, tenant);
 }
 
 /** JSON text → value, or a BodyError that says where the text went wrong. */

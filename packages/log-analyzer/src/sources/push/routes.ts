@@ -6,14 +6,17 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { RejectReason } from '../../aggregate/metrics.js';
 import { ApiKeys } from './api-keys.js';
-import { BodyError, type Decoded, type DecodeLimits, decodeBody, parseJson, type Rejection } from './decode.js';
+import type { BatchError, DecodedBatch } from './batch.js';
+import type { Rejection } from './decode.js';
 
 export interface PushRoutesOptions {
-  limits: DecodeLimits & { maxBodyBytes: number };
+  maxBodyBytes: number;
   /** null: writes need no key. */
   keys: ApiKeys | null;
-  /** Applies what was decoded (counting every refusal); resolves with the store's refusals once acknowledged. */
-  ingest(decoded: Decoded, tenant: string | null): Promise<Rejection[]>;
+  /** A body's bytes → a batch grouped by series, or why the body is refused (sources/push/batch.ts). */
+  decode(bytes: Uint8Array, tenant: string | null): Promise<DecodedBatch | BatchError>;
+  /** Applies a batch (counting every refusal); resolves with every refused item once acknowledged. */
+  ingest(batch: DecodedBatch): Promise<Rejection[]>;
   /** A whole request refused before decoding (counted as `n` refused samples, or as none for 401). */
   onRefused(reason: RejectReason | 'unauthorized', n: number): void;
   /** Every push request's status code, once answered. */
@@ -31,16 +34,16 @@ const EXPECTED: Record<Exclude<Endpoint, 'any'>, string> = {
 };
 
 export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
-  const { limits, keys } = options;
+  const { maxBodyBytes, keys } = options;
   const limit = bodyLimit({
-    maxSize: limits.maxBodyBytes,
+    maxSize: maxBodyBytes,
     onError: (c) => {
       options.onRefused('body_too_large', 1);
-      return c.json({ error: `the body is larger than ${limits.maxBodyBytes} bytes`, reason: 'body_too_large' }, 413);
+      return c.json({ error: `the body is larger than ${maxBodyBytes} bytes`, reason: 'body_too_large' }, 413);
     },
   });
 
-  const refuse = (c: Context, status: 400 | 413 | 415, reason: RejectReason, message: string, n = 1) => {
+  const refuse = (c: Context, status: 400 | 413 | 415 | 503, reason: RejectReason, message: string, n = 1) => {
     options.onRefused(reason, n);
     return c.json({ success: false, error: message, reason }, status);
   };
@@ -60,17 +63,15 @@ export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
     if (type !== undefined && !JSON_TYPE.test(type)) {
       return refuse(c, 415, 'unsupported_media_type', `expected application/json, not ${type}`);
     }
-    let decoded: Decoded;
-    try {
-      decoded = decodeBody(parseJson(await c.req.text()), limits);
-    } catch (error) {
-      if (!(error instanceof BodyError)) throw error;
-      return refuse(c, error.status, error.reason, error.message, error.items);
+    const decoded = await options.decode(new Uint8Array(await c.req.arrayBuffer()), tenant);
+    if ('error' in decoded) {
+      const { status, reason, message, items } = decoded.error;
+      return refuse(c, status, reason, message, items);
     }
     if (endpoint !== 'any' && decoded.shape !== endpoint) {
       return refuse(c, 400, 'invalid_body', `expected ${EXPECTED[endpoint]}`, Math.max(1, decoded.total));
     }
-    const rejected = (await options.ingest(decoded, tenant)).sort((a, b) => a.index - b.index);
+    const rejected = (await options.ingest(decoded)).sort((a, b) => a.index - b.index);
     return answer(c, decoded, rejected);
   };
 
@@ -88,7 +89,7 @@ export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
 }
 
 /** The answer in the shape of the body that was sent. */
-function answer(c: Context, decoded: Decoded, rejected: Rejection[]) {
+function answer(c: Context, decoded: Pick<DecodedBatch, 'shape' | 'total'>, rejected: Rejection[]) {
   const failed = rejected.length;
   const accepted = decoded.total - failed;
   const errors = rejected.map(({ index, reason, message }) => ({ index, reason, message }));

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { type DecodedBatch, decodeBatch, exposedName, splitKey } from './batch.js';
+
+const CONTEXT = {
+  limits: { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 64 },
+  namespace: '',
+  prefix: '',
+  tenant: null,
+};
+
+describe('decodeBatch', () => {
+  it('groups samples by family and series, keeping body order within a series', () => {
+    const batch = decodeBatch(
+      JSON.stringify([
+        { name: 'a', type: 'counter', value: 1, labels: { x: '1' } },
+        { name: 'g', type: 'gauge', value: 5 },
+        { name: 'a', type: 'counter', value: 2, labels: { x: '2' } },
+        { name: 'a', type: 'counter', value: 3, labels: { x: '1' } },
+        { name: 'h', type: 'histogram', value: 1, buckets: [1, 2] },
+        { name: 'h', type: 'histogram', value: 1, buckets: [1, 3] },
+        { name: 'bad name', type: 'gauge', value: 1 },
+      ]),
+      CONTEXT,
+    ) as DecodedBatch;
+    expect(batch.total).toBe(7);
+    expect(batch.rejected.map((r) => r.index)).toEqual([6]);
+    expect(batch.families.map((f) => [f.name, f.buckets])).toEqual([
+      ['a_total', null],
+      ['g', null],
+      ['h', [1, 2]],
+      ['h', [1, 3]],
+    ]);
+    expect(batch.keys.map((k) => splitKey(k))).toEqual([
+      { names: ['x'], values: ['1'] },
+      { names: [], values: [] },
+      { names: ['x'], values: ['2'] },
+      { names: [], values: [] },
+      { names: [], values: [] },
+    ]);
+    expect([...batch.start]).toEqual([0, 2, 3, 4, 5, 6]);
+    expect([...batch.values]).toEqual([1, 3, 5, 2, 1, 1]);
+    expect([...batch.indexes]).toEqual([0, 3, 1, 2, 4, 5]);
+    expect([...batch.family]).toEqual([0, 1, 0, 2, 3]);
+  });
+
+  it('keeps one series of two sources apart (cumulative totals are per source)', () => {
+    const item = (service: string) => ({ name: 'c', type: 'counter', value: 1, service, labels: { service: 'x' } });
+    const batch = decodeBatch(JSON.stringify([item('a'), item('b')]), CONTEXT) as DecodedBatch;
+    expect(batch.keys).toHaveLength(2);
+    expect(batch.keys[0]).toBe(batch.keys[1]);
+    expect(batch.sources).toEqual(['a', 'b']);
+  });
+
+  it('refuses a body that is not JSON, saying where', () => {
+    expect(decodeBatch(new TextEncoder().encode('[1,'), CONTEXT)).toEqual({
+      error: {
+        status: 400,
+        reason: 'invalid_json',
+        message: expect.stringMatching(/^invalid JSON at position 3 /),
+        items: 1,
+      },
+    });
+  });
+
+  it('names: namespace, prefix, and _total for counters', () => {
+    const table = [
+      { given: ['x', 'counter', '', ''], want: 'x_total' },
+      { given: ['x_total', 'counter', '', ''], want: 'x_total' },
+      { given: ['x', 'gauge', 'ns', 'p_'], want: 'ns_p_x' },
+      { given: ['x', 'counter', 'ns', ''], want: 'ns_x_total' },
+    ] as const;
+    for (const { given, want } of table) {
+      const [name, type, namespace, prefix] = given;
+      expect(exposedName({ name, type }, namespace, prefix)).toBe(want);
+    }
+  });
+});

@@ -1,0 +1,172 @@
+// A push body → a compact batch grouped by series, ready for the store. Pure, so it runs on a
+// decode thread (large bodies) or inline (small ones) with the same result. What crosses the
+// thread boundary is this DecodedBatch: a few typed arrays and one string per series, which
+// clones far faster than one object per sample would.
+
+import type { RejectReason } from '../../aggregate/metrics.js';
+import type { Target } from '../../store/quantiles.js';
+import {
+  BodyError,
+  type Decoded,
+  type DecodeLimits,
+  decodeBody,
+  type MetricType,
+  parseJson,
+  type Rejection,
+  type Sample,
+} from './decode.js';
+
+export interface BatchContext {
+  limits: DecodeLimits;
+  /** Put before every name: `<namespace>_<prefix><name>`; a counter's name ends in `_total`. */
+  namespace: string;
+  prefix: string;
+  /** The API key's tenant: set as label tenant_id on every series, whatever the body said. */
+  tenant: string | null;
+}
+
+/** One distinct (name, type, help, layout) in the batch, in order of first appearance. */
+export interface FamilyInfo {
+  name: string;
+  type: MetricType;
+  help: string | null;
+  buckets: number[] | null;
+  targets: Target[] | null;
+}
+
+export interface DecodedBatch {
+  shape: Decoded['shape'];
+  total: number;
+  /** Items refused by the decoder. */
+  rejected: Rejection[];
+  families: FamilyInfo[];
+  /** Per group (one series of one source): its family, series key (pairsKey) and source. */
+  family: Int32Array;
+  keys: string[];
+  sources: string[];
+  /** Group g's samples are [start[g], start[g + 1]) of the arrays below, in body order. */
+  start: Int32Array;
+  values: Float64Array;
+  /** Sample times (ms since the epoch), NaN when none was given. */
+  stamps: Float64Array;
+  /** Each sample's index in the body, for the answer. */
+  indexes: Int32Array;
+}
+
+export interface BatchError {
+  error: { status: 400 | 413 | 503; reason: RejectReason; message: string; items: number };
+}
+
+/** The exposed name: namespace and prefix put before it; a counter's ends in `_total`. */
+export function exposedName(sample: Pick<Sample, 'name' | 'type'>, namespace: string, prefix: string): string {
+  let name = `${namespace ? `${namespace}_` : ''}${prefix}${sample.name}`;
+  if (sample.type === 'counter' && !name.endsWith('_total')) name += '_total';
+  return name;
+}
+
+const SEP = '\u0001';
+
+/** Pure: JSON text (or its UTF-8 bytes) → a batch grouped by series, or why the body is refused. */
+export function decodeBatch(input: string | Uint8Array, context: BatchContext): DecodedBatch | BatchError {
+  let decoded: Decoded;
+  try {
+    const text = typeof input === 'string' ? input : new TextDecoder().decode(input);
+    decoded = decodeBody(parseJson(text), context.limits, context.tenant);
+  } catch (error) {
+    if (!(error instanceof BodyError)) throw error;
+    return { error: { status: error.status, reason: error.reason, message: error.message, items: error.items } };
+  }
+  const { samples } = decoded;
+  const families: FamilyInfo[] = [];
+  const groupAt = new Map<string, number>();
+  const family: number[] = [];
+  const keys: string[] = [];
+  const sources: string[] = [];
+  const groupOf = new Int32Array(samples.length);
+  const counts: number[] = [];
+  // Families by name, type and help; layouts compared by value (a batch repeats the same array).
+  const byName = new Map<string, number[]>();
+  for (let i = 0; i < samples.length; i++) {
+    const { sample } = samples[i] as { sample: Sample };
+    const name = exposedName(sample, context.namespace, context.prefix);
+    const head = `${name}${SEP}${sample.type}${SEP}${sample.help ?? ''}`;
+    let candidates = byName.get(head);
+    if (!candidates) {
+      candidates = [];
+      byName.set(head, candidates);
+    }
+    let f = candidates.find((at) => sameLayout(families[at] as FamilyInfo, sample));
+    if (f === undefined) {
+      f = families.length;
+      candidates.push(f);
+      families.push({ name, type: sample.type, help: sample.help, buckets: sample.buckets, targets: sample.targets });
+    }
+    const groupKey = `${f}${SEP}${sample.source}${SEP}${sample.key}`;
+    let g = groupAt.get(groupKey);
+    if (g === undefined) {
+      g = keys.length;
+      groupAt.set(groupKey, g);
+      family.push(f);
+      keys.push(sample.key);
+      sources.push(sample.source);
+      counts.push(0);
+    }
+    groupOf[i] = g;
+    counts[g] = (counts[g] as number) + 1;
+  }
+  const start = new Int32Array(keys.length + 1);
+  for (let g = 0; g < keys.length; g++) start[g + 1] = (start[g] as number) + (counts[g] as number);
+  const fill = start.slice(0, keys.length);
+  const values = new Float64Array(samples.length);
+  const stamps = new Float64Array(samples.length);
+  const indexes = new Int32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const { index, sample } = samples[i] as { index: number; sample: Sample };
+    const g = groupOf[i] as number;
+    const at = fill[g] as number;
+    fill[g] = at + 1;
+    values[at] = sample.value;
+    stamps[at] = sample.timestamp ?? Number.NaN;
+    indexes[at] = index;
+  }
+  return {
+    shape: decoded.shape,
+    total: decoded.total,
+    rejected: decoded.rejected,
+    families,
+    family: Int32Array.from(family),
+    keys,
+    sources,
+    start,
+    values,
+    stamps,
+    indexes,
+  };
+}
+
+function sameLayout(info: FamilyInfo, sample: Sample): boolean {
+  const a = info.buckets;
+  const b = sample.buckets;
+  if (a !== b && (a === null || b === null || a.length !== b.length || a.some((x, i) => x !== b[i]))) return false;
+  const p = info.targets;
+  const q = sample.targets;
+  return (
+    p === q ||
+    (p !== null &&
+      q !== null &&
+      p.length === q.length &&
+      p.every((t, i) => t.quantile === q[i]?.quantile && t.epsilon === q[i]?.epsilon))
+  );
+}
+
+/** A series key (pairsKey) back into label names and values: only for a series seen the first time. */
+export function splitKey(key: string): { names: string[]; values: string[] } {
+  const parts = key.split('\u0000');
+  const names: string[] = [];
+  const values: string[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    names.push(parts[i] as string);
+    values.push(parts[i + 1] as string);
+  }
+  return { names, values };
+}
