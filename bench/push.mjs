@@ -2,12 +2,12 @@
 // several connections (accepted samples/s, p99 request latency, peak RSS, and the time of a
 // /metrics scrape with 10,000 pushed series while it runs), then the same batches as Prometheus
 // text go to prometheus-pushgateway, the reference, from a driver of the same shape.
-// Run alone: node bench/push.mjs [seconds] [connections]
+// Medians of `repeats` interleaved runs. Run alone: node bench/push.mjs [seconds] [connections] [repeats]
 
 import { spawnSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { freePort, mb, NOISE_MAKER, peakRss, ROOT, sleep, start, startAnalyzer } from './lib.mjs';
+import { freePort, mb, NOISE_MAKER, peakRss, ROOT, sleep, start, startAnalyzer, sumMetric } from './lib.mjs';
 
 const { MetricModel } = await import(join(ROOT, 'packages/noise-maker/dist/generate/metric-model.js'));
 const SERIES = 10_000;
@@ -15,7 +15,9 @@ const BATCH = 1000;
 
 /** noise-maker push against a running analyzer; its JSON summary, plus a scrape's time meanwhile. */
 async function analyzerRun(seconds, connections, ack) {
-  const analyzer = await startAnalyzer(['--push-ack', ack], { positions: ack === 'durable' });
+  const dir = mkdtempSync(join(tmpdir(), 'push-bench-'));
+  const checkpoint = ack === 'durable' ? ['--positions', join(dir, 'checkpoint.json')] : [];
+  const analyzer = await startAnalyzer(['--push-ack', ack, ...checkpoint], { positions: ack === 'durable' });
   const base = analyzer.url.replace(/\/metrics$/, '');
   const pusher = start(
     process.execPath,
@@ -57,10 +59,37 @@ async function analyzerRun(seconds, connections, ack) {
     await sleep(200);
   }
   await pusher.exited;
+  // Idle: one pushed sample, then a scrape (so each scrape renders anew), ten times.
+  const idle = [];
+  for (let i = 0; i < 10; i++) {
+    await fetch(`${base}/metrics/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench_tick', type: 'counter', value: 1 }),
+    });
+    const t = performance.now();
+    await (await fetch(analyzer.url)).arrayBuffer();
+    idle.push(performance.now() - t);
+  }
+  idle.sort((a, b) => a - b);
   const rss = peakRss(analyzer.child.pid);
+  // Exactly what noise-maker says it sent (and had acknowledged), family by family.
+  const text = await (await fetch(analyzer.url)).text();
+  const sent = JSON.parse(out || '{}').families ?? {};
+  const mismatches = [];
+  for (const [name, t] of Object.entries(sent)) {
+    const counted =
+      t.type === 'histogram' || t.type === 'summary'
+        ? [sumMetric(text, `${name}_count`), sumMetric(text, `${name}_sum`)]
+        : [t.samples, sumMetric(text, name)];
+    if (counted[0] !== t.samples || Math.abs(counted[1] - t.sum) > 1e-6 * Math.max(1, Math.abs(t.sum))) {
+      mismatches.push(`${name}: sent ${t.samples}/${t.sum}, counted ${counted.join('/')}`);
+    }
+  }
   const stats = await (await fetch(`${base}/metrics/stats`)).json();
   analyzer.child.kill('SIGTERM');
   await analyzer.exited;
+  rmSync(dir, { recursive: true, force: true });
   const summary = JSON.parse(out || '{}');
   scrapes.sort((a, b) => a - b);
   return {
@@ -71,8 +100,10 @@ async function analyzerRun(seconds, connections, ack) {
     p99Ms: Number((summary.latency_ms?.p99 ?? 0).toFixed(1)),
     peakRssMB: Number(mb(rss)),
     pushedSeries: stats.collector.total_series,
-    scrapeMedianMs: Number((scrapes[scrapes.length >> 1] ?? 0).toFixed(1)),
-    scrapeMaxMs: Number((scrapes[scrapes.length - 1] ?? 0).toFixed(1)),
+    scrapeUnderLoadMs: Number((scrapes[scrapes.length >> 1] ?? 0).toFixed(1)),
+    scrapeIdleMs: Number((idle[idle.length >> 1] ?? 0).toFixed(1)),
+    exact: mismatches.length === 0 && Object.keys(sent).length > 0,
+    mismatches,
   };
 }
 
@@ -158,11 +189,27 @@ async function pushgatewayRun(seconds, connections) {
   };
 }
 
-export async function pushBench(seconds = 10, connections = 8) {
+/** The run whose samples/s is the median (so its other numbers come from the same run). */
+function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => a.samplesPerSecond - b.samplesPerSecond);
+  return { ...sorted[sorted.length >> 1], runs: runs.map((r) => r.samplesPerSecond) };
+}
+
+export async function pushBench(seconds = 10, connections = 8, repeats = 3) {
   const hasGateway = spawnSync('sh', ['-c', 'command -v prometheus-pushgateway']).status === 0;
-  const merged = await analyzerRun(seconds, connections, 'merged');
-  const durable = await analyzerRun(seconds, connections, 'durable');
-  const gateway = hasGateway ? await pushgatewayRun(seconds, connections) : null;
+  const merged = [];
+  const durable = [];
+  const gateways = [];
+  // Interleaved, so a noisy minute on this shared machine hits each alike.
+  for (let i = 0; i < repeats; i++) {
+    merged.push(await analyzerRun(seconds, connections, 'merged'));
+    durable.push(await analyzerRun(seconds, connections, 'durable'));
+    if (hasGateway) gateways.push(await pushgatewayRun(seconds, connections));
+  }
+  return collect(seconds, medianRun(merged), medianRun(durable), hasGateway ? medianRun(gateways) : null);
+}
+
+function collect(seconds, merged, durable, gateway) {
   return {
     seconds,
     batch: BATCH,
@@ -176,5 +223,6 @@ export async function pushBench(seconds = 10, connections = 8) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(await pushBench(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 8)), null, 2));
+  const [seconds, connections, repeats] = process.argv.slice(2).map(Number);
+  console.log(JSON.stringify(await pushBench(seconds || 10, connections || 8, repeats || 3), null, 2));
 }

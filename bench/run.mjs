@@ -18,12 +18,22 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
+import { pushBench } from './push.mjs';
 import { checkpointCost, churn, concurrentScrapes, idleCost, slowClients, startup } from './resilience.mjs';
 
 const quick = process.argv.includes('--quick');
 const DATA = join(tmpdir(), 'log-analyzer-bench');
 mkdirSync(DATA, { recursive: true });
-const results = { machine: {}, scan: [], live: [], scrape: null, noiseMaker: null, soak: null, resilience: null };
+const results = {
+  machine: {},
+  scan: [],
+  live: [],
+  scrape: null,
+  noiseMaker: null,
+  push: null,
+  soak: null,
+  resilience: null,
+};
 results.machine = {
   cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
   memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
@@ -139,6 +149,11 @@ for (let i = 0; i < 3; i++) {
 rmSync(nmFile, { force: true });
 results.noiseMaker = { linesPerSecond: Math.round(median(nm)), runs: nm.map(Math.round) };
 
+results.push = await pushBench(quick ? 4 : 10, 8, quick ? 1 : 3);
+// Pushed totals that do not match what noise-maker sent are a broken promise: the run fails.
+if (!results.push.merged.exact || !results.push.durable.exact) process.exitCode = 1;
+console.error('bench: push: done');
+
 const soak = (...args) => {
   const run = spawnSync(process.execPath, [join(ROOT, 'bench/soak.mjs'), ...args.map(String)], { encoding: 'utf8' });
   // A soak that does not count exactly is a broken promise, not a slow number: the run fails.
@@ -190,6 +205,27 @@ lines.push(
   `/metrics with ${s.series.toLocaleString('en')} series: median ${s.medianMs} ms, p99 ${s.p99Ms} ms over ${s.scrapes} scrapes`,
 );
 lines.push(`noise-maker --rate max: ${results.noiseMaker.linesPerSecond.toLocaleString('en')} lines/s (median of 3)`);
+const p = results.push;
+lines.push('');
+lines.push(
+  `push: noise-maker → POST /api/metrics, ${p.batch}-sample batches, ${p.series.toLocaleString('en')} series, 8 connections, ${p.seconds} s (median run)`,
+);
+lines.push('                          samples/s   p99 ms  peak RSS  scrape idle  scrape under load');
+for (const [label, r] of [
+  ['analyzer, ack merged', p.merged],
+  ['analyzer, ack durable', p.durable],
+]) {
+  lines.push(
+    `${label.padEnd(24)}${pad(r.samplesPerSecond.toLocaleString('en'), 11)}${pad(r.p99Ms, 9)}${pad(`${r.peakRssMB} MB`, 10)}${pad(`${r.scrapeIdleMs} ms`, 13)}${pad(`${r.scrapeUnderLoadMs} ms`, 19)}  ${r.exact ? 'exact' : `NOT EXACT: ${r.mismatches.join('; ')}`}`,
+  );
+}
+if (p.pushgateway) {
+  const g = p.pushgateway;
+  lines.push(
+    `${'pushgateway (text)'.padEnd(24)}${pad(g.samplesPerSecond.toLocaleString('en'), 11)}${pad(g.p99Ms, 9)}${pad(`${g.peakRssMB} MB`, 10)}`,
+  );
+  lines.push(`  vs pushgateway: ${p.ratioMerged}× (merged), ${p.ratioDurable}× (durable)`);
+}
 lines.push(...results.soak);
 const r = results.resilience;
 lines.push('');

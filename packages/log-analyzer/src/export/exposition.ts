@@ -3,7 +3,7 @@
 // a registry's content type, which renames its counters in place; rendering here avoids that.
 
 import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
-import type { StoreSnapshot } from '../store/store.js';
+import type { FamilySnapshot, Series, StoreSnapshot } from '../store/store.js';
 
 export interface Sample {
   name: string;
@@ -28,6 +28,7 @@ function escapeLabel(value: string): string {
 }
 
 function formatValue(value: number): string {
+  if (Number.isFinite(value)) return String(value);
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return '+Inf';
   if (value === Number.NEGATIVE_INFINITY) return '-Inf';
@@ -55,51 +56,55 @@ export function render(families: readonly ExpositionFamily[], openMetrics: boole
 }
 
 /**
- * A series' label text (`a="x",b="y"`), escaped once: the store shares a series' label array
+ * The start of each exposition line of a series (`name{labels} `, per bucket `name_bucket{labels,le="b"} `,
+ * per quantile, `_sum`, `_count`), escaped and built once: the store shares a series' label array
  * across snapshots, so renders after the first pay only for the numbers.
  */
-const labelTexts = new WeakMap<readonly string[], string>();
+const linePrefixes = new WeakMap<readonly string[], string[]>();
 
-function labelText(names: readonly string[], values: readonly string[]): string {
-  let text = labelTexts.get(values);
-  if (text === undefined) {
-    text = names.map((k, i) => `${k}="${escapeLabel(values[i] ?? '')}"`).join(',');
-    labelTexts.set(values, text);
+function prefixes(family: FamilySnapshot, s: Series): string[] {
+  let cached = linePrefixes.get(s.labels);
+  if (cached) return cached;
+  const names = s.names ?? family.labelNames;
+  const labels = names.map((k, i) => `${k}="${escapeLabel(s.labels[i] ?? '')}"`).join(',');
+  const { name } = family;
+  const braces = labels ? `{${labels}} ` : ' ';
+  const sep = labels ? ',' : '';
+  if ('value' in s) cached = [`${name}${braces}`];
+  else {
+    cached =
+      'buckets' in s
+        ? [...(family.bounds ?? []), '+Inf'].map((b) => `${name}_bucket{${labels}${sep}le="${b}"} `)
+        : (family.targets ?? []).map((t) => `${name}{${labels}${sep}quantile="${t.quantile}"} `);
+    cached.push(`${name}_sum${braces}`, `${name}_count${braces}`);
   }
-  return text;
+  linePrefixes.set(s.labels, cached);
+  return cached;
 }
 
 /** The store's families as exposition text blocks (one per family, without HELP/TYPE), fast. */
 export function storeFamilies(snapshot: StoreSnapshot): ExpositionFamily[] {
   return snapshot.families.map((family) => {
     const lines: string[] = [];
-    const { name } = family;
     for (const s of family.series) {
-      const labels = labelText(s.names ?? family.labelNames, s.labels);
-      const braces = labels ? `{${labels}}` : '';
+      const p = prefixes(family, s);
       if ('value' in s) {
-        lines.push(`${name}${braces} ${formatValue(s.value)}`);
+        lines.push(p[0] + formatValue(s.value));
         continue;
       }
-      const sep = labels ? ',' : '';
+      let i = 0;
       if ('buckets' in s) {
         let cumulative = 0;
-        for (let i = 0; i < s.buckets.length; i++) {
+        for (; i < s.buckets.length; i++) {
           cumulative += s.buckets[i] as number;
-          const bound = family.bounds?.[i];
-          lines.push(
-            `${name}_bucket{${labels}${sep}le="${bound === undefined ? '+Inf' : bound}"} ${formatValue(cumulative)}`,
-          );
+          lines.push(p[i] + formatValue(cumulative));
         }
       } else {
-        s.quantiles.forEach((value, i) => {
-          const q = family.targets?.[i]?.quantile;
-          lines.push(`${name}{${labels}${sep}quantile="${q}"} ${formatValue(value ?? Number.NaN)}`);
-        });
+        for (; i < s.quantiles.length; i++) lines.push(p[i] + formatValue(s.quantiles[i] ?? Number.NaN));
       }
-      lines.push(`${name}_sum${braces} ${formatValue(s.sum)}`, `${name}_count${braces} ${formatValue(s.count)}`);
+      lines.push(p[i] + formatValue(s.sum), p[i + 1] + formatValue(s.count));
     }
-    return { name, help: family.help, type: family.kind, samples: [], text: lines.join('\n') };
+    return { name: family.name, help: family.help, type: family.kind, samples: [], text: lines.join('\n') };
   });
 }
 
