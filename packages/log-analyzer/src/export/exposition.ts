@@ -60,10 +60,12 @@ export function render(families: readonly ExpositionFamily[], openMetrics: boole
  * per quantile, `_sum`, `_count`), escaped and built once: the store shares a series' label array
  * across snapshots, so renders after the first pay only for the numbers.
  */
-const linePrefixes = new WeakMap<readonly string[], string[]>();
+const linePrefixes = new WeakMap<readonly string[], Map<string, string[]>>();
 
 function prefixes(family: FamilySnapshot, s: Series): string[] {
-  let cached = linePrefixes.get(s.labels);
+  // Keyed by family too: two log families share one label array (requests and response bytes).
+  let byFamily = linePrefixes.get(s.labels);
+  let cached = byFamily?.get(family.name);
   if (cached) return cached;
   const names = s.names ?? family.labelNames;
   const labels = names.map((k, i) => `${k}="${escapeLabel(s.labels[i] ?? '')}"`).join(',');
@@ -78,7 +80,11 @@ function prefixes(family: FamilySnapshot, s: Series): string[] {
         : (family.targets ?? []).map((t) => `${name}{${labels}${sep}quantile="${t.quantile}"} `);
     cached.push(`${name}_sum${braces}`, `${name}_count${braces}`);
   }
-  linePrefixes.set(s.labels, cached);
+  if (!byFamily) {
+    byFamily = new Map();
+    linePrefixes.set(s.labels, byFamily);
+  }
+  byFamily.set(family.name, cached);
   return cached;
 }
 
