@@ -5,7 +5,9 @@
 // Medians of `repeats` interleaved runs. Run alone: node bench/push.mjs [seconds] [connections] [repeats]
 
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, mb, NOISE_MAKER, peakRss, ROOT, sleep, start, startAnalyzer, sumMetric } from './lib.mjs';
 

@@ -17,9 +17,10 @@ import { createCounting } from './counting.js';
 import { createHttpApp } from './export/http-app.js';
 import { createHttpServer } from './export/http-server.js';
 import { type ApiKey, ApiKeys } from './sources/push/api-keys.js';
-import type { DecodedBatch } from './sources/push/batch.js';
+import { type DecodedBatch, decodeBatch } from './sources/push/batch.js';
 import type { DecodeLimits, Rejection } from './sources/push/decode.js';
 import { DecodePool } from './sources/push/decode-pool.js';
+import { PushLog } from './sources/push/push-log.js';
 import { loadCheckpoint } from './store/checkpoint.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
@@ -127,6 +128,25 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const pushed = new PushedFamilies(store, push);
   const keys = push.apiKeys.length > 0 ? new ApiKeys(push.apiKeys) : null;
   const decodePool = new DecodePool(config.workers);
+  const batchContext = (tenant: string | null) => ({
+    limits: push,
+    namespace: push.namespace,
+    prefix: push.prefix,
+    tenant,
+  });
+  // Durable acknowledgements: pushes are logged (and fsynced) before they are applied; a restart
+  // applies again the records the checkpoint does not include.
+  let pushApplied = Number((saved?.sources.push as { applied?: number } | undefined)?.applied ?? 0);
+  const opened =
+    push.enabled && push.ack === 'durable' && config.positionsFile
+      ? PushLog.open(`${config.positionsFile}.push-log`, pushApplied)
+      : null;
+  const pushLog = opened?.log ?? null;
+  for (const record of opened?.replay ?? []) {
+    const batch = decodeBatch(record.body, batchContext(record.tenant));
+    if (!('error' in batch)) pushed.apply(batch, record.at);
+    pushApplied = record.seq;
+  }
   const selfRegistry = new Registry();
   const lineRate = new LineRate();
 
@@ -213,8 +233,13 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     store,
     path: config.positionsFile,
     version: () => `${merges}:${tailer?.positionsVersion}`,
-    positions: () => ({ file: tailer?.positions() }),
-    onWritten: (seconds) => {
+    positions: () => {
+      // Same synchronous section as the store's snapshot: what it includes of the push log.
+      pushLog?.rotate();
+      return { file: tailer?.positions(), push: { applied: pushApplied } };
+    },
+    onWritten: (seconds, _bytes, positions) => {
+      pushLog?.release((positions.push as { applied: number }).applied);
       selfMetrics.checkpointWrites.inc();
       selfMetrics.checkpointDuration.observe(seconds);
     },
@@ -224,7 +249,20 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   await checkpointer.checkpoint();
 
   /** Applies a decoded push and counts every refusal; answers once acknowledged (durably, by default). */
-  const ingest = async (decoded: DecodedBatch): Promise<Rejection[]> => {
+  const ingest = async (
+    decoded: DecodedBatch,
+    bytes: Uint8Array,
+    tenant: string | null,
+  ): Promise<Rejection[] | { unavailable: string }> => {
+    if (pushLog && decoded.values.length > 0) {
+      try {
+        // Resolved in append order, so batches are applied in the log's order.
+        pushApplied = await pushLog.append(bytes, tenant, Date.now());
+      } catch (error) {
+        reportError('push', 'push log', error);
+        return { unavailable: `cannot log the push (${errorLabel(error)})` };
+      }
+    }
     for (const r of decoded.rejected) pushed.reject(r.reason, 1);
     const refused = pushed.apply(decoded, Date.now());
     const accepted = decoded.values.length - refused.length;
@@ -234,7 +272,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     if (accepted > 0) {
       selfMetrics.pushSamples.inc({ result: 'accepted' }, accepted);
       merges++;
-      if (push.ack === 'durable') await checkpointer?.checkpoint();
+      // Without a checkpoint file there is no log: durable means published by a checkpoint.
+      if (push.ack === 'durable' && !pushLog) await checkpointer?.checkpoint();
     }
     return [...decoded.rejected, ...refused];
   };
@@ -262,8 +301,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
           push: {
             maxBodyBytes: push.maxBodyBytes,
             keys,
-            decode: (bytes, tenant) =>
-              decodePool.decode(bytes, { limits: push, namespace: push.namespace, prefix: push.prefix, tenant }),
+            decode: (bytes, tenant) => decodePool.decode(bytes, batchContext(tenant), pushLog !== null),
             ingest,
             onRefused: (reason, n) => {
               if (reason === 'unauthorized') return;
@@ -354,6 +392,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       await checkpointer?.checkpoint();
       await pool.close();
       await decodePool.close();
+      pushLog?.close();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());

@@ -18,7 +18,8 @@ export interface CheckpointerOptions {
    * nothing is taken or written (an idle analyzer costs nothing here).
    */
   version(): string;
-  onWritten?(seconds: number, bytes: number): void;
+  /** A checkpoint is durable: these are the positions it saved (sources may now drop what it includes). */
+  onWritten?(seconds: number, bytes: number, positions: Record<string, unknown>): void;
   onError?(error: Error): void;
 }
 
@@ -79,7 +80,7 @@ export class Checkpointer {
         this.options.onError?.(error as Error);
         return; // tried again at the next interval: the version stays unrecorded
       }
-      this.options.onWritten?.((performance.now() - started) / 1000, full.length);
+      this.options.onWritten?.((performance.now() - started) / 1000, full.length, positions);
     }
     this.lastVersion = version;
     this.published = { snapshot, generation: this.published.generation + 1, at };

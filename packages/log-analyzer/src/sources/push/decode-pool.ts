@@ -34,12 +34,13 @@ export class DecodePool {
     return this.piscina.queueSize;
   }
 
-  async decode(bytes: Uint8Array, context: BatchContext): Promise<DecodedBatch | BatchError> {
+  /** `keep`: the caller still needs the bytes afterwards (the push log), so they are copied, not moved. */
+  async decode(bytes: Uint8Array, context: BatchContext, keep = false): Promise<DecodedBatch | BatchError> {
     if (bytes.length < INLINE_BELOW_BYTES || this.piscina.queueSize >= MAX_QUEUE) return decodeBatch(bytes, context);
     // A body that owns its whole buffer is moved to the thread, not copied; if that thread then
     // dies, the body is gone and the request is answered 503 (nothing of it was applied: a retry
     // is safe). Otherwise the copy is decoded here.
-    const movable = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    const movable = !keep && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     try {
       return await this.piscina.run({ bytes, context }, movable ? { transferList: [bytes.buffer as ArrayBuffer] } : {});
     } catch (error) {

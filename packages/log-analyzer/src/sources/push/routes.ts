@@ -15,8 +15,11 @@ export interface PushRoutesOptions {
   keys: ApiKeys | null;
   /** A body's bytes → a batch grouped by series, or why the body is refused (sources/push/batch.ts). */
   decode(bytes: Uint8Array, tenant: string | null): Promise<DecodedBatch | BatchError>;
-  /** Applies a batch (counting every refusal); resolves with every refused item once acknowledged. */
-  ingest(batch: DecodedBatch): Promise<Rejection[]>;
+  /**
+   * Applies a batch (counting every refusal); resolves with every refused item once acknowledged,
+   * or with `unavailable` when it could not be made durable (then nothing of it was applied).
+   */
+  ingest(batch: DecodedBatch, bytes: Uint8Array, tenant: string | null): Promise<Rejection[] | { unavailable: string }>;
   /** A whole request refused before decoding (counted as `n` refused samples, or as none for 401). */
   onRefused(reason: RejectReason | 'unauthorized', n: number): void;
   /** Every push request's status code, once answered. */
@@ -63,7 +66,8 @@ export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
     if (type !== undefined && !JSON_TYPE.test(type)) {
       return refuse(c, 415, 'unsupported_media_type', `expected application/json, not ${type}`);
     }
-    const decoded = await options.decode(new Uint8Array(await c.req.arrayBuffer()), tenant);
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const decoded = await options.decode(bytes, tenant);
     if ('error' in decoded) {
       const { status, reason, message, items } = decoded.error;
       return refuse(c, status, reason, message, items);
@@ -71,8 +75,15 @@ export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
     if (endpoint !== 'any' && decoded.shape !== endpoint) {
       return refuse(c, 400, 'invalid_body', `expected ${EXPECTED[endpoint]}`, Math.max(1, decoded.total));
     }
-    const rejected = (await options.ingest(decoded)).sort((a, b) => a.index - b.index);
-    return answer(c, decoded, rejected);
+    const ingested = await options.ingest(decoded, bytes, tenant);
+    if ('unavailable' in ingested) {
+      return c.json({ success: false, error: `${ingested.unavailable}; nothing was applied, try again` }, 503);
+    }
+    return answer(
+      c,
+      decoded,
+      ingested.sort((a, b) => a.index - b.index),
+    );
   };
 
   const paths = ['/api/metrics', '/metrics/track', '/metrics/track/batch', '/update'];
