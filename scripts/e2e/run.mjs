@@ -5,7 +5,8 @@
 //  3. noise-maker + log-analyzer on this machine, a real Prometheus scraping them with a config
 //     derived from prometheus.yml, and every PromQL expression of the Grafana dashboard run
 //     against it: each must succeed and return at least one series;
-//  4. `promtool check metrics` on the analyzer's /metrics;
+//     noise-maker pushes metrics, and Prometheus sees exactly the totals it says it sent;
+//  4. `promtool check metrics` on the analyzer's /metrics (pushed families included);
 //  5. mtail's apache_combined example accepts every good line noise-maker writes.
 // Needs `prometheus`, `promtool` and `mtail` on PATH (.ci/run installs them from Debian).
 
@@ -115,6 +116,38 @@ try {
     await sleep(1000);
   }
   check(scrapes >= 2, `Prometheus scraped both jobs at least twice (${scrapes})`);
+
+  // Pushed metrics reach Prometheus exactly: noise-maker pushes, Prometheus's sum equals its totals.
+  const pushed = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        NOISE_MAKER,
+        'push',
+        '--url',
+        `http://127.0.0.1:${analyzerPort}`,
+        '--rate',
+        '20000',
+        '--count',
+        '40000',
+        '--series',
+        '500',
+        '--seed',
+        '3',
+        '--quiet',
+      ],
+      { encoding: 'utf8' },
+    ),
+  );
+  const want = pushed.families.app_requests_total.sum;
+  let got = null;
+  const pushDeadline = Date.now() + 30_000;
+  while (Date.now() < pushDeadline && got !== want) {
+    const r = await query('sum(app_requests_total{job="log-analyzer"})');
+    got = Number(r.data?.result?.[0]?.value?.[1] ?? Number.NaN);
+    if (got !== want) await sleep(1000);
+  }
+  check(got === want, `Prometheus sees exactly the pushed app_requests_total: ${got} of ${want}`);
 
   // Every dashboard expression, as Grafana would send it.
   const dashboard = JSON.parse(readFileSync(join(ROOT, 'grafana/dashboards/log_analyzer.json'), 'utf8'));

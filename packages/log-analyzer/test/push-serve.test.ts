@@ -145,3 +145,78 @@ it('kill -9 under load: every push answered 200 survives, none is counted twice'
     expect(answered).toBeGreaterThanOrEqual(target - 20_000 + 1);
   }
 }, 90_000);
+
+const NOISE_MAKER = join(import.meta.dirname, '../../noise-maker/src/cli.ts');
+
+/** Sum of every line of a family in an exposition (the series' values). */
+function familySum(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+it('noise-maker push: what it says it sent is exactly what /metrics shows, in every shape', async () => {
+  const s = serve(['--no-positions']);
+  const url = await base(s);
+  const shapes = ['batch', 'track-batch', 'queue', 'track'] as const;
+  const totals = new Map<string, { type: string; samples: number; sum: number }>();
+  for (const shape of shapes) {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        NOISE_MAKER,
+        'push',
+        '--url',
+        url,
+        '--shape',
+        shape,
+        '--rate',
+        shape === 'track' ? '2000' : '20000',
+        '--count',
+        shape === 'track' ? '500' : '5000',
+        '--batch',
+        '250',
+        '--series',
+        '60',
+        '--connections',
+        '3',
+        '--seed',
+        '9',
+      ],
+      { encoding: 'utf8' },
+    );
+    const summary = JSON.parse(stdout);
+    expect(summary.samples).toBe(shape === 'track' ? 500 : 5000);
+    expect(summary.failed_requests).toBe(0);
+    // Gauges end at the last value sent per series, whatever the shape: take the latest run's.
+    for (const [name, t] of Object.entries(summary.families) as [
+      string,
+      { type: string; samples: number; sum: number },
+    ][]) {
+      const mine = totals.get(name);
+      if (!mine || t.type === 'gauge') totals.set(name, { ...t, samples: (mine?.samples ?? 0) + t.samples });
+      else totals.set(name, { type: t.type, samples: mine.samples + t.samples, sum: mine.sum + t.sum });
+    }
+  }
+  const text = await (await fetch(`${url}/metrics`)).text();
+  expect([...totals.keys()].sort()).toEqual([
+    'app_in_flight_requests',
+    'app_payload_bytes',
+    'app_request_duration_seconds',
+    'app_requests_total',
+  ]);
+  for (const [name, t] of totals) {
+    if (t.type === 'histogram' || t.type === 'summary') {
+      expect(familySum(text, `${name}_count`), name).toBe(t.samples);
+      expect(familySum(text, `${name}_sum`), name).toBeCloseTo(t.sum, 6);
+    } else if (t.type === 'counter') {
+      expect(familySum(text, name), name).toBe(t.sum);
+    }
+  }
+}, 60_000);
