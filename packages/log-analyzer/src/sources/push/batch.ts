@@ -78,34 +78,37 @@ export function decodeBatch(input: string | Uint8Array, context: BatchContext): 
   }
   const { samples } = decoded;
   const families: FamilyInfo[] = [];
-  const groupAt = new Map<string, number>();
   const family: number[] = [];
   const keys: string[] = [];
   const sources: string[] = [];
   const groupOf = new Int32Array(samples.length);
   const counts: number[] = [];
-  // Families by name, type and help; layouts compared by value (a batch repeats the same array).
+  // Families by raw name, then type, help and layout compared (a batch repeats the same few).
   const byName = new Map<string, number[]>();
+  // Series per family; a series pushed by another source than the batch's first is a group apart.
+  const groupAt: Map<string, number>[] = [];
+  const firstSource = samples[0]?.sample.source;
   for (let i = 0; i < samples.length; i++) {
     const { sample } = samples[i] as { sample: Sample };
-    const name = exposedName(sample, context.namespace, context.prefix);
-    const head = `${name}${SEP}${sample.type}${SEP}${sample.help ?? ''}`;
-    let candidates = byName.get(head);
+    let candidates = byName.get(sample.name);
     if (!candidates) {
       candidates = [];
-      byName.set(head, candidates);
+      byName.set(sample.name, candidates);
     }
-    let f = candidates.find((at) => sameLayout(families[at] as FamilyInfo, sample));
+    let f = candidates.find((at) => sameFamily(families[at] as FamilyInfo, sample));
     if (f === undefined) {
       f = families.length;
       candidates.push(f);
+      const name = exposedName(sample, context.namespace, context.prefix);
       families.push({ name, type: sample.type, help: sample.help, buckets: sample.buckets, targets: sample.targets });
+      groupAt.push(new Map());
     }
-    const groupKey = `${f}${SEP}${sample.source}${SEP}${sample.key}`;
-    let g = groupAt.get(groupKey);
+    const series = groupAt[f] as Map<string, number>;
+    const groupKey = sample.source === firstSource ? sample.key : `${sample.key}${SEP}${sample.source}`;
+    let g = series.get(groupKey);
     if (g === undefined) {
       g = keys.length;
-      groupAt.set(groupKey, g);
+      series.set(groupKey, g);
       family.push(f);
       keys.push(sample.key);
       sources.push(sample.source);
@@ -144,7 +147,8 @@ export function decodeBatch(input: string | Uint8Array, context: BatchContext): 
   };
 }
 
-function sameLayout(info: FamilyInfo, sample: Sample): boolean {
+function sameFamily(info: FamilyInfo, sample: Sample): boolean {
+  if (info.type !== sample.type || info.help !== sample.help) return false;
   const a = info.buckets;
   const b = sample.buckets;
   if (a !== b && (a === null || b === null || a.length !== b.length || a.some((x, i) => x !== b[i]))) return false;
