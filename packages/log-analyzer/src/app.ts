@@ -12,19 +12,15 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
-import { createSelfMetrics, errorLabel, type RejectReason, type Stage } from './aggregate/metrics.js';
+import { createSelfMetrics, errorLabel, type Stage } from './aggregate/metrics.js';
 import { createCounting } from './counting.js';
 import { createHttpApp } from './export/http-app.js';
 import { createHttpServer } from './export/http-server.js';
-import { type ApiKey, ApiKeys } from './sources/push/api-keys.js';
-import { type DecodedBatch, decodeBatch } from './sources/push/batch.js';
-import type { DecodeLimits, Rejection } from './sources/push/decode.js';
-import { DecodePool } from './sources/push/decode-pool.js';
-import { PushLog } from './sources/push/push-log.js';
+import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-source.js';
 import { loadCheckpoint } from './store/checkpoint.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
-import { PushedFamilies, type PushOptions } from './store/pushed-families.js';
+import { PushedFamilies } from './store/pushed-families.js';
 import type { Store } from './store/store.js';
 import { readFilePositions } from './tail/saved-positions.js';
 import { Tailer } from './tail/tailer.js';
@@ -57,38 +53,7 @@ export interface AnalyzerConfig {
   push?: Partial<PushConfig>;
 }
 
-export interface PushConfig extends PushOptions, DecodeLimits {
-  enabled: boolean;
-  maxBodyBytes: number;
-  /** Writes need one of these keys when any is set; a key's tenant labels and caps its series. */
-  apiKeys: ApiKey[];
-  /** /metrics needs a key too. */
-  metricsAuth: boolean;
-  /**
-   * When a push is answered: `durable` once the checkpoint that holds it is written (kill -9 then
-   * loses nothing that was answered 200), `merged` as soon as the store has it (faster; a crash
-   * loses up to one checkpoint interval).
-   */
-  ack: 'durable' | 'merged';
-}
-
-export const PUSH_DEFAULTS: PushConfig = {
-  enabled: true,
-  namespace: '',
-  prefix: '',
-  cumulativeSources: new Set(),
-  maxBodyBytes: 1024 * 1024,
-  maxItems: 10_000,
-  maxLabels: 32,
-  maxLabelValueBytes: 1024,
-  maxSeries: 100_000,
-  maxSeriesPerFamily: 10_000,
-  maxSeriesPerTenant: 100_000,
-  ttlMs: null,
-  apiKeys: [],
-  metricsAuth: false,
-  ack: 'durable',
-};
+export { PUSH_DEFAULTS, type PushConfig };
 
 export interface Analyzer {
   store: Store;
@@ -126,27 +91,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   if (saved) store.restore(saved.store);
   const push: PushConfig = { ...PUSH_DEFAULTS, ...config.push };
   const pushed = new PushedFamilies(store, push);
-  const keys = push.apiKeys.length > 0 ? new ApiKeys(push.apiKeys) : null;
-  const decodePool = new DecodePool(config.workers);
-  const batchContext = (tenant: string | null) => ({
-    limits: push,
-    namespace: push.namespace,
-    prefix: push.prefix,
-    tenant,
-  });
-  // Durable acknowledgements: pushes are logged (and fsynced) before they are applied; a restart
-  // applies again the records the checkpoint does not include.
-  let pushApplied = Number((saved?.sources.push as { applied?: number } | undefined)?.applied ?? 0);
-  const opened =
-    push.enabled && push.ack === 'durable' && config.positionsFile
-      ? PushLog.open(`${config.positionsFile}.push-log`, pushApplied)
-      : null;
-  const pushLog = opened?.log ?? null;
-  for (const record of opened?.replay ?? []) {
-    const batch = decodeBatch(record.body, batchContext(record.tenant));
-    if (!('error' in batch)) pushed.apply(batch, record.at);
-    pushApplied = record.seq;
-  }
   const selfRegistry = new Registry();
   const lineRate = new LineRate();
 
@@ -178,7 +122,22 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   };
   pool.onTask = (seconds) => selfMetrics.taskDuration.observe(seconds);
   pool.onFailure = (error) => reportError('parse', 'a parse worker failed; the chunk is tried again', error);
-  decodePool.onFailure = (error) => reportError('push', 'a decode thread failed; the body was decoded inline', error);
+  // The push source (after the store's restore: it applies again what the push log has past it).
+  const pushSource = new PushSource({
+    config: push,
+    pushed,
+    threads: config.workers,
+    checkpointFile: config.positionsFile,
+    applied: Number((saved?.sources.push as { applied?: number } | undefined)?.applied ?? 0),
+    checkpoint: () => checkpointer?.checkpoint() ?? Promise.resolve(),
+    onApplied: () => {
+      merges++;
+    },
+    onSamples: (result, reason, n) => selfMetrics.pushSamples.inc(reason ? { result, reason } : { result }, n),
+    onAnswered: (status) => selfMetrics.pushRequests.inc({ code: String(status) }),
+    onExpired: (n) => selfMetrics.pushExpired.inc(n),
+    onError: (subject, error) => reportError('push', subject, error),
+  });
 
   let refusalSaid = false;
   /** Merges so far: with the tailer's positionsVersion, says whether a checkpoint has anything new. */
@@ -233,13 +192,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     store,
     path: config.positionsFile,
     version: () => `${merges}:${tailer?.positionsVersion}`,
-    positions: () => {
-      // Same synchronous section as the store's snapshot: what it includes of the push log.
-      pushLog?.rotate();
-      return { file: tailer?.positions(), push: { applied: pushApplied } };
-    },
+    positions: () => ({ file: tailer?.positions(), push: pushSource.position() }),
     onWritten: (seconds, _bytes, positions) => {
-      pushLog?.release((positions.push as { applied: number }).applied);
+      pushSource.durable(positions.push);
       selfMetrics.checkpointWrites.inc();
       selfMetrics.checkpointDuration.observe(seconds);
     },
@@ -247,38 +202,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   });
   // What /metrics serves before the first checkpoint: the restored values, durable already.
   await checkpointer.checkpoint();
-
-  /** Applies a decoded push and counts every refusal; answers once acknowledged (durably, by default). */
-  const ingest = async (
-    decoded: DecodedBatch,
-    bytes: Uint8Array,
-    tenant: string | null,
-  ): Promise<Rejection[] | { unavailable: string }> => {
-    if (pushLog && decoded.values.length > 0) {
-      try {
-        // Resolved in append order, so batches are applied in the log's order.
-        pushApplied = await pushLog.append(bytes, tenant, Date.now());
-      } catch (error) {
-        reportError('push', 'push log', error);
-        return { unavailable: `cannot log the push (${errorLabel(error)})` };
-      }
-    }
-    for (const r of decoded.rejected) pushed.reject(r.reason, 1);
-    const refused = pushed.apply(decoded, Date.now());
-    const accepted = decoded.values.length - refused.length;
-    const byReason = new Map<RejectReason, number>();
-    for (const r of [...decoded.rejected, ...refused]) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
-    for (const [reason, n] of byReason) selfMetrics.pushSamples.inc({ result: 'rejected', reason }, n);
-    if (accepted > 0) {
-      selfMetrics.pushSamples.inc({ result: 'accepted' }, accepted);
-      merges++;
-      // Without a checkpoint file there is no log: durable means published by a checkpoint.
-      if (push.ack === 'durable' && !pushLog) await checkpointer?.checkpoint();
-    }
-    return [...decoded.rejected, ...refused];
-  };
-  const presentedKey = (c: { req: { header(name: string): string | undefined } }) =>
-    ApiKeys.presented(c.req.header('authorization'), c.req.header('x-api-key'));
 
   const app = createHttpApp({
     commit: COMMIT,
@@ -294,24 +217,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         ...(push.enabled ? { push: health('push') } : {}),
       };
     },
-    stats: () => pushStats(pushed),
-    ...(keys && push.metricsAuth ? { metricsAuth: (c) => keys.check(presentedKey(c)) !== undefined } : {}),
-    ...(push.enabled
-      ? {
-          push: {
-            maxBodyBytes: push.maxBodyBytes,
-            keys,
-            decode: (bytes, tenant) => decodePool.decode(bytes, batchContext(tenant), pushLog !== null),
-            ingest,
-            onRefused: (reason, n) => {
-              if (reason === 'unauthorized') return;
-              pushed.reject(reason, n);
-              selfMetrics.pushSamples.inc({ result: 'rejected', reason }, n);
-            },
-            onAnswered: (status) => selfMetrics.pushRequests.inc({ code: String(status) }),
-          },
-        }
-      : {}),
+    stats: () => pushSource.stats(),
+    metricsAuth: pushSource.metricsAuth(),
+    push: pushSource.routes(),
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
     refresh: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     selfRegistry,
@@ -337,17 +245,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
 
   const rateTimer = setInterval(() => lineRate.sample(Date.now()), 1000);
   rateTimer.unref();
-  const expiryTimer = setInterval(
-    () => {
-      const dropped = pushed.expire(Date.now());
-      if (dropped > 0) {
-        merges++;
-        selfMetrics.pushExpired.inc(dropped);
-      }
-    },
-    Math.min(10_000, Math.max(100, (push.ttlMs ?? 10_000) / 4)),
-  );
-  expiryTimer.unref();
   const checkpointTimer = setInterval(() => void checkpointer?.checkpoint(), config.checkpointIntervalMs ?? 1000);
   checkpointTimer.unref();
   // Discovery goes on in the background: the HTTP side answers meanwhile (50,000 files take a while).
@@ -386,44 +283,16 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     },
     async stop() {
       clearInterval(rateTimer);
-      clearInterval(expiryTimer);
       clearInterval(checkpointTimer);
       await tailer?.stop();
       await checkpointer?.checkpoint();
       await pool.close();
-      await decodePool.close();
-      pushLog?.close();
+      await pushSource.close();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());
         server.closeAllConnections();
       });
-    },
-  };
-}
-
-/** GET /metrics/stats without its exporter part: what was pushed, and what the store holds of it. */
-function pushStats(pushed: PushedFamilies) {
-  const dropped = [...pushed.stats.rejected.values()].reduce((a, b) => a + b, 0);
-  const byType: Record<string, number> = { counter: 0, gauge: 0, histogram: 0, summary: 0 };
-  let families = 0;
-  for (const family of pushed.families()) {
-    families++;
-    byType[family.spec.kind] = (byType[family.spec.kind] ?? 0) + family.series.size;
-  }
-  return {
-    collector: {
-      total_points: pushed.stats.accepted + dropped,
-      accepted_points: pushed.stats.accepted,
-      total_series: pushed.seriesCount,
-      dropped_points: dropped,
-      dropped_by_reason: Object.fromEntries(pushed.stats.rejected),
-    },
-    aggregator: {
-      families,
-      series_by_type: byType,
-      expired_series: pushed.stats.expired,
-      cumulative_resets: pushed.stats.resets,
     },
   };
 }

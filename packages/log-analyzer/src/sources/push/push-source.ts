@@ -1,0 +1,211 @@
+// The push source: owns the decode threads, the push log, the API keys and the pushed families'
+// expiry, and hands the HTTP edge (routes.ts) what it needs. A push is decoded, logged and
+// fsynced (durable acks), applied to the store (the acknowledgement), then answered. Its position
+// in a checkpoint is the last push-log record applied.
+
+import type { Context } from 'hono';
+import type { RejectReason } from '../../aggregate/metrics.js';
+import type { PushedFamilies, PushOptions } from '../../store/pushed-families.js';
+import { type ApiKey, ApiKeys } from './api-keys.js';
+import { type BatchContext, type DecodedBatch, decodeBatch } from './batch.js';
+import type { DecodeLimits, Rejection } from './decode.js';
+import { DecodePool } from './decode-pool.js';
+import { PushLog } from './push-log.js';
+import type { PushRoutesOptions } from './routes.js';
+
+export interface PushConfig extends PushOptions, DecodeLimits {
+  enabled: boolean;
+  maxBodyBytes: number;
+  /** Writes need one of these keys when any is set; a key's tenant labels and caps its series. */
+  apiKeys: ApiKey[];
+  /** /metrics needs a key too. */
+  metricsAuth: boolean;
+  /**
+   * When a push is answered: `durable` once it is in the push log (fsynced) and applied (kill -9
+   * then loses nothing that was answered 200), `merged` as soon as the store has it (faster; a
+   * crash loses what came after the last checkpoint).
+   */
+  ack: 'durable' | 'merged';
+}
+
+export const PUSH_DEFAULTS: PushConfig = {
+  enabled: true,
+  namespace: '',
+  prefix: '',
+  cumulativeSources: new Set(),
+  maxBodyBytes: 1024 * 1024,
+  maxItems: 10_000,
+  maxLabels: 32,
+  maxLabelValueBytes: 1024,
+  maxSeries: 100_000,
+  maxSeriesPerFamily: 10_000,
+  maxSeriesPerTenant: 100_000,
+  ttlMs: null,
+  apiKeys: [],
+  metricsAuth: false,
+  ack: 'durable',
+};
+
+export interface PushSourceOptions {
+  config: PushConfig;
+  pushed: PushedFamilies;
+  threads: number;
+  /** The checkpoint file (the push log sits beside it); null: no log. */
+  checkpointFile: string | null;
+  /** The last push-log record the checkpoint includes (0: none). */
+  applied: number;
+  /** Makes what is applied durable and published (used for durable acks without a log). */
+  checkpoint(): Promise<void>;
+  /** The store changed (the checkpointer's version moves). */
+  onApplied(): void;
+  onSamples(result: 'accepted' | 'rejected', reason: RejectReason | null, n: number): void;
+  onAnswered(status: number): void;
+  onExpired(n: number): void;
+  onError(subject: string, error: unknown): void;
+}
+
+export class PushSource {
+  private readonly decodePool: DecodePool;
+  private readonly log: PushLog | null;
+  private readonly keys: ApiKeys | null;
+  private readonly expiryTimer: NodeJS.Timeout;
+  /** The last push-log record applied: this source's position in a checkpoint. */
+  private applied: number;
+
+  constructor(private readonly options: PushSourceOptions) {
+    const { config } = options;
+    this.applied = options.applied;
+    this.keys = config.apiKeys.length > 0 ? new ApiKeys(config.apiKeys) : null;
+    this.decodePool = new DecodePool(options.threads);
+    this.decodePool.onFailure = (error) => options.onError('a decode thread failed', error);
+    const opened =
+      config.enabled && config.ack === 'durable' && options.checkpointFile
+        ? PushLog.open(`${options.checkpointFile}.push-log`, this.applied)
+        : null;
+    this.log = opened?.log ?? null;
+    // What was logged after the checkpoint: applied again, in order, at the time it came.
+    for (const record of opened?.replay ?? []) {
+      const batch = decodeBatch(record.body, this.context(record.tenant));
+      if (!('error' in batch)) options.pushed.apply(batch, record.at);
+      this.applied = record.seq;
+    }
+    this.expiryTimer = setInterval(
+      () => {
+        const dropped = options.pushed.expire(Date.now());
+        if (dropped > 0) {
+          options.onApplied();
+          options.onExpired(dropped);
+        }
+      },
+      Math.min(10_000, Math.max(100, (config.ttlMs ?? 10_000) / 4)),
+    );
+    this.expiryTimer.unref();
+  }
+
+  private context(tenant: string | null): BatchContext {
+    const { config } = this.options;
+    return { limits: config, namespace: config.namespace, prefix: config.prefix, tenant };
+  }
+
+  /** Called in the checkpoint's synchronous section: what it includes of the log. */
+  position(): { applied: number } {
+    this.log?.rotate();
+    return { applied: this.applied };
+  }
+
+  /** A checkpoint with this position is durable: the log records it includes can go. */
+  durable(position: unknown): void {
+    const applied = (position as { applied?: number } | undefined)?.applied;
+    if (typeof applied === 'number') this.log?.release(applied);
+  }
+
+  /** /metrics with --metrics-auth: whether the request carries a valid key. */
+  metricsAuth(): ((c: Context) => boolean) | undefined {
+    const { keys } = this;
+    if (!keys || !this.options.config.metricsAuth) return undefined;
+    return (c) => keys.check(ApiKeys.presented(c.req.header('authorization'), c.req.header('x-api-key'))) !== undefined;
+  }
+
+  /** What the HTTP edge needs; undefined when pushing is off. */
+  routes(): PushRoutesOptions | undefined {
+    const { config } = this.options;
+    if (!config.enabled) return undefined;
+    return {
+      maxBodyBytes: config.maxBodyBytes,
+      keys: this.keys,
+      decode: (bytes, tenant) => this.decodePool.decode(bytes, this.context(tenant), this.log !== null),
+      ingest: (batch, bytes, tenant) => this.ingest(batch, bytes, tenant),
+      onRefused: (reason, n) => {
+        if (reason === 'unauthorized') return;
+        this.options.pushed.reject(reason, n);
+        this.options.onSamples('rejected', reason, n);
+      },
+      onAnswered: this.options.onAnswered,
+    };
+  }
+
+  /** Applies a decoded push and counts every refusal; resolves once acknowledged (durably, by default). */
+  private async ingest(
+    batch: DecodedBatch,
+    bytes: Uint8Array,
+    tenant: string | null,
+  ): Promise<Rejection[] | { unavailable: string }> {
+    const { pushed, config } = this.options;
+    if (this.log && batch.values.length > 0) {
+      try {
+        // Resolved in append order and applied right away: batches are applied in the log's order.
+        this.applied = await this.log.append(bytes, tenant, Date.now());
+      } catch (error) {
+        this.options.onError('push log', error);
+        return { unavailable: 'cannot write the push log' };
+      }
+    }
+    for (const r of batch.rejected) pushed.reject(r.reason, 1);
+    const refused = pushed.apply(batch, Date.now());
+    const rejected = [...batch.rejected, ...refused];
+    const byReason = new Map<RejectReason, number>();
+    for (const r of rejected) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
+    for (const [reason, n] of byReason) this.options.onSamples('rejected', reason, n);
+    const accepted = batch.values.length - refused.length;
+    if (accepted > 0) {
+      this.options.onSamples('accepted', null, accepted);
+      this.options.onApplied();
+      // Without a log, durable means published by a checkpoint.
+      if (config.ack === 'durable' && !this.log) await this.options.checkpoint();
+    }
+    return rejected;
+  }
+
+  /** GET /metrics/stats without its exporter part: what was pushed, and what the store holds of it. */
+  stats() {
+    const { pushed } = this.options;
+    const dropped = [...pushed.stats.rejected.values()].reduce((a, b) => a + b, 0);
+    const byType: Record<string, number> = { counter: 0, gauge: 0, histogram: 0, summary: 0 };
+    let families = 0;
+    for (const family of pushed.families()) {
+      families++;
+      byType[family.spec.kind] = (byType[family.spec.kind] ?? 0) + family.series.size;
+    }
+    return {
+      collector: {
+        total_points: pushed.stats.accepted + dropped,
+        accepted_points: pushed.stats.accepted,
+        total_series: pushed.seriesCount,
+        dropped_points: dropped,
+        dropped_by_reason: Object.fromEntries(pushed.stats.rejected),
+      },
+      aggregator: {
+        families,
+        series_by_type: byType,
+        expired_series: pushed.stats.expired,
+        cumulative_resets: pushed.stats.resets,
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.expiryTimer);
+    await this.decodePool.close();
+    this.log?.close();
+  }
+}
