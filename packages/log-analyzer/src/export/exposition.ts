@@ -88,9 +88,14 @@ function prefixes(family: FamilySnapshot, s: Series): string[] {
   return cached;
 }
 
+/** Each family copy's text: the store reuses a copy while its family does not change. */
+const rendered = new WeakMap<FamilySnapshot, ExpositionFamily>();
+
 /** The store's families as exposition text blocks (one per family, without HELP/TYPE), fast. */
 export function storeFamilies(snapshot: StoreSnapshot): ExpositionFamily[] {
   return snapshot.families.map((family) => {
+    const cached = rendered.get(family);
+    if (cached) return cached;
     const lines: string[] = [];
     for (const s of family.series) {
       const p = prefixes(family, s);
@@ -110,7 +115,9 @@ export function storeFamilies(snapshot: StoreSnapshot): ExpositionFamily[] {
       }
       lines.push(p[i] + formatValue(s.sum), p[i + 1] + formatValue(s.count));
     }
-    return { name: family.name, help: family.help, type: family.kind, samples: [], text: lines.join('\n') };
+    const result = { name: family.name, help: family.help, type: family.kind, samples: [], text: lines.join('\n') };
+    rendered.set(family, result);
+    return result;
   });
 }
 

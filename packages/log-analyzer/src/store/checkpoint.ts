@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { StoreSnapshot } from './store.js';
+import type { FamilySnapshot, StoreSnapshot } from './store.js';
 
 export const CHECKPOINT_FORMAT = 'log-analyzer-checkpoint';
 export const CHECKPOINT_VERSION = 2;
@@ -65,9 +65,23 @@ export function parseCheckpoint(text: string, fileTime = 0): Checkpoint {
   return { writtenAt: doc.writtenAt, store: doc.store, sources: doc.sources ?? {} };
 }
 
-/** The checkpoint's content without its time (V8's JSON.stringify beat every hand-made serializer tried). */
+/** Each family copy's JSON: the store reuses a copy while its family does not change. */
+const familyJson = new WeakMap<FamilySnapshot, string>();
+
+/**
+ * The checkpoint's content without its time: V8's JSON.stringify per family (it beat every
+ * hand-made serializer tried), reused for the families that did not change.
+ */
 export function checkpointBody(store: StoreSnapshot, sources: Record<string, unknown>): string {
-  return JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, store, sources });
+  const families = store.families.map((family) => {
+    let json = familyJson.get(family);
+    if (json === undefined) {
+      json = JSON.stringify(family);
+      familyJson.set(family, json);
+    }
+    return json;
+  });
+  return `{"format":"${CHECKPOINT_FORMAT}","version":${CHECKPOINT_VERSION},"store":{"families":[${families.join(',')}]},"sources":${JSON.stringify(sources)}}`;
 }
 
 export function serializeCheckpoint(body: string, writtenAt: number): string {

@@ -145,6 +145,7 @@ export class PushedFamilies {
         if (outcome) refuse(i, i + 1, outcome);
       }
       s.touched = now;
+      (family as Family).version++;
     }
     this.stats.accepted += batch.values.length - rejected.length;
     return rejected;
@@ -163,6 +164,7 @@ export class PushedFamilies {
     if (info.help && info.help !== spec.help) {
       if (spec.help !== DEFAULT_HELP) return ['help_conflict', `${name} has another help text`];
       spec.help = info.help;
+      family.version++;
     }
     if (info.buckets && !sameNumbers(spec.bounds ?? [], info.buckets)) {
       return ['bucket_mismatch', `${name} has buckets ${(spec.bounds ?? []).join(',')}`];
@@ -187,6 +189,7 @@ export class PushedFamilies {
       for (const [key, s] of family.series) {
         if ((s.touched ?? now) <= now - ttlMs) {
           family.series.delete(key);
+          family.version++;
           this.count(s, -1);
           dropped++;
         }

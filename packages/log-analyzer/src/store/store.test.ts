@@ -76,4 +76,20 @@ describe('Store', () => {
     const back = parseCheckpoint(v1, 99);
     expect(back).toEqual({ writtenAt: 99, store: { families: [] }, sources: { file: { files: expect.any(Array) } } });
   });
+
+  it('a snapshot reuses the copy of a family that did not change, and the checkpoint its JSON', () => {
+    const store = filled();
+    const first = store.snapshot();
+    store.family({ name: 'log_lines_total', help: 'Lines.', kind: 'counter', labelNames: ['file'] }).inc(['a.log'], 1);
+    const second = store.snapshot();
+    expect(second.families[0]).not.toBe(first.families[0]);
+    expect(second.families[1]).toBe(first.families[1]);
+    expect(second.families[0]?.series[0]).toEqual({ labels: ['a.log'], value: 8 });
+    // Built from per-family pieces, the body is exactly JSON.stringify of the whole.
+    const body = checkpointBody(second, { file: { x: 1 } });
+    expect(body).toBe(
+      JSON.stringify({ format: 'log-analyzer-checkpoint', version: 2, store: second, sources: { file: { x: 1 } } }),
+    );
+    expect(checkpointBody(second, { file: { x: 1 } })).toBe(body);
+  });
 });

@@ -83,10 +83,17 @@ function copySeries(s: Series, now: number): Series {
 
 export class Family {
   readonly series = new Map<string, Series>();
+  /**
+   * Moves with every change to a value, a series or the help text. A snapshot reuses the previous
+   * copy of a family whose version did not move (and the exposition and the checkpoint reuse what
+   * they made of it), so a scrape or checkpoint after a small change costs little.
+   */
+  version = 0;
   constructor(readonly spec: FamilySpec) {}
 
   /** Adds `n` to a counter series (creating it at 0). */
   inc(labels: string[], n: number): void {
+    this.version++;
     const key = labels.join(SEP);
     const s = this.series.get(key) as ValueSeries | undefined;
     if (s) s.value += n;
@@ -95,6 +102,7 @@ export class Family {
 
   /** Adds per-bucket counts (not cumulative; one per bound, then +Inf), a sum and a count. */
   observe(labels: string[], buckets: readonly number[], sum: number, count: number): void {
+    this.version++;
     const key = labels.join(SEP);
     let s = this.series.get(key) as HistogramSeries | undefined;
     if (!s) {
@@ -109,6 +117,8 @@ export class Family {
 
 export class Store {
   private readonly families = new Map<string, Family>();
+  /** Each family's last copy and the version it was taken at. Copies are never changed after. */
+  private readonly copies = new WeakMap<Family, { version: number; copy: FamilySnapshot }>();
 
   /** The family of that name, created on first use; the same spec must be given every time. */
   family(spec: FamilySpec): Family {
@@ -146,6 +156,7 @@ export class Store {
       for (const [key, s] of family.series) {
         if (s.labels[at] === value) {
           family.series.delete(key);
+          family.version++;
           dropped++;
         }
       }
@@ -174,10 +185,19 @@ export class Store {
   /** A deep copy of every value: what a checkpoint saves and what /metrics serves. Synchronous. */
   snapshot(now = Date.now()): StoreSnapshot {
     const families: FamilySnapshot[] = [];
-    for (const { spec, series } of this.families.values()) {
+    for (const family of this.families.values()) {
+      const { spec, series, version } = family;
+      // A summary's quantiles move with time (its window turns) even when nothing is observed.
+      const previous = this.copies.get(family);
+      if (previous && previous.version === version && spec.kind !== 'summary') {
+        families.push(previous.copy);
+        continue;
+      }
       const copy: Series[] = [];
       for (const s of series.values()) copy.push(copySeries(s, now));
-      families.push({ ...spec, series: copy });
+      const snapshot = { ...spec, series: copy };
+      this.copies.set(family, { version, copy: snapshot });
+      families.push(snapshot);
     }
     return { families };
   }
@@ -192,6 +212,7 @@ export class Store {
         if (!('value' in copy) && !('buckets' in copy)) copy.quantiles = copy.quantiles.map(() => Number.NaN);
         family.series.set(keyOf(copy), copy);
       }
+      family.version++;
     }
   }
 }
