@@ -40,19 +40,43 @@ function sampleLine({ name, labels, value }: Sample): string {
   return `${name}${text ? `{${text}}` : ''} ${formatValue(value)}`;
 }
 
+/** One family's HELP, TYPE and sample lines, without a final newline. */
+function block(family: ExpositionFamily, openMetrics: boolean): string {
+  // OpenMetrics names a counter family without `_total`; its samples keep it.
+  const name = openMetrics && family.type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
+  const help = family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${family.type}`];
+  if (family.text) lines.push(family.text);
+  for (const sample of family.samples) lines.push(sampleLine(sample));
+  return lines.join('\n');
+}
+
 /** Text 0.0.4 (families apart by a blank line, as prom-client writes it) or OpenMetrics 1.0. */
 export function render(families: readonly ExpositionFamily[], openMetrics: boolean): string {
-  const blocks: string[] = [];
-  for (const family of families) {
-    // OpenMetrics names a counter family without `_total`; its samples keep it.
-    const name = openMetrics && family.type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
-    const help = family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-    const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${family.type}`];
-    if (family.text) lines.push(family.text);
-    for (const sample of family.samples) lines.push(sampleLine(sample));
-    blocks.push(lines.join('\n'));
-  }
+  const blocks = families.map((family) => block(family, openMetrics));
   return openMetrics ? `${blocks.join('\n')}\n# EOF\n` : `${blocks.join('\n\n')}\n`;
+}
+
+const blocks = new WeakMap<ExpositionFamily, { text?: Buffer; openMetrics?: Buffer }>();
+
+/**
+ * A store family's block as bytes, with what separates it from the next family, made once per
+ * family copy: `[...storeBlock(f) for each store family, render(rest)]` is the same document as
+ * render() of them all, and only the families that changed are encoded again.
+ */
+export function storeBlock(family: ExpositionFamily, openMetrics: boolean): Buffer {
+  let cached = blocks.get(family);
+  if (!cached) {
+    cached = {};
+    blocks.set(family, cached);
+  }
+  const format = openMetrics ? 'openMetrics' : 'text';
+  let bytes = cached[format];
+  if (!bytes) {
+    bytes = Buffer.from(`${block(family, openMetrics)}${openMetrics ? '\n' : '\n\n'}`);
+    cached[format] = bytes;
+  }
+  return bytes;
 }
 
 /**

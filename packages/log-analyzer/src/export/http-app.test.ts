@@ -76,3 +76,26 @@ describe('http app', () => {
     expect(await res.json()).toEqual({ error: 'not found', path: '/nope' });
   });
 });
+
+describe('http app gzip', () => {
+  it('a gzipped answer (one member per store family) unzips to exactly the plain one', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const store = new Store();
+    const lines = store.family({ name: 'log_lines_total', help: 'Lines.', kind: 'counter', labelNames: ['file'] });
+    lines.inc(['a.log'], 3);
+    store
+      .family({ name: 'x_seconds', help: 'X.', kind: 'histogram', labelNames: ['f'], bounds: [1] })
+      .observe(['a'], [1, 0], 0.5, 1);
+    let generation = 1;
+    const a = app(() => ({ snapshot: store.snapshot(), generation, at: 1 }));
+    const plain = await (await a.request('/metrics')).text();
+    generation++;
+    const zipped = await a.request('/metrics', { headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    const unzipped = gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString();
+    // The self metrics' values may move between the two; the store's part must match exactly.
+    expect(unzipped.slice(0, unzipped.indexOf('# HELP demo'))).toBe(plain.slice(0, plain.indexOf('# HELP demo')));
+    expect(plain).toContain('log_lines_total{file="a.log"} 3\n\n# HELP x_seconds X.');
+    expect(unzipped).toMatch(/\n$/);
+  });
+});

@@ -11,7 +11,7 @@ import { type Context, Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { addPushRoutes, type PushRoutesOptions } from '../sources/push/routes.js';
 import type { Published } from '../store/checkpointer.js';
-import { type ExpositionFamily, registryFamilies, render, storeFamilies } from './exposition.js';
+import { type ExpositionFamily, registryFamilies, render, storeBlock, storeFamilies } from './exposition.js';
 
 export interface HttpAppOptions {
   published: () => Published;
@@ -49,15 +49,30 @@ const LANDING = (version: string) => `<!doctype html>
 /** The bytes of a Buffer as a plain Uint8Array (a view, not a copy). */
 const view = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
 
-/** A rendered exposition, encoded once and gzipped at most once, whoever asks. */
+/**
+ * Each chunk's gzip member, made once per chunk: a gzip stream may hold several members one after
+ * the other (RFC 1952), which Prometheus and every HTTP client read as one, so a scrape compresses
+ * only the families that changed.
+ */
+const members = new WeakMap<Buffer, Promise<Buffer>>();
+const gzipMember = (chunk: Buffer): Promise<Buffer> => {
+  let member = members.get(chunk);
+  if (!member) {
+    member = promisify(gzip)(chunk, { level: 1 });
+    members.set(chunk, member);
+  }
+  return member;
+};
+
+/** A rendered exposition: the store's families' chunks (reused while unchanged), then the rest. */
 class Rendered {
   readonly body: Buffer;
   private zipped: Promise<Buffer> | null = null;
-  constructor(text: string) {
-    this.body = Buffer.from(text);
+  constructor(private readonly chunks: Buffer[]) {
+    this.body = Buffer.concat(chunks);
   }
   gzipped(): Promise<Buffer> {
-    this.zipped ??= promisify(gzip)(this.body, { level: 1 });
+    this.zipped ??= Promise.all(this.chunks.map(gzipMember)).then((parts) => Buffer.concat(parts));
     return this.zipped;
   }
 }
@@ -89,7 +104,8 @@ function sharedRenderer(options: HttpAppOptions, openMetrics: boolean): () => Pr
         storeCache = { generation: published.generation, families: storeFamilies(published.snapshot) };
       }
       const self = await registryFamilies(options.selfRegistry);
-      const rendered = new Rendered(render([...storeCache.families, ...self], openMetrics));
+      const chunks = storeCache.families.map((family) => storeBlock(family, openMetrics));
+      const rendered = new Rendered([...chunks, Buffer.from(render(self, openMetrics))]);
       last = { rendered, generation: published.generation, at: performance.now() };
       return rendered;
     })().finally(() => {
