@@ -1,6 +1,6 @@
 // Push ingestion benchmark: noise-maker drives POST /api/metrics with 1,000-sample batches over
 // several connections (accepted samples/s, p99 request latency, peak RSS, and the time of a
-// /metrics scrape with 10,000 pushed series while it runs), then the same batches as Prometheus
+// /metrics scrape with 10,000 pushed series, gzipped as Prometheus asks, while it runs and after), then the same batches as Prometheus
 // text go to prometheus-pushgateway, the reference, from a driver of the same shape.
 // Medians of `repeats` interleaved runs. Run alone: node bench/push.mjs [seconds] [connections] [repeats]
 
@@ -14,6 +14,19 @@ import { freePort, mb, NOISE_MAKER, peakRss, ROOT, sleep, start, startAnalyzer, 
 const { MetricModel } = await import(join(ROOT, 'packages/noise-maker/dist/generate/metric-model.js'));
 const SERIES = 10_000;
 const BATCH = 1000;
+
+/** One scrape as Prometheus makes it (gzip asked, body not unzipped here): ms to the last byte. */
+function timedScrape(url) {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    request(url, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(performance.now() - t));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
 
 /** noise-maker push against a running analyzer; its JSON summary, plus a scrape's time meanwhile. */
 async function analyzerRun(seconds, connections, ack) {
@@ -54,10 +67,7 @@ async function analyzerRun(seconds, connections, ack) {
   await sleep(Math.min(2000, (seconds * 1000) / 3));
   const until = Date.now() + (seconds * 1000) / 2;
   while (Date.now() < until) {
-    const t = performance.now();
-    const res = await fetch(analyzer.url);
-    await res.arrayBuffer();
-    scrapes.push(performance.now() - t);
+    scrapes.push(await timedScrape(analyzer.url));
     await sleep(200);
   }
   await pusher.exited;
@@ -69,9 +79,7 @@ async function analyzerRun(seconds, connections, ack) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'bench_tick', type: 'counter', value: 1 }),
     });
-    const t = performance.now();
-    await (await fetch(analyzer.url)).arrayBuffer();
-    idle.push(performance.now() - t);
+    idle.push(await timedScrape(analyzer.url));
   }
   idle.sort((a, b) => a - b);
   const rss = peakRss(analyzer.child.pid);
