@@ -129,7 +129,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     threads: config.workers,
     checkpointFile: config.positionsFile,
     applied: Number((saved?.sources.push as { applied?: number } | undefined)?.applied ?? 0),
-    checkpoint: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     onApplied: () => {
       merges++;
     },

@@ -18,8 +18,11 @@ export const DEFAULT_TARGETS: readonly Target[] = [
   { quantile: 0.99, epsilon: 0.001 },
 ];
 
-/** Observations buffered before they are merged in one sorted pass. */
-const BUFFER = 256;
+/**
+ * Observations buffered before they are merged in one sorted pass. Small: every summary series
+ * holds five streams (one per age bucket), and 10,000 series × 5 buffers add up.
+ */
+const BUFFER = 64;
 
 /** One CKMS stream: tuples (value, g, Δ) sorted by value, in parallel arrays. */
 export class TargetedQuantiles {

@@ -113,20 +113,21 @@ export class MetricModel {
   constructor(seed: number, seriesCount: number, part = 0, parts = 1) {
     this.random = createRandom(seed + part);
     const totalWeight = FAMILIES.reduce((a, f) => a + f.weight, 0);
-    const all: Series[] = [];
+    this.series = [];
+    let index = 0; // over all connections' series: this one takes every parts-th
     FAMILIES.forEach((family, f) => {
       const n = Math.max(1, Math.round((seriesCount * family.weight) / totalWeight));
       for (let i = 0; i < n; i++) {
+        if (index++ % parts !== part) continue;
         const service = SERVICES[i % SERVICES.length] as string;
         const labels: Record<string, string> = {
           endpoint: ENDPOINTS[Math.floor(i / SERVICES.length) % ENDPOINTS.length] as string,
           instance: `i${Math.floor(i / (SERVICES.length * ENDPOINTS.length))}`,
         };
         if (family.kind === 'counter') labels.code = f % 2 === 0 ? '200' : '500';
-        all.push({ family, service, labels, head: heads(family, service, labels) });
+        this.series.push({ family, service, labels, head: heads(family, service, labels) });
       }
     });
-    this.series = all.filter((_, i) => i % parts === part);
     // Each family gets its weight, spread evenly over its series.
     const perFamily = new Map<Family, number>();
     for (const s of this.series) perFamily.set(s.family, (perFamily.get(s.family) ?? 0) + 1);

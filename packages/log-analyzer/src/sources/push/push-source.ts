@@ -54,8 +54,6 @@ export interface PushSourceOptions {
   checkpointFile: string | null;
   /** The last push-log record the checkpoint includes (0: none). */
   applied: number;
-  /** Makes what is applied durable and published (used for durable acks without a log). */
-  checkpoint(): Promise<void>;
   /** The store changed (the checkpointer's version moves). */
   onApplied(): void;
   onSamples(result: 'accepted' | 'rejected', reason: RejectReason | null, n: number): void;
@@ -150,7 +148,8 @@ export class PushSource {
     bytes: Uint8Array,
     tenant: string | null,
   ): Promise<Rejection[] | { unavailable: string }> {
-    const { pushed, config } = this.options;
+    const { pushed } = this.options;
+    // Without a checkpoint file nothing is durable: a push is answered once the store has it.
     if (this.log && batch.values.length > 0) {
       try {
         // Resolved in append order and applied right away: batches are applied in the log's order.
@@ -170,8 +169,6 @@ export class PushSource {
     if (accepted > 0) {
       this.options.onSamples('accepted', null, accepted);
       this.options.onApplied();
-      // Without a log, durable means published by a checkpoint.
-      if (config.ack === 'durable' && !this.log) await this.options.checkpoint();
     }
     return rejected;
   }
