@@ -139,7 +139,7 @@ function toText(body) {
 }
 
 /** The same batches to prometheus-pushgateway, one group per connection, for `seconds`. */
-async function pushgatewayRun(seconds, connections) {
+export async function pushgatewayRun(seconds, connections, series = SERIES) {
   const port = await freePort();
   const gateway = start('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
   for (let i = 0; i < 100; i++) {
@@ -158,7 +158,7 @@ async function pushgatewayRun(seconds, connections) {
   const end = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: connections }, async (_, c) => {
-      const model = new MetricModel(1, SERIES, c, connections);
+      const model = new MetricModel(1, series, c, connections);
       const bodies = Array.from({ length: 16 }, () => toText(model.body('batch', BATCH).body));
       for (let i = 0; performance.now() < end; i++) {
         const { text, samples: n } = bodies[i % bodies.length];
