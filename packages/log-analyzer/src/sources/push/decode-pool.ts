@@ -4,8 +4,8 @@
 // the same pure decodeBatch runs, so the result does not depend on where.
 
 import { Piscina } from 'piscina';
-import { type BatchContext, type BatchError, type DecodedBatch, decodeBatch } from './batch.js';
-import type { DecodeTask } from './decode-worker.js';
+import { type BatchContext, decodeBatch } from './batch.js';
+import type { DecodeResult, DecodeTask } from './decode-worker.js';
 
 const runningFromSource = import.meta.url.endsWith('.ts');
 const workerFile = new URL(`./decode-worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url).href;
@@ -16,7 +16,7 @@ const INLINE_BELOW_BYTES = 32 * 1024;
 const MAX_QUEUE = 64;
 
 export class DecodePool {
-  private readonly piscina: Piscina<DecodeTask, DecodedBatch | BatchError>;
+  private readonly piscina: Piscina<DecodeTask, DecodeResult>;
   /** Told when a decode thread failed (the body was then decoded inline). */
   onFailure: ((error: unknown) => void) | null = null;
 
@@ -34,28 +34,24 @@ export class DecodePool {
     return this.piscina.queueSize;
   }
 
-  /** `keep`: the caller still needs the bytes afterwards (the push log), so they are copied, not moved. */
-  async decode(bytes: Uint8Array, context: BatchContext, keep = false): Promise<DecodedBatch | BatchError> {
-    if (bytes.length < INLINE_BELOW_BYTES || this.piscina.queueSize >= MAX_QUEUE) return decodeBatch(bytes, context);
-    // A body that owns its whole buffer is moved to the thread, not copied; if that thread then
-    // dies, the body is gone and the request is answered 503 (nothing of it was applied: a retry
-    // is safe). Otherwise the copy is decoded here.
-    const movable = !keep && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  /**
+   * The batch, and the body's bytes (the same, or moved back from the thread: the push log writes
+   * them). A body that owns its whole buffer is moved to the thread and back, never copied; if that
+   * thread dies, the body is gone and the push is answered 503 (nothing of it was applied: a retry
+   * is safe). Otherwise the thread gets a copy, and the body is decoded here if the thread fails.
+   */
+  async decode(bytes: Uint8Array, context: BatchContext): Promise<DecodeResult> {
+    if (bytes.length < INLINE_BELOW_BYTES || this.piscina.queueSize >= MAX_QUEUE) {
+      return { batch: decodeBatch(bytes, context), bytes };
+    }
+    const movable = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     try {
       return await this.piscina.run({ bytes, context }, movable ? { transferList: [bytes.buffer as ArrayBuffer] } : {});
     } catch (error) {
       this.onFailure?.(error);
-      if (movable) {
-        return {
-          error: {
-            status: 503,
-            reason: 'decode_failed',
-            message: 'decoding failed; nothing was applied, try again',
-            items: 0,
-          },
-        };
-      }
-      return decodeBatch(bytes, context);
+      if (!movable) return { batch: decodeBatch(bytes, context), bytes };
+      const message = 'decoding failed; nothing was applied, try again';
+      return { batch: { error: { status: 503, reason: 'decode_failed', message, items: 0 } }, bytes };
     }
   }
 

@@ -1,8 +1,9 @@
-// Piscina entry for the push decode threads. Crossing in: the body's bytes (a copy, so the main
-// thread can still decode them itself if this thread dies) and the BatchContext. Crossing out:
-// the DecodedBatch (typed arrays and one string per series, cloned) or the reason the body was
-// refused.
+// Piscina entry for the push decode threads. Crossing in: the body's bytes, moved (transferred),
+// and the BatchContext. Crossing out: the DecodedBatch (typed arrays and one string per series,
+// cloned) or the reason the body was refused, and the same bytes moved back (the push log writes
+// them), so a body is never copied between threads.
 
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { type BatchContext, type BatchError, type DecodedBatch, decodeBatch } from './batch.js';
 
 export interface DecodeTask {
@@ -10,6 +11,19 @@ export interface DecodeTask {
   context: BatchContext;
 }
 
-export default function decode(task: DecodeTask): DecodedBatch | BatchError {
-  return decodeBatch(task.bytes, task.context);
+export interface DecodeResult {
+  batch: DecodedBatch | BatchError;
+  bytes: Uint8Array;
+}
+
+export default function decode(task: DecodeTask): unknown {
+  const result: DecodeResult = { batch: decodeBatch(task.bytes, task.context), bytes: task.bytes };
+  return move({
+    get [transferableSymbol]() {
+      return [task.bytes.buffer];
+    },
+    get [valueSymbol]() {
+      return result;
+    },
+  } as never);
 }

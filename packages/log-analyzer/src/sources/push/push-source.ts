@@ -131,7 +131,7 @@ export class PushSource {
     return {
       maxBodyBytes: config.maxBodyBytes,
       keys: this.keys,
-      decode: (bytes, tenant) => this.decodePool.decode(bytes, this.context(tenant), this.log !== null),
+      decode: (bytes, tenant) => this.decodePool.decode(bytes, this.context(tenant)),
       ingest: (batch, bytes, tenant) => this.ingest(batch, bytes, tenant),
       onRefused: (reason, n) => {
         if (reason === 'unauthorized') return;

@@ -13,8 +13,11 @@ export interface PushRoutesOptions {
   maxBodyBytes: number;
   /** null: writes need no key. */
   keys: ApiKeys | null;
-  /** A body's bytes → a batch grouped by series, or why the body is refused (sources/push/batch.ts). */
-  decode(bytes: Uint8Array, tenant: string | null): Promise<DecodedBatch | BatchError>;
+  /**
+   * A body's bytes → a batch grouped by series, or why the body is refused (sources/push/batch.ts),
+   * with the bytes (moved to a decode thread and back: use these, not the ones passed in).
+   */
+  decode(bytes: Uint8Array, tenant: string | null): Promise<{ batch: DecodedBatch | BatchError; bytes: Uint8Array }>;
   /**
    * Applies a batch (counting every refusal); resolves with every refused item once acknowledged,
    * or with `unavailable` when it could not be made durable (then nothing of it was applied).
@@ -66,8 +69,7 @@ export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
     if (type !== undefined && !JSON_TYPE.test(type)) {
       return refuse(c, 415, 'unsupported_media_type', `expected application/json, not ${type}`);
     }
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
-    const decoded = await options.decode(bytes, tenant);
+    const { batch: decoded, bytes } = await options.decode(new Uint8Array(await c.req.arrayBuffer()), tenant);
     if ('error' in decoded) {
       const { status, reason, message, items } = decoded.error;
       return refuse(c, status, reason, message, items);
