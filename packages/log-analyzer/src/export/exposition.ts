@@ -3,7 +3,7 @@
 // a registry's content type, which renames its counters in place; rendering here avoids that.
 
 import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
-import type { FamilySnapshot, Series, StoreSnapshot } from '../store/store.js';
+import { chunksOf, type FamilySnapshot, type Series, type StoreSnapshot } from '../store/store.js';
 
 export interface Sample {
   name: string;
@@ -115,31 +115,49 @@ function prefixes(family: FamilySnapshot, s: Series): string[] {
 /** Each family copy's text: the store reuses a copy while its family does not change. */
 const rendered = new WeakMap<FamilySnapshot, ExpositionFamily>();
 
+/** Each chunk copy's lines (the store reuses chunk copies whose series did not change). */
+const chunkText = new WeakMap<readonly Series[], string>();
+
+function seriesLines(family: FamilySnapshot, series: readonly Series[]): string {
+  const lines: string[] = [];
+  for (const s of series) {
+    const p = prefixes(family, s);
+    if ('value' in s) {
+      lines.push(p[0] + formatValue(s.value));
+      continue;
+    }
+    let i = 0;
+    if ('buckets' in s) {
+      let cumulative = 0;
+      for (; i < s.buckets.length; i++) {
+        cumulative += s.buckets[i] as number;
+        lines.push(p[i] + formatValue(cumulative));
+      }
+    } else {
+      for (; i < s.quantiles.length; i++) lines.push(p[i] + formatValue(s.quantiles[i] ?? Number.NaN));
+    }
+    lines.push(p[i] + formatValue(s.sum), p[i + 1] + formatValue(s.count));
+  }
+  return lines.join('\n');
+}
+
 /** The store's families as exposition text blocks (one per family, without HELP/TYPE), fast. */
 export function storeFamilies(snapshot: StoreSnapshot): ExpositionFamily[] {
   return snapshot.families.map((family) => {
     const cached = rendered.get(family);
     if (cached) return cached;
-    const lines: string[] = [];
-    for (const s of family.series) {
-      const p = prefixes(family, s);
-      if ('value' in s) {
-        lines.push(p[0] + formatValue(s.value));
-        continue;
+    const chunks = chunksOf(family) ?? [family.series];
+    const texts: string[] = [];
+    for (const chunk of chunks) {
+      if (chunk.length === 0) continue;
+      let text = chunkText.get(chunk);
+      if (text === undefined) {
+        text = seriesLines(family, chunk);
+        chunkText.set(chunk, text);
       }
-      let i = 0;
-      if ('buckets' in s) {
-        let cumulative = 0;
-        for (; i < s.buckets.length; i++) {
-          cumulative += s.buckets[i] as number;
-          lines.push(p[i] + formatValue(cumulative));
-        }
-      } else {
-        for (; i < s.quantiles.length; i++) lines.push(p[i] + formatValue(s.quantiles[i] ?? Number.NaN));
-      }
-      lines.push(p[i] + formatValue(s.sum), p[i + 1] + formatValue(s.count));
+      texts.push(text);
     }
-    const result = { name: family.name, help: family.help, type: family.kind, samples: [], text: lines.join('\n') };
+    const result = { name: family.name, help: family.help, type: family.kind, samples: [], text: texts.join('\n') };
     rendered.set(family, result);
     return result;
   });

@@ -129,7 +129,7 @@ export class PushedFamilies {
         });
         resolved[f] = family;
         s = newSeries(family, names, values, now);
-        family.series.set(key, s);
+        family.add(key, s);
         this.count(s, 1);
       }
       for (let i = from; i < to; i++) {
@@ -145,7 +145,7 @@ export class PushedFamilies {
         if (outcome) refuse(i, i + 1, outcome);
       }
       s.touched = now;
-      (family as Family).version++;
+      (family as Family).changed(s);
     }
     this.stats.accepted += batch.values.length - rejected.length;
     return rejected;
@@ -188,8 +188,7 @@ export class PushedFamilies {
     for (const family of [...this.families()]) {
       for (const [key, s] of family.series) {
         if ((s.touched ?? now) <= now - ttlMs) {
-          family.series.delete(key);
-          family.version++;
+          family.remove(key);
           this.count(s, -1);
           dropped++;
         }

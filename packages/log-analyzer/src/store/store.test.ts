@@ -93,3 +93,31 @@ describe('Store', () => {
     expect(checkpointBody(second, { file: { x: 1 } })).toBe(body);
   });
 });
+
+describe('Store chunks', () => {
+  it('copies again only the chunks whose series changed; JSON and text stay exactly those of the whole', async () => {
+    const { storeFamilies, render } = await import('../export/exposition.js');
+    const store = new Store();
+    const spec = { name: 'c_total', help: 'C.', kind: 'counter', labelNames: ['i'] } as const;
+    const family = store.family(spec);
+    for (let i = 0; i < 1000; i++) family.inc([String(i)], i);
+    const first = store.snapshot();
+    family.inc(['600'], 1);
+    store.dropSeries('i', '3');
+    const second = store.snapshot();
+    const [a, b] = [first.families[0]?.series ?? [], second.families[0]?.series ?? []];
+    expect(b).toHaveLength(999);
+    // Series of untouched chunks are the very same copies; the changed one is new.
+    expect(b[899]).toBe(a[900]);
+    expect(b.find((s) => s.labels[0] === '600')).toEqual({ labels: ['600'], value: 601 });
+    expect(b.find((s) => s.labels[0] === '600')).not.toBe(a[600]);
+    expect(b.some((s) => s.labels[0] === '3')).toBe(false);
+    const whole = { families: second.families.map((f) => ({ ...f })) }; // copies unknown to the caches
+    expect(checkpointBody(second, {})).toBe(checkpointBody(whole, {}));
+    expect(render(storeFamilies(second), false)).toBe(render(storeFamilies(whole), false));
+    // And after a restore from that JSON, the same again.
+    const restored = new Store();
+    restored.restore(parseCheckpoint(serializeCheckpoint(checkpointBody(second, {}), 1)).store);
+    expect(restored.snapshot()).toEqual(second);
+  });
+});

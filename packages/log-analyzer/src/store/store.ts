@@ -81,44 +81,113 @@ function copySeries(s: Series, now: number): Series {
   return { labels: s.labels, ...names, sum: s.sum, count: s.count, quantiles: s.window?.query(now) ?? s.quantiles };
 }
 
+/** Series per chunk: a snapshot copies (and the checkpoint and exposition redo) only changed chunks. */
+const CHUNK = 256;
+
 export class Family {
-  readonly series = new Map<string, Series>();
+  private readonly bySeriesKey = new Map<string, Series>();
   /**
-   * Moves with every change to a value, a series or the help text. A snapshot reuses the previous
-   * copy of a family whose version did not move (and the exposition and the checkpoint reuse what
-   * they made of it), so a scrape or checkpoint after a small change costs little.
+   * The series in chunks of at most CHUNK, in the order they came. A chunk is copied again only
+   * when one of its series changed since the last snapshot (`dirty`), so with 100,000 series of
+   * which a few move each second, a checkpoint or a scrape redoes a few chunks, not everything.
    */
+  private readonly chunks: Series[][] = [];
+  private readonly chunkOf = new Map<Series, Series[]>();
+  private readonly dirty = new Set<Series[]>();
+  /** Moves with every change to a value, a series or the help text. */
   version = 0;
   constructor(readonly spec: FamilySpec) {}
 
+  /** The series by key (read only: changes go through add, changed and remove). */
+  get series(): ReadonlyMap<string, Series> {
+    return this.bySeriesKey;
+  }
+
+  add(key: string, s: Series): void {
+    let last = this.chunks.at(-1);
+    if (!last || last.length >= CHUNK) {
+      last = [];
+      this.chunks.push(last);
+    }
+    last.push(s);
+    this.chunkOf.set(s, last);
+    this.bySeriesKey.set(key, s);
+    this.changed(s);
+  }
+
+  /** A series' values changed: its chunk is copied again at the next snapshot. */
+  changed(s: Series): void {
+    this.version++;
+    const chunk = this.chunkOf.get(s);
+    if (chunk) this.dirty.add(chunk);
+  }
+
+  remove(key: string): void {
+    const s = this.bySeriesKey.get(key);
+    if (!s) return;
+    this.bySeriesKey.delete(key);
+    const chunk = this.chunkOf.get(s) as Series[];
+    this.chunkOf.delete(s);
+    chunk.splice(chunk.indexOf(s), 1);
+    this.version++;
+    if (chunk.length > 0) this.dirty.add(chunk);
+    else {
+      this.chunks.splice(this.chunks.indexOf(chunk), 1);
+      this.dirty.delete(chunk);
+    }
+  }
+
+  /** The chunks, each with whether it changed since the last call (which clears that). */
+  takeChunks(): { chunk: readonly Series[]; changed: boolean }[] {
+    const out = this.chunks.map((chunk) => ({ chunk, changed: this.dirty.has(chunk) }));
+    this.dirty.clear();
+    return out;
+  }
+
   /** Adds `n` to a counter series (creating it at 0). */
   inc(labels: string[], n: number): void {
-    this.version++;
     const key = labels.join(SEP);
-    const s = this.series.get(key) as ValueSeries | undefined;
-    if (s) s.value += n;
-    else this.series.set(key, { labels, value: n });
+    const s = this.bySeriesKey.get(key) as ValueSeries | undefined;
+    if (s) {
+      s.value += n;
+      this.changed(s);
+    } else this.add(key, { labels, value: n });
   }
 
   /** Adds per-bucket counts (not cumulative; one per bound, then +Inf), a sum and a count. */
   observe(labels: string[], buckets: readonly number[], sum: number, count: number): void {
-    this.version++;
     const key = labels.join(SEP);
-    let s = this.series.get(key) as HistogramSeries | undefined;
+    let s = this.bySeriesKey.get(key) as HistogramSeries | undefined;
     if (!s) {
       s = { labels, buckets: new Array((this.spec.bounds?.length ?? 0) + 1).fill(0), sum: 0, count: 0 };
-      this.series.set(key, s);
-    }
+      this.add(key, s);
+    } else this.changed(s);
     for (let i = 0; i < s.buckets.length; i++) s.buckets[i] = (s.buckets[i] as number) + (buckets[i] ?? 0);
     s.sum += sum;
     s.count += count;
   }
 }
 
+/**
+ * The chunks a family copy was made of (each a copy, shared with later copies while its series
+ * did not change): the checkpoint and the exposition cache their work per chunk.
+ */
+const copiedChunks = new WeakMap<FamilySnapshot, readonly Series[][]>();
+
+export function chunksOf(copy: FamilySnapshot): readonly Series[][] | undefined {
+  return copiedChunks.get(copy);
+}
+
 export class Store {
   private readonly families = new Map<string, Family>();
-  /** Each family's last copy and the version it was taken at. Copies are never changed after. */
-  private readonly copies = new WeakMap<Family, { version: number; copy: FamilySnapshot }>();
+  /**
+   * Each family's last copy, the version it was taken at, and each live chunk's copy. Copies are
+   * never changed after.
+   */
+  private readonly copies = new WeakMap<
+    Family,
+    { version: number; copy: FamilySnapshot; chunks: Map<readonly Series[], Series[]> }
+  >();
 
   /** The family of that name, created on first use; the same spec must be given every time. */
   family(spec: FamilySpec): Family {
@@ -155,8 +224,7 @@ export class Store {
       if (at < 0) continue;
       for (const [key, s] of family.series) {
         if (s.labels[at] === value) {
-          family.series.delete(key);
-          family.version++;
+          family.remove(key);
           dropped++;
         }
       }
@@ -186,17 +254,25 @@ export class Store {
   snapshot(now = Date.now()): StoreSnapshot {
     const families: FamilySnapshot[] = [];
     for (const family of this.families.values()) {
-      const { spec, series, version } = family;
+      const { spec, version } = family;
       // A summary's quantiles move with time (its window turns) even when nothing is observed.
+      const timeless = spec.kind !== 'summary';
       const previous = this.copies.get(family);
-      if (previous && previous.version === version && spec.kind !== 'summary') {
+      if (previous && previous.version === version && timeless) {
         families.push(previous.copy);
         continue;
       }
-      const copy: Series[] = [];
-      for (const s of series.values()) copy.push(copySeries(s, now));
-      const snapshot = { ...spec, series: copy };
-      this.copies.set(family, { version, copy: snapshot });
+      const chunks = new Map<readonly Series[], Series[]>();
+      const copied: Series[][] = [];
+      for (const { chunk, changed } of family.takeChunks()) {
+        let copy = timeless && !changed ? previous?.chunks.get(chunk) : undefined;
+        copy ??= chunk.map((s) => copySeries(s, now));
+        chunks.set(chunk, copy);
+        copied.push(copy);
+      }
+      const snapshot = { ...spec, series: copied.flat() };
+      copiedChunks.set(snapshot, copied);
+      this.copies.set(family, { version, copy: snapshot, chunks });
       families.push(snapshot);
     }
     return { families };
@@ -210,9 +286,8 @@ export class Store {
       for (const s of series) {
         const copy = copySeries(s, 0);
         if (!('value' in copy) && !('buckets' in copy)) copy.quantiles = copy.quantiles.map(() => Number.NaN);
-        family.series.set(keyOf(copy), copy);
+        family.add(keyOf(copy), copy);
       }
-      family.version++;
     }
   }
 }
