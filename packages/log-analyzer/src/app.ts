@@ -232,12 +232,16 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         publishedAt: checkpointer?.published.at ? new Date(checkpointer.published.at).toISOString() : null,
         series: store.seriesCount,
       },
-      // Lines and errors per file come from the store itself: one source of truth.
-      files: (tailer?.statuses() ?? []).map((file) => ({
-        ...file,
-        lines: store.sum('log_lines_total', { file: file.path }),
-        errors: store.sum('log_errors_total', { file: file.path }),
-      })),
+      // Lines and errors per file come from the store itself: one source of truth (one pass each).
+      files: (() => {
+        const lines = store.sumBy('log_lines_total', 'file');
+        const errors = store.sumBy('log_errors_total', 'file');
+        return (tailer?.statuses() ?? []).map((file) => ({
+          ...file,
+          lines: lines.get(file.path) ?? 0,
+          errors: errors.get(file.path) ?? 0,
+        }));
+      })(),
       pool: pool.stats(),
     }),
   });

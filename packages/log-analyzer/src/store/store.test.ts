@@ -26,6 +26,14 @@ describe('Store', () => {
     expect(store.sum('log_lines_total', { file: 'a.log' })).toBe(7);
     expect(store.sum('d_seconds', { file: 'a.log' })).toBe(6);
     expect(store.sum('nope')).toBe(0);
+    expect(store.sumBy('log_lines_total', 'file')).toEqual(
+      new Map([
+        ['a.log', 7],
+        ['b.log', 2],
+      ]),
+    );
+    expect(store.sumBy('d_seconds', 'file')).toEqual(new Map([['a.log', 6]]));
+    expect(store.sumBy('log_lines_total', 'nope')).toEqual(new Map());
   });
 
   it('a snapshot is a copy: later increments do not change it', () => {

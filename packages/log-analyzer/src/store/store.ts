@@ -250,6 +250,19 @@ export class Store {
     return total;
   }
 
+  /** Sums of a counter's (or a histogram's count's) series by the value of one label, in one pass. */
+  sumBy(name: string, label: string): Map<string, number> {
+    const sums = new Map<string, number>();
+    const family = this.families.get(name);
+    const at = family?.spec.labelNames.indexOf(label) ?? -1;
+    if (!family || at < 0) return sums;
+    for (const s of family.series.values()) {
+      const value = s.labels[at] as string;
+      sums.set(value, (sums.get(value) ?? 0) + ('value' in s ? s.value : s.count));
+    }
+    return sums;
+  }
+
   /** A deep copy of every value: what a checkpoint saves and what /metrics serves. Synchronous. */
   snapshot(now = Date.now()): StoreSnapshot {
     const families: FamilySnapshot[] = [];
