@@ -245,8 +245,16 @@ serve.action(async (opts) => {
     // Before anything starts: an unwritable checkpoint is one clear line and exit 2, not a spin.
     if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);
     const { createAnalyzer } = await import('./app.js');
+    // A name that is not UTF-8 arrives with its bytes replaced: find the file it means.
+    const { resolveArgvPath } = await import('./tail/argv-path.js');
+    const watch = await Promise.all(
+      watchList
+        .map((w) => w.trim())
+        .filter(Boolean)
+        .map(resolveArgvPath),
+    );
     analyzer = await createAnalyzer({
-      watch: watchList.map((w) => w.trim()).filter(Boolean),
+      watch,
       format: opts.format,
       workers: opts.workers,
       maxLineBytes: opts.maxLineBytes,

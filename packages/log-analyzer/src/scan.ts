@@ -6,15 +6,18 @@ import { stat } from 'node:fs/promises';
 import { type CountingOptions, createCounting } from './counting.js';
 import { render, storeFamilies } from './export/exposition.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
+import { resolveArgvPath } from './tail/argv-path.js';
 import { FileReader } from './tail/file-reader.js';
+import { fsPath } from './tail/fs-names.js';
 
 /** Reads the files and returns the Prometheus exposition text; throws (before reading anything) if one cannot be opened. */
 export async function scanFiles(paths: readonly string[], options: CountingOptions): Promise<string> {
   const { store, families, pool } = createCounting(options);
   const readers: FileReader[] = [];
   try {
-    for (const path of paths) {
-      if (!(await stat(path)).isFile()) throw new Error(`cannot read ${path}: not a regular file`);
+    for (const given of paths) {
+      const path = await resolveArgvPath(given);
+      if (!(await stat(fsPath(path))).isFile()) throw new Error(`cannot read ${given}: not a regular file`);
       readers.push(
         await FileReader.open(path, 0, {
           pool,

@@ -147,3 +147,25 @@ describe('log-analyzer CLI', () => {
     }
   });
 });
+
+describe('file names that are not UTF-8', () => {
+  it('scan reads one named on the command line (its bytes reach Node replaced)', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFileSync(Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9]), Buffer.from('.log')]), lines(4));
+      // Through sh, so the argument carries the raw byte 0xE9.
+      const res = spawnSync(
+        'sh',
+        ['-c', `exec "$0" --import tsx "$1" scan "$(printf '${dir}/caf\\351.log')"`, process.execPath, MAIN],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(res.stderr).toBe('');
+      expect(res.status).toBe(0);
+      expect(res.stdout).toContain(`log_lines_total{file="${dir}/caf\\\\xe9.log"} 4`);
+    } finally {
+      cleanup();
+    }
+  });
+});

@@ -151,6 +151,23 @@ describe.each(MODES)('exactly once ($mode)', ({ usePolling }) => {
     expect(text).toContain('file="');
   });
 
+  it('a file name that is not UTF-8 is followed, through a rotation, and labelled with \\xNN', async () => {
+    // caf\xe9.log: Latin-1, as old systems write it.
+    const raw = (suffix: string) =>
+      Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9]), Buffer.from(suffix)]);
+    writeFileSync(raw('.log'), lines(3));
+    const a = await start(['*.log']);
+    const label = `${dir}/caf\uDCE9.log`;
+    await expectSettled(a, () => total(a, { file: label }), 3, WAIT);
+    renameSync(raw('.log'), raw('.log.1'));
+    writeFileSync(raw('.log'), lines(2));
+    appendFileSync(raw('.log.1'), lines(1));
+    await expectSettled(a, () => total(a, { file: label }), 6, WAIT);
+    expect(await total(a)).toBe(6);
+    const text = await (await a.app.request('/metrics')).text();
+    expect(text).toContain(`log_lines_total{file="${dir}/caf\\\\xe9.log"} 6`);
+  });
+
   it('refused files are said once in total, and counted', async () => {
     for (const name of ['a', 'b', 'c', 'd']) writeFileSync(join(dir, `${name}.log`), lines(1));
     const warnings: string[] = [];

@@ -20,11 +20,22 @@ export interface ExpositionFamily {
   text?: string;
 }
 
-const NEEDS_ESCAPE = /[\\\n"]/;
+const NEEDS_ESCAPE = /[\\\n"]|(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
 
+/**
+ * Escaped for a label value. A file name's bytes that are not UTF-8 (held as U+DC80 + byte, see
+ * tail/fs-names.ts) are written `\xNN`, since a label value must be UTF-8.
+ */
 function escapeLabel(value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return value;
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  return (
+    value
+      .replace(/\\/g, '\\\\')
+      .replace(/\n/g, '\\n')
+      .replace(/"/g, '\\"')
+      // (a low surrogate after a high one is half of a valid character: left alone)
+      .replace(/(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/g, (c) => `\\\\x${(c.charCodeAt(0) - 0xdc00).toString(16)}`)
+  );
 }
 
 function formatValue(value: number): string {

@@ -8,6 +8,7 @@ import type { ChunkSummary } from '../parse/chunk-summary.js';
 import { emptySummary } from '../parse/chunk-summary.js';
 import type { Lease, ParsePool } from '../pool/parse-pool.js';
 import { type Fingerprint, fingerprintBytes } from './fingerprint.js';
+import { fsPath } from './fs-names.js';
 import { LineChunker } from './line-chunker.js';
 
 /** How many bytes before the committed offset are fingerprinted (to recognise a copy of the file). */
@@ -57,7 +58,7 @@ export class FileReader {
   }
 
   static async open(path: string, offset: number, options: FileReaderOptions): Promise<FileReader> {
-    return new FileReader(await open(path, 'r'), offset, options);
+    return new FileReader(await open(fsPath(path), 'r'), offset, options);
   }
 
   /**

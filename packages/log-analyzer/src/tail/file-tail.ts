@@ -10,6 +10,7 @@ import type { ParsePool } from '../pool/parse-pool.js';
 import { judgeChanged, judgePath } from './decisions.js';
 import { FileReader } from './file-reader.js';
 import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, stillStartsWith } from './fingerprint.js';
+import { fsPath } from './fs-names.js';
 import { findCopy, findMissed, findResumeSteps } from './generations.js';
 import type { IdentityRegistry } from './identities.js';
 import type { SavedFile, SavedPath } from './saved-positions.js';
@@ -75,7 +76,9 @@ const RESUME_ATTEMPTS = 5;
 const MTIME_SLACK_MS = 20;
 
 function statOrNull(path: string): Promise<Stats | null> {
-  return new Promise((resolve) => stat(path, (error, stats) => resolve(error || !stats.isFile() ? null : stats)));
+  return new Promise((resolve) =>
+    stat(fsPath(path), (error, stats) => resolve(error || !stats.isFile() ? null : stats)),
+  );
 }
 
 export class FileTail {
@@ -153,7 +156,7 @@ export class FileTail {
     if (!current || this.files.length !== 1 || this.reading || this.again || this.stopped) return false;
     let stats: Stats;
     try {
-      stats = statSync(this.label);
+      stats = statSync(fsPath(this.label));
     } catch {
       return false;
     }

@@ -8,6 +8,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Candidate, planResume, type ResumeStep } from './decisions.js';
 import { endsWithAt, stillStartsWith } from './fingerprint.js';
+import { decodeName, fsPath } from './fs-names.js';
 import type { SavedFile } from './saved-positions.js';
 
 /** Compressed generations cannot be read as logs. */
@@ -30,7 +31,7 @@ export async function siblings(path: string, isWatched: (candidate: string) => b
   const base = basename(path);
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = (await readdir(fsPath(dir), { encoding: 'buffer' })).map(decodeName);
   } catch {
     return [];
   }
@@ -38,7 +39,7 @@ export async function siblings(path: string, isWatched: (candidate: string) => b
   for (const name of names) {
     const file = join(dir, name);
     if (!name.startsWith(base) || (name !== base && (isWatched(file) || COMPRESSED.test(name)))) continue;
-    const stats = await stat(file).catch(() => null);
+    const stats = await stat(fsPath(file)).catch(() => null);
     if (stats?.isFile()) {
       found.push({
         name: name === base ? path : file,
@@ -55,7 +56,7 @@ export async function siblings(path: string, isWatched: (candidate: string) => b
 /** True when `file` holds what we read of `generation`: its first bytes, and its bytes just before the offset. */
 export async function sameContent(file: string, size: number, generation: SavedFile): Promise<boolean> {
   if (size < generation.offset || size < generation.head.length) return false;
-  const handle = await open(file, 'r').catch(() => null);
+  const handle = await open(fsPath(file), 'r').catch(() => null);
   if (!handle) return false;
   try {
     return (

@@ -10,6 +10,7 @@ import { readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { FileTail, type FileTailOptions, type FileTailStatus, type StartAt } from './file-tail.js';
+import { decodeName, fsPath } from './fs-names.js';
 import { compileWatchPattern, type WatchPattern } from './glob.js';
 import { type FinishedFile, IdentityRegistry } from './identities.js';
 import type { SavedPath } from './saved-positions.js';
@@ -61,7 +62,7 @@ export function pollEveryMs(baseMs: number, quietMs: number, events: boolean): n
 }
 
 function statOrNull(path: string): Promise<Stats | null> {
-  return new Promise((resolve) => stat(path, (error, stats) => resolve(error ? null : stats)));
+  return new Promise((resolve) => stat(fsPath(path), (error, stats) => resolve(error ? null : stats)));
 }
 
 const REFUSED_KEPT = 10_000;
@@ -70,7 +71,7 @@ const WALK_BATCH = 256;
 
 function isFile(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    return statSync(fsPath(path)).isFile();
   } catch {
     return false;
   }
@@ -225,6 +226,9 @@ export class Tailer {
       ignored: (path) => !this.realToLogical.has(path) && !pattern.matches(this.logical(path)),
     });
     const wake = (path: string) => {
+      // A name that is not UTF-8 reaches chokidar with its bytes replaced (U+FFFD): not a path
+      // that can be opened. The directory's own poll finds it by its bytes (tail/fs-names.ts).
+      if (path.includes('\uFFFD')) return;
       const label = this.logical(path);
       const tail = this.tails.get(label);
       if (tail) void tail.check();
@@ -255,7 +259,7 @@ export class Tailer {
     const first = this.dirById.get(dirKey(pattern, id));
     if (first !== undefined && first !== dir && this.dirs.has(dirKey(pattern, first))) return; // reached before by another path
     this.dirById.set(dirKey(pattern, id), dir);
-    const real = await realpath(dir).catch(() => dir);
+    const real = await realpath(fsPath(dir), { encoding: 'buffer' }).then(decodeName, () => dir);
     const known = this.dirs.get(dirKey(pattern, dir));
     if (known?.id !== id) {
       if (known) this.watchers.get(pattern)?.unwatch(known.real);
@@ -263,9 +267,9 @@ export class Tailer {
       this.watchers.get(pattern)?.add(real);
     }
     this.dirs.set(dirKey(pattern, dir), { pattern, path: dir, id, mtimeMs: stats.mtimeMs, real });
-    let entries: Dirent[];
+    let entries: Dirent<Buffer>[];
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = await readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
       this.options.onWatchError?.(dir, error);
       return;
@@ -274,7 +278,7 @@ export class Tailer {
     for (let i = 0; i < entries.length && !this.stopping; i += WALK_BATCH) {
       const found: Promise<void>[] = [];
       for (const entry of entries.slice(i, i + WALK_BATCH)) {
-        const path = join(dir, entry.name);
+        const path = join(dir, decodeName(entry.name));
         if ((entry.isFile() || entry.isSymbolicLink()) && pattern.matches(path)) found.push(this.track(path));
         else if ((entry.isDirectory() || entry.isSymbolicLink()) && pattern.mayContain(path)) {
           found.push(this.walk(pattern, path));
