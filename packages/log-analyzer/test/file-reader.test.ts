@@ -60,6 +60,12 @@ describe('a chunk whose worker fails', () => {
     });
   });
 
+  it('is retried on a fresh thread: a thread left failing everything does not get it again', async () => {
+    const got = await read(`POISON MARKER\n${lines(9)}`);
+    expect(got.failures.map((f) => String(f))).toEqual(['Error: worker exited with code: 1']);
+    expect({ lines: got.lines, workerFailures: got.workerFailures }).toEqual({ lines: 10, workerFailures: 0 });
+  });
+
   it('after repeated failure, its lines are counted as worker failures, never dropped, and the offset moves on', async () => {
     const content = `ALWAYS-FAIL\n${lines(9)}`;
     const got = await read(content);

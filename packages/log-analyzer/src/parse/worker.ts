@@ -1,8 +1,9 @@
 // Piscina entry: the only code that runs on the parse threads.
 // Crossing in: a ParseTask whose `bytes` buffer was transferred (moved, not copied) by the pool.
 // Crossing out: the ChunkSummary (a few hundred bytes, cloned) and the same buffer, moved back
-// so the pool can reuse it.
+// so the pool can reuse it. A thread whose task threw ends itself (a fresh one takes its place).
 
+import { writeSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { ChunkSummary } from './chunk-summary.js';
 import { compileFormat } from './log-format.js';
@@ -22,7 +23,26 @@ export interface ParseResult {
 // One summarizer per (format, limit): a worker compiles each format once, not per chunk.
 const summarizers = new Map<string, ChunkSummarizer>();
 
-export default function parseChunk(task: ParseTask): unknown {
+/**
+ * Runs a task; if it throws, this thread ends itself at once (the pool then rejects the task and
+ * starts a fresh thread), so the chunk is retried there, not on a thread left in a bad state.
+ * At once: between tasks a piscina thread waits on Atomics, so a deferred exit would never run.
+ */
+export function endOnFailure<T, R>(task: (input: T) => R): (input: T) => R {
+  return (input) => {
+    try {
+      return task(input);
+    } catch (error) {
+      // The pool only learns that the thread exited: the cause goes to stderr (fd 2 is shared).
+      writeSync(2, `log-analyzer: parse thread failed (${(error as Error).message}); a fresh thread takes over\n`);
+      process.exit(1);
+    }
+  };
+}
+
+export default endOnFailure(parseChunk);
+
+function parseChunk(task: ParseTask): unknown {
   const key = `${task.maxLineBytes}\u0000${task.format}`;
   let summarizer = summarizers.get(key);
   if (!summarizer) {
