@@ -250,6 +250,10 @@ program
         count: flags.count ?? null,
         apiKey: flags.apiKey ?? null,
         bodies: flags.bodies,
+        onUnreachable: (error) =>
+          process.stderr.write(
+            `noise-maker: no answer from ${flags.url} (${(error as NodeJS.ErrnoException).code ?? error.message}); still trying\n`,
+          ),
       });
     } catch (error) {
       fail((error as Error).message);

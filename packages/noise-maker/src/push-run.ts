@@ -23,6 +23,8 @@ export interface PushRunOptions {
    * theirs): the generator costs nothing at high rates, and the totals stay exact.
    */
   bodies: number;
+  /** The first request that got no answer at all (said once; the rest are only counted). */
+  onUnreachable?(error: Error): void;
 }
 
 export interface PushStats {
@@ -50,7 +52,12 @@ export const DEFAULT_PATHS: Record<PushShape, string> = {
 };
 
 export function pushUrl(url: string, shape: PushShape): string {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`--url is not a URL: ${url}`);
+  }
   if (parsed.pathname === '/' || parsed.pathname === '') parsed.pathname = DEFAULT_PATHS[shape];
   return parsed.toString();
 }
@@ -119,7 +126,8 @@ export function startPush(options: PushRunOptions, now: () => number = () => per
             stats.acknowledged += samples - answer.rejected;
             stats.rejected += answer.rejected;
           } else stats.failedRequests++;
-        } catch {
+        } catch (error) {
+          if (stats.failedRequests === 0) options.onUnreachable?.(error as Error);
           stats.failedRequests++;
           if (stopped) return;
           await new Promise((r) => setTimeout(r, 100)); // the server is away: do not spin

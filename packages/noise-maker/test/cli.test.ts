@@ -69,3 +69,46 @@ describe('noise-maker CLI', () => {
     expect(res.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('noise-maker push: bad input', () => {
+  const table: { name: string; args: string[]; status: number; stderr: RegExp }[] = [
+    {
+      name: 'not a URL',
+      args: ['--url', 'notaurl', '--count', '10'],
+      status: 2,
+      stderr: /^noise-maker: --url is not a URL: notaurl\n$/,
+    },
+    {
+      name: 'not http',
+      args: ['--url', 'ftp://x', '--count', '10'],
+      status: 2,
+      stderr: /--url must be an http:\/\/ URL/,
+    },
+    {
+      name: 'max without an end',
+      args: ['--url', 'http://127.0.0.1:1', '--rate', 'max'],
+      status: 2,
+      stderr: /needs --duration or --count/,
+    },
+    {
+      name: 'a bad shape',
+      args: ['--url', 'http://127.0.0.1:1', '--shape', 'xml'],
+      status: 1,
+      stderr: /argument 'xml' is invalid/,
+    },
+    {
+      name: 'nobody there: said once, counted, exit 1',
+      args: ['--url', 'http://127.0.0.1:1', '--count', '300', '--rate', '1000', '--batch', '100'],
+      status: 1,
+      stderr:
+        /^noise-maker: no answer from http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\); still trying\nnoise-maker: pushed 0 samples in 3 requests .* 3 requests failed\n$/,
+    },
+  ];
+  for (const { name, args, status, stderr } of table) {
+    it(name, () => {
+      const res = run('push', ...args);
+      expect(res.stderr).toMatch(stderr);
+      expect(res.status).toBe(status);
+    });
+  }
+});

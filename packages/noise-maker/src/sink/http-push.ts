@@ -19,7 +19,11 @@ export class HttpPusher {
     connections: number,
     private readonly apiKey: string | null,
   ) {
-    this.url = new URL(url);
+    try {
+      this.url = new URL(url);
+    } catch {
+      throw new Error(`--url is not a URL: ${url}`);
+    }
     if (this.url.protocol !== 'http:') throw new Error(`--url must be an http:// URL, not ${this.url.protocol}`);
     this.agent = new Agent({ keepAlive: true, maxSockets: connections });
   }
