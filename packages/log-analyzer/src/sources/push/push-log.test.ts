@@ -80,3 +80,25 @@ describe('PushLog', () => {
     expect(PushLog.open(dir, 0).replay).toEqual([]);
   });
 });
+
+describe('PushLog across restarts', () => {
+  it('an empty segment left by a stop never takes the next one with it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'push-log-'));
+    try {
+      const first = PushLog.open(join(dir, 'log'), 0);
+      await first.log.append(body('one'), null, 1);
+      first.log.rotate(); // a checkpoint with record 1: the new, empty segment is where 2 would go
+      first.log.release(1);
+      first.log.close();
+      // Restart: the next record goes to a segment of the same first number as the empty one.
+      const second = PushLog.open(join(dir, 'log'), 1);
+      expect(await second.log.append(body('two'), null, 2)).toBe(2);
+      second.log.rotate();
+      second.log.release(1); // the checkpoint still has only record 1
+      second.log.close();
+      expect(PushLog.open(join(dir, 'log'), 1).replay.map((r) => text(r.body))).toEqual(['two']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

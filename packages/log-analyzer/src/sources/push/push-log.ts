@@ -89,17 +89,19 @@ export class PushLog {
       .filter((f) => /^\d{16}\.log$/.test(f))
       .sort();
     for (const file of files) {
-      const records = decodeRecords(readFileSync(join(dir, file)));
+      const path = join(dir, file);
+      const records = decodeRecords(readFileSync(path));
+      if (records.length === 0) {
+        // Nothing in it (a segment started just before a stop, or torn at its first record): it
+        // must go now, or the next segment could take its name and be deleted with it.
+        unlinkSync(path);
+        continue;
+      }
       for (const r of records) {
         if (r.seq > applied) replay.push(r);
         last = Math.max(last, r.seq);
       }
-      log.segments.push({
-        first: Number(file.slice(0, 16)),
-        last: records.at(-1)?.seq ?? 0,
-        fd: null,
-        path: join(dir, file),
-      });
+      log.segments.push({ first: Number(file.slice(0, 16)), last: records.at(-1)?.seq ?? 0, fd: null, path });
     }
     log.seq = last;
     log.rotate();
