@@ -268,6 +268,10 @@ export class FileTail {
       }
       if (!this.pathHasCurrent && stats && !this.heldElsewhere(stats)) {
         this.options.onPositionsChanged?.();
+        // The path was empty at the last look: whole generations may have come and gone in the
+        // gap (created, written and renamed away before this look). They are older than the
+        // file at the path now, so they go first.
+        if (this.vanished && !current) await this.adoptMissed(previousLook);
         // A new file at the path, right away or after a gap: that is a rotation.
         if (await this.adopt('beginning', false)) {
           if (this.vanished) this.options.onRotation?.(this.label);
