@@ -4,7 +4,7 @@
 // so the pool can reuse it. A thread whose task threw ends itself (a fresh one takes its place).
 
 import { writeSync } from 'node:fs';
-import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { movedBack } from '../pool/moved-back.js';
 import type { ChunkSummary } from './chunk-summary.js';
 import { compileFormat } from './log-format.js';
 import { ChunkSummarizer } from './summarize-chunk.js';
@@ -50,12 +50,5 @@ function parseChunk(task: ParseTask): unknown {
     summarizers.set(key, summarizer);
   }
   const result: ParseResult = { summary: summarizer.summarize(task.bytes), bytes: task.bytes };
-  return move({
-    get [transferableSymbol]() {
-      return [task.bytes.buffer];
-    },
-    get [valueSymbol]() {
-      return result;
-    },
-  } as never);
+  return movedBack(result, [task.bytes.buffer as ArrayBuffer]);
 }

@@ -3,7 +3,7 @@
 // of each push shape. Pure. Values are exact in binary (integers, or multiples of 1/1024 s), so
 // sums do not depend on the order they are added in and a test can compare totals exactly.
 
-import { createRandom, logNormal, type Random } from './random.js';
+import { createRandom, logNormal, type Random, Weighted } from './random.js';
 
 export type PushShape = 'batch' | 'track' | 'track-batch' | 'queue';
 type Kind = 'counter' | 'gauge' | 'histogram' | 'summary';
@@ -103,8 +103,7 @@ function heads(family: Family, service: string, labels: Record<string, string>):
 export class MetricModel {
   private readonly random: Random;
   private readonly series: Series[];
-  /** Cumulative weights over the series, for picking one. */
-  private readonly cumulative: Float64Array;
+  private readonly picker: Weighted<Series>;
 
   /**
    * `part` of `parts`: this model sends only every parts-th series (one model per connection), so
@@ -131,29 +130,11 @@ export class MetricModel {
     // Each family gets its weight, spread evenly over its series.
     const perFamily = new Map<Family, number>();
     for (const s of this.series) perFamily.set(s.family, (perFamily.get(s.family) ?? 0) + 1);
-    this.cumulative = new Float64Array(this.series.length);
-    let sum = 0;
-    this.series.forEach((s, i) => {
-      sum += s.family.weight / (perFamily.get(s.family) as number);
-      this.cumulative[i] = sum;
-    });
-    this.cumulative = this.cumulative.map((c) => c / sum);
+    this.picker = new Weighted(this.series.map((s) => [s, s.family.weight / (perFamily.get(s.family) as number)]));
   }
 
   get seriesCount(): number {
     return this.series.length;
-  }
-
-  private pick(): Series {
-    const r = this.random.next();
-    let lo = 0;
-    let hi = this.cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (r < (this.cumulative[mid] as number)) hi = mid;
-      else lo = mid + 1;
-    }
-    return this.series[lo] as Series;
   }
 
   private value(kind: Kind): number {
@@ -180,7 +161,7 @@ export class MetricModel {
     const count = shape === 'track' ? 1 : n;
     const parts: string[] = new Array(count);
     for (let i = 0; i < count; i++) {
-      const s = this.pick();
+      const s = this.picker.pick(this.random);
       const v = this.value(s.family.kind);
       totals.add(s, v);
       parts[i] = `${s.head[shape]}${v}}${shape === 'batch' ? '}' : ''}`;

@@ -3,7 +3,7 @@
 // cloned) or the reason the body was refused, and the same bytes moved back (the push log writes
 // them), so a body is never copied between threads.
 
-import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { movedBack } from '../../pool/moved-back.js';
 import { type BatchContext, type BatchError, type DecodedBatch, decodeBatch } from './batch.js';
 
 export interface DecodeTask {
@@ -18,12 +18,5 @@ export interface DecodeResult {
 
 export default function decode(task: DecodeTask): unknown {
   const result: DecodeResult = { batch: decodeBatch(task.bytes, task.context), bytes: task.bytes };
-  return move({
-    get [transferableSymbol]() {
-      return [task.bytes.buffer];
-    },
-    get [valueSymbol]() {
-      return result;
-    },
-  } as never);
+  return movedBack(result, [task.bytes.buffer as ArrayBuffer]);
 }
