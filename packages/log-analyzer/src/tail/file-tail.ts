@@ -92,6 +92,8 @@ export class FileTail {
   private pathHasCurrent = false;
   /** The path lost its file (renamed or deleted) and nothing has replaced it yet. */
   private vanished = false;
+  /** The last look found no file of ours at the path. */
+  private pathEmpty = false;
   private started = false;
   private stopped = false;
   private discovering: Promise<void> = Promise.resolve();
@@ -130,12 +132,16 @@ export class FileTail {
     if (startAt.kind === 'saved') this.resuming = startAt.saved;
     // In the discovery queue, so an event that arrives meanwhile cannot open the file a second time.
     this.discovering = this.discovering.then(async () => {
+      // The start is a look: the first discovery looks beside the path for generations written
+      // since (without it, a generation rotated in and out before that discovery was never read).
+      this.lookedAt = Date.now();
       try {
         if (startAt.kind === 'saved') await this.resume(startAt.saved, startAt.writtenAt);
         else {
           const stats = await statOrNull(this.label);
           if (stats) await this.adopt(startAt.kind, true);
         }
+        this.pathEmpty = !this.pathHasCurrent;
       } catch (error) {
         this.options.onError?.(this.label, error);
       }
@@ -252,6 +258,8 @@ export class FileTail {
       this.discoveringSince = this.lookedAt;
       const stats = await statOrNull(this.label);
       this.seen = stats;
+      const emptyBefore = this.pathEmpty;
+      this.pathEmpty = stats === null;
       const current = this.current();
       if (current) {
         const verdict = judgePath({ ...current, offset: current.reader.offset }, stats);
@@ -271,7 +279,7 @@ export class FileTail {
         // The path was empty at the last look: whole generations may have come and gone in the
         // gap (created, written and renamed away before this look). They are older than the
         // file at the path now, so they go first.
-        if (this.vanished && !current) await this.adoptMissed(previousLook);
+        if (emptyBefore) await this.adoptMissed(previousLook);
         // A new file at the path, right away or after a gap: that is a rotation.
         if (await this.adopt('beginning', false)) {
           if (this.vanished) this.options.onRotation?.(this.label);
