@@ -390,6 +390,14 @@ export class FileTail {
       this.files.push(file); // planned oldest first, the path's own file last
       if (step.atPath) this.pathHasCurrent = true;
     }
+    // Saved generations with nothing left to read (or gone) are not opened: they are remembered as
+    // finished, so the next checkpoint still knows them. Otherwise a checkpoint taken before this
+    // start is ready would lose them, and the start after it would read them again from 0 as
+    // files it does not know (found by a 25-run loop of the crash test: 76,000 of 60,000).
+    const open = new Set(this.files.map((f) => `${f.dev}:${f.ino}`));
+    for (const generation of saved.files) {
+      if (!open.has(`${generation.dev}:${generation.ino}`)) this.options.identities?.release(this.label, generation);
+    }
     this.again = true;
   }
 
