@@ -137,6 +137,11 @@ describe.each(MODES)('exactly once ($mode)', ({ usePolling }) => {
     }
     await vi.waitFor(() => expect(seriesOf(a)).toEqual([]), WAIT);
     await vi.waitFor(() => expect(seriesOf(a, 'http_requests_total')).toEqual([]), WAIT);
+    // One more full cycle: nothing comes back.
+    await a.tailer.checkAll();
+    await a.tailer.checkAll();
+    expect(seriesOf(a)).toEqual([]);
+    expect(seriesOf(a, 'http_requests_total')).toEqual([]);
     expect(await metricValue(a, 'log_analyzer_files_refused_total')).toBe(0);
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Analyzer, AnalyzerConfig, PushConfig } from '../src/app.js';
 import { createAnalyzer } from '../src/app.js';
+import { API_EXAMPLE } from './fixtures/push-examples.js';
 import { tempDir, testConfig } from './helpers.js';
 
 const running: Analyzer[] = [];
@@ -47,19 +48,6 @@ function seriesValue(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
-
-const API_EXAMPLE = {
-  metrics: [
-    {
-      name: 'request_count',
-      metric_type: 'counter',
-      help: 'Total number of requests',
-      labels: { service: 'api_gateway', endpoint: '/users' },
-      value: { value: 42.0, timestamp: null },
-    },
-  ],
-  source: 'my_application',
-};
 
 describe('push endpoints: the API examples verbatim', () => {
   it('POST /api/metrics accepts the batch example and /metrics serves it', async () => {

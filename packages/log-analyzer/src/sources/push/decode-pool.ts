@@ -30,10 +30,6 @@ export class DecodePool {
     });
   }
 
-  get queued(): number {
-    return this.piscina.queueSize;
-  }
-
   /**
    * The batch, and the body's bytes (the same, or moved back from the thread: the push log writes
    * them). A body that owns its whole buffer is moved to the thread and back, never copied; if that

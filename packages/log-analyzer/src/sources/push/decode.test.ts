@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { API_EXAMPLE } from '../../../test/fixtures/push-examples.js';
 import { BodyError, decodeBody, jsonErrorPosition, parseJson } from './decode.js';
 
 const LIMITS = { maxItems: 100, maxLabels: 4, maxLabelValueBytes: 16 };
@@ -9,18 +10,7 @@ describe('decodeBody', () => {
   const table: { name: string; given: unknown; want: object }[] = [
     {
       name: 'the /api/metrics example',
-      given: {
-        metrics: [
-          {
-            name: 'request_count',
-            metric_type: 'counter',
-            help: 'Total number of requests',
-            labels: { service: 'api_gateway', endpoint: '/users' },
-            value: { value: 42.0, timestamp: null },
-          },
-        ],
-        source: 'my_application',
-      },
+      given: API_EXAMPLE,
       want: {
         shape: 'batch',
         samples: [
