@@ -10,7 +10,6 @@ import { DEFAULT_TARGETS, SlidingQuantiles, type Target } from './quantiles.js';
 import {
   type Family,
   type HistogramSeries,
-  pairsKey,
   type Series,
   type Store,
   type SummarySeries,

@@ -64,22 +64,22 @@ export interface Candidate {
   atPath: boolean;
 }
 
-export interface ResumeStep<G extends SavedGeneration> {
-  candidate: Candidate;
+export interface ResumeStep<G extends SavedGeneration, C extends Candidate = Candidate> {
+  candidate: C;
   offset: number;
   /** The saved generation this file continues; none for a file read whole. */
   generation: G | null;
 }
 
-export interface ResumeInput<G extends SavedGeneration> {
+export interface ResumeInput<G extends SavedGeneration, C extends Candidate> {
   /** Generations the checkpoint holds for this path, oldest first, and those it let go recently. */
   saved: readonly G[];
-  candidates: readonly Candidate[];
+  candidates: readonly C[];
   /**
    * Whether a candidate holds what we read of a generation: its first bytes and the bytes just
    * before the saved offset match (and it is long enough). Supplied by the caller, who reads them.
    */
-  sameContent(candidate: Candidate, generation: G): boolean;
+  sameContent(candidate: C, generation: G): boolean;
   /** When the checkpoint was written (ms); 0 when unknown. */
   writtenAt: number;
 }
@@ -94,17 +94,17 @@ export interface ResumeInput<G extends SavedGeneration> {
  * - The path's file, when the checkpoint does not know it, is read from 0: the path is known, so
  *   whatever sits there now arrived after the checkpoint.
  */
-export function planResume<G extends SavedGeneration>({
+export function planResume<G extends SavedGeneration, C extends Candidate>({
   saved,
   candidates,
   sameContent,
   writtenAt,
-}: ResumeInput<G>): ResumeStep<G>[] {
-  const used = new Set<Candidate>();
-  const steps: ResumeStep<G>[] = [];
+}: ResumeInput<G, C>): ResumeStep<G, C>[] {
+  const used = new Set<C>();
+  const steps: ResumeStep<G, C>[] = [];
   for (const generation of saved) {
     // A file shorter than the offset is not that generation (it was truncated, or the inode reused).
-    const fits = (c: Candidate) => !used.has(c) && c.size >= generation.offset && sameContent(c, generation);
+    const fits = (c: C) => !used.has(c) && c.size >= generation.offset && sameContent(c, generation);
     const byInode = candidates.find((c) => c.dev === generation.dev && c.ino === generation.ino && fits(c));
     const found = byInode ?? candidates.find(fits);
     if (!found) continue;

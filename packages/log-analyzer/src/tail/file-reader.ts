@@ -61,6 +61,11 @@ export class FileReader {
     return new FileReader(await open(fsPath(path), 'r'), offset, options);
   }
 
+  /** A reader of a file already open; it owns the handle from now on. */
+  static over(handle: FileHandle, offset: number, options: FileReaderOptions): FileReader {
+    return new FileReader(handle, offset, options);
+  }
+
   /**
    * The offset up to which every line has been merged into the store: what a checkpoint may
    * record. It never passes a partial line or a chunk still being parsed.

@@ -5,13 +5,14 @@
 // decisions.ts; this file does the I/O around them.
 
 import { type Stats, stat, statSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import type { ChunkSummary } from '../parse/chunk-summary.js';
 import type { ParsePool } from '../pool/parse-pool.js';
 import { judgeChanged, judgePath } from './decisions.js';
 import { FileReader } from './file-reader.js';
 import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, stillStartsWith } from './fingerprint.js';
 import { fsPath } from './fs-names.js';
-import { findCopy, findMissed, findResumeSteps } from './generations.js';
+import { findCopy, findMissed, findResumeSteps, type HeldFile, holdSiblings } from './generations.js';
 import type { IdentityRegistry } from './identities.js';
 import type { SavedFile, SavedPath } from './saved-positions.js';
 
@@ -51,9 +52,9 @@ export interface FileTailStatus {
   rotatedFilesOpen: number;
 }
 
-/** A file to open by name, expected to be `candidate` (device + inode), read on from `offset`. */
+/** A held file to follow, read on from `offset`. */
 interface PlannedOpen {
-  candidate: { name: string; dev: number; ino: number };
+  candidate: HeldFile;
   offset: number;
   /** Fingerprint of the bytes before `offset`, when known. */
   tail?: Fingerprint | undefined;
@@ -68,9 +69,6 @@ interface OpenFile {
   mtimeMs: number;
   lastGrowth: number;
 }
-
-/** How often a plan made from names is made again when a file was renamed before it was opened. */
-const RESUME_ATTEMPTS = 5;
 
 /** File times come from a coarse clock: they may trail Date.now() by a tick. */
 const MTIME_SLACK_MS = 20;
@@ -321,8 +319,9 @@ export class FileTail {
    * A file another path read and let go carries on from where that left off.
    */
   private async adopt(from: 'end' | 'beginning', atStart: boolean): Promise<boolean> {
-    const opened = await this.openFile(this.label);
-    if (!opened || opened === 'moved') return false;
+    const handle = await open(fsPath(this.label), 'r');
+    const opened = await this.follow(handle, await handle.stat());
+    if (!opened) return false;
     const { file, finished } = opened;
     if (finished && file.size >= finished.offset && (await stillStartsWith(file.reader.handle, finished.head))) {
       await file.reader.restartAt(finished.offset, finished.tail);
@@ -336,15 +335,20 @@ export class FileTail {
   }
 
   /**
-   * Opens `path` for reading and claims its identity (taken from the open fd: the path may have
-   * moved on since we looked). Null when another tail holds the same file.
+   * Follows an open file and claims its identity (taken from the fd: the path may have moved on
+   * since we looked). Null, and the handle closed, when another tail holds the same file.
    */
-  private async openFile(
-    path: string,
-    expect?: { dev: number; ino: number },
-  ): Promise<{ file: OpenFile; finished: SavedFile | null } | null | 'moved'> {
+  private async follow(
+    handle: FileHandle,
+    stats: { dev: number; ino: number; size: number; mtimeMs: number },
+  ): Promise<{ file: OpenFile; finished: SavedFile | null } | null> {
+    const claim = this.options.identities?.claim(this.label, stats.dev, stats.ino) ?? { held: false, finished: null };
+    if (claim.held) {
+      await handle.close();
+      return null;
+    }
     let file: OpenFile | null = null;
-    const reader = await FileReader.open(path, 0, {
+    const reader = FileReader.over(handle, 0, {
       pool: this.options.pool,
       maxLineBytes: this.options.maxLineBytes,
       onSummary: (summary) => this.options.onSummary(this.label, summary),
@@ -352,18 +356,7 @@ export class FileTail {
       onError: (error) => this.options.onError?.(this.label, error),
       stillSameFile: () => (file ? stillStartsWith(file.reader.handle, file.head) : Promise.resolve(true)),
     });
-    const stats = await reader.handle.stat();
-    if (expect && (stats.dev !== expect.dev || stats.ino !== expect.ino)) {
-      // Renamed under us (a rotation shifting names): the caller looks again.
-      await reader.handle.close();
-      return 'moved';
-    }
-    const claim = this.options.identities?.claim(this.label, stats.dev, stats.ino) ?? { held: false, finished: null };
-    if (claim.held) {
-      await reader.handle.close();
-      return null;
-    }
-    const head = await fingerprintOf(reader.handle, stats.size);
+    const head = await fingerprintOf(handle, stats.size);
     const now = this.now();
     file = { reader, dev: stats.dev, ino: stats.ino, head, size: stats.size, mtimeMs: stats.mtimeMs, lastGrowth: now };
     if (this.started) this.lastActivity = now; // a new generation while running
@@ -378,17 +371,18 @@ export class FileTail {
    */
   private async resume(saved: SavedPath, writtenAt: number): Promise<void> {
     const generations: SavedFile[] = [...(this.options.identities?.finishedOf(this.label) ?? []), ...saved.files];
-    const opened = await this.openPlanned(async () =>
-      (await findResumeSteps(this.label, generations, writtenAt, this.isWatched)).map((step) => ({
-        candidate: step.candidate,
-        offset: step.offset,
-        tail: step.generation?.tail,
-        atPath: step.candidate.atPath,
-      })),
+    const opened = await this.followPlanned(
+      () => holdSiblings(this.label, this.isWatched),
+      async (held) =>
+        (await findResumeSteps(held, generations, writtenAt)).map((step) => ({
+          candidate: step.candidate,
+          offset: step.offset,
+          tail: step.generation?.tail,
+        })),
     );
     for (const { step, file } of opened) {
       this.files.push(file); // planned oldest first, the path's own file last
-      if (step.atPath) this.pathHasCurrent = true;
+      if (step.candidate.atPath) this.pathHasCurrent = true;
     }
     // Saved generations with nothing left to read (or gone) are not opened: they are remembered as
     // finished, so the next checkpoint still knows them. Otherwise a checkpoint taken before this
@@ -408,10 +402,9 @@ export class FileTail {
    */
   private async adoptMissed(sinceMs: number): Promise<void> {
     if (sinceMs === 0) return;
-    const opened = await this.openPlanned(async () =>
-      (await findMissed(this.label, sinceMs - MTIME_SLACK_MS, this.isWatched, (dev, ino) => this.holds(dev, ino))).map(
-        (candidate) => ({ candidate, offset: 0 }),
-      ),
+    const opened = await this.followPlanned(
+      () => holdSiblings(this.label, this.isWatched, (dev, ino) => this.holds(dev, ino)),
+      async (held) => findMissed(held, sinceMs - MTIME_SLACK_MS).map((candidate) => ({ candidate, offset: 0 })),
     );
     for (const { file } of opened) {
       this.files.push(file);
@@ -420,31 +413,27 @@ export class FileTail {
   }
 
   /**
-   * Files are found by name and opened by name: a rotation that shifts names in between makes a
-   * plan wrong. Opens each planned file checking that it is the one planned, restarting it at the
-   * step's offset; when one was renamed meanwhile, gives back what it opened and plans again (at
-   * most RESUME_ATTEMPTS times, then keeps the files that matched).
+   * Holds the files beside the path open (so renames cannot change which file is which), plans
+   * on them, follows the planned ones from their offsets, and closes the others.
    */
-  private async openPlanned<S extends PlannedOpen>(plan: () => Promise<S[]>): Promise<{ step: S; file: OpenFile }[]> {
-    for (let attempt = 1; ; attempt++) {
-      const opened: { step: S; file: OpenFile }[] = [];
-      let moved = false;
-      for (const step of await plan()) {
-        const result = await this.openFile(step.candidate.name, step.candidate);
-        if (result === 'moved') {
-          moved = true;
-          if (attempt < RESUME_ATTEMPTS) break;
-          continue;
-        }
+  private async followPlanned<S extends PlannedOpen>(
+    hold: () => Promise<HeldFile[]>,
+    plan: (held: HeldFile[]) => Promise<S[]>,
+  ): Promise<{ step: S; file: OpenFile }[]> {
+    const held = await hold();
+    const taken = new Set<HeldFile>();
+    const opened: { step: S; file: OpenFile }[] = [];
+    try {
+      for (const step of await plan(held)) {
+        taken.add(step.candidate);
+        const result = await this.follow(step.candidate.handle, step.candidate);
         if (!result) continue;
         await result.file.reader.restartAt(step.offset, step.tail);
         opened.push({ step, file: result.file });
       }
-      if (!moved || attempt >= RESUME_ATTEMPTS) return opened;
-      for (const { file } of opened) {
-        await file.reader.handle.close();
-        this.options.identities?.unclaim(this.label, file.dev, file.ino);
-      }
+      return opened;
+    } finally {
+      for (const file of held) if (!taken.has(file)) await file.handle.close();
     }
   }
 
@@ -516,14 +505,13 @@ export class FileTail {
   private async adoptCopy(file: OpenFile): Promise<void> {
     await file.reader.settled();
     const from = file.reader.committedOffset;
-    const [copy] = await this.openPlanned(async () => {
-      const found = await findCopy(
-        this.label,
-        { ...this.saved(file), offset: from },
-        (path, dev, ino) => this.isWatched(path) || this.holds(dev, ino),
-      );
-      return found ? [{ candidate: found, offset: from, tail: file.reader.tailFingerprint }] : [];
-    });
+    const [copy] = await this.followPlanned(
+      () => holdSiblings(this.label, this.isWatched, (dev, ino) => this.holds(dev, ino)),
+      async (held) => {
+        const found = await findCopy(held, { ...this.saved(file), offset: from });
+        return found ? [{ candidate: found, offset: from, tail: file.reader.tailFingerprint }] : [];
+      },
+    );
     if (!copy) return;
     this.files.splice(this.files.indexOf(file), 0, copy.file);
     this.again = true;

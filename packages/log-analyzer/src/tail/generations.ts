@@ -4,7 +4,8 @@
 // A file is recognised by its identity, its first bytes and the bytes just before the offset we
 // had counted up to. The I/O around the pure decisions of decisions.ts.
 
-import { open, readdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Candidate, planResume, type ResumeStep } from './decisions.js';
 import { endsWithAt, stillStartsWith } from './fingerprint.js';
@@ -14,19 +15,16 @@ import type { SavedFile } from './saved-positions.js';
 /** Compressed generations cannot be read as logs. */
 const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|Z|zip)$/;
 
-export interface FoundFile {
-  name: string;
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
+/** A file beside the path, held open: renames cannot change which file it is any more. */
+export interface HeldFile extends Candidate {
+  handle: FileHandle;
 }
 
-/**
- * The path's file and the regular files beside it whose names start with its name (its rotated
- * generations), except compressed ones and those `--watch` follows on their own.
- */
-export async function siblings(path: string, isWatched: (candidate: string) => boolean): Promise<FoundFile[]> {
+/** Looks at the names again while files are still turning up (a rotation shifting names meanwhile). */
+const HOLD_ROUNDS = 5;
+
+/** The path and the names beside it that start with its name (its rotated generations). */
+async function siblingNames(path: string, isWatched: (candidate: string) => boolean): Promise<string[]> {
   const dir = dirname(path);
   const base = basename(path);
   let names: string[];
@@ -35,88 +33,99 @@ export async function siblings(path: string, isWatched: (candidate: string) => b
   } catch {
     return [];
   }
-  const found: FoundFile[] = [];
-  for (const name of names) {
-    const file = join(dir, name);
-    if (!name.startsWith(base) || (name !== base && (isWatched(file) || COMPRESSED.test(name)))) continue;
-    const stats = await stat(fsPath(file)).catch(() => null);
-    if (stats?.isFile()) {
-      found.push({
-        name: name === base ? path : file,
-        dev: stats.dev,
-        ino: stats.ino,
-        size: stats.size,
-        mtimeMs: stats.mtimeMs,
-      });
-    }
-  }
-  return found;
-}
-
-/** True when `file` holds what we read of `generation`: its first bytes, and its bytes just before the offset. */
-export async function sameContent(file: string, size: number, generation: SavedFile): Promise<boolean> {
-  if (size < generation.offset || size < generation.head.length) return false;
-  const handle = await open(fsPath(file), 'r').catch(() => null);
-  if (!handle) return false;
-  try {
-    return (
-      (await stillStartsWith(handle, generation.head)) && (await endsWithAt(handle, generation.offset, generation.tail))
-    );
-  } finally {
-    await handle.close();
-  }
+  return names
+    .filter((name) => name.startsWith(base))
+    .map((name) => (name === base ? path : join(dir, name)))
+    .filter((file) => file === path || !(isWatched(file) || COMPRESSED.test(file)));
 }
 
 /**
- * The newest file beside `path` that holds what we read of `generation` up to its offset, and
- * that `exclude` does not rule out (files we follow or have finished); null when there is none.
+ * Opens the path's file and the regular files beside it whose names start with its name (its
+ * rotated generations), except compressed ones, those `--watch` follows on their own and those
+ * `skip` rules out. Files are found by name, but a rotation may shift names between looking and
+ * opening: what is opened is identified by its fd, and the names are looked at again until no
+ * file turns up that is not held. Plans are then made on files that can no longer move. The
+ * caller closes every handle it does not keep.
  */
-export async function findCopy(
+export async function holdSiblings(
   path: string,
-  generation: SavedFile,
-  exclude: (candidate: string, dev: number, ino: number) => boolean,
-): Promise<FoundFile | null> {
-  const candidates = (await siblings(path, () => false))
-    .filter((f) => f.name !== path && !exclude(f.name, f.dev, f.ino))
-    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  isWatched: (candidate: string) => boolean,
+  skip: (dev: number, ino: number) => boolean = () => false,
+): Promise<HeldFile[]> {
+  const held = new Map<string, HeldFile>();
+  const skipped = new Set<string>();
+  const known = (id: string) => held.has(id) || skipped.has(id);
+  let atPath: Stats | null = null;
+  for (let round = 1; round <= HOLD_ROUNDS; round++) {
+    let found = false;
+    for (const name of await siblingNames(path, isWatched)) {
+      const named = await stat(fsPath(name)).catch(() => null);
+      if (!named?.isFile() || known(`${named.dev}:${named.ino}`)) continue;
+      found = true;
+      const handle = await open(fsPath(name), 'r').catch(() => null);
+      if (!handle) continue;
+      const stats = await handle.stat();
+      const id = `${stats.dev}:${stats.ino}`;
+      if (known(id) || skip(stats.dev, stats.ino)) {
+        if (!known(id)) skipped.add(id);
+        await handle.close();
+        continue;
+      }
+      const { dev, ino, size, mtimeMs } = stats;
+      held.set(id, { name, dev, ino, size, mtimeMs, atPath: false, handle });
+    }
+    atPath = await stat(fsPath(path)).catch(() => null);
+    if (!found && (atPath === null || known(`${atPath.dev}:${atPath.ino}`))) break;
+  }
+  const current = atPath && held.get(`${atPath.dev}:${atPath.ino}`);
+  if (current) {
+    current.atPath = true;
+    current.name = path;
+  }
+  return [...held.values()];
+}
+
+/** True when `file` holds what we read of `generation`: its first bytes, and its bytes just before the offset. */
+export async function sameContent(file: HeldFile, generation: SavedFile): Promise<boolean> {
+  if (file.size < generation.offset || file.size < generation.head.length) return false;
+  return (
+    (await stillStartsWith(file.handle, generation.head)) &&
+    (await endsWithAt(file.handle, generation.offset, generation.tail))
+  );
+}
+
+/** The newest held file, not at the path, that holds what we read of `generation` up to its offset; null when none. */
+export async function findCopy(held: readonly HeldFile[], generation: SavedFile): Promise<HeldFile | null> {
+  const candidates = held.filter((f) => !f.atPath).sort((a, b) => b.mtimeMs - a.mtimeMs);
   for (const candidate of candidates) {
-    if (await sameContent(candidate.name, candidate.size, generation)) return candidate;
+    if (await sameContent(candidate, generation)) return candidate;
   }
   return null;
 }
 
-/** On start: which files beside `path` to read from where, for the generations a checkpoint knows. */
+/** On start: which held files to read from where, for the generations a checkpoint knows. */
 export async function findResumeSteps(
-  path: string,
+  held: readonly HeldFile[],
   generations: readonly SavedFile[],
   knownAt: number,
-  isWatched: (candidate: string) => boolean,
-): Promise<ResumeStep<SavedFile>[]> {
-  const candidates: Candidate[] = (await siblings(path, isWatched)).map((f) => ({ ...f, atPath: f.name === path }));
-  // Content checks read the candidates; do them up front so the plan itself is pure.
-  const matches = new Map<Candidate, Set<SavedFile>>();
-  for (const c of candidates) {
+): Promise<ResumeStep<SavedFile, HeldFile>[]> {
+  // Content checks read the files; do them up front so the plan itself is pure.
+  const matches = new Map<HeldFile, Set<SavedFile>>();
+  for (const file of held) {
     const same = new Set<SavedFile>();
-    for (const g of generations) if (await sameContent(c.name, c.size, g)) same.add(g);
-    matches.set(c, same);
+    for (const g of generations) if (await sameContent(file, g)) same.add(g);
+    matches.set(file, same);
   }
   return planResume({
     saved: generations,
-    candidates,
+    candidates: held,
     sameContent: (c, g) => matches.get(c)?.has(g) === true,
     writtenAt: knownAt,
   });
 }
 
-/** While running: files beside `path`, written since `sinceMs`, that nobody holds or has read; oldest first. */
-export async function findMissed(
-  path: string,
-  sinceMs: number,
-  isWatched: (candidate: string) => boolean,
-  isHeld: (dev: number, ino: number) => boolean,
-): Promise<Candidate[]> {
-  const candidates = (await siblings(path, isWatched))
-    .filter((f) => f.name !== path && !isHeld(f.dev, f.ino))
-    .map((f) => ({ ...f, atPath: false }));
+/** While running: held files beside the path (not at it), written since `sinceMs`; oldest first. */
+export function findMissed(held: readonly HeldFile[], sinceMs: number): HeldFile[] {
+  const candidates = held.filter((f) => !f.atPath);
   return planResume({ saved: [], candidates, sameContent: () => false, writtenAt: sinceMs }).map((s) => s.candidate);
 }
