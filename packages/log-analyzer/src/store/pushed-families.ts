@@ -7,14 +7,7 @@ import { isReservedName, type RejectReason } from '../aggregate/metrics.js';
 import { type DecodedBatch, type FamilyInfo, splitKey } from '../sources/push/batch.js';
 import type { Rejection } from '../sources/push/decode.js';
 import { DEFAULT_TARGETS, SlidingQuantiles, type Target } from './quantiles.js';
-import {
-  type Family,
-  type HistogramSeries,
-  type Series,
-  type Store,
-  type SummarySeries,
-  type ValueSeries,
-} from './store.js';
+import type { Family, HistogramSeries, Series, Store, SummarySeries, ValueSeries } from './store.js';
 
 /** Prometheus's default histogram buckets (client_golang DefBuckets), for histograms pushed without any. */
 export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
