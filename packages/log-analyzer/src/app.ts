@@ -8,15 +8,22 @@
 // the HTTP server its connections. Everything here is handed in by main.ts, so tests build an
 // analyzer in-process.
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
 import { createSelfMetrics, errorLabel, type Stage } from './aggregate/metrics.js';
 import { createCounting } from './counting.js';
 import { createHttpApp } from './export/http-app.js';
 import { createHttpServer } from './export/http-server.js';
+import { DecodePool } from './sources/push/decode-pool.js';
 import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-source.js';
+import { createQueueMetrics } from './sources/queue/queue-metrics.js';
+import { chooseConsumer, redactedUrl } from './sources/queue/queue-plan.js';
+import { QUEUE_DEFAULTS, type QueueConfig, type QueuePosition, QueueSource } from './sources/queue/queue-source.js';
 import { loadCheckpoint } from './store/checkpoint.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
@@ -51,6 +58,8 @@ export interface AnalyzerConfig {
   warn?: (message: string) => void;
   /** Push ingestion (on by default, with these limits). */
   push?: Partial<PushConfig>;
+  /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */
+  queue?: (Partial<QueueConfig> & { url: string; consumer?: string | null }) | null;
 }
 
 export { PUSH_DEFAULTS, type PushConfig };
@@ -58,6 +67,8 @@ export { PUSH_DEFAULTS, type PushConfig };
 export interface Analyzer {
   store: Store;
   pushed: PushedFamilies;
+  /** The queue source, when a queue is configured. */
+  queue: QueueSource | null;
   /** The self metrics (live; not checkpointed). */
   selfRegistry: Registry;
   app: ReturnType<typeof createHttpApp>;
@@ -123,10 +134,13 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   pool.onTask = (seconds) => selfMetrics.taskDuration.observe(seconds);
   pool.onFailure = (error) => reportError('parse', 'a parse worker failed; the chunk is tried again', error);
   // The push source (after the store's restore: it applies again what the push log has past it).
+  // Decode threads for pushed bodies and queue messages alike.
+  const decodePool = new DecodePool(config.workers);
+  decodePool.onFailure = (error) => reportError('push', 'a decode thread failed', error);
   const pushSource = new PushSource({
     config: push,
     pushed,
-    threads: config.workers,
+    decodePool,
     checkpointFile: config.positionsFile,
     applied: Number((saved?.sources.push as { applied?: number } | undefined)?.applied ?? 0),
     onApplied: () => {
@@ -137,6 +151,39 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     onExpired: (n) => selfMetrics.pushExpired.inc(n),
     onError: (subject, error) => reportError('push', subject, error),
   });
+
+  // The queue source (after the store's restore: it applies again the batches the checkpoint lacks).
+  let queue: QueueSource | null = null;
+  if (config.queue) {
+    const savedQueue = saved?.sources.queue as Partial<QueuePosition> | undefined;
+    const consumer = chooseConsumer(
+      config.queue.consumer ?? null,
+      savedQueue,
+      hostname(),
+      randomBytes(3).toString('hex'),
+    );
+    const queueConfig: QueueConfig = { ...QUEUE_DEFAULTS, ...config.queue, consumer };
+    const source = new QueueSource({
+      config: queueConfig,
+      pushed,
+      context: { limits: push, namespace: push.namespace, prefix: push.prefix, tenant: null },
+      decode: (messages, context) => decodePool.decodeMessages(messages, context),
+      applied: savedQueue?.consumer === consumer ? Number(savedQueue.applied ?? 0) : 0,
+      checkpointed: config.positionsFile !== null,
+      // A restart of this process (same host, same checkpoint) holds the same lease.
+      owner: `${hostname()}:${config.positionsFile ? resolve(config.positionsFile) : `pid ${process.pid}`}`,
+      onApplied: () => {
+        merges++;
+      },
+      onMessages: (result, reason, n) => queueMetrics.messages.inc(reason ? { result, reason } : { result }, n),
+      onDeadLetters: (n) => queueMetrics.deadLetters.inc(n),
+      onBatch: (seconds) => queueMetrics.batchDuration.observe(seconds),
+      onTakenOver: (n) => queueMetrics.takenOver.inc(n),
+      onError: (subject, error) => reportError('queue', subject, error),
+    });
+    const queueMetrics = createQueueMetrics(selfRegistry, () => source);
+    queue = source;
+  }
 
   let refusalSaid = false;
   /** Merges so far: with the tailer's positionsVersion, says whether a checkpoint has anything new. */
@@ -191,9 +238,14 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     store,
     path: config.positionsFile,
     version: () => `${merges}:${tailer?.positionsVersion}`,
-    positions: () => ({ file: tailer?.positions(), push: pushSource.position() }),
+    positions: () => ({
+      file: tailer?.positions(),
+      push: pushSource.position(),
+      ...(queue ? { queue: queue.position() } : {}),
+    }),
     onWritten: (seconds, _bytes, positions) => {
       pushSource.durable(positions.push);
+      queue?.durable(positions.queue);
       selfMetrics.checkpointWrites.inc();
       selfMetrics.checkpointDuration.observe(seconds);
     },
@@ -214,6 +266,16 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         files: health('watch', 'read', 'parse'),
         checkpoint: health('checkpoint'),
         ...(push.enabled ? { push: health('push') } : {}),
+        ...(queue
+          ? {
+              queue: queue.up
+                ? health('queue')
+                : {
+                    status: 'degraded' as const,
+                    reason: `redis ${redactedUrl(config.queue?.url ?? '')} is not reachable`,
+                  },
+            }
+          : {}),
       };
     },
     stats: () => pushSource.stats(),
@@ -252,12 +314,14 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   checkpointTimer.unref();
   // Discovery goes on in the background: the HTTP side answers meanwhile (50,000 files take a while).
   const ready = tailer.start();
+  queue?.start();
   ready.catch((error: unknown) => reportError('watch', config.watch.join(', '), error));
 
   let connections = () => 0;
   return {
     store,
     pushed,
+    queue,
     selfRegistry,
     app,
     tailer,
@@ -288,9 +352,12 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       clearInterval(rateTimer);
       clearInterval(checkpointTimer);
       await tailer?.stop();
+      await queue?.stop();
       await checkpointer?.checkpoint();
+      await queue?.close();
       await pool.close();
       await pushSource.close();
+      await decodePool.close();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());

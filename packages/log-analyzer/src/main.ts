@@ -6,7 +6,12 @@ import type { Analyzer } from './app.js';
 import { compileFormat, DEFAULT_FORMAT, FormatError, PRESETS } from './parse/log-format.js';
 import { defaultWorkers } from './pool/parse-pool.js';
 import { type ApiKey, parseApiKey, parseApiKeysFile } from './sources/push/api-keys.js';
+import { CONSUMER_ID, redactedUrl, senderEnvironment } from './sources/queue/queue-plan.js';
+import { QUEUE_DEFAULTS } from './sources/queue/queue-source.js';
 import { VERSION } from './version.js';
+
+// The queue senders' settings (Redis__ConnectionString, …) are read too; ours win.
+Object.assign(process.env, senderEnvironment(process.env));
 
 /** Every flag can also come from LOG_ANALYZER_<FLAG>, e.g. --max-line-bytes ← LOG_ANALYZER_MAX_LINE_BYTES. */
 function option(flags: string, description: string): Option {
@@ -63,6 +68,26 @@ function metricNamePart(what: string, start: boolean) {
 function collect(value: string, previous: string[] = []): string[] {
   // From the environment, several keys come comma-separated.
   return [...previous, ...value.split(',').filter(Boolean)];
+}
+
+function redisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected a URL such as redis://localhost:6379 or redis://host:6379/2');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new InvalidArgumentError('expected a redis:// or rediss:// URL');
+  }
+  if (!/^\/?(\d+)?$/.test(url.pathname))
+    throw new InvalidArgumentError('the path of the URL must be a database number');
+  return value;
+}
+
+function consumerId(value: string): string {
+  if (!CONSUMER_ID.test(value)) throw new InvalidArgumentError('letters, digits, ., _ and - only (at most 100)');
+  return value;
 }
 
 function fail(message: string, code = 2): never {
@@ -214,7 +239,50 @@ const serve = program
     ).argParser(collect),
   )
   .addOption(option('--api-keys-file <file>', 'more keys, one KEY[:TENANT] per line'))
-  .addOption(option('--metrics-auth', '/metrics needs an API key too').default(false));
+  .addOption(option('--metrics-auth', '/metrics needs an API key too').default(false))
+  .addOption(
+    option(
+      '--redis-url <url>',
+      'drain a Redis list of metric messages: redis://HOST:PORT[/DB] (default: off)',
+    ).argParser(redisUrl),
+  )
+  .addOption(option('--redis-key <key>', 'the list senders LPUSH onto').default(QUEUE_DEFAULTS.key))
+  .addOption(
+    option('--redis-workers <n>', 'batches claimed and decoding at once')
+      .default(QUEUE_DEFAULTS.workers)
+      .argParser(integer(1, 64)),
+  )
+  .addOption(
+    option('--redis-db <n>', 'the database, unless the URL names one')
+      .default(QUEUE_DEFAULTS.db)
+      .argParser(integer(0, 1_000_000)),
+  )
+  .addOption(
+    option('--redis-batch <n>', 'most messages claimed at once')
+      .default(QUEUE_DEFAULTS.batch)
+      .argParser(integer(1, 100_000)),
+  )
+  .addOption(
+    option('--redis-dead-max <n>', 'dead letters kept in <key>:dead')
+      .default(QUEUE_DEFAULTS.deadMax)
+      .argParser(integer(0, 10_000_000)),
+  )
+  .addOption(
+    option(
+      '--redis-consumer <id>',
+      "this replica's name for its processing lists (default: the checkpoint's, else host name + random)",
+    ).argParser(consumerId),
+  )
+  .addOption(
+    option('--redis-lease <duration>', 'a replica silent this long has its processing lists taken over')
+      .default(QUEUE_DEFAULTS.leaseMs, '30s')
+      .argParser(duration),
+  )
+  .addOption(
+    new Option('--no-sort-labels', "accepted for the senders' setting; label order never makes two series here").env(
+      'LOG_ANALYZER_NO_SORT_LABELS',
+    ),
+  );
 for (const o of shared) serve.addOption(o);
 serve.action(async (opts) => {
   const watchList: string[] = typeof opts.watch === 'string' ? opts.watch.split(',') : opts.watch;
@@ -284,6 +352,21 @@ serve.action(async (opts) => {
         apiKeys,
         metricsAuth: opts.metricsAuth,
       },
+      queue: opts.redisUrl
+        ? {
+            url: opts.redisUrl,
+            key: opts.redisKey,
+            workers: opts.redisWorkers,
+            // The URL's database wins over --redis-db.
+            db: /^\/\d+$/.test(new URL(opts.redisUrl).pathname)
+              ? Number(new URL(opts.redisUrl).pathname.slice(1))
+              : opts.redisDb,
+            batch: opts.redisBatch,
+            deadMax: opts.redisDeadMax,
+            consumer: opts.redisConsumer ?? null,
+            leaseMs: opts.redisLease,
+          }
+        : null,
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
@@ -297,8 +380,9 @@ serve.action(async (opts) => {
     fail(`cannot listen on ${opts.host}:${opts.port}: ${(error as Error).message}`);
   }
   const resumed = analyzer.resumed ? `; resuming from checkpoint ${positionsFile}` : '';
+  const draining = opts.redisUrl ? `; draining ${opts.redisKey} on ${redactedUrl(opts.redisUrl)}` : '';
   process.stderr.write(
-    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}; metrics on http://${opts.host}:${port}/metrics\n`,
+    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}; metrics on http://${opts.host}:${port}/metrics\n`,
   );
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -36,6 +36,10 @@ describe('log-analyzer CLI', () => {
     { args: ['scan', 'x.log', '--format', '%h %Z %>s'], want: /unknown format directive %Z/ },
     { args: ['serve', '--from', 'middle'], want: /--from.*middle.*Allowed choices are end, beginning/ },
     { args: ['serve', '--bogus'], want: /unknown option '--bogus'/ },
+    { args: ['serve', '--redis-url', 'localhost:6379'], want: /--redis-url.*expected a redis:\/\/ or rediss:\/\/ URL/ },
+    { args: ['serve', '--redis-url', 'redis://h:1/x'], want: /--redis-url.*must be a database number/ },
+    { args: ['serve', '--redis-workers', '0'], want: /--redis-workers.*from 1 to 64/ },
+    { args: ['serve', '--redis-consumer', 'a:b'], want: /--redis-consumer.*letters, digits/ },
   ])('bad flags give a message and a non-zero exit: $args', ({ args, want }) => {
     const res = run(...args);
     expect(res.status).not.toBe(0);
@@ -50,6 +54,16 @@ describe('log-analyzer CLI', () => {
     });
     expect(res.status).not.toBe(0);
     expect(res.stderr).toMatch(/--max-line-bytes/);
+  });
+
+  it("the queue senders' settings are read too (Redis__MetricQueueWorkers)", () => {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, Redis__ConnectionString: 'localhost:6379', Redis__MetricQueueWorkers: 'many' },
+    });
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toMatch(/--redis-workers.*expected a whole number/);
   });
 
   it('serve says so when a --watch directory does not exist yet, and follows it once it does', async () => {

@@ -108,7 +108,7 @@ export interface SelfMetrics {
 }
 
 /** The stages that report errors in log_analyzer_errors_total. */
-export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http' | 'push';
+export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http' | 'push' | 'queue';
 
 /** A bounded label value for an error: its errno code, or its kind. */
 export function errorLabel(error: unknown): string {

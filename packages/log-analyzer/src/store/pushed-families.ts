@@ -72,6 +72,16 @@ export class PushedFamilies {
   }
 
   /**
+   * Applies a decoded batch, counting the decoder's refusals with the store's: every item refused,
+   * with its reason, and how many were accepted. Both sources that push (HTTP, queue) come here.
+   */
+  take(batch: DecodedBatch, now: number): { accepted: number; rejected: Rejection[] } {
+    for (const r of batch.rejected) this.reject(r.reason, 1);
+    const refused = this.apply(batch, now);
+    return { accepted: batch.values.length - refused.length, rejected: [...batch.rejected, ...refused] };
+  }
+
+  /**
    * Applies a decoded batch, series by series, each series' samples in body order; returns the
    * refused samples. State checks (type, help, layout, limits, timestamps) happen here.
    */
@@ -283,4 +293,11 @@ function newSeries(family: Family, names: string[], labels: string[], now: numbe
       return { labels, names, touched: now, sum: 0, count: 0, quantiles };
     }
   }
+}
+
+/** How many items were refused for each reason. */
+export function countByReason(rejected: readonly Rejection[]): Map<RejectReason, number> {
+  const counts = new Map<RejectReason, number>();
+  for (const r of rejected) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
+  return counts;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DecodedBatch, decodeBatch, exposedName, splitKey } from './batch.js';
+import { type DecodedBatch, decodeBatch, decodeMessageBatch, exposedName, splitKey } from './batch.js';
 
 const CONTEXT = {
   limits: { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 64 },
@@ -73,5 +73,31 @@ describe('decodeBatch', () => {
       const [name, type, namespace, prefix] = given;
       expect(exposedName({ name, type }, namespace, prefix)).toBe(want);
     }
+  });
+});
+
+describe('decodeMessageBatch', () => {
+  it('decodes each message on its own: one that is not JSON is one rejection, by its index', () => {
+    const messages = [
+      '{"type":"counter","name":"demo_metric","value":10,"labels":{"source":"demo","category":"example"}}',
+      '{"type":"counter","name":"demo_metric"',
+      '1,2',
+      '{"type":"gauge","name":"g","value":3}',
+    ];
+    const batch = decodeMessageBatch(messages, CONTEXT);
+    expect(batch.shape).toBe('queue');
+    expect(batch.total).toBe(4);
+    expect(batch.rejected.map((r) => [r.index, r.reason])).toEqual([
+      [1, 'invalid_json'],
+      [2, 'invalid_json'],
+    ]);
+    expect(batch.rejected[0]?.message).toMatch(/^invalid JSON at position/);
+    expect(batch.families.map((f) => f.name)).toEqual(['demo_metric_total', 'g']);
+    expect([...batch.indexes]).toEqual([0, 3]);
+  });
+
+  it('takes a batch larger than the push item limit (the queue sets its own batch size)', () => {
+    const messages = Array.from({ length: CONTEXT.limits.maxItems + 5 }, () => '{"type":"gauge","name":"g","value":1}');
+    expect(decodeMessageBatch(messages, CONTEXT).values.length).toBe(messages.length);
   });
 });

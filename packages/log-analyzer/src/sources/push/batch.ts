@@ -10,6 +10,7 @@ import {
   type Decoded,
   type DecodeLimits,
   decodeBody,
+  decodeMessages,
   type MetricType,
   parseJson,
   type Rejection,
@@ -76,6 +77,16 @@ export function decodeBatch(input: string | Uint8Array, context: BatchContext): 
     if (!(error instanceof BodyError)) throw error;
     return { error: { status: error.status, reason: error.reason, message: error.message, items: error.items } };
   }
+  return grouped(decoded, context);
+}
+
+/** Pure: queue messages (one JSON text each) → a batch grouped by series; rejections by message index. */
+export function decodeMessageBatch(messages: readonly string[], context: BatchContext): DecodedBatch {
+  const limits = { ...context.limits, maxItems: Math.max(context.limits.maxItems, messages.length) };
+  return grouped(decodeMessages(messages, limits), context);
+}
+
+function grouped(decoded: Decoded, context: BatchContext): DecodedBatch {
   const { samples } = decoded;
   const families: FamilyInfo[] = [];
   const family: number[] = [];

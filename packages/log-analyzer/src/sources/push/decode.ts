@@ -40,7 +40,7 @@ export interface Rejection {
 
 export interface Decoded {
   /** The body's shape, for the answer. */
-  shape: 'batch' | 'track' | 'track-batch';
+  shape: 'batch' | 'track' | 'track-batch' | 'queue';
   samples: { index: number; sample: Sample }[];
   rejected: Rejection[];
   total: number;
@@ -243,11 +243,12 @@ function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: 
 }
 
 function decodeItems(
-  items: unknown[],
+  items: readonly unknown[],
   source: string,
   shape: Decoded['shape'],
   limits: DecodeLimits,
   tenant: string | null,
+  parse: (item: unknown) => unknown = (item) => item,
 ): Decoded {
   if (items.length > limits.maxItems) {
     throw new BodyError(413, 'too_many_items', `${items.length} items, more than ${limits.maxItems}`, items.length);
@@ -255,7 +256,7 @@ function decodeItems(
   const decoded: Decoded = { shape, samples: [], rejected: [], total: items.length };
   for (let index = 0; index < items.length; index++) {
     try {
-      decoded.samples.push({ index, sample: decodeItem(items[index], source, limits, tenant) });
+      decoded.samples.push({ index, sample: decodeItem(parse(items[index]), source, limits, tenant) });
     } catch (error) {
       if (!(error instanceof ItemError)) throw error;
       decoded.rejected.push({ index, reason: error.reason, message: error.message });
@@ -279,6 +280,20 @@ export function decodeBody(
     return decodeItems(body.metrics, source, 'batch', limits, tenant);
   }
   return decodeItems([body], defaultSource, 'track', limits, tenant);
+}
+
+/**
+ * Pure: queue messages, one JSON text each (the queue message shape, or any push item) → samples
+ * and rejections by message index. A message that is not JSON is one rejection, like any other.
+ */
+export function decodeMessages(messages: readonly string[], limits: DecodeLimits): Decoded {
+  return decodeItems(messages, 'unknown', 'queue', limits, null, (text) => {
+    try {
+      return parseJson(text as string);
+    } catch (error) {
+      throw new ItemError('invalid_json', (error as Error).message);
+    }
+  });
 }
 
 /** JSON text → value, or a BodyError that says where the text went wrong. */

@@ -1,15 +1,15 @@
-// The push source: owns the decode threads, the push log, the API keys and the pushed families'
+// The push source: owns the push log, the API keys and the pushed families'
 // expiry, and hands the HTTP edge (routes.ts) what it needs. A push is decoded, logged and
 // fsynced (durable acks), applied to the store (the acknowledgement), then answered. Its position
 // in a checkpoint is the last push-log record applied.
 
 import type { Context } from 'hono';
 import type { RejectReason } from '../../aggregate/metrics.js';
-import type { PushedFamilies, PushOptions } from '../../store/pushed-families.js';
+import { countByReason, type PushedFamilies, type PushOptions } from '../../store/pushed-families.js';
 import { type ApiKey, ApiKeys } from './api-keys.js';
 import { type BatchContext, type DecodedBatch, decodeBatch } from './batch.js';
 import type { DecodeLimits, Rejection } from './decode.js';
-import { DecodePool } from './decode-pool.js';
+import type { DecodePool } from './decode-pool.js';
 import { PushLog } from './push-log.js';
 import type { PushRoutesOptions } from './routes.js';
 
@@ -49,7 +49,8 @@ export const PUSH_DEFAULTS: PushConfig = {
 export interface PushSourceOptions {
   config: PushConfig;
   pushed: PushedFamilies;
-  threads: number;
+  /** The decode threads (shared with the queue source). */
+  decodePool: DecodePool;
   /** The checkpoint file (the push log sits beside it); null: no log. */
   checkpointFile: string | null;
   /** The last push-log record the checkpoint includes (0: none). */
@@ -63,7 +64,6 @@ export interface PushSourceOptions {
 }
 
 export class PushSource {
-  private readonly decodePool: DecodePool;
   private readonly log: PushLog | null;
   private readonly keys: ApiKeys | null;
   private readonly expiryTimer: NodeJS.Timeout;
@@ -74,8 +74,6 @@ export class PushSource {
     const { config } = options;
     this.applied = options.applied;
     this.keys = config.apiKeys.length > 0 ? new ApiKeys(config.apiKeys) : null;
-    this.decodePool = new DecodePool(options.threads);
-    this.decodePool.onFailure = (error) => options.onError('a decode thread failed', error);
     const opened =
       config.enabled && config.ack === 'durable' && options.checkpointFile
         ? PushLog.open(`${options.checkpointFile}.push-log`, this.applied)
@@ -131,7 +129,7 @@ export class PushSource {
     return {
       maxBodyBytes: config.maxBodyBytes,
       keys: this.keys,
-      decode: (bytes, tenant) => this.decodePool.decode(bytes, this.context(tenant)),
+      decode: (bytes, tenant) => this.options.decodePool.decode(bytes, this.context(tenant)),
       ingest: (batch, bytes, tenant) => this.ingest(batch, bytes, tenant),
       onRefused: (reason, n) => {
         if (reason === 'unauthorized') return;
@@ -159,13 +157,8 @@ export class PushSource {
         return { unavailable: 'cannot write the push log' };
       }
     }
-    for (const r of batch.rejected) pushed.reject(r.reason, 1);
-    const refused = pushed.apply(batch, Date.now());
-    const rejected = [...batch.rejected, ...refused];
-    const byReason = new Map<RejectReason, number>();
-    for (const r of rejected) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
-    for (const [reason, n] of byReason) this.options.onSamples('rejected', reason, n);
-    const accepted = batch.values.length - refused.length;
+    const { accepted, rejected } = pushed.take(batch, Date.now());
+    for (const [reason, n] of countByReason(rejected)) this.options.onSamples('rejected', reason, n);
     if (accepted > 0) {
       this.options.onSamples('accepted', null, accepted);
       this.options.onApplied();
@@ -202,7 +195,6 @@ export class PushSource {
 
   async close(): Promise<void> {
     clearInterval(this.expiryTimer);
-    await this.decodePool.close();
     this.log?.close();
   }
 }

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import {
+  chooseConsumer,
+  deadLetter,
+  foreignBatches,
+  parseProcessingKey,
+  planRecovery,
+  processingKey,
+  processingPattern,
+  redactedUrl,
+  senderEnvironment,
+} from './queue-plan.js';
+
+const K = 'prom-stream-gateway:metric-queue';
+
+describe('planRecovery', () => {
+  it.each([
+    { seqs: [], applied: 0, remove: [], apply: [], next: 1 },
+    { seqs: [], applied: 41, remove: [], apply: [], next: 42 },
+    { seqs: [3, 1, 2], applied: 2, remove: [1, 2], apply: [3], next: 4 },
+    { seqs: [7, 5], applied: 4, remove: [], apply: [5, 7], next: 8 },
+    { seqs: [1, 2], applied: 9, remove: [1, 2], apply: [], next: 10 },
+  ])('lists $seqs, checkpoint at $applied', ({ seqs, applied, remove, apply, next }) => {
+    expect(planRecovery(seqs, applied)).toEqual({ remove, apply, next });
+  });
+});
+
+describe('processing keys', () => {
+  it.each([
+    { name: processingKey(K, 'a-1', 12), want: { consumer: 'a-1', seq: 12 } },
+    { name: `${K}:processing:a:0`, want: null },
+    { name: `${K}:processing:a:01`, want: null },
+    { name: `${K}:processing::5`, want: null },
+    { name: `${K}:processing:a b:5`, want: null },
+    { name: `${K}:lease:a`, want: null },
+    { name: `other:processing:a:5`, want: null },
+  ])('$name', ({ name, want }) => {
+    expect(parseProcessingKey(K, name)).toEqual(want);
+  });
+
+  it('escapes glob characters of the key in SCAN patterns', () => {
+    expect(processingPattern('q[1]*', 'me')).toBe('q\\[1\\]\\*:processing:me:*');
+    expect(processingPattern('q', null)).toBe('q:processing:*:*');
+  });
+
+  it("groups other consumers' lists, oldest first, and leaves ours out", () => {
+    const names = [processingKey(K, 'b', 10), processingKey(K, 'me', 1), processingKey(K, 'b', 2), `${K}:dead`];
+    expect([...foreignBatches(K, names, 'me')]).toEqual([
+      [
+        'b',
+        [
+          { name: processingKey(K, 'b', 2), seq: 2 },
+          { name: processingKey(K, 'b', 10), seq: 10 },
+        ],
+      ],
+    ]);
+  });
+});
+
+describe('chooseConsumer', () => {
+  it.each([
+    { configured: 'given', saved: { consumer: 'old' }, want: 'given' },
+    { configured: null, saved: { consumer: 'old' }, want: 'old' },
+    { configured: null, saved: { consumer: 'not valid!' }, want: 'web_1-abc123' },
+    { configured: null, saved: undefined, want: 'web_1-abc123' },
+  ])('$configured / $saved', ({ configured, saved, want }) => {
+    expect(chooseConsumer(configured, saved, 'web_1', 'abc123')).toBe(want);
+  });
+
+  it('makes a host name safe', () => {
+    expect(chooseConsumer(null, undefined, 'my host:1', 'ff')).toBe('my-host-1-ff');
+  });
+});
+
+describe("the senders' settings", () => {
+  it.each([
+    [{ Redis__ConnectionString: 'redis:6379' }, { LOG_ANALYZER_REDIS_URL: 'redis://redis:6379' }],
+    [{ Redis__ConnectionString: 'redis:6379,abortConnect=false' }, { LOG_ANALYZER_REDIS_URL: 'redis://redis:6379' }],
+    [{ Redis__ConnectionString: 'redis://r:1/2' }, { LOG_ANALYZER_REDIS_URL: 'redis://r:1/2' }],
+    [{ Redis__ConnectionString: 'a:1', LOG_ANALYZER_REDIS_URL: 'redis://b:2' }, {}],
+    [
+      { Redis__MetricQueueWorkers: '4', Redis__MetricQueueDatabase: '3', Redis__MetricQueueKey: 'q' },
+      { LOG_ANALYZER_REDIS_WORKERS: '4', LOG_ANALYZER_REDIS_DB: '3', LOG_ANALYZER_REDIS_KEY: 'q' },
+    ],
+    [{ Metrics__SortIncomingLabels: 'false' }, { LOG_ANALYZER_NO_SORT_LABELS: 'true' }],
+    [{ Metrics__SortIncomingLabels: 'true' }, {}],
+    [{ Redis__ConnectionString: '' }, {}],
+  ])('%o', (env, want) => {
+    expect(senderEnvironment(env)).toEqual(want);
+  });
+});
+
+it('a dead letter carries the message as it came, and why', () => {
+  const letter = JSON.parse(deadLetter('not json', 'invalid_json', 'at position 1', 0, 'me'));
+  expect(letter).toEqual({
+    reason: 'invalid_json',
+    error: 'at position 1',
+    at: '1970-01-01T00:00:00.000Z',
+    consumer: 'me',
+    message: 'not json',
+  });
+});
+
+it('says a URL without its password', () => {
+  expect(redactedUrl('redis://user:secret@host:6379/1')).toBe('redis://user:***@host:6379/1');
+  expect(redactedUrl('redis://host:6379')).toBe('redis://host:6379');
+});

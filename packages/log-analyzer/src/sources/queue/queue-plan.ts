@@ -1,0 +1,142 @@
+// The queue source's decisions, pure: the keys it uses in Redis, what a start does with the
+// processing lists it finds, whose lists it may take over, the settings the senders' conventions
+// name, and what a dead letter says. The I/O around them is queue-source.ts.
+//
+// Keys, for the queue key K (senders LPUSH onto K; the oldest message is at its right end):
+//   K:processing:<consumer>:<seq>  one claimed batch, oldest message first, until the checkpoint
+//                                  that includes it is written (then it is deleted)
+//   K:lease:<consumer>             held (with an expiry) while that consumer is alive
+//   K:dead                         dead letters, newest first, at most --redis-dead-max
+
+/** A consumer id: what names its processing lists; letters, digits, `.`, `_` and `-`. */
+export const CONSUMER_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+/**
+ * Which consumer id to use: the one configured, else the checkpoint's (a restart must find its
+ * own processing lists), else a new one from the host name.
+ */
+export function chooseConsumer(
+  configured: string | null,
+  saved: { consumer?: unknown } | undefined,
+  host: string,
+  random: string,
+): string {
+  if (configured) return configured;
+  if (typeof saved?.consumer === 'string' && CONSUMER_ID.test(saved.consumer)) return saved.consumer;
+  const name = host.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 60) || 'consumer';
+  return `${name}-${random}`;
+}
+
+export function processingKey(key: string, consumer: string, seq: number): string {
+  return `${key}:processing:${consumer}:${seq}`;
+}
+
+/** The SCAN pattern of a consumer's processing lists, or of everyone's (glob characters in K escaped). */
+export function processingPattern(key: string, consumer: string | null): string {
+  const escaped = key.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+  return `${escaped}:processing:${consumer ?? '*'}:*`;
+}
+
+export function leaseKey(key: string, consumer: string): string {
+  return `${key}:lease:${consumer}`;
+}
+
+export function deadKey(key: string): string {
+  return `${key}:dead`;
+}
+
+/** A processing list's consumer and sequence number; null for any other key. */
+export function parseProcessingKey(key: string, name: string): { consumer: string; seq: number } | null {
+  const prefix = `${key}:processing:`;
+  if (!name.startsWith(prefix)) return null;
+  const rest = name.slice(prefix.length);
+  const at = rest.lastIndexOf(':');
+  const consumer = rest.slice(0, at);
+  const seq = rest.slice(at + 1);
+  if (at < 1 || !CONSUMER_ID.test(consumer) || !/^[1-9]\d{0,15}$/.test(seq)) return null;
+  return { consumer, seq: Number(seq) };
+}
+
+export interface RecoveryPlan {
+  /** Batches the checkpoint includes: delete them. */
+  remove: number[];
+  /** Batches claimed after the checkpoint: apply them again, in this order. */
+  apply: number[];
+  /** The next batch's sequence number. */
+  next: number;
+}
+
+/**
+ * On start: our processing lists, and the last batch the checkpoint includes. Batches are applied
+ * in sequence order, so everything up to `applied` is in the counts and everything after is not.
+ */
+export function planRecovery(seqs: readonly number[], applied: number): RecoveryPlan {
+  const sorted = [...seqs].sort((a, b) => a - b);
+  return {
+    remove: sorted.filter((s) => s <= applied),
+    apply: sorted.filter((s) => s > applied),
+    next: Math.max(applied, ...sorted) + 1,
+  };
+}
+
+/**
+ * The processing lists of other consumers, by consumer, oldest batch first: taken over when the
+ * consumer's lease has expired (checked again atomically as each list is taken).
+ */
+export function foreignBatches(
+  key: string,
+  names: readonly string[],
+  self: string,
+): Map<string, { name: string; seq: number }[]> {
+  const byConsumer = new Map<string, { name: string; seq: number }[]>();
+  for (const name of names) {
+    const parsed = parseProcessingKey(key, name);
+    if (!parsed || parsed.consumer === self) continue;
+    let list = byConsumer.get(parsed.consumer);
+    if (!list) {
+      list = [];
+      byConsumer.set(parsed.consumer, list);
+    }
+    list.push({ name, seq: parsed.seq });
+  }
+  for (const list of byConsumer.values()) list.sort((a, b) => a.seq - b.seq);
+  return byConsumer;
+}
+
+/**
+ * The senders' conventions for settings (a .NET-style configuration, `Section__Key`), as
+ * LOG_ANALYZER_* names; ours win when both are set. Returns what to add to the environment, or
+ * the one setting that cannot be read.
+ */
+export function senderEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const set = (ours: string, value: string | undefined) => {
+    if (value !== undefined && value !== '' && env[ours] === undefined) out[ours] = value;
+  };
+  const connection = env.Redis__ConnectionString;
+  // host:port[,option=value…] (StackExchange.Redis's form); only the endpoint is ours to read.
+  const endpoint = connection?.split(',')[0]?.trim();
+  set('LOG_ANALYZER_REDIS_URL', endpoint ? (endpoint.includes('://') ? endpoint : `redis://${endpoint}`) : undefined);
+  set('LOG_ANALYZER_REDIS_WORKERS', env.Redis__MetricQueueWorkers);
+  set('LOG_ANALYZER_REDIS_DB', env.Redis__MetricQueueDatabase);
+  set('LOG_ANALYZER_REDIS_KEY', env.Redis__MetricQueueKey);
+  const sort = env.Metrics__SortIncomingLabels?.trim().toLowerCase();
+  if (sort === 'false' || sort === '0') set('LOG_ANALYZER_NO_SORT_LABELS', 'true');
+  return out;
+}
+
+/** A dead letter: the message as it came, why it was refused, when, and by whom. */
+export function deadLetter(message: string, reason: string, error: string, at: number, consumer: string): string {
+  return JSON.stringify({ reason, error, at: new Date(at).toISOString(), consumer, message });
+}
+
+/** A URL without its password, for messages. */
+export function redactedUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(an invalid URL)';
+  }
+}

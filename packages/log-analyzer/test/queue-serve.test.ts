@@ -1,0 +1,128 @@
+// The queue source in real processes against a real redis-server: kill -9 mid-drain and restart,
+// two replicas draining one queue, and a dead replica's processing lists taken over by another.
+import { join } from 'node:path';
+import { afterEach, expect, it, vi } from 'vitest';
+import { type Served, spawnServe, tempDir } from './helpers.js';
+import { startRedis, type TestRedis } from './redis.js';
+
+const KEY = 'prom-stream-gateway:metric-queue';
+const LONG = { timeout: 90_000, interval: 50 };
+let redis: TestRedis | null = null;
+const running: Served[] = [];
+const cleanups: (() => void)[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) {
+    s.child.kill('SIGKILL');
+    await s.exited;
+  }
+  await redis?.stop();
+  redis = null;
+  for (const c of cleanups.splice(0)) c();
+});
+
+/** Preloads `n` counter messages over 50 series; returns the expected total. */
+async function preload(n: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < n; i += 1000) {
+    const batch: string[] = [];
+    for (let j = i; j < Math.min(n, i + 1000); j++) {
+      const value = (j % 5) + 1;
+      total += value;
+      batch.push(JSON.stringify({ type: 'counter', name: 'jobs', value, labels: { worker: `w${j % 50}` } }));
+    }
+    await redis?.client.lPush(KEY, batch);
+  }
+  return total;
+}
+
+function serve(dir: string, extra: string[] = []): Served {
+  const served = spawnServe([
+    '--watch',
+    join(dir, 'none.log'),
+    '--positions',
+    join(dir, 'checkpoint.json'),
+    '--checkpoint-interval',
+    '100ms',
+    '--redis-url',
+    redis?.url ?? '',
+    ...extra,
+  ]);
+  running.push(served);
+  return served;
+}
+
+const accepted = (s: Served) => s.value('log_analyzer_redis_messages_total', 'result="accepted"');
+
+/**
+ * After the total is reached: one more message, pushed now and counted by one of `servers`, shows the drain
+ * went round again (a late double count would have come before it); then the total again.
+ */
+async function settledAt(servers: Served[], read: () => Promise<number>, want: number): Promise<void> {
+  await vi.waitFor(async () => expect(await read()).toBe(want), LONG);
+  const markers = async () => (await Promise.all(servers.map((s) => s.value('marker_total')))).reduce((x, y) => x + y);
+  const before = await markers();
+  await redis?.client.lPush(KEY, JSON.stringify({ type: 'counter', name: 'marker', value: 1 }));
+  await vi.waitFor(async () => expect(await markers()).toBe(before + 1), LONG);
+  expect(await read()).toBe(want);
+}
+
+async function kill(s: Served): Promise<void> {
+  s.child.kill('SIGKILL');
+  await s.exited;
+  running.splice(running.indexOf(s), 1);
+}
+
+it('kill -9 mid-drain, then a restart: every message counted exactly once', async () => {
+  redis = await startRedis();
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const total = await preload(60_000);
+  const first = serve(dir, ['--redis-batch', '50']);
+  await vi.waitFor(async () => expect(await accepted(first)).toBeGreaterThan(5_000), LONG);
+  await kill(first);
+  expect(await redis.client.lLen(KEY)).toBeGreaterThan(0); // it was mid-drain
+  const second = serve(dir, ['--redis-batch', '50']);
+  await settledAt([second], () => second.value('jobs_total'), total);
+  await vi.waitFor(async () => expect(await redis?.client.keys(`${KEY}:processing:*`)).toEqual([]), LONG);
+}, 120_000);
+
+it('two replicas drain one queue: each message is applied by exactly one of them', async () => {
+  redis = await startRedis();
+  const a = tempDir();
+  const b = tempDir();
+  cleanups.push(a.cleanup, b.cleanup);
+  const first = serve(a.dir, ['--redis-batch', '100']);
+  const second = serve(b.dir, ['--redis-batch', '100']);
+  await Promise.all([first.url, second.url]);
+  const total = await preload(60_000);
+  const both = async () => (await first.value('jobs_total')) + (await second.value('jobs_total'));
+  await vi.waitFor(async () => expect(await both()).toBe(total), LONG);
+  await settledAt([first, second], both, total);
+  // Both took part (Redis spread the work), and they are two consumers.
+  expect(await first.value('jobs_total')).toBeGreaterThan(0);
+  expect(await second.value('jobs_total')).toBeGreaterThan(0);
+  expect(await redis.client.keys(`${KEY}:lease:*`)).toHaveLength(2);
+}, 120_000);
+
+it("a dead replica's processing lists are taken over once its lease expires", async () => {
+  redis = await startRedis();
+  const a = tempDir();
+  const b = tempDir();
+  cleanups.push(a.cleanup, b.cleanup);
+  const total = await preload(30_000);
+  const args = ['--redis-batch', '100', '--redis-lease', '1s', '--checkpoint-interval', '200ms'];
+  const dead = serve(a.dir, args);
+  await vi.waitFor(async () => expect(await accepted(dead)).toBeGreaterThan(2_000), LONG);
+  await kill(dead);
+  expect((await redis.client.keys(`${KEY}:processing:*`)).length).toBeGreaterThan(0); // left behind
+  const taker = serve(b.dir, args);
+  await vi.waitFor(async () => expect(await redis?.client.lLen(KEY)).toBe(0), LONG);
+  await vi.waitFor(async () => expect(await redis?.client.keys(`${KEY}:processing:*`)).toEqual([]), LONG);
+  expect(await taker.value('log_analyzer_redis_batches_taken_over_total')).toBeGreaterThan(0);
+  // The dead replica comes back with its checkpoint: what it counted before it died, and nothing
+  // of what the other took over. Together they hold every message once.
+  const back = serve(a.dir, args);
+  const both = async () => (await back.value('jobs_total')) + (await taker.value('jobs_total'));
+  await settledAt([back, taker], both, total);
+  expect(await back.value('jobs_total')).toBeGreaterThan(0);
+}, 120_000);
