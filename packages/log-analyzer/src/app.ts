@@ -167,7 +167,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       config: queueConfig,
       pushed,
       context: { limits: push, namespace: push.namespace, prefix: push.prefix, tenant: null },
-      decode: (messages, context) => decodePool.decodeMessages(messages, context),
+      decode: (bytes, count, context) => decodePool.decodeJoined(bytes, count, context),
       applied: savedQueue?.consumer === consumer ? Number(savedQueue.applied ?? 0) : 0,
       checkpointed: config.positionsFile !== null,
       // A restart of this process (same host, same checkpoint) holds the same lease.

@@ -61,7 +61,9 @@ interface Flags {
 }
 
 interface PushFlags {
-  url: string;
+  url?: string;
+  redisUrl?: string;
+  redisKey: string;
   shape: PushShape;
   rate: number | 'max';
   batch: number;
@@ -195,8 +197,12 @@ const program = new Command('noise-maker')
 
 program
   .command('push')
-  .description('pushes synthetic metrics (counters, gauges, histograms, summaries) to log-analyzer over HTTP')
-  .requiredOption('--url <url>', 'the server (the shape picks the path) or the full endpoint URL')
+  .description(
+    'pushes synthetic metrics (counters, gauges, histograms, summaries) to log-analyzer over HTTP, or onto a Redis queue',
+  )
+  .option('--url <url>', 'the server (the shape picks the path) or the full endpoint URL')
+  .option('--redis-url <url>', 'LPUSH queue messages onto a Redis list instead (redis://HOST:PORT[/DB])')
+  .option('--redis-key <key>', 'the list', 'prom-stream-gateway:metric-queue')
   .addOption(
     new Option(
       '--shape <shape>',
@@ -226,11 +232,14 @@ program
     }
     if (flags.batch > 100_000) fail('--batch must be at most 100000');
     const seed = flags.seed ?? Date.now() % 2 ** 31;
+    if ((flags.url === undefined) === (flags.redisUrl === undefined)) fail('push needs one of --url or --redis-url');
+    const target = (flags.url ?? flags.redisUrl) as string;
     let runner: ReturnType<typeof startPush>;
     try {
-      if (flags.url.startsWith('redis://')) throw new Error('--url redis:// is not supported yet: push to http://');
+      if (flags.url?.startsWith('redis://')) throw new Error('--url is for HTTP: use --redis-url redis://…');
       runner = startPush({
-        url: flags.url,
+        url: target,
+        redisKey: flags.redisUrl === undefined ? null : flags.redisKey,
         shape: flags.shape,
         rate: flags.rate,
         schedule: {
@@ -252,7 +261,7 @@ program
         bodies: flags.bodies,
         onUnreachable: (error) =>
           process.stderr.write(
-            `noise-maker: no answer from ${flags.url} (${(error as NodeJS.ErrnoException).code ?? error.message}); still trying\n`,
+            `noise-maker: no answer from ${target} (${(error as NodeJS.ErrnoException).code ?? error.message}); still trying\n`,
           ),
       });
     } catch (error) {
@@ -275,7 +284,7 @@ program
     // What a test compares with /metrics: per family, samples sent and the sum a scrape shows.
     process.stdout.write(
       `${JSON.stringify({
-        shape: flags.shape,
+        shape: flags.redisUrl === undefined ? flags.shape : 'queue',
         seed,
         seconds: stats.seconds,
         requests: stats.requests,

@@ -3,10 +3,13 @@
 
 import { MetricModel, type PushShape, Totals } from './generate/metric-model.js';
 import { createSchedule, type ScheduleOptions } from './schedule/rate-schedule.js';
-import { HttpPusher } from './sink/http-push.js';
+import { HttpPusher, type PushAnswer } from './sink/http-push.js';
+import { RedisPusher } from './sink/redis-push.js';
 
 export interface PushRunOptions {
   url: string;
+  /** LPUSH queue messages onto this Redis list instead of posting (url is then a redis:// URL). */
+  redisKey: string | null;
   shape: PushShape;
   rate: number | 'max';
   schedule: Omit<ScheduleOptions, 'rate'>;
@@ -68,7 +71,16 @@ export function percentile(sorted: readonly number[], q: number): number {
 }
 
 export function startPush(options: PushRunOptions, now: () => number = () => performance.now()) {
-  const pusher = new HttpPusher(pushUrl(options.url, options.shape), options.connections, options.apiKey);
+  // One payload type per sink: an HTTP body, or a batch of queue messages for one LPUSH.
+  type Payload = Buffer | string[];
+  const sink: { send(payload: Payload): Promise<PushAnswer>; close(): void } = (() => {
+    if (options.redisKey !== null) {
+      const redis = new RedisPusher(options.url, options.redisKey);
+      return { send: (payload: Payload) => redis.send(payload as string[]), close: () => redis.close() };
+    }
+    const http = new HttpPusher(pushUrl(options.url, options.shape), options.connections, options.apiKey);
+    return { send: (payload: Payload) => http.send(payload as Buffer), close: () => http.close() };
+  })();
   const schedule = options.rate === 'max' ? null : createSchedule({ ...options.schedule, rate: options.rate });
   const parts = Math.min(options.connections, options.series);
   const stats: PushStats = {
@@ -87,17 +99,22 @@ export function startPush(options: PushRunOptions, now: () => number = () => per
 
   const connection = async (part: number) => {
     const model = new MetricModel(options.seed, options.series, part, parts);
-    const pool: { body: Buffer; samples: number; totals: Totals }[] = [];
+    const pool: { body: Payload; samples: number; totals: Totals }[] = [];
     let turn = 0;
-    const next = (size: number) => {
-      if (size !== perRequest) {
-        const b = model.body(options.shape, size);
-        return { ...b, body: Buffer.from(b.body) };
+    const render = (size: number) => {
+      if (options.redisKey !== null) {
+        const { items, totals } = model.items('queue', size);
+        return { body: items, samples: size, totals };
       }
+      const b = model.body(options.shape, size);
+      return { ...b, body: Buffer.from(b.body) };
+    };
+    const next = (size: number) => {
+      if (size !== perRequest) return render(size);
       if (pool.length < options.bodies) {
-        const b = model.body(options.shape, size);
-        pool.push({ ...b, body: Buffer.from(b.body) });
-        return pool[pool.length - 1] as (typeof pool)[number];
+        const rendered = render(size);
+        pool.push(rendered);
+        return rendered;
       }
       return pool[turn++ % pool.length] as (typeof pool)[number];
     };
@@ -116,7 +133,7 @@ export function startPush(options: PushRunOptions, now: () => number = () => per
         const { body, samples, totals } = next(size);
         stats.requests++;
         try {
-          const answer = await pusher.send(body);
+          const answer = await sink.send(body);
           if (stats.latencies.length < RESERVOIR) stats.latencies.push(answer.ms);
           if (answer.status === 200 && answer.rejected === 0) {
             stats.acknowledged += samples;
@@ -143,7 +160,7 @@ export function startPush(options: PushRunOptions, now: () => number = () => per
     try {
       await Promise.all(Array.from({ length: parts }, (_, part) => connection(part)));
     } finally {
-      pusher.close();
+      sink.close();
       stats.seconds = (now() - started) / 1000;
       stats.latencies.sort((a, b) => a - b);
     }

@@ -152,11 +152,12 @@ export function createHttpApp(options: HttpAppOptions) {
   const health = () => {
     const dependencies = options.dependencies();
     const degraded = Object.values(dependencies).some((d) => d.status !== 'ok');
+    const seconds = uptime(); // one reading under both names
     return {
       service: 'log-analyzer',
       status: degraded ? 'degraded' : 'ok',
-      uptime_seconds: uptime(),
-      uptimeSeconds: uptime(),
+      uptime_seconds: seconds,
+      uptimeSeconds: seconds,
       version,
       commit: options.commit,
       dependencies,

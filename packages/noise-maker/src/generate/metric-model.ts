@@ -157,18 +157,24 @@ export class MetricModel {
    * per body (n is ignored).
    */
   body(shape: PushShape, n: number): { body: string; samples: number; totals: Totals } {
-    const totals = new Totals();
     const count = shape === 'track' ? 1 : n;
-    const parts: string[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const s = this.picker.pick(this.random);
-      const v = this.value(s.family.kind);
-      totals.add(s, v);
-      parts[i] = `${s.head[shape]}${v}}${shape === 'batch' ? '}' : ''}`;
-    }
+    const { items: parts, totals } = this.items(shape, count);
     const items = parts.join(',');
     const body =
       shape === 'batch' ? `{"metrics":[${items}],"source":"noise-maker"}` : shape === 'track' ? items : `[${items}]`;
     return { body, samples: count, totals };
+  }
+
+  /** `n` items of `shape`, each its own JSON text (for the queue: one message each), and what they hold. */
+  items(shape: PushShape, n: number): { items: string[]; totals: Totals } {
+    const totals = new Totals();
+    const items: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = this.picker.pick(this.random);
+      const v = this.value(s.family.kind);
+      totals.add(s, v);
+      items[i] = `${s.head[shape]}${v}}${shape === 'batch' ? '}' : ''}`;
+    }
+    return { items, totals };
   }
 }

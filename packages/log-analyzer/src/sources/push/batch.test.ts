@@ -101,3 +101,38 @@ describe('decodeMessageBatch', () => {
     expect(decodeMessageBatch(messages, CONTEXT).values.length).toBe(messages.length);
   });
 });
+
+describe('decodeMessageBatch answers for each message as the push decoder does', () => {
+  const m = (value: string, rest = '"labels":{"a":"1"}') => `{"type":"counter","name":"c","value":${value},${rest}}`;
+  const tricky = [
+    m('5'),
+    m('7'),
+    m('0.5e1'),
+    m('-1'), // a counter cannot go down
+    m('01'), // not JSON
+    m('1.'), // not JSON
+    m('+1'), // not JSON
+    m('1e999'), // JSON, but not finite
+    m('3', '"labels":{"a":"1"},"extra":{"value":4}'),
+    m('3', '"labels":{"a":"\\"value\\":9"}'),
+    `{"type":"gauge","name":"g","value" : 3}`,
+    `{"type":"gauge","name":"g","\\u0076alue":3,"x":{"value":3}}`,
+    `{"type":"gauge","name":"g","\\u0076alue":3,"x":{"value":4}}`,
+    `{"type":"histogram","name":"h","value":0.2,"buckets":[0.1,1]}`,
+    `{"type":"histogram","name":"h","value":2,"buckets":[0.1,1]}`,
+  ];
+  const alone = (message: string) => {
+    const batch = decodeBatch(`[${message}]`, CONTEXT);
+    if ('error' in batch) return { reason: 'invalid_json' };
+    const rejection = batch.rejected[0];
+    return rejection ? { reason: rejection.reason } : { value: batch.values[0], key: batch.keys[0] };
+  };
+  it.each(tricky)('%s', (message) => {
+    const batch = decodeMessageBatch([m('2'), message], CONTEXT);
+    const rejection = batch.rejected.find((r) => r.index === 1);
+    const at = batch.indexes.indexOf(1);
+    const group = [...batch.start].findIndex((start, g) => start <= at && at < (batch.start[g + 1] ?? 0));
+    const got = rejection ? { reason: rejection.reason } : { value: batch.values[at], key: batch.keys[group] };
+    expect(got).toEqual(alone(message));
+  });
+});

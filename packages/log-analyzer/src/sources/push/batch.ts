@@ -80,6 +80,16 @@ export function decodeBatch(input: string | Uint8Array, context: BatchContext): 
   return grouped(decoded, context);
 }
 
+/**
+ * Pure: `count` queue messages joined by NUL bytes (which JSON text cannot hold) → a batch, as
+ * decodeMessageBatch; null when the bytes do not split into `count` messages (a message held a
+ * NUL: it is not JSON, and the caller decodes the messages one by one).
+ */
+export function decodeJoinedBatch(bytes: Uint8Array, count: number, context: BatchContext): DecodedBatch | null {
+  const messages = new TextDecoder().decode(bytes).split('\0');
+  return messages.length === count ? decodeMessageBatch(messages, context) : null;
+}
+
 /** Pure: queue messages (one JSON text each) → a batch grouped by series; rejections by message index. */
 export function decodeMessageBatch(messages: readonly string[], context: BatchContext): DecodedBatch {
   const limits = { ...context.limits, maxItems: Math.max(context.limits.maxItems, messages.length) };

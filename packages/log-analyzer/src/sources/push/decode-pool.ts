@@ -4,8 +4,8 @@
 // the same pure decodeBatch runs, so the result does not depend on where.
 
 import { Piscina } from 'piscina';
-import { type BatchContext, type DecodedBatch, decodeBatch, decodeMessageBatch } from './batch.js';
-import type { DecodeResult, DecodeTask } from './decode-worker.js';
+import { type BatchContext, decodeBatch, decodeJoinedBatch } from './batch.js';
+import type { DecodeResult, DecodeTask, JoinedResult } from './decode-worker.js';
 
 const runningFromSource = import.meta.url.endsWith('.ts');
 const workerFile = new URL(`./decode-worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url).href;
@@ -14,11 +14,19 @@ const workerFile = new URL(`./decode-worker.${runningFromSource ? 'ts' : 'js'}`,
 const INLINE_BELOW_BYTES = 32 * 1024;
 /** Queue batches with fewer messages than this are decoded inline. */
 const INLINE_BELOW_MESSAGES = 64;
+
+/** Bytes the thread may take: moved when they own their buffer, else copied once into one that does. */
+function movable(bytes: Uint8Array): Uint8Array {
+  // Uint8Array's slice copies (a Buffer's would not: it is a view).
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : Uint8Array.prototype.slice.call(bytes);
+}
 /** Bodies waiting for a thread at most; past that they are decoded inline (the queue stays bounded). */
 const MAX_QUEUE = 64;
 
 export class DecodePool {
-  private readonly piscina: Piscina<DecodeTask, DecodeResult | DecodedBatch>;
+  private readonly piscina: Piscina<DecodeTask, DecodeResult | JoinedResult>;
   /** Told when a decode thread failed (the body was then decoded inline). */
   onFailure: ((error: unknown) => void) | null = null;
 
@@ -56,16 +64,24 @@ export class DecodePool {
     }
   }
 
-  /** Queue messages → a batch; the thread gets a copy, so if it fails they are decoded here. */
-  async decodeMessages(messages: string[], context: BatchContext): Promise<DecodedBatch> {
-    if (messages.length < INLINE_BELOW_MESSAGES || this.piscina.queueSize >= MAX_QUEUE) {
-      return decodeMessageBatch(messages, context);
+  /**
+   * `count` queue messages joined by NUL bytes → a batch (null: they do not split into `count`),
+   * and the bytes, moved back. If the thread dies with them, the batch is null too: the caller
+   * decodes the messages again from where they are kept (their processing list).
+   */
+  async decodeJoined(bytes: Uint8Array, count: number, context: BatchContext): Promise<JoinedResult> {
+    if (count < INLINE_BELOW_MESSAGES || this.piscina.queueSize >= MAX_QUEUE) {
+      return { batch: decodeJoinedBatch(bytes, count, context), bytes };
     }
+    const own = movable(bytes);
     try {
-      return (await this.piscina.run({ messages, context })) as DecodedBatch;
+      return (await this.piscina.run(
+        { bytes: own, context, count },
+        { transferList: [own.buffer as ArrayBuffer] },
+      )) as JoinedResult;
     } catch (error) {
       this.onFailure?.(error);
-      return decodeMessageBatch(messages, context);
+      return { batch: null, bytes: new Uint8Array(0) };
     }
   }
 

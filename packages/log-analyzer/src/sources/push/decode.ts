@@ -199,6 +199,12 @@ function defaultEpsilon(q: unknown): number {
   return typeof q === 'number' ? Math.min(0.05, Math.max(0.0001, Math.round((1 - q) * 1e5) / 1e6)) : 0;
 }
 
+function checkValue(type: MetricType, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ItemError('invalid_value', 'value must be a number');
+  if (type === 'counter' && value < 0) throw new ItemError('negative_counter', 'a counter cannot go down');
+}
+
 /** One item of any shape. `service` becomes a label (when the labels have none). */
 function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: string | null): Sample {
   if (!isObject(raw)) throw new ItemError('invalid_body', 'an item must be an object');
@@ -217,9 +223,7 @@ function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: 
     timestamp = value.timestamp;
     value = value.value;
   }
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new ItemError('invalid_value', 'value must be a number');
-  if (type === 'counter' && value < 0) throw new ItemError('negative_counter', 'a counter cannot go down');
+  checkValue(type as MetricType, value);
   const help = raw.help;
   if (help !== undefined && help !== null && typeof help !== 'string') {
     throw new ItemError('invalid_body', 'help must be a string');
@@ -248,7 +252,6 @@ function decodeItems(
   shape: Decoded['shape'],
   limits: DecodeLimits,
   tenant: string | null,
-  parse: (item: unknown) => unknown = (item) => item,
 ): Decoded {
   if (items.length > limits.maxItems) {
     throw new BodyError(413, 'too_many_items', `${items.length} items, more than ${limits.maxItems}`, items.length);
@@ -256,7 +259,7 @@ function decodeItems(
   const decoded: Decoded = { shape, samples: [], rejected: [], total: items.length };
   for (let index = 0; index < items.length; index++) {
     try {
-      decoded.samples.push({ index, sample: decodeItem(parse(items[index]), source, limits, tenant) });
+      decoded.samples.push({ index, sample: decodeItem(items[index], source, limits, tenant) });
     } catch (error) {
       if (!(error instanceof ItemError)) throw error;
       decoded.rejected.push({ index, reason: error.reason, message: error.message });
@@ -287,13 +290,26 @@ export function decodeBody(
  * and rejections by message index. A message that is not JSON is one rejection, like any other.
  */
 export function decodeMessages(messages: readonly string[], limits: DecodeLimits): Decoded {
-  return decodeItems(messages, 'unknown', 'queue', limits, null, (text) => {
+  const decoded: Decoded = { shape: 'queue', samples: [], rejected: [], total: messages.length };
+  for (let index = 0; index < messages.length; index++) {
     try {
-      return parseJson(text as string);
+      decoded.samples.push({ index, sample: decodeMessage(messages[index] as string, limits) });
     } catch (error) {
-      throw new ItemError('invalid_json', (error as Error).message);
+      if (!(error instanceof ItemError)) throw error;
+      decoded.rejected.push({ index, reason: error.reason, message: error.message });
     }
-  });
+  }
+  return decoded;
+}
+
+function decodeMessage(text: string, limits: DecodeLimits): Sample {
+  let raw: unknown;
+  try {
+    raw = parseJson(text);
+  } catch (error) {
+    throw new ItemError('invalid_json', (error as Error).message);
+  }
+  return decodeItem(raw, 'unknown', limits, null);
 }
 
 /** JSON text → value, or a BodyError that says where the text went wrong. */

@@ -10,10 +10,10 @@
 // messages go to a bounded dead-letter list. Redis down: reconnects, says so, loses nothing.
 // The decisions are pure, in queue-plan.ts; this file is the I/O.
 
-import { createClient, type RedisClientType } from '@redis/client';
+import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
 import type { RejectReason } from '../../aggregate/metrics.js';
 import { countByReason, type PushedFamilies } from '../../store/pushed-families.js';
-import type { BatchContext, DecodedBatch } from '../push/batch.js';
+import { type BatchContext, type DecodedBatch, decodeMessageBatch } from '../push/batch.js';
 import type { Rejection } from '../push/decode.js';
 import {
   deadKey,
@@ -62,7 +62,12 @@ export interface QueueSourceOptions {
   config: QueueConfig;
   pushed: PushedFamilies;
   context: BatchContext;
-  decode(messages: string[], context: BatchContext): Promise<DecodedBatch>;
+  /** `count` messages joined by NUL bytes → a batch (null: they did not split into `count`), and the bytes back. */
+  decode(
+    bytes: Uint8Array,
+    count: number,
+    context: BatchContext,
+  ): Promise<{ batch: DecodedBatch | null; bytes: Uint8Array }>;
   /** The last batch the checkpoint includes (0: none). */
   applied: number;
   /** Whether a checkpoint makes batches durable; without one a batch is deleted once applied. */
@@ -79,11 +84,19 @@ export interface QueueSourceOptions {
   now?(): number;
 }
 
-/** Pops up to ARGV[1] messages from the queue's old end onto the batch's processing list; returns them, oldest first. */
+/**
+ * Pops up to ARGV[1] messages from the queue's old end onto the batch's processing list; returns
+ * how many, and them joined by NUL bytes, oldest first (one string crosses, not one per message;
+ * JSON text cannot hold a NUL, so the join splits back unless a message was not JSON anyway).
+ */
 const CLAIM = `local items = redis.call('RPOP', KEYS[1], ARGV[1])
-if not items then return {} end
+if not items then return {0, ''} end
 for i = 1, #items, 1000 do redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items))) end
-return items`;
+return {#items, table.concat(items, '\\0')}`;
+
+/** Replies whose strings stay bytes. */
+const AS_BYTES = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
+const NUL = Buffer.from([0]);
 
 /** Renames another consumer's processing list to ours, only while that consumer's lease is still gone. */
 const TAKE_OVER = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -97,7 +110,9 @@ const DEPTH_EVERY_MS = 1000;
 
 interface Claimed {
   seq: number;
-  messages: string[];
+  /** The messages, joined by NUL bytes. */
+  bytes: Uint8Array;
+  count: number;
   claimedAt: number;
 }
 
@@ -240,7 +255,7 @@ export class QueueSource {
       this.scripts.set(name, sha);
     }
     try {
-      return await this.client.sendCommand(['EVALSHA', sha, String(keys.length), ...keys, ...args]);
+      return await this.client.sendCommand(['EVALSHA', sha, String(keys.length), ...keys, ...args], AS_BYTES);
     } catch (error) {
       if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
       this.scripts.delete(name); // Redis restarted: load it again
@@ -297,10 +312,23 @@ export class QueueSource {
 
   /** A batch whose list is already ours: read it and apply it in its turn. */
   private async reclaim(seq: number): Promise<void> {
-    const { config } = this.options;
-    const messages = (await this.client.lRange(processingKey(config.key, config.consumer, seq), 0, -1)).map(String);
+    const messages = await this.messagesOf(seq);
     this.unsure = null;
-    if (messages.length > 0) this.begin({ seq, messages, claimedAt: this.now() });
+    if (messages.length > 0) {
+      const bytes = Buffer.concat(messages.flatMap((m, i) => (i === 0 ? [m] : [NUL, m])));
+      this.begin({ seq, bytes, count: messages.length, claimedAt: this.now() });
+    }
+  }
+
+  private async messagesOf(seq: number): Promise<Buffer[]> {
+    const list = processingKey(this.options.config.key, this.options.config.consumer, seq);
+    return (await this.client.sendCommand(['LRANGE', list, '0', '-1'], AS_BYTES)) as Buffer[];
+  }
+
+  private async claim(list: string, n: number): Promise<{ count: number; bytes: Buffer }> {
+    const reply = await this.script('claim', CLAIM, [this.options.config.key, list], [String(n)]);
+    const [count, bytes] = reply as [number, Buffer];
+    return { count: Number(count), bytes };
   }
 
   /** Claims batches while there are messages and room; waits (blocking, no polling) when the queue is empty. */
@@ -316,59 +344,60 @@ export class QueueSource {
       const seq = this.nextSeq++;
       const list = processingKey(config.key, config.consumer, seq);
       this.unsure = seq;
-      let messages = (await this.script('claim', CLAIM, [config.key, list], [String(config.batch)])) as string[];
-      if (messages.length === 0) {
+      let { count, bytes } = await this.claim(list, config.batch);
+      if (count === 0) {
         // Empty: wait for the next message on the blocking connection; it lands in this batch's list.
-        const first = await this.blocking.sendCommand([
-          'BLMOVE',
-          config.key,
-          list,
-          'RIGHT',
-          'LEFT',
-          String(BLOCK_SECONDS),
-        ]);
+        const first = (await this.blocking.sendCommand(
+          ['BLMOVE', config.key, list, 'RIGHT', 'LEFT', String(BLOCK_SECONDS)],
+          AS_BYTES,
+        )) as Buffer | null;
         if (first === null) {
           this.unsure = null;
           this.nextSeq--; // nothing claimed: the number is used again
           continue;
         }
-        const rest =
-          config.batch > 1
-            ? ((await this.script('claim', CLAIM, [config.key, list], [String(config.batch - 1)])) as string[])
-            : [];
-        messages = [String(first), ...rest];
+        const rest = config.batch > 1 ? await this.claim(list, config.batch - 1) : { count: 0, bytes: first };
+        count = 1 + rest.count;
+        bytes = rest.count > 0 ? Buffer.concat([first, NUL, rest.bytes]) : first;
       }
       this.unsure = null;
-      this.begin({ seq, messages: messages.map(String), claimedAt: this.now() });
+      this.begin({ seq, bytes, count, claimedAt: this.now() });
     }
   }
 
   /** Decodes a claimed batch (on a thread) and applies it after the batch before it. */
   private begin(batch: Claimed): void {
     this.inFlight++;
-    this.processing += batch.messages.length;
+    this.processing += batch.count;
     const { context } = this.options;
-    const decoded = this.options.decode(batch.messages, context);
+    const decoded = this.options.decode(batch.bytes, batch.count, context);
     const previous = this.chain;
     this.chain = (async () => {
       await previous;
-      let result: DecodedBatch;
       try {
-        result = await decoded;
+        const result = await decoded;
+        let texts: () => string[] = () => new TextDecoder().decode(result.bytes).split('\0');
+        let ready = result.batch;
+        if (!ready) {
+          // A message held a NUL (or the thread died): decode them one by one, from their list.
+          const messages = (await this.messagesOf(batch.seq)).map(String);
+          ready = decodeMessageBatch(messages, context);
+          texts = () => messages;
+        }
+        this.apply(batch, ready, texts);
       } catch (error) {
-        // Cannot happen with the decode pool (it decodes inline when a thread fails); if it does,
-        // the batch stays in its list and the next start applies it.
-        this.options.onError('decoding a batch', error);
-        return;
+        // Redis went away before the batch could be read again: it stays in its list, and the next
+        // start applies it. Batches after it must not be applied before it: this source stops.
+        this.options.onError('reading a batch again (it is applied at the next start)', error);
+        this.stopped = true;
       } finally {
         this.inFlight--;
         this.wake();
       }
-      this.apply(batch, result);
     })();
   }
 
-  private apply(batch: Claimed, decoded: DecodedBatch): void {
+  private apply(batch: Claimed, decoded: DecodedBatch, texts: () => string[]): void {
     const { pushed, config } = this.options;
     const now = this.now();
     const { accepted, rejected } = pushed.take(decoded, now);
@@ -378,10 +407,12 @@ export class QueueSource {
     this.options.onApplied();
     this.options.onBatch((now - batch.claimedAt) / 1000);
     // The list keeps the newest --redis-dead-max: so does the batch.
-    const dead = (config.deadMax > 0 ? rejected.slice(-config.deadMax) : []).map((r: Rejection) =>
-      deadLetter(batch.messages[r.index] as string, r.reason, r.message, now, config.consumer),
+    const refused = config.deadMax > 0 ? rejected.slice(-config.deadMax) : [];
+    const messages = refused.length > 0 ? texts() : [];
+    const dead = refused.map((r: Rejection) =>
+      deadLetter(messages[r.index] as string, r.reason, r.message, now, config.consumer),
     );
-    this.pending.push({ seq: batch.seq, dead, messages: batch.messages.length });
+    this.pending.push({ seq: batch.seq, dead, messages: batch.count });
     if (!this.options.checkpointed) {
       this.durableUpTo = batch.seq;
       void this.release(batch.seq);
