@@ -63,6 +63,24 @@ export function sumMetric(text, name) {
   return sum;
 }
 
+/**
+ * Where a scrape differs from what noise-maker push says it sent (its `families` totals): per
+ * family, samples and sum (histograms and summaries: their _count and _sum). Empty when exact.
+ */
+export function mismatchesOf(text, sent) {
+  const mismatches = [];
+  for (const [name, t] of Object.entries(sent)) {
+    const counted =
+      t.type === 'histogram' || t.type === 'summary'
+        ? [sumMetric(text, `${name}_count`), sumMetric(text, `${name}_sum`)]
+        : [t.samples, sumMetric(text, name)];
+    if (counted[0] !== t.samples || Math.abs(counted[1] - t.sum) > 1e-6 * Math.max(1, Math.abs(t.sum))) {
+      mismatches.push(`${name}: sent ${t.samples}/${t.sum}, counted ${counted.join('/')}`);
+    }
+  }
+  return mismatches;
+}
+
 export async function scrape(url) {
   return (await fetch(url)).text();
 }

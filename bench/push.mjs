@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, mb, NOISE_MAKER, peakRss, ROOT, sleep, start, startAnalyzer, sumMetric } from './lib.mjs';
+import { freePort, mb, mismatchesOf, NOISE_MAKER, peakRss, ROOT, sleep, start, startAnalyzer } from './lib.mjs';
 
 const { MetricModel } = await import(join(ROOT, 'packages/noise-maker/dist/generate/metric-model.js'));
 const SERIES = 10_000;
@@ -86,16 +86,7 @@ async function analyzerRun(seconds, connections, ack) {
   // Exactly what noise-maker says it sent (and had acknowledged), family by family.
   const text = await (await fetch(analyzer.url)).text();
   const sent = JSON.parse(out || '{}').families ?? {};
-  const mismatches = [];
-  for (const [name, t] of Object.entries(sent)) {
-    const counted =
-      t.type === 'histogram' || t.type === 'summary'
-        ? [sumMetric(text, `${name}_count`), sumMetric(text, `${name}_sum`)]
-        : [t.samples, sumMetric(text, name)];
-    if (counted[0] !== t.samples || Math.abs(counted[1] - t.sum) > 1e-6 * Math.max(1, Math.abs(t.sum))) {
-      mismatches.push(`${name}: sent ${t.samples}/${t.sum}, counted ${counted.join('/')}`);
-    }
-  }
+  const mismatches = mismatchesOf(text, sent);
   const stats = await (await fetch(`${base}/metrics/stats`)).json();
   analyzer.child.kill('SIGTERM');
   await analyzer.exited;

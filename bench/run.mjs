@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
 import { pushBench } from './push.mjs';
+import { queueBench } from './queue.mjs';
 import { checkpointCost, churn, concurrentScrapes, idleCost, slowClients, startup } from './resilience.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -31,6 +32,7 @@ const results = {
   scrape: null,
   noiseMaker: null,
   push: null,
+  queue: null,
   soak: null,
   resilience: null,
 };
@@ -154,6 +156,11 @@ results.push = await pushBench(quick ? 4 : 10, 8, quick ? 1 : 3);
 if (!results.push.merged.exact || !results.push.durable.exact) process.exitCode = 1;
 console.error('bench: push: done');
 
+results.queue = await queueBench(quick ? 500_000 : 2_000_000, quick ? 1 : 3);
+// Drained totals that do not match what noise-maker queued are a broken promise: the run fails.
+if (!results.queue.exact) process.exitCode = 1;
+console.error('bench: queue: done');
+
 const soak = (...args) => {
   const run = spawnSync(process.execPath, [join(ROOT, 'bench/soak.mjs'), ...args.map(String)], { encoding: 'utf8' });
   // A soak that does not count exactly is a broken promise, not a slow number: the run fails.
@@ -226,6 +233,17 @@ if (p.pushgateway) {
   );
   lines.push(`  vs pushgateway: ${p.ratioMerged}× (merged), ${p.ratioDurable}× (durable)`);
 }
+const q = results.queue;
+lines.push('');
+lines.push(
+  `queue: drain ${q.messages.toLocaleString('en')} preloaded messages (${q.series.toLocaleString('en')} series, mixed types), from the analyzer's start to the last message counted (median)`,
+);
+lines.push(
+  `  default batch: ${q.messagesPerSecond.toLocaleString('en')} messages/s; --redis-batch 5000: ${q.batch5000MessagesPerSecond.toLocaleString('en')} messages/s; peak RSS ${q.peakRssMB} MB (a tenth of the queue: ${q.peakRssTenthMB} MB)  ${q.exact ? 'exact' : `NOT EXACT: ${q.mismatches.join('; ')}`}`,
+);
+lines.push(
+  `  redis-benchmark RPOP -P 64: ${Math.round(q.redisBenchmarkRpopPerSecond).toLocaleString('en')}/s; the drain is ${q.vsRedisBenchmark}× that`,
+);
 lines.push(...results.soak);
 const r = results.resilience;
 lines.push('');
