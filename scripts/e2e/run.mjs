@@ -5,10 +5,11 @@
 //  3. noise-maker + log-analyzer on this machine, a real Prometheus scraping them with a config
 //     derived from prometheus.yml, and every PromQL expression of the Grafana dashboard run
 //     against it: each must succeed and return at least one series;
-//     noise-maker pushes metrics, and Prometheus sees exactly the totals it says it sent;
+//     noise-maker pushes metrics over HTTP and onto a Redis queue the analyzer drains, and
+//     Prometheus sees exactly the totals it says it sent;
 //  4. `promtool check metrics` on the analyzer's /metrics (pushed families included);
 //  5. mtail's apache_combined example accepts every good line noise-maker writes.
-// Needs `prometheus`, `promtool` and `mtail` on PATH (.ci/run installs them from Debian).
+// Needs `prometheus`, `promtool`, `mtail` and `redis-server` on PATH (.ci/run installs them from Debian).
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,9 +24,9 @@ const check = (ok, message) => {
   if (!ok) failures.push(message);
 };
 
-for (const tool of ['prometheus', 'promtool', 'mtail']) {
+for (const tool of ['prometheus', 'promtool', 'mtail', 'redis-server', 'redis-cli']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    console.error(`e2e: ${tool} is not installed (apt-get install prometheus mtail)`);
+    console.error(`e2e: ${tool} is not installed (apt-get install prometheus mtail redis-server redis-tools)`);
     process.exit(2);
   }
 }
@@ -46,7 +47,29 @@ const dir = mkdtempSync(join(tmpdir(), 'e2e-'));
 const processes = [];
 try {
   // 3. The local stack
-  const [analyzerPort, noisePort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
+  const [analyzerPort, noisePort, prometheusPort, redisPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const redis = start(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
+    {
+      stdout: 'pipe',
+    },
+  );
+  processes.push(redis);
+  await new Promise((resolve) => {
+    let out = '';
+    redis.child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('Ready to accept connections')) resolve();
+    });
+    redis.exited.then(resolve);
+  });
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
   const log = join(dir, 'logs', 'access.log');
   const noise = start(process.execPath, [
     NOISE_MAKER,
@@ -83,6 +106,8 @@ try {
     '127.0.0.1',
     '--positions',
     join(dir, 'positions.json'),
+    '--redis-url',
+    redisUrl,
   ]);
   processes.push(analyzer);
 
@@ -139,7 +164,16 @@ try {
       { encoding: 'utf8' },
     ),
   );
-  const want = pushed.families.app_requests_total.sum;
+  // And onto the queue (a few messages no decoder takes, for the rejected panel).
+  const queued = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [NOISE_MAKER, 'push', '--redis-url', redisUrl, '--rate', '20000', '--count', '40000', '--series', '500'],
+      { encoding: 'utf8' },
+    ),
+  );
+  execFileSync('redis-cli', ['-p', String(redisPort), 'LPUSH', 'prom-stream-gateway:metric-queue', 'not json', '{}']);
+  const want = pushed.families.app_requests_total.sum + queued.families.app_requests_total.sum;
   let got = null;
   const pushDeadline = Date.now() + 30_000;
   while (Date.now() < pushDeadline && got !== want) {
@@ -147,7 +181,19 @@ try {
     got = Number(r.data?.result?.[0]?.value?.[1] ?? Number.NaN);
     if (got !== want) await sleep(1000);
   }
-  check(got === want, `Prometheus sees exactly the pushed app_requests_total: ${got} of ${want}`);
+  check(got === want, `Prometheus sees exactly the pushed and queued app_requests_total: ${got} of ${want}`);
+  const dead = execFileSync('redis-cli', ['-p', String(redisPort), 'LLEN', 'prom-stream-gateway:metric-queue:dead'], {
+    encoding: 'utf8',
+  }).trim();
+  check(dead === '2', `the two refused messages are in the dead-letter list (${dead})`);
+
+  // A rate needs two samples in its window: wait for a second scrape of the queue's counters.
+  const rateDeadline = Date.now() + 30_000;
+  while (Date.now() < rateDeadline) {
+    const r = await query('min(count_over_time(log_analyzer_redis_messages_total[20s]))');
+    if (Number(r.data?.result?.[0]?.value?.[1] ?? 0) >= 2) break;
+    await sleep(1000);
+  }
 
   // Every dashboard expression, as Grafana would send it.
   const dashboard = JSON.parse(readFileSync(join(ROOT, 'grafana/dashboards/log_analyzer.json'), 'utf8'));
