@@ -1,11 +1,14 @@
 // The queue source in real processes against a real redis-server: kill -9 mid-drain and restart,
-// two replicas draining one queue, and a dead replica's processing lists taken over by another.
+// two replicas draining one queue, a dead replica's processing lists taken over by another, and
+// noise-maker's queue pushes counted exactly.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
 import { type Served, spawnServe, tempDir } from './helpers.js';
 import { startRedis, type TestRedis } from './redis.js';
 
 const KEY = 'prom-stream-gateway:metric-queue';
+const NOISE_MAKER = join(import.meta.dirname, '../../noise-maker/src/cli.ts');
 const LONG = { timeout: 90_000, interval: 50 };
 let redis: TestRedis | null = null;
 const running: Served[] = [];
@@ -125,4 +128,57 @@ it("a dead replica's processing lists are taken over once its lease expires", as
   const both = async () => (await back.value('jobs_total')) + (await taker.value('jobs_total'));
   await settledAt([back, taker], both, total);
   expect(await back.value('jobs_total')).toBeGreaterThan(0);
+}, 120_000);
+
+it('noise-maker push --redis-url: what it says it queued is exactly what /metrics shows, every type', async () => {
+  redis = await startRedis();
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const analyzer = serve(dir);
+  await analyzer.url;
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      NOISE_MAKER,
+      'push',
+      '--redis-url',
+      redis.url,
+      '--rate',
+      '50000',
+      '--count',
+      '20000',
+      '--batch',
+      '500',
+      '--series',
+      '300',
+      '--connections',
+      '4',
+      '--seed',
+      '11',
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(run.status).toBe(0);
+  const sent = JSON.parse(run.stdout) as {
+    shape: string;
+    samples: number;
+    families: Record<string, { type: string; samples: number; sum: number }>;
+  };
+  expect(sent.shape).toBe('queue');
+  expect(sent.samples).toBe(20_000);
+  const families = Object.entries(sent.families);
+  expect(families.map(([, t]) => t.type).sort()).toEqual(['counter', 'gauge', 'histogram', 'summary']);
+  const counted = async (name: string, t: { type: string }) =>
+    t.type === 'histogram' || t.type === 'summary'
+      ? [await analyzer.value(`${name}_count`), await analyzer.value(`${name}_sum`)]
+      : [null, await analyzer.value(name)];
+  const want = (t: { type: string; samples: number; sum: number }) =>
+    t.type === 'histogram' || t.type === 'summary' ? [t.samples, t.sum] : [null, t.sum];
+  const all = async () =>
+    Promise.all(families.map(async ([name, t]) => (await counted(name, t)).map((v) => v?.toFixed(6))));
+  const expected = families.map(([, t]) => want(t).map((v) => v?.toFixed(6)));
+  await settledAt([analyzer], async () => (JSON.stringify(await all()) === JSON.stringify(expected) ? 1 : 0), 1);
 }, 120_000);
