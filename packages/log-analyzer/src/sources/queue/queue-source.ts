@@ -1,30 +1,20 @@
 // The queue source: drains a Redis list that senders LPUSH metric messages onto, exactly once.
 //
-// A batch is claimed atomically (a script pops up to --redis-batch messages from the queue's old
-// end and pushes them onto this consumer's processing list for the batch), decoded on the decode
-// threads (--redis-workers batches at a time), and applied to the store in claim order, so a gauge
-// ends at the last value pushed. The batch's list is deleted only once the checkpoint that
-// includes it is written; a start applies again the lists the checkpoint does not include and
-// deletes those it does. So kill -9 at any moment neither loses nor doubles a message. A consumer
-// holds a lease while alive; another takes over its lists once the lease has expired. Refused
-// messages go to a bounded dead-letter list. Redis down: reconnects, says so, loses nothing.
-// The decisions are pure, in queue-plan.ts; this file is the I/O.
+// A batch is claimed atomically (moved onto this consumer's processing list for the batch, see
+// redis-queue.ts), decoded on the decode threads (--redis-workers batches at a time), and applied
+// to the store in claim order, so a gauge ends at the last value pushed. The batch's list is
+// deleted only once the checkpoint that includes it is written; a start applies again the lists
+// the checkpoint does not include and deletes those it does. So kill -9 at any moment neither
+// loses nor doubles a message. A consumer holds a lease while alive; another takes over its lists
+// once the lease has expired. Refused messages go to a bounded dead-letter list. Redis down:
+// reconnects, says so, loses nothing. The decisions are pure, in queue-plan.ts.
 
-import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
 import type { RejectReason } from '../../aggregate/metrics.js';
 import { countByReason, type PushedFamilies } from '../../store/pushed-families.js';
 import { type BatchContext, type DecodedBatch, decodeMessageBatch } from '../push/batch.js';
 import type { Rejection } from '../push/decode.js';
-import {
-  deadKey,
-  deadLetter,
-  foreignBatches,
-  leaseKey,
-  planRecovery,
-  processingKey,
-  processingPattern,
-  redactedUrl,
-} from './queue-plan.js';
+import { deadLetter, foreignBatches, planRecovery, redactedUrl } from './queue-plan.js';
+import { NUL, RedisQueue } from './redis-queue.js';
 
 export interface QueueConfig {
   /** redis://[user:password@]host:port[/db] */
@@ -84,29 +74,9 @@ export interface QueueSourceOptions {
   now?(): number;
 }
 
-/**
- * Pops up to ARGV[1] messages from the queue's old end onto the batch's processing list; returns
- * how many, and them joined by NUL bytes, oldest first (one string crosses, not one per message;
- * JSON text cannot hold a NUL, so the join splits back unless a message was not JSON anyway).
- */
-const CLAIM = `local items = redis.call('RPOP', KEYS[1], ARGV[1])
-if not items then return {0, ''} end
-for i = 1, #items, 1000 do redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items))) end
-return {#items, table.concat(items, '\\0')}`;
-
-/** Replies whose strings stay bytes. */
-const AS_BYTES = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
-const NUL = Buffer.from([0]);
-
-/** Renames another consumer's processing list to ours, only while that consumer's lease is still gone. */
-const TAKE_OVER = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-redis.call('RENAME', KEYS[2], KEYS[3])
-return 1`;
-
-/** How long one blocking wait for a message lasts (then the loop looks around and waits again). */
-const BLOCK_SECONDS = 1;
 const DEPTH_EVERY_MS = 1000;
+/** Applied batches waiting for a checkpoint at most: past that, claiming waits (a failing checkpoint stops the drain). */
+const MAX_PENDING_BATCHES = 10_000;
 
 interface Claimed {
   seq: number;
@@ -123,13 +93,8 @@ interface Applied {
   messages: number;
 }
 
-type Client = RedisClientType;
-
 export class QueueSource {
-  private readonly client: Client;
-  /** Blocking waits get their own connection: nothing else waits behind them. */
-  private readonly blocking: Client;
-  private readonly scripts = new Map<string, string>();
+  private readonly redis: RedisQueue;
   private nextSeq = 1;
   /** The last batch applied: every batch up to it is in the store. */
   private applied: number;
@@ -159,20 +124,7 @@ export class QueueSource {
     const { config } = options;
     this.applied = options.applied;
     this.now = options.now ?? Date.now;
-    const clientOptions = {
-      url: config.url,
-      database: config.db,
-      disableOfflineQueue: true,
-      socket: { reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000), connectTimeout: 5000 },
-    };
-    this.client = createClient(clientOptions) as Client;
-    this.blocking = createClient(clientOptions) as Client;
-    for (const client of [this.client, this.blocking]) {
-      client.on('error', (error: unknown) => this.down(error));
-      client.on('ready', () => {
-        if (this.client.isReady && this.blocking.isReady) this.up = true;
-      });
-    }
+    this.redis = new RedisQueue({ ...config, owner: options.owner }, (error) => this.down(error));
   }
 
   private down(error: unknown): void {
@@ -185,14 +137,13 @@ export class QueueSource {
   start(): void {
     this.running = this.run();
     this.depthTimer = setInterval(() => {
-      if (this.client.isReady) {
-        this.client
-          .lLen(this.options.config.key)
-          .then((n) => {
-            this.depth = n;
-          })
-          .catch(() => {});
-      }
+      if (!this.redis.ready) return;
+      this.redis
+        .depth()
+        .then((n) => {
+          this.depth = n;
+        })
+        .catch(() => {});
     }, DEPTH_EVERY_MS);
     this.depthTimer.unref();
   }
@@ -201,10 +152,9 @@ export class QueueSource {
     let failures = 0;
     while (!this.stopped) {
       try {
-        if (!this.client.isOpen) await this.client.connect();
-        if (!this.blocking.isOpen) await this.blocking.connect();
+        await this.redis.connect();
         await this.ready();
-        await this.holdLease();
+        await this.redis.holdLease();
         if (!this.recovered) await this.recover();
         if (this.unsure !== null) await this.reclaim(this.unsure);
         void this.release(this.durableUpTo);
@@ -220,7 +170,7 @@ export class QueueSource {
   }
 
   private async ready(): Promise<void> {
-    while (!(this.client.isReady && this.blocking.isReady)) {
+    while (!this.redis.ready) {
       if (this.stopped) return;
       await this.sleep(50);
     }
@@ -248,63 +198,10 @@ export class QueueSource {
     });
   }
 
-  private async script(name: string, body: string, keys: string[], args: string[]): Promise<unknown> {
-    let sha = this.scripts.get(name);
-    if (!sha) {
-      sha = (await this.client.sendCommand(['SCRIPT', 'LOAD', body])) as string;
-      this.scripts.set(name, sha);
-    }
-    try {
-      return await this.client.sendCommand(['EVALSHA', sha, String(keys.length), ...keys, ...args], AS_BYTES);
-    } catch (error) {
-      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      this.scripts.delete(name); // Redis restarted: load it again
-      return this.script(name, body, keys, args);
-    }
-  }
-
-  /** Our lease: taken if free or ours (a restart of this process), refused if another live owner holds it. */
-  private async holdLease(): Promise<void> {
-    const { config } = this.options;
-    const lease = leaseKey(config.key, config.consumer);
-    const px = String(config.leaseMs);
-    const taken = await this.client.sendCommand(['SET', lease, this.options.owner, 'NX', 'PX', px]);
-    if (taken !== null) return;
-    const holder = await this.client.get(lease);
-    if (holder !== null && holder !== this.options.owner) {
-      throw new Error(
-        `consumer ${config.consumer} is in use by ${holder}; give each replica its own --redis-consumer (waiting for its lease to expire)`,
-      );
-    }
-    await this.client.sendCommand(['SET', lease, this.options.owner, 'PX', px]);
-  }
-
-  private async scan(pattern: string): Promise<string[]> {
-    const names: string[] = [];
-    let cursor = '0';
-    do {
-      const reply = (await this.client.sendCommand(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000'])) as [
-        string,
-        string[],
-      ];
-      cursor = String(reply[0]);
-      names.push(...reply[1].map(String));
-    } while (cursor !== '0');
-    return names;
-  }
-
   /** On start: our lists the checkpoint includes are deleted; the others are applied again, in order. */
   private async recover(): Promise<void> {
-    const { config } = this.options;
-    const seqs: number[] = [];
-    for (const name of await this.scan(processingPattern(config.key, config.consumer))) {
-      const seq = Number(name.slice(name.lastIndexOf(':') + 1));
-      if (Number.isSafeInteger(seq) && seq > 0) seqs.push(seq);
-    }
-    const plan = planRecovery(seqs, this.applied);
-    if (plan.remove.length > 0) {
-      await this.client.sendCommand(['DEL', ...plan.remove.map((s) => processingKey(config.key, config.consumer, s))]);
-    }
+    const plan = planRecovery(await this.redis.ownBatches(), this.applied);
+    await this.redis.remove(plan.remove);
     this.nextSeq = plan.next;
     for (const seq of plan.apply) await this.reclaim(seq);
     this.recovered = true;
@@ -312,7 +209,7 @@ export class QueueSource {
 
   /** A batch whose list is already ours: read it and apply it in its turn. */
   private async reclaim(seq: number): Promise<void> {
-    const messages = await this.messagesOf(seq);
+    const messages = await this.redis.batch(seq);
     this.unsure = null;
     if (messages.length > 0) {
       const bytes = Buffer.concat(messages.flatMap((m, i) => (i === 0 ? [m] : [NUL, m])));
@@ -320,43 +217,28 @@ export class QueueSource {
     }
   }
 
-  private async messagesOf(seq: number): Promise<Buffer[]> {
-    const list = processingKey(this.options.config.key, this.options.config.consumer, seq);
-    return (await this.client.sendCommand(['LRANGE', list, '0', '-1'], AS_BYTES)) as Buffer[];
-  }
-
-  private async claim(list: string, n: number): Promise<{ count: number; bytes: Buffer }> {
-    const reply = await this.script('claim', CLAIM, [this.options.config.key, list], [String(n)]);
-    const [count, bytes] = reply as [number, Buffer];
-    return { count: Number(count), bytes };
-  }
-
   /** Claims batches while there are messages and room; waits (blocking, no polling) when the queue is empty. */
   private async drain(): Promise<void> {
     const { config } = this.options;
     while (!this.stopped) {
       this.loops++;
-      if (this.inFlight >= config.workers) {
+      if (this.inFlight >= config.workers || this.pending.length >= MAX_PENDING_BATCHES) {
         await new Promise<void>((resolve) => this.settled.add(resolve));
         continue;
       }
       if (this.now() >= this.nextTakeOverAt) await this.takeOver();
       const seq = this.nextSeq++;
-      const list = processingKey(config.key, config.consumer, seq);
       this.unsure = seq;
-      let { count, bytes } = await this.claim(list, config.batch);
+      let { count, bytes } = await this.redis.claim(seq, config.batch);
       if (count === 0) {
         // Empty: wait for the next message on the blocking connection; it lands in this batch's list.
-        const first = (await this.blocking.sendCommand(
-          ['BLMOVE', config.key, list, 'RIGHT', 'LEFT', String(BLOCK_SECONDS)],
-          AS_BYTES,
-        )) as Buffer | null;
+        const first = await this.redis.waitForOne(seq);
         if (first === null) {
           this.unsure = null;
           this.nextSeq--; // nothing claimed: the number is used again
           continue;
         }
-        const rest = config.batch > 1 ? await this.claim(list, config.batch - 1) : { count: 0, bytes: first };
+        const rest = config.batch > 1 ? await this.redis.claim(seq, config.batch - 1) : { count: 0, bytes: first };
         count = 1 + rest.count;
         bytes = rest.count > 0 ? Buffer.concat([first, NUL, rest.bytes]) : first;
       }
@@ -380,7 +262,7 @@ export class QueueSource {
         let ready = result.batch;
         if (!ready) {
           // A message held a NUL (or the thread died): decode them one by one, from their list.
-          const messages = (await this.messagesOf(batch.seq)).map(String);
+          const messages = (await this.redis.batch(batch.seq)).map(String);
           ready = decodeMessageBatch(messages, context);
           texts = () => messages;
         }
@@ -440,16 +322,14 @@ export class QueueSource {
     this.releasing = this.releasing.then(async () => {
       const { config } = this.options;
       const done = this.pending.filter((p) => p.seq <= upTo);
-      if (done.length === 0 || !this.client.isReady) return;
+      if (done.length === 0 || !this.redis.ready) return;
       const dead = config.deadMax > 0 ? done.flatMap((p) => p.dead).slice(-config.deadMax) : [];
-      const multi = this.client.multi();
-      if (dead.length > 0) {
-        multi.lPush(deadKey(config.key), dead);
-        multi.lTrim(deadKey(config.key), 0, config.deadMax - 1);
-      }
-      multi.del(done.map((p) => processingKey(config.key, config.consumer, p.seq)));
       try {
-        await multi.exec();
+        await this.redis.release(
+          done.map((p) => p.seq),
+          dead,
+          config.deadMax,
+        );
       } catch (error) {
         this.options.onError('deleting applied batches (tried again at the next checkpoint)', error);
         return;
@@ -459,6 +339,7 @@ export class QueueSource {
         this.pending.splice(this.pending.indexOf(p), 1);
         this.processing -= p.messages;
       }
+      this.wake(); // room for claims again
     });
     return this.releasing;
   }
@@ -467,23 +348,14 @@ export class QueueSource {
   private async takeOver(): Promise<void> {
     const { config } = this.options;
     this.nextTakeOverAt = this.now() + config.leaseMs / 3;
-    await this.client.sendCommand([
-      'SET',
-      leaseKey(config.key, config.consumer),
-      this.options.owner,
-      'PX',
-      String(config.leaseMs),
-    ]);
-    const foreign = foreignBatches(config.key, await this.scan(processingPattern(config.key, null)), config.consumer);
+    await this.redis.renewLease();
     let taken = 0;
-    for (const [consumer, batches] of foreign) {
-      if ((await this.client.exists(leaseKey(config.key, consumer))) === 1) continue;
+    for (const [consumer, batches] of foreignBatches(config.key, await this.redis.allBatches(), config.consumer)) {
+      if (await this.redis.leaseHeld(consumer)) continue;
       for (const { name } of batches) {
         const seq = this.nextSeq++;
-        const ours = processingKey(config.key, config.consumer, seq);
         this.unsure = seq;
-        const moved = await this.script('take-over', TAKE_OVER, [leaseKey(config.key, consumer), name, ours], []);
-        if (moved === 1) {
+        if (await this.redis.takeOver(consumer, name, seq)) {
           await this.reclaim(seq);
           taken++;
         } else {
@@ -509,8 +381,7 @@ export class QueueSource {
     this.stopped = true;
     if (this.depthTimer) clearInterval(this.depthTimer);
     this.wake();
-    // A blocking wait in progress is cut: a message it moved stays in its list for the next start.
-    if (this.blocking.isOpen) this.blocking.destroy();
+    this.redis.cutWaiting();
     await this.running?.catch(() => {});
     await this.idle();
   }
@@ -519,6 +390,6 @@ export class QueueSource {
   async close(): Promise<void> {
     await this.stop();
     await this.releasing;
-    if (this.client.isOpen) this.client.destroy();
+    this.redis.close();
   }
 }
