@@ -17,8 +17,14 @@ import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
 import { createSelfMetrics, errorLabel, type Stage } from './aggregate/metrics.js';
 import { createCounting } from './counting.js';
+import { historyRoutes } from './export/history-routes.js';
 import { createHttpApp } from './export/http-app.js';
 import { createHttpServer } from './export/http-server.js';
+import { LiveFeed, type Totals } from './export/live-feed.js';
+import { uiRoutes } from './export/ui-routes.js';
+import { History, type HistoryOptions } from './history/history.js';
+import { createHistoryMetrics } from './history/history-metrics.js';
+import { aggregatedText } from './history/queries.js';
 import { DecodePool } from './sources/push/decode-pool.js';
 import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-source.js';
 import { createQueueMetrics } from './sources/queue/queue-metrics.js';
@@ -58,6 +64,8 @@ export interface AnalyzerConfig {
   warn?: (message: string) => void;
   /** Push ingestion (on by default, with these limits). */
   push?: Partial<PushConfig>;
+  /** Short-term history of every series (on by default, with these sizes). */
+  history?: Partial<HistoryOptions>;
   /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */
   queue?: (Partial<QueueConfig> & { url: string; consumer?: string | null }) | null;
 }
@@ -69,6 +77,10 @@ export interface Analyzer {
   pushed: PushedFamilies;
   /** The queue source, when a queue is configured. */
   queue: QueueSource | null;
+  /** The short-term history (sampled every step by a timer; tests call sample()). */
+  history: History;
+  /** What the live page shows, once a second while anyone watches. */
+  feed: LiveFeed;
   /** The self metrics (live; not checkpointed). */
   selfRegistry: Registry;
   app: ReturnType<typeof createHttpApp>;
@@ -254,6 +266,28 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   // What /metrics serves before the first checkpoint: the restored values, durable already.
   await checkpointer.checkpoint();
 
+  const history = new History(store, config.history);
+  const feed = new LiveFeed((): Totals => {
+    const latencyFamily = store.get('http_request_duration_seconds');
+    let latency: Totals['latency'] = null;
+    if (latencyFamily?.spec.bounds) {
+      const buckets = new Array<number>(latencyFamily.spec.bounds.length + 1).fill(0);
+      for (const s of latencyFamily.series.values()) {
+        if ('buckets' in s) s.buckets.forEach((b, i) => (buckets[i] = (buckets[i] ?? 0) + b));
+      }
+      latency = { bounds: latencyFamily.spec.bounds, buckets };
+    }
+    return {
+      at: Date.now(),
+      lines: store.sumBy('log_lines_total', 'file'),
+      statuses: store.sumBy('http_requests_total', 'status'),
+      latency,
+      lagBytes: new Map((tailer?.statuses() ?? []).map((f) => [f.path, f.lagBytes])),
+      queueDepth: queue ? queue.depth : null,
+    };
+  });
+  createHistoryMetrics(selfRegistry, history, feed);
+
   const app = createHttpApp({
     commit: COMMIT,
     dependencies: () => {
@@ -281,6 +315,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     stats: () => pushSource.stats(),
     metricsAuth: pushSource.metricsAuth(),
     push: pushSource.routes(),
+    aggregated: () => aggregatedText(history, Date.now()),
+    routes: [historyRoutes(history), uiRoutes(feed, history)],
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
     refresh: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     selfRegistry,
@@ -310,6 +346,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
 
   const rateTimer = setInterval(() => lineRate.sample(Date.now()), 1000);
   rateTimer.unref();
+  const historyTimer = setInterval(() => history.sample(Date.now()), history.options.stepMs);
+  historyTimer.unref();
   const checkpointTimer = setInterval(() => void checkpointer?.checkpoint(), config.checkpointIntervalMs ?? 1000);
   checkpointTimer.unref();
   // Discovery goes on in the background: the HTTP side answers meanwhile (50,000 files take a while).
@@ -322,6 +360,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     store,
     pushed,
     queue,
+    history,
+    feed,
     selfRegistry,
     app,
     tailer,
@@ -350,6 +390,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     },
     async stop() {
       clearInterval(rateTimer);
+      clearInterval(historyTimer);
+      feed.stop();
       clearInterval(checkpointTimer);
       await tailer?.stop();
       await queue?.stop();

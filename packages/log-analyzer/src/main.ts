@@ -279,6 +279,23 @@ const serve = program
       .argParser(duration),
   )
   .addOption(
+    option('--history-max-series <n>', 'series whose short-term history is kept (the least recently changed go)')
+      .default(10_000)
+      .argParser(integer(1, 1_000_000)),
+  )
+  .addOption(
+    option('--history-step <duration>', 'one point per series this often').default(10_000, '10s').argParser(duration),
+  )
+  .addOption(
+    option('--history-window <duration>', 'points kept per series').default(3_600_000, '1h').argParser(duration),
+  )
+  .addOption(option('--history-rollup <duration>', 'rollups of this length').default(300_000, '5m').argParser(duration))
+  .addOption(
+    option('--history-rollup-window <duration>', 'rollups kept per series')
+      .default(86_400_000, '24h')
+      .argParser(duration),
+  )
+  .addOption(
     new Option('--no-sort-labels', "accepted for the senders' setting; label order never makes two series here").env(
       'LOG_ANALYZER_NO_SORT_LABELS',
     ),
@@ -289,6 +306,13 @@ serve.action(async (opts) => {
   let analyzer: Analyzer;
   const positionsFile: string | null = opts.positions === false ? null : opts.positions;
   if (opts.checkpointInterval < 10) fail('--checkpoint-interval must be at least 10ms');
+  if (opts.historyStep < 1000) fail('--history-step must be at least 1s');
+  if (opts.historyWindow < opts.historyStep || opts.historyWindow / opts.historyStep > 100_000) {
+    fail('--history-window must hold from 1 to 100000 steps (--history-step)');
+  }
+  if (opts.historyRollup < opts.historyStep || opts.historyRollupWindow < opts.historyRollup) {
+    fail('--history-rollup must be at least --history-step, and --history-rollup-window at least --history-rollup');
+  }
   const apiKeys: ApiKey[] = [];
   for (const text of (opts.apiKey ?? []) as string[]) {
     try {
@@ -351,6 +375,13 @@ serve.action(async (opts) => {
         maxSeriesPerTenant: opts.pushMaxSeriesPerTenant ?? opts.pushMaxSeries,
         apiKeys,
         metricsAuth: opts.metricsAuth,
+      },
+      history: {
+        maxSeries: opts.historyMaxSeries,
+        stepMs: opts.historyStep,
+        windowMs: opts.historyWindow,
+        rollupMs: opts.historyRollup,
+        rollupWindowMs: opts.historyRollupWindow,
       },
       queue: opts.redisUrl
         ? {

@@ -26,7 +26,7 @@ const NEEDS_ESCAPE = /[\\\n"]|(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
  * Escaped for a label value. A file name's bytes that are not UTF-8 (held as U+DC80 + byte, see
  * tail/fs-names.ts) are written `\xNN`, since a label value must be UTF-8.
  */
-function escapeLabel(value: string): string {
+export function escapeLabel(value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return value;
   return (
     value

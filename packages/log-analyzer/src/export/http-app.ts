@@ -31,6 +31,10 @@ export interface HttpAppOptions {
   stats: () => { collector: object; aggregator: object };
   /** When set, /metrics needs one of these keys too (--metrics-auth). */
   metricsAuth?: (c: Context) => boolean;
+  /** /metrics?aggregated=true: per-minute averages from the history, as Prometheus text. */
+  aggregated?: () => string;
+  /** More routes (the history's JSON, the live page), mounted at the root. */
+  routes?: Hono[];
 }
 
 const LANDING = (version: string) => `<!doctype html>
@@ -38,7 +42,9 @@ const LANDING = (version: string) => `<!doctype html>
 <body><h1>log-analyzer ${version}</h1>
 <p>Apache access logs as Prometheus metrics.</p>
 <ul>
-<li><a href="/metrics">/metrics</a> — Prometheus exposition</li>
+<li><a href="/ui">/ui</a> — the live page: traffic, latency, errors, and every series' history</li>
+<li><a href="/metrics">/metrics</a> — Prometheus exposition (<a href="/metrics?aggregated=true">per-minute averages</a>)</li>
+<li><a href="/metrics/series">/metrics/series</a> — each series' last hour; /metrics/trends/NAME?hours=24 — its trend and anomalies</li>
 <li><a href="/health">/health</a> — liveness and each source's health</li>
 <li><a href="/api/status">/api/status</a> — discovery, checkpoint, files, offsets, lag, pool and ingestion</li>
 <li><a href="/metrics/stats">/metrics/stats</a> — pushed points, series and exports</li>
@@ -132,6 +138,10 @@ export function createHttpApp(options: HttpAppOptions) {
     if (format !== undefined && format !== 'prometheus' && format !== 'openmetrics') {
       return c.json({ error: `unknown format "${format}" (prometheus or openmetrics)` }, 400);
     }
+    const aggregated = c.req.query('aggregated');
+    if (aggregated === 'true' && options.aggregated && format !== 'openmetrics') {
+      return c.body(options.aggregated(), 200, { 'Content-Type': Registry.PROMETHEUS_CONTENT_TYPE });
+    }
     const om =
       format === 'openmetrics' ||
       (format === undefined && (c.req.header('accept') ?? '').includes('application/openmetrics-text'));
@@ -176,6 +186,7 @@ export function createHttpApp(options: HttpAppOptions) {
     c.json({ version, uptimeSeconds: uptime(), ...(await status()), ingestion: options.stats() }),
   );
   if (options.push) addPushRoutes(app, options.push);
+  for (const routes of options.routes ?? []) app.route('/', routes);
   app.get('/', (c) => c.html(LANDING(version)));
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   return app;

@@ -1,0 +1,31 @@
+// GET /metrics/series and GET /metrics/trends/:name: what the short-term history holds
+// (history/), as JSON. Bad parameters are answered 400 naming the parameter.
+
+import { Hono } from 'hono';
+import type { History } from '../history/history.js';
+import { parseSelectors, seriesAnswer, trendAnswer } from '../history/queries.js';
+
+export function historyRoutes(history: History, now: () => number = Date.now): Hono {
+  const app = new Hono();
+  app.get('/metrics/series', (c) => {
+    const limitText = c.req.query('limit') ?? '100';
+    const limit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > 10_000) {
+      return c.json({ error: 'limit must be a whole number from 1 to 10000' }, 400);
+    }
+    const q = (k: string) => c.req.query(k) || undefined;
+    return c.json(seriesAnswer(history, { name: q('name'), service: q('service'), tenant: q('tenant'), limit }, now()));
+  });
+  app.get('/metrics/trends/:name', (c) => {
+    const hoursText = c.req.query('hours') ?? '24';
+    const hours = Number(hoursText);
+    const maxHours = history.options.rollupWindowMs / 3_600_000;
+    if (!Number.isFinite(hours) || hours <= 0 || hours > maxHours) {
+      return c.json({ error: `hours must be a number above 0 and at most ${maxHours}` }, 400);
+    }
+    const labels = parseSelectors(c.req.query('labels'));
+    if (!labels) return c.json({ error: 'labels must look like name=value,name2=value2' }, 400);
+    return c.json(trendAnswer(history, c.req.param('name'), hours, labels, now()));
+  });
+  return app;
+}

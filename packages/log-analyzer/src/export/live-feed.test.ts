@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { History } from '../history/history.js';
+import { Store } from '../store/store.js';
+import { historyRoutes } from './history-routes.js';
+import { frame, LiveFeed, type Totals } from './live-feed.js';
+import { uiRoutes } from './ui-routes.js';
+
+const totals = (at: number, lines: number, statuses: [string, number][], buckets: number[] | null): Totals => ({
+  at,
+  lines: new Map([['a.log', lines]]),
+  statuses: new Map(statuses),
+  latency: buckets ? { bounds: [0.1, 1], buckets } : null,
+  lagBytes: new Map([['a.log', 12]]),
+  queueDepth: null,
+});
+
+describe('frame', () => {
+  it('rates over the time between two readings, classes, error ratio, latency of the interval, top codes', () => {
+    const f = frame(
+      totals(
+        0,
+        100,
+        [
+          ['200', 50],
+          ['500', 10],
+        ],
+        [10, 0, 0],
+      ),
+      totals(
+        2000,
+        300,
+        [
+          ['200', 230],
+          ['500', 30],
+          ['404', 10],
+        ],
+        [110, 100, 0],
+      ),
+    );
+    expect(f.linesPerSecond).toEqual({ 'a.log': 100 });
+    expect(f.requestsPerSecond).toEqual({ '1xx': 0, '2xx': 90, '3xx': 0, '4xx': 5, '5xx': 10 });
+    expect(f.errorRatio).toBeCloseTo(10 / 105, 9);
+    // 200 observations in the interval: 100 ≤ 0.1 s, 100 in (0.1, 1]: the median is 0.1.
+    expect(f.latency?.p50).toBeCloseTo(0.1, 9);
+    expect(f.latency?.p99).toBeCloseTo(0.1 + 0.9 * (98 / 100), 9);
+    expect(f.topStatus).toEqual([
+      ['200', 230],
+      ['500', 30],
+      ['404', 10],
+    ]);
+    expect(f.lagBytes).toEqual({ 'a.log': 12 });
+  });
+
+  it('no requests: no error ratio and no latency', () => {
+    const f = frame(totals(0, 0, [], [0, 0, 0]), totals(1000, 0, [], [0, 0, 0]));
+    expect(f.errorRatio).toBeNull();
+    expect(f.latency).toBeNull();
+  });
+});
+
+describe('the live feed and its routes', () => {
+  it('ticks only while someone listens; a new client gets the kept frames first', async () => {
+    let n = 0;
+    const feed = new LiveFeed(() => totals(n * 1000, n * 10, [], null), 2, 60_000);
+    const got: number[] = [];
+    const stop = feed.subscribe((f) => got.push(f.linesPerSecond['a.log'] as number));
+    for (n = 1; n <= 3; n++) feed.tick();
+    expect(got).toEqual([10, 10, 10]);
+    expect(feed.snapshot()).toHaveLength(2); // keeps the last 2
+    stop();
+    expect(feed.clients).toBe(0);
+    const app = uiRoutes(feed, new History(new Store()));
+    const res = await app.request('/ui/events');
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body?.getReader();
+    const first = new TextDecoder().decode((await reader?.read())?.value);
+    expect(first).toMatch(/^event: snapshot\ndata: \[\{"t":/);
+    await reader?.cancel();
+    feed.stop();
+  });
+
+  it('serves the page and uPlot from the package, no CDN', async () => {
+    const app = uiRoutes(new LiveFeed(() => totals(0, 0, [], null)), new History(new Store()));
+    const page = await (await app.request('/ui')).text();
+    expect(page).toContain('<script src="/ui/uplot.js">');
+    expect(page).not.toMatch(/https?:\/\//);
+    const uplot = await app.request('/ui/uplot.js');
+    expect(uplot.status).toBe(200);
+    expect((await uplot.text()).length).toBeGreaterThan(30_000);
+  });
+
+  it('history routes answer bad parameters with 400, naming them', async () => {
+    const app = historyRoutes(new History(new Store()), () => 0);
+    for (const [path, word] of [
+      ['/metrics/series?limit=0', 'limit'],
+      ['/metrics/series?limit=x', 'limit'],
+      ['/metrics/trends/x?hours=-1', 'hours'],
+      ['/metrics/trends/x?hours=25', 'hours'],
+      ['/metrics/trends/x?labels=oops', 'labels'],
+    ] as const) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toContain(word);
+    }
+    const ok = (await (await app.request('/metrics/series')).json()) as { series: unknown[]; total: number };
+    expect(ok).toMatchObject({ series: [], total: 0 });
+  });
+});

@@ -1,0 +1,140 @@
+// The HTTP answers over the history: /metrics/series, /metrics/trends/:name and the per-minute
+// averages of /metrics?aggregated=true. Pure over a History and a time.
+
+import { escapeLabel } from '../export/exposition.js';
+import type { History, Track } from './history.js';
+import { analyze } from './trend.js';
+
+export interface SeriesQuery {
+  name?: string | undefined;
+  service?: string | undefined;
+  tenant?: string | undefined;
+  limit: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function matches(track: Track, name: string | undefined, labels: Readonly<Record<string, string>>): boolean {
+  if (name !== undefined && track.name !== name) return false;
+  for (const [k, v] of Object.entries(labels)) if (track.labels[k] !== v) return false;
+  return true;
+}
+
+/** GET /metrics/series: the kept series that match, with their points of the last hour (10 s apart). */
+export function seriesAnswer(history: History, query: SeriesQuery, now: number) {
+  const labels: Record<string, string> = {};
+  if (query.service !== undefined) labels.service = query.service;
+  if (query.tenant !== undefined) labels.tenant_id = query.tenant;
+  const step = history.stepOf(now);
+  const { stepMs } = history.options;
+  const series = [];
+  let total = 0;
+  for (const track of history.all()) {
+    if (!matches(track, query.name, labels)) continue;
+    total++;
+    if (series.length >= query.limit) continue;
+    series.push({
+      name: track.name,
+      type: track.type,
+      // Counters are kept as their rate per second.
+      unit: track.type === 'counter' || track.name.endsWith('_count') ? 'per_second' : 'value',
+      labels: track.labels,
+      service: track.labels.service ?? null,
+      tenant_id: track.labels.tenant_id ?? null,
+      points: track
+        .series(step, history.pointsPerSeries)
+        .map((p) => ({ value: p.value, timestamp: iso(p.step * stepMs) })),
+    });
+  }
+  return { series, total, timestamp: iso(now) };
+}
+
+/** "k=v,k2=v2" → labels; null when malformed. */
+export function parseSelectors(text: string | undefined): Record<string, string> | null {
+  const labels: Record<string, string> = {};
+  if (!text) return labels;
+  for (const part of text.split(',')) {
+    const at = part.indexOf('=');
+    if (at < 1) return null;
+    labels[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return labels;
+}
+
+/**
+ * GET /metrics/trends/:name: the matching series added up (counters: their rates; others:
+ * averaged), per 5-minute rollup over `hours` (over the 10-s points when `hours` ≤ 1), then the
+ * trend and anomalies of trend.ts.
+ */
+export function trendAnswer(
+  history: History,
+  name: string,
+  hours: number,
+  labels: Readonly<Record<string, string>>,
+  now: number,
+) {
+  const { stepMs, rollupMs } = history.options;
+  const fine = hours <= 1;
+  const period = fine ? stepMs : rollupMs;
+  const periods = Math.max(1, Math.round((hours * 3_600_000) / period));
+  const sums = new Map<number, { sum: number; n: number }>();
+  let tracks = 0;
+  let additive = false;
+  for (const track of history.all()) {
+    if (!matches(track, name, labels)) continue;
+    tracks++;
+    additive = track.type === 'counter' || track.name.endsWith('_count');
+    const points = fine
+      ? track.series(history.stepOf(now), periods).map((p) => ({ at: p.step, value: p.value }))
+      : track.rollupsUpTo(history.rollupOf(now), periods).map((r) => ({ at: r.index, value: r.sum / r.count }));
+    for (const p of points) {
+      const cell = sums.get(p.at) ?? { sum: 0, n: 0 };
+      cell.sum += p.value;
+      cell.n++;
+      sums.set(p.at, cell);
+    }
+  }
+  const data_points = [...sums]
+    .sort((a, b) => a[0] - b[0])
+    .map(([at, cell]) => ({ timestamp: at * period, value: additive ? cell.sum : cell.sum / cell.n }));
+  const t = analyze(data_points);
+  return {
+    metric_name: name,
+    series: tracks,
+    hours,
+    resolution_seconds: period / 1000,
+    trend: t.trend,
+    change_percent: t.change_percent,
+    slope_per_hour: t.slope_per_hour,
+    r2: t.r2,
+    data_points: data_points.map((p) => ({ value: p.value, timestamp: iso(p.timestamp) })),
+    anomalies: t.anomalies.map((a) => ({ value: a.value, timestamp: iso(a.timestamp), z: a.z })),
+  };
+}
+
+/** GET /metrics?aggregated=true: each kept series' average over the last minute, as gauges <name>_avg. */
+export function aggregatedText(history: History, now: number): string {
+  const step = history.stepOf(now);
+  const steps = Math.max(1, Math.round(60_000 / history.options.stepMs));
+  const byName = new Map<string, string[]>();
+  for (const track of history.all()) {
+    const points = track.series(step, steps);
+    if (points.length === 0) continue;
+    const avg = points.reduce((a, p) => a + p.value, 0) / points.length;
+    const name = `${track.name}_avg`;
+    const labels = Object.entries(track.labels)
+      .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+      .join(',');
+    let lines = byName.get(name);
+    if (!lines) {
+      lines = [];
+      byName.set(name, lines);
+    }
+    lines.push(`${name}${labels ? `{${labels}}` : ''} ${avg}`);
+  }
+  let text = '';
+  for (const [name, lines] of byName) {
+    text += `# HELP ${name} Average over the last minute (counters: per second).\n# TYPE ${name} gauge\n${lines.join('\n')}\n`;
+  }
+  return text;
+}

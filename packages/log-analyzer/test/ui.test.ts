@@ -1,0 +1,139 @@
+/// <reference lib="dom" />
+// The live page in a real browser: headless Chromium (Debian's chromium, driven by puppeteer-core)
+// opens /ui against an analyzer fed by noise-maker. No console errors; the charts are drawn with
+// data; the numbers change between two moments; the series browser shows a series' trend.
+// Screenshots go to docs/ (light, desktop; dark, phone width) and are shown in the README.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { afterAll, expect, it } from 'vitest';
+import { spawnServe, tempDir } from './helpers.js';
+
+const NOISE_MAKER = join(import.meta.dirname, '../../noise-maker/src/cli.ts');
+const DOCS = join(import.meta.dirname, '../../../docs');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+const { dir, cleanup } = tempDir();
+const writer = spawn(
+  process.execPath,
+  [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    NOISE_MAKER,
+    '--output',
+    join(dir, 'access.log'),
+    '--rate',
+    '300',
+    '--format',
+    'combined_duration',
+    '--error-rate',
+    '0.03',
+    '--duration',
+    '90s',
+    '--quiet',
+  ],
+  { stdio: 'ignore' },
+);
+const analyzer = spawnServe([
+  '--watch',
+  join(dir, '*.log'),
+  '--format',
+  'combined_duration',
+  '--from',
+  'beginning',
+  '--no-positions',
+  '--history-step',
+  '1s',
+]);
+let browser: Browser | null = null;
+afterAll(async () => {
+  await browser?.close();
+  writer.kill('SIGKILL');
+  analyzer.child.kill('SIGKILL');
+  await analyzer.exited;
+  cleanup();
+});
+
+it('/ui in headless Chromium: charts with data, values that move, a series trend, no console errors', async () => {
+  const base = (await analyzer.url).replace(/\/metrics$/, '');
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  await page.setViewport({ width: 1280, height: 1000 });
+  await page.goto(`${base}/ui`, { waitUntil: 'domcontentloaded' });
+
+  // Charts drawn with data: several frames on the lines chart, non-zero.
+  const frames = () =>
+    page.evaluate(() => {
+      const c = (
+        window as unknown as {
+          liveCharts: { lines: { times: number[]; columns: Map<string, (number | null)[]> } };
+        }
+      ).liveCharts;
+      const lines = [...c.lines.columns.values()][0] ?? [];
+      return {
+        times: c.lines.times.length,
+        last: lines.at(-1) ?? null,
+        canvases: document.querySelectorAll('canvas').length,
+      };
+    });
+  await page.waitForFunction(
+    () =>
+      (window as unknown as { liveCharts?: { lines: { times: number[] } } }).liveCharts?.lines.times.length !==
+        undefined &&
+      ((window as unknown as { liveCharts: { lines: { times: number[] } } }).liveCharts.lines.times.length ?? 0) >= 3,
+    { timeout: 30_000 },
+  );
+  const first = await frames();
+  expect(first.canvases).toBeGreaterThanOrEqual(4);
+  expect(first.last).toBeGreaterThan(0);
+
+  // Values that change between two moments.
+  const read = () => page.$eval('#status', (e) => e.textContent);
+  const before = await read();
+  await page.waitForFunction(
+    (was) => document.querySelector('#status')?.textContent !== was,
+    { timeout: 10_000 },
+    before,
+  );
+  expect((await frames()).times).toBeGreaterThan(first.times);
+  expect(await page.$eval('#now-lines', (e) => e.textContent)).not.toBe('–');
+  expect(await page.$$eval('#top-status tbody tr', (rows) => rows.length)).toBeGreaterThan(0);
+
+  // The series browser: pick a series, see its trend.
+  await page.waitForFunction(
+    () => Array.from(document.querySelectorAll('#series-name option')).some((o) => o.textContent === 'log_lines_total'),
+    {
+      timeout: 30_000,
+    },
+  );
+  await page.select('#series-name', 'log_lines_total');
+  await page.waitForFunction(() => /series, \d+ points/.test(document.querySelector('#trend')?.textContent ?? ''), {
+    timeout: 10_000,
+  });
+  expect(await page.$eval('#trend', (e) => e.textContent)).toMatch(/(increasing|decreasing|stable)/);
+
+  await page.screenshot({ path: join(DOCS, 'ui.png') });
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+  await page.setViewport({ width: 390, height: 1400 });
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(
+    () =>
+      ((window as unknown as { liveCharts: { lines: { times: number[] } } }).liveCharts?.lines.times.length ?? 0) >= 2,
+    { timeout: 30_000 },
+  );
+  // Usable at phone width: nothing wider than the screen.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: join(DOCS, 'ui-phone-dark.png') });
+  expect(errors).toEqual([]);
+}, 120_000);
