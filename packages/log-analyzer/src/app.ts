@@ -20,7 +20,7 @@ import { createCounting } from './counting.js';
 import { historyRoutes } from './export/history-routes.js';
 import { createHttpApp } from './export/http-app.js';
 import { createHttpServer } from './export/http-server.js';
-import { LiveFeed, type Totals } from './export/live-feed.js';
+import { LiveFeed, storeTotals } from './export/live-feed.js';
 import { uiRoutes } from './export/ui-routes.js';
 import { History, type HistoryOptions } from './history/history.js';
 import { createHistoryMetrics } from './history/history-metrics.js';
@@ -267,25 +267,14 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   await checkpointer.checkpoint();
 
   const history = new History(store, config.history);
-  const feed = new LiveFeed((): Totals => {
-    const latencyFamily = store.get('http_request_duration_seconds');
-    let latency: Totals['latency'] = null;
-    if (latencyFamily?.spec.bounds) {
-      const buckets = new Array<number>(latencyFamily.spec.bounds.length + 1).fill(0);
-      for (const s of latencyFamily.series.values()) {
-        if ('buckets' in s) s.buckets.forEach((b, i) => (buckets[i] = (buckets[i] ?? 0) + b));
-      }
-      latency = { bounds: latencyFamily.spec.bounds, buckets };
-    }
-    return {
-      at: Date.now(),
-      lines: store.sumBy('log_lines_total', 'file'),
-      statuses: store.sumBy('http_requests_total', 'status'),
-      latency,
-      lagBytes: new Map((tailer?.statuses() ?? []).map((f) => [f.path, f.lagBytes])),
-      queueDepth: queue ? queue.depth : null,
-    };
-  });
+  const feed = new LiveFeed(() =>
+    storeTotals(
+      store,
+      new Map((tailer?.statuses() ?? []).map((f) => [f.path, f.lagBytes])),
+      queue ? queue.depth : null,
+      Date.now(),
+    ),
+  );
   createHistoryMetrics(selfRegistry, history, feed);
 
   const app = createHttpApp({

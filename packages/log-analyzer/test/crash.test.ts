@@ -1,12 +1,10 @@
 // kill -9 at random moments while noise-maker writes with rename rotation; every restart resumes
 // from the checkpoint. The final totals equal the lines written exactly, and no scrape ever saw a
 // counter go down (a restart is no counter reset for Prometheus).
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { type Served, spawnServe, tempDir } from './helpers.js';
+import { type Served, spawnNoiseMaker, spawnServe, tempDir } from './helpers.js';
 
-const NOISE_MAKER = join(import.meta.dirname, '../../noise-maker/src/cli.ts');
 const LINES = 60_000;
 
 it('kill -9 at random moments: nothing lost, nothing twice, no counter ever goes down', async () => {
@@ -26,29 +24,21 @@ it('kill -9 at random moments: nothing lost, nothing twice, no counter ever goes
     '--rotate-wait',
     '1000',
   ];
-  const writer = spawn(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      NOISE_MAKER,
-      '--rate',
-      '10000',
-      '--count',
-      String(LINES),
-      '--rotate-every',
-      '8000',
-      '--keep',
-      '20',
-      '--seed',
-      '7',
-      '--output',
-      file,
-      '--quiet',
-    ],
-    { stdio: 'ignore' },
-  );
+  const writer = spawnNoiseMaker([
+    '--rate',
+    '10000',
+    '--count',
+    String(LINES),
+    '--rotate-every',
+    '8000',
+    '--keep',
+    '20',
+    '--seed',
+    '7',
+    '--output',
+    file,
+    '--quiet',
+  ]);
   const written = new Promise<number | null>((resolve) => writer.on('exit', resolve));
   let writerDone = false;
   void written.then(() => {

@@ -134,6 +134,12 @@ export function useAnalyzers(usePolling: boolean) {
 }
 
 export const MAIN = join(import.meta.dirname, '../src/main.ts');
+export const NOISE_MAKER = join(import.meta.dirname, '../../noise-maker/src/cli.ts');
+
+/** noise-maker (from source) in its own process, output ignored. */
+export function spawnNoiseMaker(args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', NOISE_MAKER, ...args], { stdio: 'ignore' });
+}
 
 export interface Served {
   child: ChildProcess;

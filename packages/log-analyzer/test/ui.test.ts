@@ -3,38 +3,28 @@
 // opens /ui against an analyzer fed by noise-maker. No console errors; the charts are drawn with
 // data; the numbers change between two moments; the series browser shows a series' trend.
 // Screenshots go to docs/ (light, desktop; dark, phone width) and are shown in the README.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, expect, it } from 'vitest';
-import { spawnServe, tempDir } from './helpers.js';
+import { spawnNoiseMaker, spawnServe, tempDir } from './helpers.js';
 
-const NOISE_MAKER = join(import.meta.dirname, '../../noise-maker/src/cli.ts');
 const DOCS = join(import.meta.dirname, '../../../docs');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 const { dir, cleanup } = tempDir();
-const writer = spawn(
-  process.execPath,
-  [
-    '--conditions=source',
-    '--import',
-    'tsx',
-    NOISE_MAKER,
-    '--output',
-    join(dir, 'access.log'),
-    '--rate',
-    '300',
-    '--format',
-    'combined_duration',
-    '--error-rate',
-    '0.03',
-    '--duration',
-    '90s',
-    '--quiet',
-  ],
-  { stdio: 'ignore' },
-);
+const writer = spawnNoiseMaker([
+  '--output',
+  join(dir, 'access.log'),
+  '--rate',
+  '300',
+  '--format',
+  'combined_duration',
+  '--error-rate',
+  '0.03',
+  '--duration',
+  '90s',
+  '--quiet',
+]);
 const analyzer = spawnServe([
   '--watch',
   join(dir, '*.log'),

@@ -5,6 +5,7 @@
 // The frame is a pure function of two readings of the totals.
 
 import { bucketQuantile } from '../history/history.js';
+import type { Store } from '../store/store.js';
 
 /** Cumulative totals read from the store and the sources at one moment. */
 export interface Totals {
@@ -15,6 +16,33 @@ export interface Totals {
   latency: { bounds: readonly number[]; buckets: readonly number[] } | null;
   lagBytes: ReadonlyMap<string, number>;
   queueDepth: number | null;
+}
+
+/** The totals the live page needs, read from the store at one moment. */
+export function storeTotals(
+  store: Store,
+  lagBytes: ReadonlyMap<string, number>,
+  queueDepth: number | null,
+  at: number,
+): Totals {
+  const family = store.get('http_request_duration_seconds');
+  let latency: Totals['latency'] = null;
+  if (family?.spec.bounds) {
+    const buckets = new Array<number>(family.spec.bounds.length + 1).fill(0);
+    for (const s of family.series.values()) {
+      if (!('buckets' in s)) continue;
+      for (let i = 0; i < s.buckets.length; i++) buckets[i] = (buckets[i] ?? 0) + (s.buckets[i] as number);
+    }
+    latency = { bounds: family.spec.bounds, buckets };
+  }
+  return {
+    at,
+    lines: store.sumBy('log_lines_total', 'file'),
+    statuses: store.sumBy('http_requests_total', 'status'),
+    latency,
+    lagBytes,
+    queueDepth,
+  };
 }
 
 export interface Frame {

@@ -172,7 +172,7 @@ export class History {
   }
 
   private sampleSeries(family: Family, series: Series, now: number, step: number, rollup: number): void {
-    const { kind, name } = family.spec;
+    const { kind } = family.spec;
     let previous = this.previous.get(series);
     if (!previous) {
       previous = { at: now, value: Number.NaN, tracks: this.tracksFor(family, series) };
