@@ -33,6 +33,7 @@ const results = {
   noiseMaker: null,
   push: null,
   queue: null,
+  history: null,
   soak: null,
   resilience: null,
 };
@@ -161,6 +162,19 @@ results.queue = await queueBench(quick ? 500_000 : 2_000_000, quick ? 1 : 3);
 if (!results.queue.exact) process.exitCode = 1;
 console.error('bench: queue: done');
 
+{
+  // In its own process: it needs --expose-gc for the memory figures.
+  const run = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench/history.mjs'), String(quick ? 8 : 20)], {
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) {
+    process.exitCode = 1;
+    console.error(`bench: history failed: ${run.stderr}`);
+  }
+  results.history = run.status === 0 ? JSON.parse(run.stdout) : null;
+}
+console.error('bench: history: done');
+
 const soak = (...args) => {
   const run = spawnSync(process.execPath, [join(ROOT, 'bench/soak.mjs'), ...args.map(String)], { encoding: 'utf8' });
   // A soak that does not count exactly is a broken promise, not a slow number: the run fails.
@@ -244,6 +258,16 @@ lines.push(
 lines.push(
   `  redis-benchmark RPOP -P 64: ${Math.round(q.redisBenchmarkRpopPerSecond).toLocaleString('en')}/s; the drain is ${q.vsRedisBenchmark}× that`,
 );
+const h = results.history;
+if (h) {
+  lines.push('');
+  lines.push(
+    `history: ${h.memory.series.toLocaleString('en')} series cost ${h.memory.totalMB} MB (${h.memory.perSeriesKB} KB each); /metrics/series?limit=100 ${h.queries.seriesLimit100Ms} ms, a 24 h trend ${h.queries.trend24hMs} ms (medians)`,
+  );
+  lines.push(
+    `  /ui: 50 live clients cost ${h.ui.extraPercentOfOneCore} % of one core (${h.ui.fifty.cpuPercentOfOneCore} % against ${h.ui.none.cpuPercentOfOneCore} % with none, following 200 lines/s; ${h.ui.fifty.framesPerClientPerSecond} frames per client per second)`,
+  );
+}
 lines.push(...results.soak);
 const r = results.resilience;
 lines.push('');

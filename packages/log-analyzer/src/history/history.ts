@@ -67,13 +67,19 @@ export class Track {
 
   /** The points of the last `steps` steps up to `step`, oldest first (NaN where none). */
   series(step: number, steps: number): { step: number; value: number }[] {
-    const n = this.points.length;
     const out: { step: number; value: number }[] = [];
-    for (let s = Math.max(step - Math.min(steps, n) + 1, 0); s <= step; s++) {
-      const value = s > this.lastStep || s <= this.lastStep - n ? Number.NaN : (this.points[s % n] as number);
-      if (!Number.isNaN(value)) out.push({ step: s, value });
-    }
+    this.each(step, steps, (s, value) => out.push({ step: s, value }));
     return out;
+  }
+
+  /** Visits the points of the last `steps` steps up to `step`, oldest first, skipping gaps. */
+  each(step: number, steps: number, visit: (step: number, value: number) => void): void {
+    const n = this.points.length;
+    const last = Math.min(step, this.lastStep);
+    for (let s = Math.max(step - Math.min(steps, n) + 1, this.lastStep - n + 1, 0); s <= last; s++) {
+      const value = this.points[s % n] as number;
+      if (value === value) visit(s, value); // not NaN
+    }
   }
 
   /** Rollups of the last `count` periods up to `index`: {index, count, sum, min, max, last}. */

@@ -27,6 +27,16 @@ export function seriesAnswer(history: History, query: SeriesQuery, now: number) 
   if (query.tenant !== undefined) labels.tenant_id = query.tenant;
   const step = history.stepOf(now);
   const { stepMs } = history.options;
+  // Every series has its points at the same steps: each time is formatted once.
+  const times = new Map<number, string>();
+  const timeOf = (s: number) => {
+    let text = times.get(s);
+    if (text === undefined) {
+      text = iso(s * stepMs);
+      times.set(s, text);
+    }
+    return text;
+  };
   const series = [];
   let total = 0;
   for (const track of history.all()) {
@@ -41,12 +51,16 @@ export function seriesAnswer(history: History, query: SeriesQuery, now: number) 
       labels: track.labels,
       service: track.labels.service ?? null,
       tenant_id: track.labels.tenant_id ?? null,
-      points: track
-        .series(step, history.pointsPerSeries)
-        .map((p) => ({ value: p.value, timestamp: iso(p.step * stepMs) })),
+      points: pointsOf(track, step, history.pointsPerSeries, timeOf),
     });
   }
   return { series, total, timestamp: iso(now) };
+}
+
+function pointsOf(track: Track, step: number, steps: number, timeOf: (step: number) => string) {
+  const points: { value: number; timestamp: string }[] = [];
+  track.each(step, steps, (s, value) => points.push({ value, timestamp: timeOf(s) }));
+  return points;
 }
 
 /** "k=v,k2=v2" → labels; null when malformed. */
