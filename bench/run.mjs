@@ -258,14 +258,14 @@ lines.push(
 lines.push(
   `  redis-benchmark RPOP -P 64: ${Math.round(q.redisBenchmarkRpopPerSecond).toLocaleString('en')}/s; the drain is ${q.vsRedisBenchmark}× that`,
 );
-const h = results.history;
-if (h) {
+const hist = results.history;
+if (hist) {
   lines.push('');
   lines.push(
-    `history: ${h.memory.series.toLocaleString('en')} series cost ${h.memory.totalMB} MB (${h.memory.perSeriesKB} KB each); /metrics/series?limit=100 ${h.queries.seriesLimit100Ms} ms, a 24 h trend ${h.queries.trend24hMs} ms (medians)`,
+    `history: ${hist.memory.series.toLocaleString('en')} series cost ${hist.memory.totalMB} MB (${hist.memory.perSeriesKB} KB each); /metrics/series?limit=100 ${hist.queries.seriesLimit100Ms} ms, a 24 h trend ${hist.queries.trend24hMs} ms (medians)`,
   );
   lines.push(
-    `  /ui: 50 live clients cost ${h.ui.extraPercentOfOneCore} % of one core (${h.ui.fifty.cpuPercentOfOneCore} % against ${h.ui.none.cpuPercentOfOneCore} % with none, following 200 lines/s; ${h.ui.fifty.framesPerClientPerSecond} frames per client per second)`,
+    `  /ui: 50 live clients cost ${hist.ui.extraPercentOfOneCore} % of one core (${hist.ui.fifty.cpuPercentOfOneCore} % against ${hist.ui.none.cpuPercentOfOneCore} % with none, following 200 lines/s; ${hist.ui.fifty.framesPerClientPerSecond} frames per client per second)`,
   );
 }
 lines.push(...results.soak);

@@ -64,6 +64,8 @@ export interface AnalyzerConfig {
   warn?: (message: string) => void;
   /** Push ingestion (on by default, with these limits). */
   push?: Partial<PushConfig>;
+  /** The path the Prometheus exposition is served at (default /metrics). */
+  metricsPath?: string;
   /** Short-term history of every series (on by default, with these sizes). */
   history?: Partial<HistoryOptions>;
   /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */
@@ -305,6 +307,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     metricsAuth: pushSource.metricsAuth(),
     push: pushSource.routes(),
     aggregated: () => aggregatedText(history, Date.now()),
+    metricsPath: config.metricsPath ?? '/metrics',
     routes: [historyRoutes(history), uiRoutes(feed, history)],
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
     refresh: () => checkpointer?.checkpoint() ?? Promise.resolve(),

@@ -90,6 +90,13 @@ function consumerId(value: string): string {
   return value;
 }
 
+function urlPath(value: string): string {
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(value) || value === '/') {
+    throw new InvalidArgumentError('expected a path such as /metrics');
+  }
+  return value;
+}
+
 function fail(message: string, code = 2): never {
   process.stderr.write(`log-analyzer: ${message}\n`);
   process.exit(code);
@@ -300,8 +307,95 @@ const serve = program
       'LOG_ANALYZER_NO_SORT_LABELS',
     ),
   );
+serve
+  .addOption(option('--config <file>', 'a TOML config file (also METRICS_CONFIG); flags and environment win over it'))
+  .addOption(option('--metrics-path <path>', 'the path /metrics is served at').default('/metrics').argParser(urlPath))
+  .addOption(new Option('--print-config').hideHelp())
+  .addOption(new Option('--check-config').hideHelp());
 for (const o of shared) serve.addOption(o);
+
+/**
+ * Fills the options the command line and LOG_ANALYZER_* left at their defaults from the config
+ * file, then from APP__SECTION__KEY and EXPORTER_PORT (defaults < file < environment < flags);
+ * every value goes through its flag's own parser. Returns where each option's value came from.
+ */
+async function applyConfig(path: string | undefined): Promise<Map<string, string>> {
+  const { ConfigError, readConfig, readEnvironment } = await import('./config/config-file.js');
+  const origins = new Map<string, string>();
+  const layers: [ReturnType<typeof readEnvironment>, 'config' | 'env'][] = [];
+  if (path) {
+    const { readFileSync } = await import('node:fs');
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      fail(`--config: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    try {
+      layers.push([readConfig(text, path), 'config']);
+    } catch (error) {
+      if (error instanceof ConfigError) fail(error.message);
+      throw error;
+    }
+  }
+  layers.push([readEnvironment(process.env), 'env']);
+  for (const [values, source] of layers) {
+    for (const [name, { value, key, from }] of values) {
+      const was = serve.getOptionValueSource(name);
+      if (was !== undefined && was !== 'default' && !(was === 'config' && source === 'env')) continue;
+      const opt = serve.options.find((o) => o.attributeName() === name);
+      if (!opt) continue;
+      let parsed: unknown = value;
+      try {
+        if (Array.isArray(value)) {
+          parsed =
+            opt.parseArg && value.length > 0
+              ? value.reduce<unknown>((acc, v) => opt.parseArg?.(v, acc as never), undefined)
+              : value;
+        } else if (typeof value === 'string' && opt.parseArg) parsed = opt.parseArg(value, undefined as never);
+      } catch (error) {
+        fail(`${from}: ${key}: ${(error as Error).message}`);
+      }
+      serve.setOptionValueWithSource(name, parsed, source);
+      origins.set(name, from);
+    }
+  }
+  return origins;
+}
+
+/** `config print`: every setting's effective value and where it came from. */
+async function printConfig(opts: Record<string, unknown>, origins: Map<string, string>): Promise<void> {
+  const { SETTINGS } = await import('./config/config-file.js');
+  const lines: string[] = [];
+  let section = '';
+  for (const setting of SETTINGS) {
+    const [name, key] = setting.key.split('.') as [string, string];
+    if (name !== section) {
+      lines.push(`${lines.length ? '\n' : ''}[${name}]`);
+      section = name;
+    }
+    const value = opts[setting.option];
+    const source = serve.getOptionValueSource(setting.option);
+    const origin =
+      origins.get(setting.option) ?? (source === 'cli' ? 'flag' : source === 'env' ? 'environment' : 'default');
+    const shown = value === undefined ? '# (not set)' : `${key} = ${JSON.stringify(value)}`;
+    lines.push(`${value === undefined ? `# ${key}` : shown}${' '.repeat(Math.max(1, 48 - shown.length))}# ${origin}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 serve.action(async (opts) => {
+  const configPath: string | undefined = opts.config ?? (process.env.METRICS_CONFIG || undefined);
+  const origins = await applyConfig(configPath);
+  Object.assign(opts, serve.opts());
+  if (opts.checkConfig) {
+    process.stdout.write(`${configPath}: ok\n`);
+    process.exit(0);
+  }
+  if (opts.printConfig) {
+    await printConfig(opts, origins);
+    process.exit(0);
+  }
   const watchList: string[] = typeof opts.watch === 'string' ? opts.watch.split(',') : opts.watch;
   let analyzer: Analyzer;
   const positionsFile: string | null = opts.positions === false ? null : opts.positions;
@@ -376,6 +470,7 @@ serve.action(async (opts) => {
         apiKeys,
         metricsAuth: opts.metricsAuth,
       },
+      metricsPath: opts.metricsPath,
       history: {
         maxSeries: opts.historyMaxSeries,
         stepMs: opts.historyStep,
@@ -413,7 +508,7 @@ serve.action(async (opts) => {
   const resumed = analyzer.resumed ? `; resuming from checkpoint ${positionsFile}` : '';
   const draining = opts.redisUrl ? `; draining ${opts.redisKey} on ${redactedUrl(opts.redisUrl)}` : '';
   process.stderr.write(
-    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}; metrics on http://${opts.host}:${port}/metrics\n`,
+    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}; metrics on http://${opts.host}:${port}${opts.metricsPath}\n`,
   );
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -434,5 +529,22 @@ serve.action(async (opts) => {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 });
+
+const config = program.command('config').description('show or check the configuration');
+config
+  .command('print')
+  .description('the effective configuration and where each value came from (serve flags may follow)')
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .action(async (_opts, command: Command) => {
+    await serve.parseAsync([...command.args, '--print-config'], { from: 'user' });
+  });
+config
+  .command('check')
+  .description('validate a config file and exit (0: valid)')
+  .argument('<file>', 'the TOML file')
+  .action(async (file: string) => {
+    await serve.parseAsync(['--config', file, '--check-config'], { from: 'user' });
+  });
 
 await program.parseAsync();

@@ -183,3 +183,84 @@ describe('file names that are not UTF-8', () => {
     }
   });
 });
+
+describe('the config file', () => {
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, ...env },
+    });
+  const line = (out: string, key: string) => out.split('\n').find((l) => l.startsWith(`${key} =`)) ?? '';
+
+  it('defaults < file < environment < flags, and config print says where each value came from', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, 'config.toml');
+      writeFileSync(
+        file,
+        '[server]\nhost = "10.0.0.1"\nport = 1000\n[metrics]\nprometheus_endpoint = "/a"\n[files]\nmax_files = 5\n',
+      );
+      const res = cli(['config', 'print', '--config', file, '--port', '3000'], {
+        EXPORTER_PORT: '2000',
+        APP__METRICS__PROMETHEUS_ENDPOINT: '/b',
+        LOG_ANALYZER_MAX_FILES: '6',
+      });
+      expect(res.status).toBe(0);
+      expect(line(res.stdout, 'max_connections')).toMatch(/= 256\s+# default$/);
+      expect(line(res.stdout, 'host')).toMatch(new RegExp(`= "10.0.0.1"\\s+# ${file}:2$`));
+      expect(line(res.stdout, 'prometheus_endpoint')).toMatch(/= "\/b"\s+# APP__METRICS__PROMETHEUS_ENDPOINT$/);
+      expect(line(res.stdout, 'max_files')).toMatch(/= 6\s+# environment$/);
+      expect(line(res.stdout, 'port')).toMatch(/= 3000\s+# flag$/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('every key round-trips through config print: what it prints is a config that prints the same', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const first = cli(['config', 'print']);
+      expect(first.status).toBe(0);
+      const file = join(dir, 'printed.toml');
+      writeFileSync(file, first.stdout);
+      expect(cli(['config', 'check', file]).stdout).toBe(`${file}: ok\n`);
+      const second = cli(['config', 'print', '--config', file]);
+      const values = (out: string) => out.split('\n').map((l) => l.replace(/\s+#.*$/, ''));
+      expect(values(second.stdout)).toEqual(values(first.stdout));
+    } finally {
+      cleanup();
+    }
+  });
+
+  it.each([
+    ['[server]\nprot = 8080\n', /printed\.toml:2: server\.prot: unknown key \(did you mean server\.port\?\)/],
+    ['[server]\nport = 99999\n', /printed\.toml:2: server\.port: expected a whole number from 0 to 65535/],
+    ['[checkpoint]\ninterval = "soon"\n', /printed\.toml:2: checkpoint\.interval: expected a duration/],
+    ['[push]\nack = "later"\n', /printed\.toml:2: push\.ack: Allowed choices are durable, merged/],
+    ['[server\n', /printed\.toml:1: /],
+  ])('config check of %j: the key, the line and why; exit 2', (text, want) => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, 'printed.toml');
+      writeFileSync(file, text);
+      const res = cli(['config', 'check', file]);
+      expect(res.status).toBe(2);
+      expect(res.stderr).toMatch(want);
+      expect(res.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('METRICS_CONFIG names the file when --config does not', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, 'c.toml');
+      writeFileSync(file, '[server]\nport = 1234\n');
+      expect(line(cli(['config', 'print'], { METRICS_CONFIG: file }).stdout, 'port')).toMatch(/= 1234\s+# /);
+    } finally {
+      cleanup();
+    }
+  });
+});

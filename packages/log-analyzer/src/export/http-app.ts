@@ -33,6 +33,8 @@ export interface HttpAppOptions {
   metricsAuth?: (c: Context) => boolean;
   /** /metrics?aggregated=true: per-minute averages from the history, as Prometheus text. */
   aggregated?: () => string;
+  /** Where the exposition is served (default /metrics). */
+  metricsPath?: string;
   /** More routes (the history's JSON, the live page), mounted at the root. */
   routes?: Hono[];
 }
@@ -129,7 +131,7 @@ export function createHttpApp(options: HttpAppOptions) {
   const openMetrics = sharedRenderer(options, true);
   const exports = { total: 0, lastAt: null as string | null, lastBytes: 0 };
 
-  app.get('/metrics', async (c) => {
+  app.get(options.metricsPath ?? '/metrics', async (c) => {
     if (options.metricsAuth && !options.metricsAuth(c)) {
       c.header('WWW-Authenticate', 'Bearer');
       return c.json({ error: 'a valid API key is needed (--metrics-auth)' }, 401);

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, didYouMean, lineOf, readConfig, readEnvironment, SETTINGS } from './config-file.js';
+
+const read = (text: string) => readConfig(text, 'config.toml');
+const errorOf = (text: string) => {
+  try {
+    read(text);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  return null;
+};
+
+describe('readConfig', () => {
+  it("maps each key to its option, with the file and line it came from; numbers as their flag's text", () => {
+    const values = read(
+      '[server]\nhost = "0.0.0.0"\nport = 8080\n\n[files]\nwatch = ["/var/log/*.log"]\npoll = true\n',
+    );
+    expect(Object.fromEntries(values)).toEqual({
+      host: { value: '0.0.0.0', key: 'server.host', from: 'config.toml:2' },
+      port: { value: '8080', key: 'server.port', from: 'config.toml:3' },
+      watch: { value: ['/var/log/*.log'], key: 'files.watch', from: 'config.toml:6' },
+      poll: { value: true, key: 'files.poll', from: 'config.toml:7' },
+    });
+  });
+
+  it('takes the keys the issue names, with exactly those names', () => {
+    const values = read(
+      '[server]\nhost = "0.0.0.0"\nport = 8080\n[metrics]\nprometheus_endpoint = "/metrics"\nmetrics_prefix = ""\nmetrics_namespace = ""\n',
+    );
+    expect([...values.keys()].sort()).toEqual(['host', 'metricsPath', 'port', 'pushNamespace', 'pushPrefix']);
+  });
+
+  it.each([
+    ['[server]\nprot = 1\n', 'config.toml:2: server.prot: unknown key (did you mean server.port?)'],
+    ['[sever]\nport = 1\n', 'config.toml:1: sever: unknown key (did you mean server?)'],
+    ['[server]\nport = "x"\n', 'config.toml:2: server.port: expected a number'],
+    ['[files]\nwatch = "a.log"\n', 'config.toml:2: files.watch: expected a list of strings'],
+    ['[files]\npoll = "yes"\n', 'config.toml:2: files.poll: expected true or false'],
+    ['[server]\n\n\nport = \n', /^config\.toml:4: /],
+  ])('%j → %s', (text, want) => {
+    const message = errorOf(text);
+    if (typeof want === 'string') expect(message).toBe(want);
+    else expect(message).toMatch(want);
+  });
+});
+
+it('lineOf finds a key in its section, else the section, else line 1', () => {
+  const text = '# top\n[a]\nx = 1\n[b]\nx = 2\ny = 3\n';
+  expect(lineOf(text, ['b', 'x'])).toBe(5);
+  expect(lineOf(text, ['a', 'x'])).toBe(3);
+  expect(lineOf(text, ['b', 'zz'])).toBe(4);
+  expect(lineOf(text, ['c'])).toBe(1);
+});
+
+it('didYouMean: near keys only', () => {
+  expect(didYouMean('server.prot')).toBe('server.port');
+  expect(didYouMean('redis.dead_maxx')).toBe('redis.dead_max');
+  expect(didYouMean('completely.different')).toBeNull();
+});
+
+describe('readEnvironment', () => {
+  it('APP__SECTION__KEY for every key, EXPORTER_PORT for the port, lists comma-separated', () => {
+    const values = readEnvironment({
+      APP__SERVER__HOST: '127.0.0.1',
+      APP__METRICS__PROMETHEUS_ENDPOINT: '/m',
+      APP__METRICS__METRICS_PREFIX: 'p_',
+      APP__FILES__WATCH: 'a.log, b.log',
+      APP__FILES__POLL: 'true',
+      EXPORTER_PORT: '9000',
+    });
+    expect(Object.fromEntries([...values].map(([k, v]) => [k, [v.value, v.from]]))).toEqual({
+      host: ['127.0.0.1', 'APP__SERVER__HOST'],
+      metricsPath: ['/m', 'APP__METRICS__PROMETHEUS_ENDPOINT'],
+      pushPrefix: ['p_', 'APP__METRICS__METRICS_PREFIX'],
+      watch: [['a.log', 'b.log'], 'APP__FILES__WATCH'],
+      poll: [true, 'APP__FILES__POLL'],
+      port: ['9000', 'EXPORTER_PORT'],
+    });
+  });
+
+  it('APP__SERVER__PORT wins over EXPORTER_PORT', () => {
+    expect(readEnvironment({ APP__SERVER__PORT: '1', EXPORTER_PORT: '2' }).get('port')?.value).toBe('1');
+  });
+
+  it('every key has a distinct option', () => {
+    expect(new Set(SETTINGS.map((s) => s.option)).size).toBe(SETTINGS.length);
+  });
+});

@@ -1,0 +1,220 @@
+// The config file (TOML) and the nested environment names, as values of the command line's own
+// options: a key's text goes through the same parser as its flag (so a port, a duration or a size
+// is checked the same way wherever it comes from), and the file's shape (sections, key names,
+// types) is checked by one schema. Precedence: defaults < file < environment < flags.
+// Pure but for reading the file: the caller applies what this returns.
+
+import { parse, TomlError } from 'smol-toml';
+import { z } from 'zod';
+
+/** A key of the file: its section and name, the serve option it sets, and the TOML type it takes. */
+export interface Setting {
+  key: string;
+  /** The serve command's option (attribute name). */
+  option: string;
+  type: 'string' | 'number' | 'boolean' | 'list';
+}
+
+const S = (key: string, option: string, type: Setting['type'] = 'string'): Setting => ({ key, option, type });
+
+/** Every key of the file, and the option it sets. */
+export const SETTINGS: readonly Setting[] = [
+  S('server.host', 'host'),
+  S('server.port', 'port', 'number'),
+  S('server.max_connections', 'maxConnections', 'number'),
+  S('metrics.prometheus_endpoint', 'metricsPath'),
+  S('metrics.metrics_prefix', 'pushPrefix'),
+  S('metrics.metrics_namespace', 'pushNamespace'),
+  S('metrics.auth', 'metricsAuth', 'boolean'),
+  S('files.watch', 'watch', 'list'),
+  S('files.format', 'format'),
+  S('files.from', 'from'),
+  S('files.max_files', 'maxFiles', 'number'),
+  S('files.poll', 'poll', 'boolean'),
+  S('files.poll_interval', 'pollInterval', 'number'),
+  S('files.rotate_wait', 'rotateWait', 'number'),
+  S('files.forget_after', 'forgetAfter'),
+  S('files.max_line_bytes', 'maxLineBytes', 'number'),
+  S('files.workers', 'workers', 'number'),
+  S('checkpoint.path', 'positions'),
+  S('checkpoint.interval', 'checkpointInterval'),
+  S('push.enabled', 'push', 'boolean'),
+  S('push.ack', 'pushAck'),
+  S('push.cumulative', 'pushCumulative', 'list'),
+  S('push.ttl', 'pushTtl'),
+  S('push.max_body', 'pushMaxBody'),
+  S('push.max_items', 'pushMaxItems', 'number'),
+  S('push.max_labels', 'pushMaxLabels', 'number'),
+  S('push.max_label_bytes', 'pushMaxLabelBytes', 'number'),
+  S('push.max_series', 'pushMaxSeries', 'number'),
+  S('push.max_series_per_family', 'pushMaxSeriesPerFamily', 'number'),
+  S('push.max_series_per_tenant', 'pushMaxSeriesPerTenant', 'number'),
+  S('push.api_keys', 'apiKey', 'list'),
+  S('push.api_keys_file', 'apiKeysFile'),
+  S('redis.url', 'redisUrl'),
+  S('redis.key', 'redisKey'),
+  S('redis.workers', 'redisWorkers', 'number'),
+  S('redis.db', 'redisDb', 'number'),
+  S('redis.batch', 'redisBatch', 'number'),
+  S('redis.dead_max', 'redisDeadMax', 'number'),
+  S('redis.consumer', 'redisConsumer'),
+  S('redis.lease', 'redisLease'),
+  S('history.max_series', 'historyMaxSeries', 'number'),
+  S('history.step', 'historyStep'),
+  S('history.window', 'historyWindow'),
+  S('history.rollup', 'historyRollup'),
+  S('history.rollup_window', 'historyRollupWindow'),
+];
+
+const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
+
+const value: Record<Setting['type'], z.ZodType> = {
+  string: z.string({ error: 'expected a string' }),
+  number: z.number({ error: 'expected a number' }),
+  boolean: z.boolean({ error: 'expected true or false' }),
+  list: z.array(z.string({ error: 'expected a string' }), { error: 'expected a list of strings' }),
+};
+
+/** The file's shape: sections of known keys (a duration or size may be a number or a string like "10s"). */
+const SCHEMA = z.strictObject(
+  Object.fromEntries(
+    [...new Set(SETTINGS.map((s) => s.key.split('.')[0] as string))].map((section) => [
+      section,
+      z
+        .strictObject(
+          Object.fromEntries(
+            SETTINGS.filter((s) => s.key.startsWith(`${section}.`)).map((s) => [
+              s.key.slice(section.length + 1),
+              (s.type === 'string'
+                ? z.union([value.string, value.number], { error: 'expected a string' })
+                : value[s.type]
+              ).optional(),
+            ]),
+          ),
+        )
+        .optional(),
+    ]),
+  ),
+);
+
+export class ConfigError extends Error {}
+
+/** Text a flag's parser takes, from a value of the file or the environment. */
+export type OptionValues = Map<string, { value: string | string[] | boolean; key: string; from: string }>;
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) (d[0] as number[])[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min(
+        (up[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (up[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+/** The known key nearest to `key`, when near enough to be a typo. */
+export function didYouMean(key: string): string | null {
+  let best: string | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const known of [...BY_KEY.keys(), ...new Set(SETTINGS.map((s) => s.key.split('.')[0] as string))]) {
+    const distance = editDistance(key, known);
+    if (distance < bestDistance) {
+      best = known;
+      bestDistance = distance;
+    }
+  }
+  return best !== null && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : null;
+}
+
+/** The line (1-based) of `path` in a TOML text: the key's line within its [section]; 1 when unknown. */
+export function lineOf(text: string, path: readonly (string | number)[]): number {
+  const [section, key] = path;
+  const lines = text.split('\n');
+  let current = '';
+  let sectionLine = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    const header = /^\[+\s*([^\]]+?)\s*\]+/.exec(line);
+    if (header) {
+      current = header[1] as string;
+      if (current === section) sectionLine = i + 1;
+      continue;
+    }
+    if (current === section && key !== undefined && new RegExp(`^"?${key}"?\\s*=`).test(line)) return i + 1;
+  }
+  return sectionLine || 1;
+}
+
+/** Reads a config file's text: the option values it sets, or the errors, each `FILE:LINE: key: why`. */
+export function readConfig(text: string, file: string): OptionValues {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    if (error instanceof TomlError) throw new ConfigError(`${file}:${error.line}: ${error.message.split('\n')[0]}`);
+    throw error;
+  }
+  const checked = SCHEMA.safeParse(raw);
+  if (!checked.success) {
+    const errors = checked.error.issues.map((issue) => {
+      let path = issue.path.map(String);
+      let why = issue.message;
+      if (issue.code === 'unrecognized_keys') {
+        const [unknown] = issue.keys;
+        path = [...path, unknown as string];
+        const near = didYouMean(path.join('.'));
+        why = `unknown key${near ? ` (did you mean ${near}?)` : ''}`;
+      }
+      return `${file}:${lineOf(text, path)}: ${path.join('.')}: ${why}`;
+    });
+    throw new ConfigError(errors.join('\n'));
+  }
+  const values: OptionValues = new Map();
+  for (const [section, keys] of Object.entries(checked.data as Record<string, Record<string, unknown>>)) {
+    for (const [name, v] of Object.entries(keys ?? {})) {
+      const key = `${section}.${name}`;
+      const setting = BY_KEY.get(key) as Setting;
+      const from = `${file}:${lineOf(text, [section, name])}`;
+      values.set(setting.option, {
+        value: typeof v === 'number' ? String(v) : (v as string | string[] | boolean),
+        key,
+        from,
+      });
+    }
+  }
+  return values;
+}
+
+/**
+ * The nested environment names: APP__SECTION__KEY for every key (APP__SERVER__PORT,
+ * APP__METRICS__PROMETHEUS_ENDPOINT, …), and EXPORTER_PORT for the port. Lists are comma-separated.
+ */
+export function readEnvironment(env: Readonly<Record<string, string | undefined>>): OptionValues {
+  const values: OptionValues = new Map();
+  for (const setting of SETTINGS) {
+    const name = `APP__${setting.key.replace('.', '__').toUpperCase()}`;
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    const value =
+      setting.type === 'boolean'
+        ? /^(1|true|yes|on)$/i.test(text)
+        : setting.type === 'list'
+          ? text
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : text;
+    values.set(setting.option, { value, key: setting.key, from: name });
+  }
+  if (env.EXPORTER_PORT && !values.has('port')) {
+    values.set('port', { value: env.EXPORTER_PORT, key: 'server.port', from: 'EXPORTER_PORT' });
+  }
+  return values;
+}
