@@ -30,6 +30,7 @@ import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-
 import { createQueueMetrics } from './sources/queue/queue-metrics.js';
 import { chooseConsumer, redactedUrl } from './sources/queue/queue-plan.js';
 import { QUEUE_DEFAULTS, type QueueConfig, type QueuePosition, QueueSource } from './sources/queue/queue-source.js';
+import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/system/host-metrics.js';
 import { loadCheckpoint } from './store/checkpoint.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
@@ -64,6 +65,8 @@ export interface AnalyzerConfig {
   warn?: (message: string) => void;
   /** Push ingestion (on by default, with these limits). */
   push?: Partial<PushConfig>;
+  /** Host stats in node_exporter's names (off by default). */
+  system?: Partial<SystemConfig>;
   /** The path the Prometheus exposition is served at (default /metrics). */
   metricsPath?: string;
   /** Short-term history of every series (on by default, with these sizes). */
@@ -278,6 +281,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     ),
   );
   createHistoryMetrics(selfRegistry, history, feed);
+  registerHostMetrics(selfRegistry, { ...SYSTEM_DEFAULTS, ...config.system });
 
   const app = createHttpApp({
     commit: COMMIT,

@@ -303,6 +303,13 @@ const serve = program
       .argParser(duration),
   )
   .addOption(
+    option('--system-stats', "the host's CPU, memory, disks and network as node_exporter names them").default(false),
+  )
+  .addOption(new Option('--no-system-cpu', 'with --system-stats: no CPU seconds, load or CPU limit'))
+  .addOption(new Option('--no-system-ram', 'with --system-stats: no memory fields or memory limit'))
+  .addOption(option('--system-disk', 'with --system-stats: file systems and disk bytes too').default(false))
+  .addOption(new Option('--no-system-network', 'with --system-stats: no network bytes'))
+  .addOption(
     new Option('--no-sort-labels', "accepted for the senders' setting; label order never makes two series here").env(
       'LOG_ANALYZER_NO_SORT_LABELS',
     ),
@@ -477,6 +484,13 @@ serve.action(async (opts) => {
         windowMs: opts.historyWindow,
         rollupMs: opts.historyRollup,
         rollupWindowMs: opts.historyRollupWindow,
+      },
+      system: {
+        enabled: opts.systemStats,
+        cpu: opts.systemCpu,
+        ram: opts.systemRam,
+        disk: opts.systemDisk,
+        network: opts.systemNetwork,
       },
       queue: opts.redisUrl
         ? {

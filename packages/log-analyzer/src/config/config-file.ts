@@ -64,6 +64,11 @@ export const SETTINGS: readonly Setting[] = [
   S('history.window', 'historyWindow'),
   S('history.rollup', 'historyRollup'),
   S('history.rollup_window', 'historyRollupWindow'),
+  S('system.enabled', 'systemStats', 'boolean'),
+  S('system.collect_cpu', 'systemCpu', 'boolean'),
+  S('system.collect_ram', 'systemRam', 'boolean'),
+  S('system.collect_disk', 'systemDisk', 'boolean'),
+  S('system.collect_network', 'systemNetwork', 'boolean'),
 ];
 
 const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
