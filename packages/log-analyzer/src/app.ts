@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
-import { createSelfMetrics, errorLabel, type Stage } from './aggregate/metrics.js';
+import { createSelfMetrics, errorLabel, isReservedName, type Stage } from './aggregate/metrics.js';
 import { createCounting } from './counting.js';
 import { historyRoutes } from './export/history-routes.js';
 import { createHttpApp } from './export/http-app.js';
@@ -30,6 +30,7 @@ import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-
 import { createQueueMetrics } from './sources/queue/queue-metrics.js';
 import { chooseConsumer, redactedUrl } from './sources/queue/queue-plan.js';
 import { QUEUE_DEFAULTS, type QueueConfig, type QueuePosition, QueueSource } from './sources/queue/queue-source.js';
+import { SCRAPE_DEFAULTS, type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
 import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/system/host-metrics.js';
 import { loadCheckpoint } from './store/checkpoint.js';
 import { Checkpointer } from './store/checkpointer.js';
@@ -65,6 +66,8 @@ export interface AnalyzerConfig {
   warn?: (message: string) => void;
   /** Push ingestion (on by default, with these limits). */
   push?: Partial<PushConfig>;
+  /** Other services to scrape (none by default). */
+  scrape?: Partial<ScrapeConfig>;
   /** Host stats in node_exporter's names (off by default). */
   system?: Partial<SystemConfig>;
   /** The path the Prometheus exposition is served at (default /metrics). */
@@ -282,6 +285,13 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   );
   createHistoryMetrics(selfRegistry, history, feed);
   registerHostMetrics(selfRegistry, { ...SYSTEM_DEFAULTS, ...config.system });
+  // A target's family may not take a name the analyzer exposes itself.
+  const scrape = new ScrapeSource(
+    { ...SCRAPE_DEFAULTS, ...config.scrape },
+    selfRegistry,
+    (name) => store.has(name) || selfRegistry.getSingleMetric(name) !== undefined || isReservedName(name),
+  );
+  scrape.start();
 
   const app = createHttpApp({
     commit: COMMIT,
@@ -311,6 +321,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     metricsAuth: pushSource.metricsAuth(),
     push: pushSource.routes(),
     aggregated: () => aggregatedText(history, Date.now()),
+    extraText: () => scrape.exposition(),
     metricsPath: config.metricsPath ?? '/metrics',
     routes: [historyRoutes(history), uiRoutes(feed, history)],
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
@@ -391,6 +402,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       clearInterval(checkpointTimer);
       await tailer?.stop();
       await queue?.stop();
+      await scrape.stop();
       await checkpointer?.checkpoint();
       await queue?.close();
       await pool.close();

@@ -8,6 +8,7 @@ import { defaultWorkers } from './pool/parse-pool.js';
 import { type ApiKey, parseApiKey, parseApiKeysFile } from './sources/push/api-keys.js';
 import { CONSUMER_ID, redactedUrl, senderEnvironment } from './sources/queue/queue-plan.js';
 import { QUEUE_DEFAULTS } from './sources/queue/queue-source.js';
+import type { ScrapeTarget } from './sources/scrape/scrape-source.js';
 import { VERSION } from './version.js';
 
 // The queue senders' settings (Redis__ConnectionString, …) are read too; ours win.
@@ -88,6 +89,19 @@ function redisUrl(value: string): string {
 function consumerId(value: string): string {
   if (!CONSUMER_ID.test(value)) throw new InvalidArgumentError('letters, digits, ., _ and - only (at most 100)');
   return value;
+}
+
+/** Collects --scrape-target values: TYPE:NAME=URL. */
+function scrapeTarget(value: string, previous: ScrapeTarget[] = []): ScrapeTarget[] {
+  const m = /^(prometheus|health|custom):([A-Za-z0-9_.-]{1,64})=(https?:\/\/\S+)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected TYPE:NAME=URL, TYPE one of prometheus, health, custom');
+  try {
+    new URL(m[3] as string);
+  } catch {
+    throw new InvalidArgumentError(`${m[3]} is not a URL`);
+  }
+  if (previous.some((t) => t.name === m[2])) throw new InvalidArgumentError(`two targets are named ${m[2]}`);
+  return [...previous, { type: m[1] as ScrapeTarget['type'], name: m[2] as string, url: m[3] as string }];
 }
 
 function urlPath(value: string): string {
@@ -303,6 +317,15 @@ const serve = program
       .argParser(duration),
   )
   .addOption(
+    option(
+      '--scrape-target <type:name=url...>',
+      'scrape another service: prometheus:api=http://api:8000/metrics, health:…, custom:…',
+    ).argParser(scrapeTarget),
+  )
+  .addOption(
+    option('--scrape-interval <seconds>', 'how often targets are scraped').default(15).argParser(integer(1, 86_400)),
+  )
+  .addOption(
     option('--system-stats', "the host's CPU, memory, disks and network as node_exporter names them").default(false),
   )
   .addOption(new Option('--no-system-cpu', 'with --system-stats: no CPU seconds, load or CPU limit'))
@@ -385,7 +408,11 @@ async function printConfig(opts: Record<string, unknown>, origins: Map<string, s
     const source = serve.getOptionValueSource(setting.option);
     const origin =
       origins.get(setting.option) ?? (source === 'cli' ? 'flag' : source === 'env' ? 'environment' : 'default');
-    const shown = value === undefined ? '# (not set)' : `${key} = ${JSON.stringify(value)}`;
+    const toml = (v: unknown): string =>
+      setting.type === 'targets'
+        ? `[${(v as ScrapeTarget[]).map((t) => `{ name = ${JSON.stringify(t.name)}, url = ${JSON.stringify(t.url)}, type = "${t.type}" }`).join(', ')}]`
+        : JSON.stringify(v);
+    const shown = value === undefined ? '# (not set)' : `${key} = ${toml(value)}`;
     lines.push(`${value === undefined ? `# ${key}` : shown}${' '.repeat(Math.max(1, 48 - shown.length))}# ${origin}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -485,6 +512,7 @@ serve.action(async (opts) => {
         rollupMs: opts.historyRollup,
         rollupWindowMs: opts.historyRollupWindow,
       },
+      scrape: { intervalMs: opts.scrapeInterval * 1000, targets: opts.scrapeTarget ?? [] },
       system: {
         enabled: opts.systemStats,
         cpu: opts.systemCpu,

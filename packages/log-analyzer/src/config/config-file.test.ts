@@ -25,6 +25,18 @@ describe('readConfig', () => {
     });
   });
 
+  it('scrape targets become their flag text, TYPE:NAME=URL', () => {
+    const values = read(
+      '[scrape]\ninterval_secs = 15\ntargets = [\n  { name = "api", url = "http://api:8000/metrics", type = "prometheus" },\n  { name = "web", url = "http://web:3000/health", type = "health" },\n]\n[system]\nenabled = true\ncollect_cpu = true\ncollect_ram = true\ncollect_disk = false\n',
+    );
+    expect(values.get('scrapeTarget')?.value).toEqual([
+      'prometheus:api=http://api:8000/metrics',
+      'health:web=http://web:3000/health',
+    ]);
+    expect(values.get('scrapeInterval')?.value).toBe('15');
+    expect(values.get('systemDisk')?.value).toBe(false);
+  });
+
   it('takes the keys the issue names, with exactly those names', () => {
     const values = read(
       '[server]\nhost = "0.0.0.0"\nport = 8080\n[metrics]\nprometheus_endpoint = "/metrics"\nmetrics_prefix = ""\nmetrics_namespace = ""\n',
@@ -39,6 +51,14 @@ describe('readConfig', () => {
     ['[files]\nwatch = "a.log"\n', 'config.toml:2: files.watch: expected a list of strings'],
     ['[files]\npoll = "yes"\n', 'config.toml:2: files.poll: expected true or false'],
     ['[server]\n\n\nport = \n', /^config\.toml:4: /],
+    [
+      '[scrape]\ninterval_secs = 15\ntargets = [\n  { name = "api", url = "http://api:8000/metrics", type = "prometheus" },\n  { name = "web", url = "not a url", type = "health" },\n]\n',
+      'config.toml:5: scrape.targets[1].url: expected a URL',
+    ],
+    [
+      '[[scrape.targets]]\nname = "a"\nurl = "http://a/"\ntype = "prometheus"\n[[scrape.targets]]\nname = "b"\nurl = "http://b/"\ntype = "scraped"\n',
+      'config.toml:8: scrape.targets[1].type: expected prometheus, health or custom',
+    ],
   ])('%j → %s', (text, want) => {
     const message = errorOf(text);
     if (typeof want === 'string') expect(message).toBe(want);

@@ -12,7 +12,7 @@ export interface Setting {
   key: string;
   /** The serve command's option (attribute name). */
   option: string;
-  type: 'string' | 'number' | 'boolean' | 'list';
+  type: 'string' | 'number' | 'boolean' | 'list' | 'targets';
 }
 
 const S = (key: string, option: string, type: Setting['type'] = 'string'): Setting => ({ key, option, type });
@@ -64,6 +64,8 @@ export const SETTINGS: readonly Setting[] = [
   S('history.window', 'historyWindow'),
   S('history.rollup', 'historyRollup'),
   S('history.rollup_window', 'historyRollupWindow'),
+  S('scrape.interval_secs', 'scrapeInterval', 'number'),
+  S('scrape.targets', 'scrapeTarget', 'targets'),
   S('system.enabled', 'systemStats', 'boolean'),
   S('system.collect_cpu', 'systemCpu', 'boolean'),
   S('system.collect_ram', 'systemRam', 'boolean'),
@@ -78,6 +80,17 @@ const value: Record<Setting['type'], z.ZodType> = {
   number: z.number({ error: 'expected a number' }),
   boolean: z.boolean({ error: 'expected true or false' }),
   list: z.array(z.string({ error: 'expected a string' }), { error: 'expected a list of strings' }),
+  // Each target as its flag's text (type:name=url), so one parser checks both.
+  targets: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a name of letters, digits, _ . -'),
+        url: z.url({ protocol: /^https?$/, error: 'expected a URL' }),
+        type: z.enum(['prometheus', 'health', 'custom'], { error: 'expected prometheus, health or custom' }),
+      }),
+      { error: 'expected a list of { name, url, type }' },
+    )
+    .transform((targets) => targets.map((t) => `${t.type}:${t.name}=${t.url}`)),
 };
 
 /** The file's shape: sections of known keys (a duration or size may be a number or a string like "10s"). */
@@ -140,8 +153,27 @@ export function didYouMean(key: string): string | null {
 
 /** The line (1-based) of `path` in a TOML text: the key's line within its [section]; 1 when unknown. */
 export function lineOf(text: string, path: readonly (string | number)[]): number {
-  const [section, key] = path;
+  const [section, key, index, field] = path;
   const lines = text.split('\n');
+  if (typeof index === 'number') {
+    // An array of tables: [[section.key]] headers, or inline { … } tables after `key =`.
+    const headers = lines.flatMap((l, i) => (l.trim().startsWith(`[[${section}.${key}]]`) ? [i] : []));
+    if (headers.length > index) {
+      const from = headers[index] as number;
+      const end = headers[index + 1] ?? lines.length;
+      const at = lines
+        .slice(from, end)
+        .findIndex((l) => field !== undefined && new RegExp(`^\\s*${field}\\s*=`).test(l));
+      return from + (at >= 0 ? at : 0) + 1;
+    }
+    const start = lineOf(text, [section as string, key as string]) - 1;
+    let seen = -1;
+    for (let i = start; i < lines.length; i++) {
+      seen += ((lines[i] as string).match(/\{/g) ?? []).length;
+      if (seen >= index) return i + 1;
+    }
+    return start + 1;
+  }
   let current = '';
   let sectionLine = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -169,7 +201,7 @@ export function readConfig(text: string, file: string): OptionValues {
   const checked = SCHEMA.safeParse(raw);
   if (!checked.success) {
     const errors = checked.error.issues.map((issue) => {
-      let path = issue.path.map(String);
+      let path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
       let why = issue.message;
       if (issue.code === 'unrecognized_keys') {
         const [unknown] = issue.keys;
@@ -177,7 +209,8 @@ export function readConfig(text: string, file: string): OptionValues {
         const near = didYouMean(path.join('.'));
         why = `unknown key${near ? ` (did you mean ${near}?)` : ''}`;
       }
-      return `${file}:${lineOf(text, path)}: ${path.join('.')}: ${why}`;
+      const shown = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
+      return `${file}:${lineOf(text, path)}: ${shown}: ${why}`;
     });
     throw new ConfigError(errors.join('\n'));
   }

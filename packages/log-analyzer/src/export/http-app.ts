@@ -33,6 +33,8 @@ export interface HttpAppOptions {
   metricsAuth?: (c: Context) => boolean;
   /** /metrics?aggregated=true: per-minute averages from the history, as Prometheus text. */
   aggregated?: () => string;
+  /** More families in Prometheus text (a scrape target's, re-exported); not in OpenMetrics. */
+  extraText?: () => string;
   /** Where the exposition is served (default /metrics). */
   metricsPath?: string;
   /** More routes (the history's JSON, the live page), mounted at the root. */
@@ -113,7 +115,12 @@ function sharedRenderer(options: HttpAppOptions, openMetrics: boolean): () => Pr
       }
       const self = await registryFamilies(options.selfRegistry);
       const chunks = storeCache.families.map((family) => storeBlock(family, openMetrics));
-      const rendered = new Rendered([...chunks, Buffer.from(render(self, openMetrics))]);
+      const extra = openMetrics ? '' : (options.extraText?.() ?? '');
+      const rendered = new Rendered([
+        ...chunks,
+        ...(extra ? [Buffer.from(extra)] : []),
+        Buffer.from(render(self, openMetrics)),
+      ]);
       last = { rendered, generation: published.generation, at: performance.now() };
       return rendered;
     })().finally(() => {
