@@ -8,11 +8,8 @@
 // the HTTP server its connections. Everything here is handed in by main.ts, so tests build an
 // analyzer in-process.
 
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
 import { createSelfMetrics, errorLabel, isReservedName, type Stage } from './aggregate/metrics.js';
@@ -27,9 +24,9 @@ import { createHistoryMetrics } from './history/history-metrics.js';
 import { aggregatedText } from './history/queries.js';
 import { DecodePool } from './sources/push/decode-pool.js';
 import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-source.js';
-import { createQueueMetrics } from './sources/queue/queue-metrics.js';
-import { chooseConsumer, redactedUrl } from './sources/queue/queue-plan.js';
-import { QUEUE_DEFAULTS, type QueueConfig, type QueuePosition, QueueSource } from './sources/queue/queue-source.js';
+import { redactedUrl } from './sources/queue/queue-plan.js';
+import { setUpQueue } from './sources/queue/queue-setup.js';
+import type { QueueConfig, QueueSource } from './sources/queue/queue-source.js';
 import { SCRAPE_DEFAULTS, type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
 import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/system/host-metrics.js';
 import { loadCheckpoint } from './store/checkpoint.js';
@@ -173,37 +170,21 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   });
 
   // The queue source (after the store's restore: it applies again the batches the checkpoint lacks).
-  let queue: QueueSource | null = null;
-  if (config.queue) {
-    const savedQueue = saved?.sources.queue as Partial<QueuePosition> | undefined;
-    const consumer = chooseConsumer(
-      config.queue.consumer ?? null,
-      savedQueue,
-      hostname(),
-      randomBytes(3).toString('hex'),
-    );
-    const queueConfig: QueueConfig = { ...QUEUE_DEFAULTS, ...config.queue, consumer };
-    const source = new QueueSource({
-      config: queueConfig,
-      pushed,
-      context: { limits: push, namespace: push.namespace, prefix: push.prefix, tenant: null },
-      decode: (bytes, count, context) => decodePool.decodeJoined(bytes, count, context),
-      applied: savedQueue?.consumer === consumer ? Number(savedQueue.applied ?? 0) : 0,
-      checkpointed: config.positionsFile !== null,
-      // A restart of this process (same host, same checkpoint) holds the same lease.
-      owner: `${hostname()}:${config.positionsFile ? resolve(config.positionsFile) : `pid ${process.pid}`}`,
-      onApplied: () => {
-        merges++;
-      },
-      onMessages: (result, reason, n) => queueMetrics.messages.inc(reason ? { result, reason } : { result }, n),
-      onDeadLetters: (n) => queueMetrics.deadLetters.inc(n),
-      onBatch: (seconds) => queueMetrics.batchDuration.observe(seconds),
-      onTakenOver: (n) => queueMetrics.takenOver.inc(n),
-      onError: (subject, error) => reportError('queue', subject, error),
-    });
-    const queueMetrics = createQueueMetrics(selfRegistry, () => source);
-    queue = source;
-  }
+  const queue = config.queue
+    ? setUpQueue({
+        queue: config.queue,
+        saved: saved?.sources.queue,
+        checkpointFile: config.positionsFile,
+        push,
+        pushed,
+        decodePool,
+        registry: selfRegistry,
+        onApplied: () => {
+          merges++;
+        },
+        onError: (subject, error) => reportError('queue', subject, error),
+      })
+    : null;
 
   let refusalSaid = false;
   /** Merges so far: with the tailer's positionsVersion, says whether a checkpoint has anything new. */

@@ -164,7 +164,7 @@ export function lineOf(text: string, path: readonly (string | number)[]): number
       const at = lines
         .slice(from, end)
         .findIndex((l) => field !== undefined && new RegExp(`^\\s*${field}\\s*=`).test(l));
-      return from + (at >= 0 ? at : 0) + 1;
+      return from + Math.max(at, 0) + 1;
     }
     const start = lineOf(text, [section as string, key as string]) - 1;
     let seen = -1;

@@ -1,0 +1,88 @@
+// Applying the config file and the nested environment names to the serve command's options, and
+// printing the result (`log-analyzer config print`).
+
+import type { Command } from 'commander';
+import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
+
+function fail(message: string): never {
+  process.stderr.write(`log-analyzer: ${message}\n`);
+  process.exit(2);
+}
+
+/**
+ * Fills the options the command line and LOG_ANALYZER_* left at their defaults from the config
+ * file, then from APP__SECTION__KEY and EXPORTER_PORT (defaults < file < environment < flags);
+ * every value goes through its flag's own parser. Returns where each option's value came from.
+ */
+export async function applyConfig(serve: Command, path: string | undefined): Promise<Map<string, string>> {
+  const { ConfigError, readConfig, readEnvironment } = await import('./config-file.js');
+  const origins = new Map<string, string>();
+  const layers: [ReturnType<typeof readEnvironment>, 'config' | 'env'][] = [];
+  if (path) {
+    const { readFileSync } = await import('node:fs');
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      fail(`--config: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    try {
+      layers.push([readConfig(text, path), 'config']);
+    } catch (error) {
+      if (error instanceof ConfigError) fail(error.message);
+      throw error;
+    }
+  }
+  layers.push([readEnvironment(process.env), 'env']);
+  for (const [values, source] of layers) {
+    for (const [name, { value, key, from }] of values) {
+      const was = serve.getOptionValueSource(name);
+      if (was !== undefined && was !== 'default' && !(was === 'config' && source === 'env')) continue;
+      const opt = serve.options.find((o) => o.attributeName() === name);
+      if (!opt) continue;
+      let parsed: unknown = value;
+      try {
+        if (Array.isArray(value)) {
+          parsed =
+            opt.parseArg && value.length > 0
+              ? value.reduce<unknown>((acc, v) => opt.parseArg?.(v, acc as never), undefined)
+              : value;
+        } else if (typeof value === 'string' && opt.parseArg) parsed = opt.parseArg(value, undefined as never);
+      } catch (error) {
+        fail(`${from}: ${key}: ${(error as Error).message}`);
+      }
+      serve.setOptionValueWithSource(name, parsed, source);
+      origins.set(name, from);
+    }
+  }
+  return origins;
+}
+
+/** `config print`: every setting's effective value and where it came from. */
+export async function printConfig(
+  serve: Command,
+  opts: Record<string, unknown>,
+  origins: Map<string, string>,
+): Promise<void> {
+  const { SETTINGS } = await import('./config-file.js');
+  const lines: string[] = [];
+  let section = '';
+  for (const setting of SETTINGS) {
+    const [name, key] = setting.key.split('.') as [string, string];
+    if (name !== section) {
+      lines.push(`${lines.length ? '\n' : ''}[${name}]`);
+      section = name;
+    }
+    const value = opts[setting.option];
+    const source = serve.getOptionValueSource(setting.option);
+    const origin =
+      origins.get(setting.option) ?? (source === 'cli' ? 'flag' : source === 'env' ? 'environment' : 'default');
+    const toml = (v: unknown): string =>
+      setting.type === 'targets'
+        ? `[${(v as ScrapeTarget[]).map((t) => `{ name = ${JSON.stringify(t.name)}, url = ${JSON.stringify(t.url)}, type = "${t.type}" }`).join(', ')}]`
+        : JSON.stringify(v);
+    const shown = value === undefined ? '# (not set)' : `${key} = ${toml(value)}`;
+    lines.push(`${value === undefined ? `# ${key}` : shown}${' '.repeat(Math.max(1, 48 - shown.length))}# ${origin}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
