@@ -19,12 +19,30 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   Deployment,
 };
 
+/** The fields the checks below read. */
+interface Manifest {
+  kind: string;
+  data?: Record<string, string>;
+  spec: {
+    template: {
+      metadata: { annotations: Record<string, string> };
+      spec: {
+        containers: {
+          args: string[];
+          readinessProbe: { httpGet: { path: string } };
+          resources: { requests?: object };
+        }[];
+      };
+    };
+  };
+}
+
 const documents = readdirSync(DIR)
   .filter((f) => f.endsWith('.yaml'))
   .flatMap((f) =>
     parseAllDocuments(readFileSync(join(DIR, f), 'utf8')).map((d) => ({
       file: f,
-      object: d.toJS() as Record<string, any>,
+      object: d.toJS() as Manifest,
     })),
   );
 
@@ -40,13 +58,13 @@ it.each(documents.map((d) => [`${d.file}: ${d.object.kind}`, d.object] as const)
 
 it("the ConfigMap's config.toml is a valid config; both workloads read it, probe /health and are scraped", () => {
   const map = documents.find((d) => d.object.kind === 'ConfigMap')?.object;
-  expect(() => readConfig(map?.data['config.toml'], 'config.toml')).not.toThrow();
+  expect(() => readConfig(map?.data?.['config.toml'] ?? '', 'config.toml')).not.toThrow();
   for (const kind of ['DaemonSet', 'Deployment']) {
     const pod = documents.find((d) => d.object.kind === kind)?.object.spec.template;
-    const container = pod.spec.containers[0];
-    expect(container.args).toContain('/etc/log-analyzer/config.toml');
-    expect(container.readinessProbe.httpGet.path).toBe('/health');
-    expect(container.resources.requests).toBeDefined();
-    expect(pod.metadata.annotations['prometheus.io/scrape']).toBe('true');
+    const container = pod?.spec.containers[0];
+    expect(container?.args).toContain('/etc/log-analyzer/config.toml');
+    expect(container?.readinessProbe.httpGet.path).toBe('/health');
+    expect(container?.resources.requests).toBeDefined();
+    expect(pod?.metadata.annotations['prometheus.io/scrape']).toBe('true');
   }
 });

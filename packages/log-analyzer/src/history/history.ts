@@ -78,7 +78,7 @@ export class Track {
     const last = Math.min(step, this.lastStep);
     for (let s = Math.max(step - Math.min(steps, n) + 1, this.lastStep - n + 1, 0); s <= last; s++) {
       const value = this.points[s % n] as number;
-      if (value === value) visit(s, value); // not NaN
+      if (!Number.isNaN(value)) visit(s, value);
     }
   }
 

@@ -74,17 +74,17 @@ const PSEUDO_FS =
 
 /** /proc/mounts → the real file systems: device, mount point, type (octal escapes decoded). */
 export function parseMounts(text: string): { device: string; mountpoint: string; fstype: string }[] {
-  const unescape = (s: string) =>
+  const decode = (s: string) =>
     s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
   const seen = new Set<string>();
   const out: { device: string; mountpoint: string; fstype: string }[] = [];
   for (const line of text.split('\n')) {
     const [device, mountpoint, fstype] = line.split(' ');
     if (!device || !mountpoint || !fstype || PSEUDO_FS.test(fstype)) continue;
-    const point = unescape(mountpoint);
+    const point = decode(mountpoint);
     if (seen.has(point)) continue;
     seen.add(point);
-    out.push({ device: unescape(device), mountpoint: point, fstype });
+    out.push({ device: decode(device), mountpoint: point, fstype });
   }
   return out;
 }
