@@ -8,7 +8,6 @@
 // the HTTP server its connections. Everything here is handed in by main.ts, so tests build an
 // analyzer in-process.
 
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
@@ -16,7 +15,7 @@ import { createSelfMetrics, errorLabel, isReservedName, type Stage } from './agg
 import { createCounting } from './counting.js';
 import { historyRoutes } from './export/history-routes.js';
 import { createHttpApp } from './export/http-app.js';
-import { createHttpServer } from './export/http-server.js';
+import { createHttpServer, openFilesLimit } from './export/http-server.js';
 import { LiveFeed, storeTotals } from './export/live-feed.js';
 import { uiRoutes } from './export/ui-routes.js';
 import { History, type HistoryOptions } from './history/history.js';
@@ -99,16 +98,6 @@ export interface Analyzer {
   /** Serves the HTTP app; resolves with the bound port. */
   listen(port: number, host: string): Promise<number>;
   stop(): Promise<void>;
-}
-
-/** The soft limit on open descriptors (RLIMIT_NOFILE), from /proc; a large number when unknown. */
-function openFilesLimit(): number {
-  try {
-    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    return m ? Number(m[1]) : 1_048_576;
-  } catch {
-    return 1_048_576;
-  }
 }
 
 export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
@@ -288,12 +277,14 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         ...(push.enabled ? { push: health('push') } : {}),
         ...(queue
           ? {
-              queue: queue.up
-                ? health('queue')
-                : {
-                    status: 'degraded' as const,
-                    reason: `redis ${redactedUrl(config.queue?.url ?? '')} is not reachable`,
-                  },
+              queue: queue.halted
+                ? { status: 'degraded' as const, reason: queue.halted }
+                : queue.up
+                  ? health('queue')
+                  : {
+                      status: 'degraded' as const,
+                      reason: `redis ${redactedUrl(config.queue?.url ?? '')} is not reachable`,
+                    },
             }
           : {}),
       };

@@ -1,6 +1,7 @@
 // The socket edge of the HTTP app: a Node server with timeouts and a connection cap that slow or
 // many clients cannot use to starve the others. Owns the listening socket and its connections.
 
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
@@ -75,4 +76,14 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
     });
   });
   return { server, connections: () => open.size };
+}
+
+/** The soft limit on open descriptors (RLIMIT_NOFILE), from /proc; a large number when unknown. */
+export function openFilesLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : 1_048_576;
+  } catch {
+    return 1_048_576;
+  }
 }

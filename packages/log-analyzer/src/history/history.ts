@@ -199,7 +199,7 @@ export class History {
       previous.value = series.count;
       previous.buckets = [...series.buckets];
     } else {
-      values.push(...series.quantiles);
+      values.push(...(series.window?.query(now) ?? series.quantiles));
       values.push(rate(series.count, previous.value));
       previous.value = series.count;
     }

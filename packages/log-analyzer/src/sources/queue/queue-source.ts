@@ -116,6 +116,8 @@ export class QueueSource {
   /** Messages claimed and not yet deleted. */
   processing = 0;
   up = false;
+  /** Why draining stopped for good (until a restart); null while it goes on. */
+  halted: string | null = null;
   /** Turns of the claim loop (tests wait for one more after a count is reached). */
   loops = 0;
   private readonly now: () => number;
@@ -271,6 +273,7 @@ export class QueueSource {
         // Redis went away before the batch could be read again: it stays in its list, and the next
         // start applies it. Batches after it must not be applied before it: this source stops.
         this.options.onError('reading a batch again (it is applied at the next start)', error);
+        this.halted = 'a batch could not be read again from Redis; draining stopped until the next start';
         this.stopped = true;
       } finally {
         this.inFlight--;
