@@ -70,6 +70,25 @@ describe('http app', () => {
     for (const path of ['/metrics', '/health', '/api/status']) expect(html).toContain(`href="${path}"`);
   });
 
+  it.each([
+    ['DELETE', '/metrics', 'GET, HEAD'],
+    ['POST', '/health', 'GET, HEAD'],
+    ['PUT', '/', 'GET, HEAD'],
+  ])('%s %s: 405 with Allow: %s', async (method, path, allow) => {
+    const res = await app().request(path, { method });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe(allow);
+    expect(((await res.json()) as { error: string }).error).toContain(method);
+  });
+
+  it('every answer says nosniff, and spells its charset one way', async () => {
+    for (const path of ['/', '/metrics', '/health', '/nowhere']) {
+      const res = await app().request(path);
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('content-type'), path).not.toMatch(/UTF-8/);
+    }
+  });
+
   it('answers unknown paths with a JSON 404', async () => {
     const res = await app().request('/nope');
     expect(res.status).toBe(404);

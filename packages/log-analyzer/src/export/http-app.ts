@@ -56,6 +56,15 @@ const LANDING = (version: string) => `<!doctype html>
 </ul></body></html>
 `;
 
+/** Whether a route's path (with :params and a trailing *) matches a request's path. */
+function routeMatches(route: string, path: string): boolean {
+  const pattern = route
+    .split('/')
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${pattern}/?$`).test(path);
+}
+
 /** The bytes of a Buffer as a plain Uint8Array (a view, not a copy). */
 const view = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
 
@@ -138,6 +147,15 @@ export function createHttpApp(options: HttpAppOptions) {
   const openMetrics = sharedRenderer(options, true);
   const exports = { total: 0, lastAt: null as string | null, lastBytes: 0 };
 
+  // Every answer: no content sniffing, and one spelling of the charset.
+  app.use(async (c, next) => {
+    await next();
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    const type = c.res.headers.get('Content-Type');
+    if (type && /charset=UTF-8/.test(type))
+      c.res.headers.set('Content-Type', type.replace('charset=UTF-8', 'charset=utf-8'));
+  });
+
   app.get(options.metricsPath ?? '/metrics', async (c) => {
     if (options.metricsAuth && !options.metricsAuth(c)) {
       c.header('WWW-Authenticate', 'Bearer');
@@ -197,6 +215,15 @@ export function createHttpApp(options: HttpAppOptions) {
   if (options.push) addPushRoutes(app, options.push);
   for (const routes of options.routes ?? []) app.route('/', routes);
   app.get('/', (c) => c.html(LANDING(version)));
-  app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
+  app.notFound((c) => {
+    // A known path asked with another method: 405, saying which methods it takes.
+    const methods = new Set(
+      app.routes.filter((r) => r.method !== 'ALL' && routeMatches(r.path, c.req.path)).map((r) => r.method),
+    );
+    if (methods.has('GET')) methods.add('HEAD');
+    if (methods.size === 0) return c.json({ error: 'not found', path: c.req.path }, 404);
+    const allow = [...methods].sort().join(', ');
+    return c.json({ error: `${c.req.method} is not allowed here (${allow})`, path: c.req.path }, 405, { Allow: allow });
+  });
   return app;
 }
