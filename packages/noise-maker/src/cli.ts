@@ -7,6 +7,7 @@ import type { PushShape } from './generate/metric-model.js';
 import {
   parseDuration,
   parseFraction,
+  parsePort,
   parsePositive,
   parseRate,
   parseRotateEvery,
@@ -124,7 +125,11 @@ const program = new Command('noise-maker')
       .default('rename'),
   )
   .option('--keep <n>', 'rotated files kept (file.1 … file.N)', arg(parseWhole('--keep', 0)), 5)
-  .option('--stats-port <port>', 'serve noise_maker_* metrics on this port', arg(parseWhole('--stats-port', 1)))
+  .option(
+    '--stats-port <port>',
+    'serve noise_maker_* metrics on this port (1 to 65535)',
+    arg(parsePort('--stats-port')),
+  )
   .option('--stats-host <host>', 'address for --stats-port', '0.0.0.0')
   .option('-q, --quiet', 'no progress line, even on a terminal', false)
   .action(async (flags: Flags) => {
@@ -164,7 +169,11 @@ const program = new Command('noise-maker')
       });
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      fail(e.code && e.path ? `cannot write ${e.path}: ${e.code}` : e.message);
+      fail(
+        e.code && e.path
+          ? `cannot ${e.syscall === 'rename' || e.syscall === 'unlink' || e.syscall === 'copyfile' ? 'rotate' : 'write'} ${e.path}: ${e.code}`
+          : e.message,
+      );
     }
     const stats = runner.stats;
     const server = flags.statsPort
@@ -183,14 +192,18 @@ const program = new Command('noise-maker')
       result = await runner.done;
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      fail(e.code && e.path ? `cannot write ${e.path}: ${e.code}` : e.message);
+      fail(
+        e.code && e.path
+          ? `cannot ${e.syscall === 'rename' || e.syscall === 'unlink' || e.syscall === 'copyfile' ? 'rotate' : 'write'} ${e.path}: ${e.code}`
+          : e.message,
+      );
     } finally {
       if (progress) clearInterval(progress);
       server?.close();
     }
     const rate = result.seconds > 0 ? Math.round(result.lines / result.seconds) : result.lines;
     process.stderr.write(
-      `${progress ? '\r' : ''}noise-maker: wrote ${result.lines} lines (${result.malformed} malformed) in ${result.seconds.toFixed(2)} s, ${rate} lines/s, seed ${seed}${result.rotations ? `, ${result.rotations} rotations` : ''}\n`,
+      `${progress ? '\r' : ''}noise-maker: wrote ${result.lines} lines (${result.malformed} malformed) in ${result.seconds.toFixed(2)} s, ${rate} lines/s, seed ${seed}${result.rotations ? `, ${result.rotations} rotations` : ''}${result.due > result.lines ? `; ${result.due - result.lines} lines short of the rate (it could not be reached)` : ''}\n`,
     );
     process.exit(0);
   });

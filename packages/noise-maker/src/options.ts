@@ -69,6 +69,15 @@ export function parseWhole(flag: string, min: number) {
   };
 }
 
+export function parsePort(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < 1 || n > 65535)
+      throw new UsageError(`${flag} must be a port from 1 to 65535: "${value}"`);
+    return n;
+  };
+}
+
 export function parsePositive(flag: string) {
   return (value: string): number => {
     const n = Number(value);

@@ -20,10 +20,14 @@ export interface RunStats {
   malformed: number;
   seconds: number;
   rotations: number;
+  /** Lines the rate asked for by the end (0 at --rate max): more than `lines` when it could not be reached. */
+  due: number;
 }
 
 /** Lines rendered per write at most: big enough to amortise syscalls, small enough to stay smooth. */
 const BATCH = 4096;
+/** Lines written in one turn of the loop at most, between two looks at the clock. */
+const MAX_PER_TURN = 65_536;
 /** At --rate max, simulated timestamps advance this many lines per second. */
 const NOMINAL_MAX_RATE = 1000;
 
@@ -41,7 +45,7 @@ export function startRun(options: RunOptions, now: () => number = () => performa
     simulatedRate: options.rate === 'max' ? NOMINAL_MAX_RATE : options.rate,
   });
   const schedule = options.rate === 'max' ? null : createSchedule({ ...options.schedule, rate: options.rate });
-  const stats: RunStats = { lines: 0, malformed: 0, seconds: 0, rotations: 0 };
+  const stats: RunStats = { lines: 0, malformed: 0, seconds: 0, rotations: 0, due: 0 };
   const started = now();
   let stopped = false;
   let next = 0; // the output that gets the next odd line
@@ -72,10 +76,26 @@ export function startRun(options: RunOptions, now: () => number = () => performa
         if (finished) elapsed = options.durationSeconds as number;
         let target = schedule ? schedule.due(elapsed) : stats.lines + BATCH;
         if (options.count !== null) target = Math.min(target, options.count);
-        if (target > stats.lines) writeLines(target - stats.lines);
+        if (schedule) stats.due = Math.max(stats.due, target);
+        // --duration is a hard stop: a turn writes at most MAX_PER_TURN lines, so the clock is
+        // looked at often even when the rate is out of reach, and the turn at the end is the last
+        // (what the rate asked for and could not get is the shortfall the summary says).
+        if (target > stats.lines) writeLines(Math.min(target - stats.lines, MAX_PER_TURN));
         if (stopped || finished || (options.count !== null && stats.lines >= options.count)) break;
-        // At max rate only yield (so signals get through); otherwise sleep until lines are due.
-        await new Promise((resolve) => (schedule ? setTimeout(resolve, 2) : setImmediate(resolve)));
+        if (!schedule) {
+          await new Promise((resolve) => setImmediate(resolve)); // max rate: only yield (signals get through)
+          continue;
+        }
+        if (target > stats.lines) {
+          await new Promise((resolve) => setImmediate(resolve)); // behind: write on, letting signals in
+          continue;
+        }
+        // Sleep until about when the next line is due (the schedule's rate now), at most a second,
+        // and never past the end.
+        const perSecond = schedule.due(elapsed + 1) - schedule.due(elapsed);
+        let ms = perSecond > 0 ? Math.min(1000, Math.max(2, 1000 / perSecond)) : 1000;
+        if (options.durationSeconds !== null) ms = Math.min(ms, (options.durationSeconds - elapsed) * 1000);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, ms)));
       }
     } finally {
       for (const sink of sinks) {

@@ -57,6 +57,8 @@ describe('noise-maker CLI', () => {
     { args: ['--malformed-rate', '2'], want: /--malformed-rate must be between 0 and 1/ },
     { args: ['--rotate-every', '10 parsecs', '-o', 'x.log'], want: /--rotate-every takes a line count/ },
     { args: ['--pattern', 'zigzag'], want: /Allowed choices are steady, poisson, burst, wave/ },
+    { args: ['--stats-port', '70000'], want: /--stats-port must be a port from 1 to 65535/ },
+    { args: ['--stats-port', '0'], want: /--stats-port must be a port from 1 to 65535/ },
     { args: ['--count', '1', '--rotate-every', '10'], want: /--rotate-every needs file outputs/ },
     {
       args: ['--count', '1', '-o', '/etc/passwd/x.log'],

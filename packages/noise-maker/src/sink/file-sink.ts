@@ -71,7 +71,8 @@ export class FileSink {
   }
 
   close(): void {
-    if (this.fd !== 1) closeSync(this.fd);
+    if (this.fd !== 1 && this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
   }
 
   rotate(): void {
@@ -80,7 +81,8 @@ export class FileSink {
     if (existsSync(generation(keep))) unlinkSync(generation(keep));
     for (let n = keep - 1; n >= 1; n--) if (existsSync(generation(n))) renameSync(generation(n), generation(n + 1));
     if (mode === 'rename') {
-      closeSync(this.fd);
+      // Closed once: if what follows fails, that failure is the one reported (not EBADF at close).
+      this.close();
       if (keep > 0) renameSync(this.path, generation(1));
       else unlinkSync(this.path);
       this.fd = openSync(this.path, 'a');
