@@ -76,6 +76,13 @@ export interface AnalyzerConfig {
 
 export { PUSH_DEFAULTS, type PushConfig };
 
+/** What a reload changes in place. */
+export interface Reloadable {
+  watch: readonly string[];
+  scrape: Pick<ScrapeConfig, 'targets' | 'intervalMs'>;
+  historyMaxSeries: number;
+}
+
 export interface Analyzer {
   store: Store;
   pushed: PushedFamilies;
@@ -93,6 +100,11 @@ export interface Analyzer {
   ready: Promise<void>;
   /** Whether this start carried on from a checkpoint. */
   resumed: boolean;
+  /**
+   * Applies a new configuration in place (a reload): the watched patterns, the scrape targets and
+   * the history's cap. Counts, checkpoints and the listener carry on.
+   */
+  reload(next: Reloadable): Promise<void>;
   /** Takes a checkpoint now and publishes it to /metrics (tests and shutdown; normally on a timer). */
   checkpoint(): Promise<void>;
   /** Serves the HTTP app; resolves with the bound port. */
@@ -347,6 +359,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     ready,
     resumed: saved !== null,
     checkpoint: () => checkpointer?.checkpoint() ?? Promise.resolve(),
+    async reload(next) {
+      await tailer?.setPatterns(next.watch);
+      scrape.reconfigure(next.scrape);
+      history.options.maxSeries = next.historyMaxSeries;
+    },
     listen(port, host) {
       return new Promise((resolve, reject) => {
         // Descriptors are shared with the files followed: clients get what the files leave over.

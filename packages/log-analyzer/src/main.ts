@@ -62,7 +62,12 @@ for (const o of shared) serve.addOption(o);
 
 serve.action(async (opts) => {
   const configPath: string | undefined = opts.config ?? (process.env.METRICS_CONFIG || undefined);
-  const origins = await applyConfig(serve, configPath);
+  let origins: Map<string, string>;
+  try {
+    origins = await applyConfig(serve, configPath);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   Object.assign(opts, serve.opts());
   if (opts.checkConfig) {
     process.stdout.write(`${configPath}: ok\n`);
@@ -212,6 +217,8 @@ serve.action(async (opts) => {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  const { watchConfig } = await import('./config/reload.js');
+  watchConfig({ serve, path: configPath, analyzer, say: (m) => process.stderr.write(`log-analyzer: ${m}\n`) });
 });
 
 const config = program.command('config').description('show or check the configuration');

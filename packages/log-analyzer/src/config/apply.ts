@@ -4,15 +4,16 @@
 import type { Command } from 'commander';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
 
-function fail(message: string): never {
-  process.stderr.write(`log-analyzer: ${message}\n`);
-  process.exit(2);
-}
+/** Where a value may come from, weakest first: a stronger one is never replaced by a weaker one. */
+const RANK: Record<string, number> = { default: 0, config: 1, env: 2, cli: 3 };
 
 /**
  * Fills the options the command line and LOG_ANALYZER_* left at their defaults from the config
  * file, then from APP__SECTION__KEY and EXPORTER_PORT (defaults < file < environment < flags);
- * every value goes through its flag's own parser. Returns where each option's value came from.
+ * every value goes through its flag's own parser. Called again on a reload: what the file set
+ * before is set again from it, or back to its default when the file no longer has it. Returns
+ * where each option's value came from; throws a ConfigError saying what is wrong (and changes
+ * nothing then).
  */
 export async function applyConfig(serve: Command, path: string | undefined): Promise<Map<string, string>> {
   const { ConfigError, readConfig, readEnvironment } = await import('./config-file.js');
@@ -24,20 +25,19 @@ export async function applyConfig(serve: Command, path: string | undefined): Pro
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      fail(`--config: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new ConfigError(`--config: cannot read ${path}: ${why}`);
     }
-    try {
-      layers.push([readConfig(text, path), 'config']);
-    } catch (error) {
-      if (error instanceof ConfigError) fail(error.message);
-      throw error;
-    }
+    layers.push([readConfig(text, path), 'config']);
   }
   layers.push([readEnvironment(process.env), 'env']);
+  // Every value parsed first: a bad one changes nothing.
+  const updates: [string, unknown, 'config' | 'env'][] = [];
   for (const [values, source] of layers) {
     for (const [name, { value, key, from }] of values) {
-      const was = serve.getOptionValueSource(name);
-      if (was !== undefined && was !== 'default' && !(was === 'config' && source === 'env')) continue;
+      const was = serve.getOptionValueSource(name) ?? 'default';
+      const rank = RANK[was] ?? 0;
+      if (!((RANK[source] ?? 0) > rank || (source === 'config' && was === 'config'))) continue;
       const opt = serve.options.find((o) => o.attributeName() === name);
       if (!opt) continue;
       let parsed: unknown = value;
@@ -49,12 +49,20 @@ export async function applyConfig(serve: Command, path: string | undefined): Pro
               : value;
         } else if (typeof value === 'string' && opt.parseArg) parsed = opt.parseArg(value, undefined as never);
       } catch (error) {
-        fail(`${from}: ${key}: ${(error as Error).message}`);
+        throw new ConfigError(`${from}: ${key}: ${(error as Error).message}`);
       }
-      serve.setOptionValueWithSource(name, parsed, source);
+      updates.push([name, parsed, source]);
       origins.set(name, from);
     }
   }
+  // What an earlier reading of the file set and it no longer does goes back to its default.
+  for (const opt of serve.options) {
+    const name = opt.attributeName();
+    if (serve.getOptionValueSource(name) === 'config' && !origins.has(name)) {
+      serve.setOptionValueWithSource(name, opt.defaultValue, 'default');
+    }
+  }
+  for (const [name, value, source] of updates) serve.setOptionValueWithSource(name, value, source);
   return origins;
 }
 

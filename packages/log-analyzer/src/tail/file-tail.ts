@@ -94,6 +94,8 @@ export class FileTail {
   private pathEmpty = false;
   private started = false;
   private stopped = false;
+  /** Let go for good: its path is no longer watched. */
+  private retired = false;
   private discovering: Promise<void> = Promise.resolve();
   private reading: Promise<void> | null = null;
   private again = false;
@@ -169,11 +171,26 @@ export class FileTail {
 
   /** Looks at the path, opens a new file there at once, and reads whatever is new. Calls coalesce. */
   async check(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.retired) return;
     await this.discover();
     // The idle case, the common one: the path's file is as we left it and nothing else is open.
     if (this.pathIdle && !this.again && this.files.length === 1 && !this.reading) return;
     await this.read();
+  }
+
+  /**
+   * The path no longer matches what is watched (a reload changed the patterns): what its files
+   * hold is read to the end, and every file is let go as a deleted one is (its offset kept as
+   * finished, so a path that matches again carries on from there). The tail is then finished.
+   */
+  async retire(): Promise<void> {
+    if (this.stopped || this.retired) return;
+    await this.discovering;
+    this.again = true;
+    await this.read();
+    this.retired = true;
+    await this.reading;
+    for (const file of [...this.files]) await this.letGo(file);
   }
 
   /**

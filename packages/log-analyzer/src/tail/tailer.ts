@@ -92,7 +92,9 @@ export class Tailer {
   private readonly realToLogical = new Map<string, string>();
   private readonly identities: IdentityRegistry;
   private readonly saved: Map<string, SavedPath>;
-  private readonly patterns: WatchPattern[];
+  private patterns: WatchPattern[];
+  /** Patterns a reload added, during their first walk. */
+  private readonly joining = new Set<WatchPattern>();
   private readonly watchers = new Map<WatchPattern, FSWatcher>();
   private timer: NodeJS.Timeout | null = null;
   private ready = false;
@@ -198,6 +200,41 @@ export class Tailer {
       this.ticking = null;
     });
     return this.ticking;
+  }
+
+  /**
+   * Follows these patterns from now on (a reload): new ones are watched and walked (their files
+   * read from the beginning: they are new to us); for removed ones the watching stops, and a file
+   * no pattern matches any more is read to its end and let go, as a deleted one is.
+   */
+  async setPatterns(next: readonly string[]): Promise<void> {
+    const keep = this.patterns.filter((p) => next.includes(p.pattern));
+    const removed = this.patterns.filter((p) => !next.includes(p.pattern));
+    const added = next
+      .filter((source, i) => next.indexOf(source) === i && !keep.some((p) => p.pattern === source))
+      .map((source) => compileWatchPattern(source, isFile(source)));
+    this.patterns = [...keep, ...added];
+    for (const pattern of removed) {
+      await this.watchers.get(pattern)?.close();
+      this.watchers.delete(pattern);
+      for (const dir of [...this.dirs.values()]) {
+        if (dir.pattern !== pattern) continue;
+        this.dirs.delete(dirKey(pattern, dir.path));
+        this.dirById.delete(dirKey(pattern, dir.id));
+      }
+    }
+    for (const pattern of added) if (!this.options.usePolling) this.watchers.set(pattern, this.watcher(pattern));
+    // Files only the new patterns match, found by their first walk, start where --from says (as
+    // files present at start do); files that appear later are new and read whole.
+    for (const pattern of added) this.joining.add(pattern);
+    try {
+      await Promise.all(added.map((pattern) => this.walk(pattern, pattern.base)));
+    } finally {
+      for (const pattern of added) this.joining.delete(pattern);
+    }
+    const unwatched = [...this.tails].filter(([label]) => !this.patterns.some((p) => p.matches(label)));
+    await Promise.all(unwatched.map(([, tail]) => tail.retire()));
+    this.positionsVersion++;
   }
 
   /** Resolves after one check of every file: everything written before the call has been read. */
@@ -371,6 +408,9 @@ export class Tailer {
   /** Where a path the checkpoint does not know starts. */
   private async startAt(label: string): Promise<StartAt> {
     const resume = this.options.resumeFrom;
+    if (this.joining.size > 0 && this.patterns.every((p) => !p.matches(label) || this.joining.has(p))) {
+      return { kind: this.options.from };
+    }
     if (this.ready) return { kind: 'beginning' };
     // Not in the checkpoint: a file written since the checkpoint holds lines nobody counted.
     const stats = resume ? await statOrNull(label) : null;

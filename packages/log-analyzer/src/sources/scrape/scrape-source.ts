@@ -174,6 +174,20 @@ export class ScrapeSource {
     );
   }
 
+  /** New targets and interval (a reload): targets gone lose their series and metrics at once. */
+  reconfigure(next: Pick<ScrapeConfig, 'targets' | 'intervalMs'>): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const target of this.config.targets) {
+      if (next.targets.some((t) => t.name === target.name)) continue;
+      this.families.delete(target.name);
+      for (const metric of [this.up, this.duration]) metric.remove({ target: target.name });
+    }
+    this.config.targets = next.targets;
+    this.config.intervalMs = next.intervalMs;
+    this.start();
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running?.catch(() => {});

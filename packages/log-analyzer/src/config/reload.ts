@@ -1,0 +1,91 @@
+// Reloading the configuration without a restart: on SIGHUP, and when the config file changes. The
+// file and the environment are read again onto the serve options (config/apply.ts); what can
+// change in place does (watched patterns, scrape targets and interval, the history's cap); a
+// change to anything else is said to take effect at the next start; a bad new configuration is
+// refused with its error and the old one keeps running. Counted in
+// log_analyzer_config_reloads_total{result}; log_analyzer_config_info{hash} names the file read.
+
+import { createHash } from 'node:crypto';
+import { readFileSync, watchFile } from 'node:fs';
+import type { Command } from 'commander';
+import { Counter, Gauge } from 'prom-client';
+import type { Analyzer } from '../app.js';
+import { resolveArgvPath } from '../tail/argv-path.js';
+import { applyConfig } from './apply.js';
+
+/** Options a reload changes in place. */
+const IN_PLACE = new Set(['watch', 'scrapeTarget', 'scrapeInterval', 'historyMaxSeries']);
+
+function hashOf(path: string | undefined): string {
+  if (!path) return 'none';
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 12);
+  } catch {
+    return 'unreadable';
+  }
+}
+
+export function watchConfig(options: {
+  serve: Command;
+  path: string | undefined;
+  analyzer: Analyzer;
+  say(message: string): void;
+}): { reload(why: string): Promise<boolean> } {
+  const { serve, path, analyzer, say } = options;
+  const registers = [analyzer.selfRegistry];
+  const reloads = new Counter({
+    name: 'log_analyzer_config_reloads_total',
+    help: 'Configuration reloads (SIGHUP or a changed config file), by result.',
+    labelNames: ['result'],
+    registers,
+  });
+  const info = new Gauge({
+    name: 'log_analyzer_config_info',
+    help: 'The configuration in use: the first 12 hex digits of the config file’s SHA-256 (none without one).',
+    labelNames: ['hash'],
+    registers,
+  });
+  info.set({ hash: hashOf(path) }, 1);
+  let running: Promise<boolean> = Promise.resolve(true);
+  const reload = (why: string): Promise<boolean> => {
+    running = running.then(async () => {
+      const before = { ...serve.opts() };
+      try {
+        await applyConfig(serve, path);
+        const opts = serve.opts();
+        const list = (v: unknown): string[] => (typeof v === 'string' ? v.split(',') : ((v as string[]) ?? []));
+        const watch = await Promise.all(
+          list(opts.watch)
+            .map((w) => w.trim())
+            .filter(Boolean)
+            .map(resolveArgvPath),
+        );
+        await analyzer.reload({
+          watch,
+          scrape: { targets: opts.scrapeTarget ?? [], intervalMs: opts.scrapeInterval * 1000 },
+          historyMaxSeries: opts.historyMaxSeries,
+        });
+        const later = Object.keys(opts).filter(
+          (k) => !IN_PLACE.has(k) && JSON.stringify(opts[k]) !== JSON.stringify(before[k]),
+        );
+        reloads.inc({ result: 'success' });
+        info.reset();
+        info.set({ hash: hashOf(path) }, 1);
+        say(`${why}: configuration reloaded${later.length ? ` (${later.join(', ')}: at the next start)` : ''}`);
+        return true;
+      } catch (error) {
+        reloads.inc({ result: 'failure' });
+        say(`${why}: the new configuration is refused, the running one stays: ${(error as Error).message}`);
+        return false;
+      }
+    });
+    return running;
+  };
+  process.on('SIGHUP', () => void reload('SIGHUP'));
+  if (path) {
+    watchFile(path, { interval: 1000 }, (now, before) => {
+      if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) void reload(`${path} changed`);
+    }).unref();
+  }
+  return { reload };
+}

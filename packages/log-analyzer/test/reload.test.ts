@@ -1,0 +1,74 @@
+// Reloading the configuration under load: noise-maker writes while SIGHUP (and a changed file)
+// swap the watched glob; the file that stops matching is read to its end and let go, the one that
+// starts matching is read from where --from says; a bad new config is refused and the old one
+// keeps running. Exact totals throughout.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, expect, it, vi } from 'vitest';
+import { type Served, spawnNoiseMaker, spawnServe, tempDir } from './helpers.js';
+
+const LONG = { timeout: 60_000, interval: 50 };
+const running: Served[] = [];
+const cleanups: (() => void)[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) {
+    s.child.kill('SIGKILL');
+    await s.exited;
+  }
+  for (const c of cleanups.splice(0)) c();
+});
+
+it('SIGHUP swaps a watched glob under load: exact totals, the old file let go, a bad config refused', async () => {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const [a, b] = [join(dir, 'one', 'a.log'), join(dir, 'two', 'b.log')];
+  const config = join(dir, 'config.toml');
+  const write = (glob: string) =>
+    writeFileSync(config, `[files]\nwatch = ["${glob}"]\nfrom = "beginning"\n[checkpoint]\ninterval = "100ms"\n`);
+  write(join(dir, 'one', '*.log'));
+  // a.log: 3,000 lines, done before the reload.
+  const first = spawnNoiseMaker(['--count', '3000', '--rate', '20000', '--seed', '1', '--output', a, '--quiet']);
+  await new Promise((r) => first.on('exit', r));
+  const served = spawnServe(['--config', config, '--positions', join(dir, 'state', 'checkpoint.json')]);
+  running.push(served);
+  await served.url;
+  await vi.waitFor(async () => expect(await served.value('log_lines_total', `file="${a}"`)).toBe(3000), LONG);
+  // b.log is being written (10,000 lines at 5,000/s) while the glob moves to it.
+  const second = spawnNoiseMaker(['--count', '10000', '--rate', '5000', '--seed', '2', '--output', b, '--quiet']);
+  const secondDone = new Promise((r) => second.on('exit', r));
+  write(join(dir, 'two', '*.log'));
+  served.child.kill('SIGHUP');
+  await vi.waitFor(
+    async () =>
+      expect(await served.value('log_analyzer_config_reloads_total', 'result="success"')).toBeGreaterThanOrEqual(1),
+    LONG,
+  );
+  await secondDone;
+  await vi.waitFor(async () => expect(await served.value('log_lines_total', `file="${b}"`)).toBe(10_000), LONG);
+  // A bad config: refused, counted, and the running one goes on.
+  writeFileSync(config, '[files]\nwatch = "not a list"\n');
+  served.child.kill('SIGHUP');
+  await vi.waitFor(
+    async () =>
+      expect(await served.value('log_analyzer_config_reloads_total', 'result="failure"')).toBeGreaterThanOrEqual(1),
+    LONG,
+  );
+  expect(served.stderr()).toMatch(
+    /the new configuration is refused, the running one stays: .*files\.watch: expected a list of strings/,
+  );
+  // a.log is no longer watched: more lines there are not counted; b.log still is.
+  const third = spawnNoiseMaker(['--count', '500', '--rate', '20000', '--seed', '3', '--output', a, '--quiet']);
+  const fourth = spawnNoiseMaker(['--count', '700', '--rate', '20000', '--seed', '4', '--output', b, '--quiet']);
+  await Promise.all([new Promise((r) => third.on('exit', r)), new Promise((r) => fourth.on('exit', r))]);
+  await vi.waitFor(async () => expect(await served.value('log_lines_total', `file="${b}"`)).toBe(10_700), LONG);
+  // One more full round of checkpoints: nothing late, nothing twice.
+  const writes = await served.value('log_analyzer_checkpoint_writes_total');
+  const marker = spawnNoiseMaker(['--count', '1', '--rate', 'max', '--seed', '5', '--output', b, '--quiet']);
+  await new Promise((r) => marker.on('exit', r));
+  await vi.waitFor(
+    async () => expect(await served.value('log_analyzer_checkpoint_writes_total')).toBeGreaterThan(writes),
+    LONG,
+  );
+  await vi.waitFor(async () => expect(await served.value('log_lines_total', `file="${b}"`)).toBe(10_701), LONG);
+  expect(await served.value('log_lines_total', `file="${a}"`)).toBe(3000);
+}, 120_000);
