@@ -21,6 +21,7 @@ import { uiRoutes } from './export/ui-routes.js';
 import { History, type HistoryOptions } from './history/history.js';
 import { createHistoryMetrics } from './history/history-metrics.js';
 import { aggregatedText } from './history/queries.js';
+import type { ApiKey } from './sources/push/api-keys.js';
 import { DecodePool } from './sources/push/decode-pool.js';
 import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-source.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
@@ -79,6 +80,18 @@ export { PUSH_DEFAULTS, type PushConfig };
 /** What a reload changes in place. */
 export interface Reloadable {
   watch: readonly string[];
+  apiKeys: ApiKey[];
+  /** The push limits a pushed sample is checked against. */
+  pushLimits: Pick<
+    PushConfig,
+    | 'maxItems'
+    | 'maxLabels'
+    | 'maxLabelValueBytes'
+    | 'maxSeries'
+    | 'maxSeriesPerFamily'
+    | 'maxSeriesPerTenant'
+    | 'ttlMs'
+  >;
   scrape: Pick<ScrapeConfig, 'targets' | 'intervalMs'>;
   historyMaxSeries: number;
 }
@@ -361,6 +374,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     checkpoint: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     async reload(next) {
       await tailer?.setPatterns(next.watch);
+      pushSource.setApiKeys(next.apiKeys);
+      Object.assign(push, next.pushLimits); // the decoder and the pushed families read them per push
       scrape.reconfigure(next.scrape);
       history.options.maxSeries = next.historyMaxSeries;
     },

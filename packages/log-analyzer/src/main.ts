@@ -5,10 +5,10 @@ import { Command } from 'commander';
 import type { Analyzer } from './app.js';
 import { format, integer, option } from './cli/parsers.js';
 import { addServeOptions } from './cli/serve-options.js';
-import { applyConfig, printConfig } from './config/apply.js';
+import { apiKeysOf, applyConfig, printConfig } from './config/apply.js';
 import { DEFAULT_FORMAT, PRESETS } from './parse/log-format.js';
 import { defaultWorkers } from './pool/parse-pool.js';
-import { type ApiKey, parseApiKey, parseApiKeysFile } from './sources/push/api-keys.js';
+import type { ApiKey } from './sources/push/api-keys.js';
 import { redactedUrl, senderEnvironment } from './sources/queue/queue-plan.js';
 import { VERSION } from './version.js';
 
@@ -88,22 +88,11 @@ serve.action(async (opts) => {
   if (opts.historyRollup < opts.historyStep || opts.historyRollupWindow < opts.historyRollup) {
     fail('--history-rollup must be at least --history-step, and --history-rollup-window at least --history-rollup');
   }
-  const apiKeys: ApiKey[] = [];
-  for (const text of (opts.apiKey ?? []) as string[]) {
-    try {
-      apiKeys.push(parseApiKey(text));
-    } catch (error) {
-      fail(`--api-key: ${(error as Error).message}`);
-    }
-  }
-  if (opts.apiKeysFile) {
-    const { readFileSync } = await import('node:fs');
-    try {
-      apiKeys.push(...parseApiKeysFile(readFileSync(opts.apiKeysFile, 'utf8'), opts.apiKeysFile));
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException;
-      fail(e.code ? `--api-keys-file: cannot read ${opts.apiKeysFile}: ${e.code}` : `--api-keys-file: ${e.message}`);
-    }
+  let apiKeys: ApiKey[];
+  try {
+    apiKeys = apiKeysOf(opts);
+  } catch (error) {
+    fail((error as Error).message);
   }
   if (opts.metricsAuth && apiKeys.length === 0) fail('--metrics-auth needs --api-key or --api-keys-file');
   const cumulative: string[] =

@@ -72,3 +72,32 @@ it('SIGHUP swaps a watched glob under load: exact totals, the old file let go, a
   await vi.waitFor(async () => expect(await served.value('log_lines_total', `file="${b}"`)).toBe(10_701), LONG);
   expect(await served.value('log_lines_total', `file="${a}"`)).toBe(3000);
 }, 120_000);
+
+it('a reload rotates the API keys and changes push limits in place; a change that needs a restart says so', async () => {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, '[push]\napi_keys = ["old-key-123"]\nmax_labels = 32\n');
+  const served = spawnServe(['--config', config, '--no-positions', '--watch', join(dir, '*.log')]);
+  running.push(served);
+  const base = (await served.url).replace(/\/metrics$/, '');
+  const push = (key: string, labels: Record<string, string> = {}) =>
+    fetch(`${base}/metrics/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ name: 'rotated', type: 'counter', value: 1, labels }),
+    }).then((r) => r.status);
+  expect(await push('old-key-123', { a: '1', b: '2' })).toBe(200);
+  writeFileSync(config, '[push]\napi_keys = ["new-key-456"]\nmax_labels = 1\n[server]\nmax_connections = 10\n');
+  served.child.kill('SIGHUP');
+  await vi.waitFor(
+    async () =>
+      expect(await served.value('log_analyzer_config_reloads_total', 'result="success"')).toBeGreaterThanOrEqual(1),
+    LONG,
+  );
+  expect(await push('old-key-123')).toBe(401);
+  expect(await push('new-key-456')).toBe(200);
+  expect(await push('new-key-456', { a: '1', b: '2' })).toBe(400); // two labels, more than max_labels now
+  expect(served.stderr()).toMatch(/configuration reloaded \(maxConnections: at the next start\)/);
+  expect(await served.value('rotated_total')).toBe(2);
+}, 60_000);

@@ -1,7 +1,9 @@
 // Applying the config file and the nested environment names to the serve command's options, and
 // printing the result (`log-analyzer config print`).
 
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { type ApiKey, parseApiKey, parseApiKeysFile } from '../sources/push/api-keys.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
 
 /** Where a value may come from, weakest first: a stronger one is never replaced by a weaker one. */
@@ -93,4 +95,27 @@ export async function printConfig(
     lines.push(`${value === undefined ? `# ${key}` : shown}${' '.repeat(Math.max(1, 48 - shown.length))}# ${origin}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The API keys the options name (--api-key, --api-keys-file); throws saying which is wrong, never echoing a key. */
+export function apiKeysOf(opts: { apiKey?: string[]; apiKeysFile?: string }): ApiKey[] {
+  const keys: ApiKey[] = [];
+  for (const text of opts.apiKey ?? []) {
+    try {
+      keys.push(parseApiKey(text));
+    } catch (error) {
+      throw new Error(`--api-key: ${(error as Error).message}`);
+    }
+  }
+  if (opts.apiKeysFile) {
+    try {
+      keys.push(...parseApiKeysFile(readFileSync(opts.apiKeysFile, 'utf8'), opts.apiKeysFile));
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      throw new Error(
+        e.code ? `--api-keys-file: cannot read ${opts.apiKeysFile}: ${e.code}` : `--api-keys-file: ${e.message}`,
+      );
+    }
+  }
+  return keys;
 }

@@ -11,10 +11,24 @@ import type { Command } from 'commander';
 import { Counter, Gauge } from 'prom-client';
 import type { Analyzer } from '../app.js';
 import { resolveArgvPath } from '../tail/argv-path.js';
-import { applyConfig } from './apply.js';
+import { apiKeysOf, applyConfig } from './apply.js';
 
 /** Options a reload changes in place. */
-const IN_PLACE = new Set(['watch', 'scrapeTarget', 'scrapeInterval', 'historyMaxSeries']);
+const IN_PLACE = new Set([
+  'watch',
+  'scrapeTarget',
+  'scrapeInterval',
+  'historyMaxSeries',
+  'apiKey',
+  'apiKeysFile',
+  'pushMaxItems',
+  'pushMaxLabels',
+  'pushMaxLabelBytes',
+  'pushMaxSeries',
+  'pushMaxSeriesPerFamily',
+  'pushMaxSeriesPerTenant',
+  'pushTtl',
+]);
 
 function hashOf(path: string | undefined): string {
   if (!path) return 'none';
@@ -62,6 +76,16 @@ export function watchConfig(options: {
         );
         await analyzer.reload({
           watch,
+          apiKeys: apiKeysOf(opts),
+          pushLimits: {
+            maxItems: opts.pushMaxItems,
+            maxLabels: opts.pushMaxLabels,
+            maxLabelValueBytes: opts.pushMaxLabelBytes,
+            maxSeries: opts.pushMaxSeries,
+            maxSeriesPerFamily: opts.pushMaxSeriesPerFamily,
+            maxSeriesPerTenant: opts.pushMaxSeriesPerTenant ?? opts.pushMaxSeries,
+            ttlMs: opts.pushTtl ?? null,
+          },
           scrape: { targets: opts.scrapeTarget ?? [], intervalMs: opts.scrapeInterval * 1000 },
           historyMaxSeries: opts.historyMaxSeries,
         });

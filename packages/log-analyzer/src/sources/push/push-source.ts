@@ -65,7 +65,7 @@ export interface PushSourceOptions {
 
 export class PushSource {
   private readonly log: PushLog | null;
-  private readonly keys: ApiKeys | null;
+  private keys: ApiKeys | null;
   private readonly expiryTimer: NodeJS.Timeout;
   /** The last push-log record applied: this source's position in a checkpoint. */
   private applied: number;
@@ -115,11 +115,18 @@ export class PushSource {
     if (typeof applied === 'number') this.log?.release(applied);
   }
 
+  /** New keys (a reload): pushes are checked against them from the next request on. */
+  setApiKeys(keys: ApiKey[]): void {
+    this.options.config.apiKeys = keys;
+    this.keys = keys.length > 0 ? new ApiKeys(keys) : null;
+  }
+
   /** /metrics with --metrics-auth: whether the request carries a valid key. */
   metricsAuth(): ((c: Context) => boolean) | undefined {
-    const { keys } = this;
-    if (!keys || !this.options.config.metricsAuth) return undefined;
-    return (c) => keys.check(ApiKeys.presented(c.req.header('authorization'), c.req.header('x-api-key'))) !== undefined;
+    if (!this.keys || !this.options.config.metricsAuth) return undefined;
+    // The keys of now (a reload may change them).
+    return (c) =>
+      this.keys?.check(ApiKeys.presented(c.req.header('authorization'), c.req.header('x-api-key'))) !== undefined;
   }
 
   /** What the HTTP edge needs; undefined when pushing is off. */
@@ -128,7 +135,7 @@ export class PushSource {
     if (!config.enabled) return undefined;
     return {
       maxBodyBytes: config.maxBodyBytes,
-      keys: this.keys,
+      keys: () => this.keys,
       decode: (bytes, tenant) => this.options.decodePool.decode(bytes, this.context(tenant)),
       ingest: (batch, bytes, tenant) => this.ingest(batch, bytes, tenant),
       onRefused: (reason, n) => {

@@ -12,7 +12,8 @@ import type { Rejection } from './decode.js';
 export interface PushRoutesOptions {
   maxBodyBytes: number;
   /** null: writes need no key. */
-  keys: ApiKeys | null;
+  /** The keys of now (null: pushes need none). */
+  keys(): ApiKeys | null;
   /**
    * A body's bytes → a batch grouped by series, or why the body is refused (sources/push/batch.ts),
    * with the bytes (moved to a decode thread and back: use these, not the ones passed in).
@@ -40,7 +41,7 @@ const EXPECTED: Record<Exclude<Endpoint, 'any'>, string> = {
 };
 
 export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
-  const { maxBodyBytes, keys } = options;
+  const { maxBodyBytes } = options;
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
     onError: (c) => {
@@ -56,6 +57,7 @@ export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
 
   const handler = (endpoint: Endpoint) => async (c: Context) => {
     let tenant: string | null = null;
+    const keys = options.keys();
     if (keys) {
       const match = keys.check(ApiKeys.presented(c.req.header('authorization'), c.req.header('x-api-key')));
       if (!match) {
