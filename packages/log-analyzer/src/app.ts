@@ -13,6 +13,7 @@ import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
 import { createSelfMetrics, errorLabel, isReservedName, type Stage } from './aggregate/metrics.js';
 import { createCounting } from './counting.js';
+import { dependencies } from './export/health.js';
 import { historyRoutes } from './export/history-routes.js';
 import { createHttpApp } from './export/http-app.js';
 import { createHttpServer, openFilesLimit } from './export/http-server.js';
@@ -290,30 +291,13 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
 
   const app = createHttpApp({
     commit: COMMIT,
-    dependencies: () => {
-      const now = Date.now();
-      const health = (...stages: Stage[]) => {
-        const recent = stages.map((s) => lastError.get(s)).find((e) => e && now - e.at < 60_000);
-        return recent ? { status: 'degraded' as const, reason: recent.message } : { status: 'ok' as const };
-      };
-      return {
-        files: health('watch', 'read', 'parse'),
-        checkpoint: health('checkpoint'),
-        ...(push.enabled ? { push: health('push') } : {}),
-        ...(queue
-          ? {
-              queue: queue.halted
-                ? { status: 'degraded' as const, reason: queue.halted }
-                : queue.up
-                  ? health('queue')
-                  : {
-                      status: 'degraded' as const,
-                      reason: `redis ${redactedUrl(config.queue?.url ?? '')} is not reachable`,
-                    },
-            }
-          : {}),
-      };
-    },
+    dependencies: () =>
+      dependencies({
+        lastError,
+        push: push.enabled,
+        queue: queue && { up: queue.up, halted: queue.halted, url: redactedUrl(config.queue?.url ?? '') },
+        now: Date.now(),
+      }),
     stats: () => pushSource.stats(),
     metricsAuth: pushSource.metricsAuth(),
     push: pushSource.routes(),

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import type { Analyzer } from './app.js';
 import { format, integer, option } from './cli/parsers.js';
 import { addServeOptions } from './cli/serve-options.js';
-import { apiKeysOf, applyConfig, printConfig } from './config/apply.js';
+import { apiKeysOf, applyConfig, printConfig, pushLimitsOf } from './config/apply.js';
 import { DEFAULT_FORMAT, PRESETS } from './parse/log-format.js';
 import { defaultWorkers } from './pool/parse-pool.js';
 import type { ApiKey } from './sources/push/api-keys.js';
@@ -128,15 +128,9 @@ serve.action(async (opts) => {
         namespace: opts.pushNamespace,
         prefix: opts.pushPrefix,
         cumulativeSources: new Set(cumulative.map((c) => c.trim()).filter(Boolean)),
-        ttlMs: opts.pushTtl ?? null,
+        ...pushLimitsOf(opts),
         ack: opts.pushAck,
         maxBodyBytes: opts.pushMaxBody,
-        maxItems: opts.pushMaxItems,
-        maxLabels: opts.pushMaxLabels,
-        maxLabelValueBytes: opts.pushMaxLabelBytes,
-        maxSeries: opts.pushMaxSeries,
-        maxSeriesPerFamily: opts.pushMaxSeriesPerFamily,
-        maxSeriesPerTenant: opts.pushMaxSeriesPerTenant ?? opts.pushMaxSeries,
         apiKeys,
         metricsAuth: opts.metricsAuth,
       },

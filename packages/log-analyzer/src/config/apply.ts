@@ -119,3 +119,16 @@ export function apiKeysOf(opts: { apiKey?: string[]; apiKeysFile?: string }): Ap
   }
   return keys;
 }
+
+/** The push limits the options set: one reading for the start and a reload. */
+export function pushLimitsOf(opts: Record<string, unknown>) {
+  return {
+    ttlMs: (opts.pushTtl as number | undefined) ?? null,
+    maxItems: opts.pushMaxItems as number,
+    maxLabels: opts.pushMaxLabels as number,
+    maxLabelValueBytes: opts.pushMaxLabelBytes as number,
+    maxSeries: opts.pushMaxSeries as number,
+    maxSeriesPerFamily: opts.pushMaxSeriesPerFamily as number,
+    maxSeriesPerTenant: ((opts.pushMaxSeriesPerTenant as number | undefined) ?? opts.pushMaxSeries) as number,
+  };
+}

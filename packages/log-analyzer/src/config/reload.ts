@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { Counter, Gauge } from 'prom-client';
 import type { Analyzer } from '../app.js';
 import { resolveArgvPath } from '../tail/argv-path.js';
-import { apiKeysOf, applyConfig } from './apply.js';
+import { apiKeysOf, applyConfig, pushLimitsOf } from './apply.js';
 
 /** Options a reload changes in place. */
 const IN_PLACE = new Set([
@@ -77,15 +77,7 @@ export function watchConfig(options: {
         await analyzer.reload({
           watch,
           apiKeys: apiKeysOf(opts),
-          pushLimits: {
-            maxItems: opts.pushMaxItems,
-            maxLabels: opts.pushMaxLabels,
-            maxLabelValueBytes: opts.pushMaxLabelBytes,
-            maxSeries: opts.pushMaxSeries,
-            maxSeriesPerFamily: opts.pushMaxSeriesPerFamily,
-            maxSeriesPerTenant: opts.pushMaxSeriesPerTenant ?? opts.pushMaxSeries,
-            ttlMs: opts.pushTtl ?? null,
-          },
+          pushLimits: pushLimitsOf(opts),
           scrape: { targets: opts.scrapeTarget ?? [], intervalMs: opts.scrapeInterval * 1000 },
           historyMaxSeries: opts.historyMaxSeries,
         });
