@@ -177,6 +177,9 @@ serve.action(async (opts) => {
     await analyzer.stop();
     fail(`cannot listen on ${opts.host}:${opts.port}: ${(error as Error).message}`);
   }
+  // Before the start line: once it is out, a SIGHUP means reload (not the default: exit).
+  const { watchConfig } = await import('./config/reload.js');
+  watchConfig({ serve, path: configPath, analyzer, say: (m) => process.stderr.write(`log-analyzer: ${m}\n`) });
   const resumed = analyzer.resumed ? `; resuming from checkpoint ${positionsFile}` : '';
   const draining = opts.redisUrl ? `; draining ${opts.redisKey} on ${redactedUrl(opts.redisUrl)}` : '';
   process.stderr.write(
@@ -200,8 +203,6 @@ serve.action(async (opts) => {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  const { watchConfig } = await import('./config/reload.js');
-  watchConfig({ serve, path: configPath, analyzer, say: (m) => process.stderr.write(`log-analyzer: ${m}\n`) });
 });
 
 const config = program.command('config').description('show or check the configuration');
