@@ -11,7 +11,7 @@
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
-import { createSelfMetrics, errorLabel, isReservedName, type Stage } from './aggregate/metrics.js';
+import { createSelfMetrics, errorLabel, isReservedName, LOG_FAMILIES, type Stage } from './aggregate/metrics.js';
 import { createCounting } from './counting.js';
 import { dependencies } from './export/health.js';
 import { historyRoutes } from './export/history-routes.js';
@@ -22,6 +22,7 @@ import { uiRoutes } from './export/ui-routes.js';
 import { History, type HistoryOptions } from './history/history.js';
 import { createHistoryMetrics } from './history/history-metrics.js';
 import { aggregatedText } from './history/queries.js';
+import { compileFormat } from './parse/log-format.js';
 import type { ApiKey } from './sources/push/api-keys.js';
 import { DecodePool } from './sources/push/decode-pool.js';
 import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-source.js';
@@ -81,6 +82,8 @@ export { PUSH_DEFAULTS, type PushConfig };
 /** What a reload changes in place. */
 export interface Reloadable {
   watch: readonly string[];
+  /** The log format (compiled already): chunks read from now on are parsed with it. */
+  format: string;
   apiKeys: ApiKey[];
   /** The push limits a pushed sample is checked against. */
   pushLimits: Pick<
@@ -358,6 +361,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     checkpoint: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     async reload(next) {
       await tailer?.setPatterns(next.watch);
+      const plan = compileFormat(next.format);
+      pool.setFormat(plan.source);
+      if (plan.durationField !== null && !families.duration) families.duration = store.family(LOG_FAMILIES.duration);
       pushSource.setApiKeys(next.apiKeys);
       Object.assign(push, next.pushLimits); // the decoder and the pushed families read them per push
       scrape.reconfigure(next.scrape);

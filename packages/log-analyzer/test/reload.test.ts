@@ -101,3 +101,44 @@ it('a reload rotates the API keys and changes push limits in place; a change tha
   expect(served.stderr()).toMatch(/configuration reloaded \(maxConnections: at the next start\)/);
   expect(await served.value('rotated_total')).toBe(2);
 }, 60_000);
+
+it('a reload changes the log format in place: chunks read from then on are parsed with the new one', async () => {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const config = join(dir, 'config.toml');
+  const log = join(dir, 'access.log');
+  writeFileSync(config, `[files]\nwatch = ["${log}"]\nfrom = "beginning"\nformat = "common"\n`);
+  const served = spawnServe(['--config', config, '--no-positions']);
+  running.push(served);
+  await served.url;
+  const write = async (count: number, seed: number) => {
+    const w = spawnNoiseMaker([
+      '--count',
+      String(count),
+      '--rate',
+      'max',
+      '--seed',
+      String(seed),
+      '--format',
+      'combined_duration',
+      '--output',
+      log,
+      '--quiet',
+    ]);
+    await new Promise((r) => w.on('exit', r));
+  };
+  await write(200, 1);
+  await vi.waitFor(async () => expect(await served.value('log_lines_total')).toBe(200), LONG);
+  expect(await served.value('http_request_duration_seconds_count')).toBe(0);
+  writeFileSync(config, `[files]\nwatch = ["${log}"]\nfrom = "beginning"\nformat = "combined_duration"\n`);
+  served.child.kill('SIGHUP');
+  await vi.waitFor(
+    async () =>
+      expect(await served.value('log_analyzer_config_reloads_total', 'result="success"')).toBeGreaterThanOrEqual(1),
+    LONG,
+  );
+  await write(300, 2);
+  await vi.waitFor(async () => expect(await served.value('log_lines_total')).toBe(500), LONG);
+  await vi.waitFor(async () => expect(await served.value('http_request_duration_seconds_count')).toBe(300), LONG);
+  expect(served.stderr()).not.toMatch(/format: at the next start/);
+}, 60_000);

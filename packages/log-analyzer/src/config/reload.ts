@@ -16,6 +16,7 @@ import { apiKeysOf, applyConfig, pushLimitsOf } from './apply.js';
 /** Options a reload changes in place. */
 const IN_PLACE = new Set([
   'watch',
+  'format',
   'scrapeTarget',
   'scrapeInterval',
   'historyMaxSeries',
@@ -76,6 +77,7 @@ export function watchConfig(options: {
         );
         await analyzer.reload({
           watch,
+          format: opts.format,
           apiKeys: apiKeysOf(opts),
           pushLimits: pushLimitsOf(opts),
           scrape: { targets: opts.scrapeTarget ?? [], intervalMs: opts.scrapeInterval * 1000 },

@@ -122,6 +122,11 @@ export class ParsePool {
     return result.summary;
   }
 
+  /** Chunks handed on from now on are parsed with this (compiled) format; those in flight keep theirs. */
+  setFormat(format: string): void {
+    this.options.format = format;
+  }
+
   stats(): { workers: number; queued: number; inFlight: number; maxInFlight: number; waitingReaders: number } {
     return {
       workers: this.piscina.threads.length,
