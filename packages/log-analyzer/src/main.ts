@@ -15,6 +15,12 @@ import { VERSION } from './version.js';
 // The queue senders' settings (Redis__ConnectionString, …) are read too; ours win.
 Object.assign(process.env, senderEnvironment(process.env));
 
+/** A host a person can open: an address that binds every interface is reached at localhost. */
+function shownHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 function fail(message: string, code = 2): never {
   process.stderr.write(`log-analyzer: ${message}\n`);
   process.exit(code);
@@ -42,15 +48,37 @@ const scan = program
 for (const o of shared) scan.addOption(o);
 scan.action(async (files: string[], opts: { format: string; workers: number; maxLineBytes: number }) => {
   let text: string;
+  // Set by the scan's callback: most lines did not parse.
+  const found: { hint: { lines: number; parseFailures: number } | null } = { hint: null };
   try {
     // Loaded on demand: scan needs neither the HTTP server nor the watcher, and starts faster without them.
     const { scanFiles } = await import('./scan.js');
-    text = await scanFiles(files, opts);
+    text = await scanFiles(files, opts, (totals) => {
+      if (totals.lines >= 10 && totals.parseFailures >= totals.lines / 2) found.hint = totals;
+    });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     fail(e.code && e.path ? `cannot read ${e.path}: ${e.code === 'ENOENT' ? 'no such file' : e.code}` : e.message);
   }
   process.stdout.write(text);
+  const { hint } = found;
+  if (hint) {
+    // Most lines did not parse: say with which format, and which preset reads them, if one does.
+    const { readFileSync } = await import('node:fs');
+    const { suggestFormat } = await import('./parse/suggest-format.js');
+    const sample = readFileSync(files[0] as string)
+      .subarray(0, 256 * 1024)
+      .toString('latin1')
+      .split('\n')
+      .slice(0, 200)
+      .filter(Boolean)
+      .map((l) => Buffer.from(l, 'latin1'));
+    const used = Object.entries(PRESETS).find(([, source]) => source === opts.format)?.[0] ?? opts.format;
+    const better = suggestFormat(sample, opts.format);
+    process.stderr.write(
+      `log-analyzer: ${hint.parseFailures} of ${hint.lines} lines did not parse as ${used}; ${better ? `try --format ${better}` : `which format are they? (--format: ${Object.keys(PRESETS).join(', ')}, or a LogFormat string)`}\n`,
+    );
+  }
 });
 
 const serve = addServeOptions(
@@ -183,7 +211,7 @@ serve.action(async (opts) => {
   const resumed = analyzer.resumed ? `; resuming from checkpoint ${positionsFile}` : '';
   const draining = opts.redisUrl ? `; draining ${opts.redisKey} on ${redactedUrl(opts.redisUrl)}` : '';
   process.stderr.write(
-    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}; metrics on http://${opts.host}:${port}${opts.metricsPath}\n`,
+    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}; metrics on http://${shownHost(opts.host)}:${port}${opts.metricsPath}\n`,
   );
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -204,6 +232,9 @@ serve.action(async (opts) => {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 });
+
+// `log-analyzer --help` shows the default command's options too.
+program.addHelpText('after', () => `\nThe default command is serve; its options:\n\n${serve.helpInformation()}`);
 
 const config = program.command('config').description('show or check the configuration');
 config

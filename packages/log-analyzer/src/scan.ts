@@ -10,8 +10,18 @@ import { resolveArgvPath } from './tail/argv-path.js';
 import { FileReader } from './tail/file-reader.js';
 import { fsPath } from './tail/fs-names.js';
 
+/** Lines read, and how many of them did not parse. */
+export interface ScanTotals {
+  lines: number;
+  parseFailures: number;
+}
+
 /** Reads the files and returns the Prometheus exposition text; throws (before reading anything) if one cannot be opened. */
-export async function scanFiles(paths: readonly string[], options: CountingOptions): Promise<string> {
+export async function scanFiles(
+  paths: readonly string[],
+  options: CountingOptions,
+  onTotals?: (totals: ScanTotals) => void,
+): Promise<string> {
   const { store, families, pool } = createCounting(options);
   const readers: FileReader[] = [];
   try {
@@ -32,6 +42,10 @@ export async function scanFiles(paths: readonly string[], options: CountingOptio
       await reader.flush();
     }
     await Promise.all(readers.map((reader) => reader.settled()));
+    onTotals?.({
+      lines: store.sum('log_lines_total'),
+      parseFailures: store.sum('log_errors_total', { reason: 'parse_failure' }),
+    });
     return render(storeFamilies(store.snapshot()), false);
   } finally {
     await Promise.all(readers.map((reader) => reader.handle.close()));

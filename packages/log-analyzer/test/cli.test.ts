@@ -264,3 +264,48 @@ describe('the config file', () => {
     }
   });
 });
+
+describe('a first hour', () => {
+  it('scan of a file that mostly does not parse says with which format, and which preset reads it', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, 'timed.log');
+      // combined_duration lines: one field more than combined has.
+      writeFileSync(file, lines(30).replace(/\n/g, ' 1234\n'));
+      const res = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'scan', file], { encoding: 'utf8' });
+      expect(res.status).toBe(0);
+      expect(res.stderr).toBe(
+        'log-analyzer: 30 of 30 lines did not parse as combined; try --format combined_duration\n',
+      );
+      const right = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', MAIN, 'scan', '--format', 'combined_duration', file],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(right.stderr).toBe('');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('--help lists the serve options (serve is the default command)', () => {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--help'], { encoding: 'utf8' });
+    expect(res.stdout).toMatch(/--watch <path\.\.\.>/);
+    expect(res.stdout).toMatch(/--redis-url <url>/);
+  });
+
+  it('the start line has a URL a person can open, bound to every interface or not', async () => {
+    const { dir, cleanup } = tempDir();
+    const served = spawnServe(['--host', '0.0.0.0', '--no-positions', '--watch', join(dir, '*.log')]);
+    try {
+      expect(await served.url).toMatch(/^http:\/\/localhost:\d+\/metrics$/);
+      expect((await fetch(await served.url)).status).toBe(200);
+    } finally {
+      served.child.kill('SIGKILL');
+      await served.exited;
+      cleanup();
+    }
+  });
+});
