@@ -136,9 +136,14 @@ export function useAnalyzers(usePolling: boolean) {
 export const MAIN = join(import.meta.dirname, '../src/main.ts');
 export const NOISE_MAKER = join(import.meta.dirname, '../../noise-maker/src/cli.ts');
 
+/** The node arguments that run noise-maker from source with these arguments. */
+export function noiseMakerArgs(args: string[]): string[] {
+  return ['--conditions=source', '--import', 'tsx', NOISE_MAKER, ...args];
+}
+
 /** noise-maker (from source) in its own process, output ignored. */
 export function spawnNoiseMaker(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', NOISE_MAKER, ...args], { stdio: 'ignore' });
+  return spawn(process.execPath, noiseMakerArgs(args), { stdio: 'ignore' });
 }
 
 export interface Served {

@@ -5,7 +5,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, expect, it } from 'vitest';
-import { type Served, spawnServe, tempDir } from './helpers.js';
+import { noiseMakerArgs, type Served, spawnServe, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
 const servers: Served[] = [];
@@ -148,8 +148,6 @@ it('kill -9 under load: every push answered 200 survives, none is counted twice'
   }
 }, 90_000);
 
-const NOISE_MAKER = join(import.meta.dirname, '../../noise-maker/src/cli.ts');
-
 /** Sum of every line of a family in an exposition (the series' values). */
 function familySum(text: string, name: string): number {
   let sum = 0;
@@ -168,11 +166,7 @@ it('noise-maker push: what it says it sent is exactly what /metrics shows, in ev
   for (const shape of shapes) {
     const { stdout } = await run(
       process.execPath,
-      [
-        '--conditions=source',
-        '--import',
-        'tsx',
-        NOISE_MAKER,
+      noiseMakerArgs([
         'push',
         '--url',
         url,
@@ -190,7 +184,7 @@ it('noise-maker push: what it says it sent is exactly what /metrics shows, in ev
         '3',
         '--seed',
         '9',
-      ],
+      ]),
       { encoding: 'utf8' },
     );
     const summary = JSON.parse(stdout);

@@ -4,11 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
-import { type Served, spawnServe, tempDir } from './helpers.js';
+import { noiseMakerArgs, type Served, spawnServe, tempDir } from './helpers.js';
 import { startRedis, type TestRedis } from './redis.js';
 
 const KEY = 'prom-stream-gateway:metric-queue';
-const NOISE_MAKER = join(import.meta.dirname, '../../noise-maker/src/cli.ts');
 const LONG = { timeout: 90_000, interval: 50 };
 let redis: TestRedis | null = null;
 const running: Served[] = [];
@@ -138,11 +137,7 @@ it('noise-maker push --redis-url: what it says it queued is exactly what /metric
   await analyzer.url;
   const run = spawnSync(
     process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      NOISE_MAKER,
+    noiseMakerArgs([
       'push',
       '--redis-url',
       redis.url,
@@ -158,7 +153,7 @@ it('noise-maker push --redis-url: what it says it queued is exactly what /metric
       '4',
       '--seed',
       '11',
-    ],
+    ]),
     { encoding: 'utf8' },
   );
   expect(run.status).toBe(0);

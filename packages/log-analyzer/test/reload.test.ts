@@ -140,5 +140,9 @@ it('a reload changes the log format in place: chunks read from then on are parse
   await write(300, 2);
   await vi.waitFor(async () => expect(await served.value('log_lines_total')).toBe(500), LONG);
   await vi.waitFor(async () => expect(await served.value('http_request_duration_seconds_count')).toBe(300), LONG);
+  // One more line, and the totals again: nothing counted late or twice.
+  await write(1, 3);
+  await vi.waitFor(async () => expect(await served.value('log_lines_total')).toBe(501), LONG);
+  expect(await served.value('http_request_duration_seconds_count')).toBe(301);
   expect(served.stderr()).not.toMatch(/format: at the next start/);
 }, 60_000);
