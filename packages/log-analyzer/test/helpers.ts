@@ -191,3 +191,20 @@ export function spawnServe(args: string[], prefix: string[] = []): Served {
   };
   return { child, exited, stderr: () => stderr, url, value };
 }
+
+/**
+ * Per test: analyzers (or anything served) in their own processes, killed afterwards, and
+ * cleanups run after them. Push onto the lists the test gets back.
+ */
+export function useProcesses(): { running: Served[]; cleanups: (() => void)[] } {
+  const running: Served[] = [];
+  const cleanups: (() => void)[] = [];
+  afterEach(async () => {
+    for (const s of running.splice(0)) {
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }
+    for (const c of cleanups.splice(0)) c();
+  });
+  return { running, cleanups };
+}

@@ -4,19 +4,11 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, expect, it } from 'vitest';
-import { noiseMakerArgs, type Served, spawnServe, tempDir } from './helpers.js';
+import { expect, it } from 'vitest';
+import { noiseMakerArgs, type Served, spawnServe, tempDir, useProcesses } from './helpers.js';
 
 const run = promisify(execFile);
-const servers: Served[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.child.kill('SIGKILL');
-    await s.exited;
-  }
-  for (const c of cleanups.splice(0)) c();
-});
+const { running: servers, cleanups } = useProcesses();
 
 function serve(args: string[]): Served {
   const t = tempDir();

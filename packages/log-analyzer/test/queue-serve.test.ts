@@ -4,22 +4,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
-import { noiseMakerArgs, type Served, spawnServe, tempDir } from './helpers.js';
+import { noiseMakerArgs, type Served, spawnServe, tempDir, useProcesses } from './helpers.js';
 import { startRedis, type TestRedis } from './redis.js';
 
 const KEY = 'prom-stream-gateway:metric-queue';
 const LONG = { timeout: 90_000, interval: 50 };
 let redis: TestRedis | null = null;
-const running: Served[] = [];
-const cleanups: (() => void)[] = [];
+const { running, cleanups } = useProcesses();
 afterEach(async () => {
-  for (const s of running.splice(0)) {
-    s.child.kill('SIGKILL');
-    await s.exited;
-  }
   await redis?.stop();
   redis = null;
-  for (const c of cleanups.splice(0)) c();
 });
 
 /** Preloads `n` counter messages over 50 series; returns the expected total. */

@@ -4,19 +4,11 @@
 // keeps running. Exact totals throughout.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, it, vi } from 'vitest';
-import { type Served, spawnNoiseMaker, spawnServe, tempDir } from './helpers.js';
+import { expect, it, vi } from 'vitest';
+import { spawnNoiseMaker, spawnServe, tempDir, useProcesses } from './helpers.js';
 
 const LONG = { timeout: 60_000, interval: 50 };
-const running: Served[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    s.child.kill('SIGKILL');
-    await s.exited;
-  }
-  for (const c of cleanups.splice(0)) c();
-});
+const { running, cleanups } = useProcesses();
 
 it('SIGHUP swaps a watched glob under load: exact totals, the old file let go, a bad config refused', async () => {
   const { dir, cleanup } = tempDir();

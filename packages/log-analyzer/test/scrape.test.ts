@@ -10,16 +10,19 @@ import { numericFields, ScrapeSource, type ScrapeTarget } from '../src/sources/s
 
 const servers: Server[] = [];
 afterEach(async () => {
-  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
 });
 
-async function serve(answer: (path: string) => { status?: number; body: string; delayMs?: number }): Promise<string> {
+/** A local target; one that `hangs` takes the request and never answers (the scrape's timeout ends it). */
+async function serve(answer: (path: string) => { status?: number; body: string; hangs?: boolean }): Promise<string> {
   const server = createServer((req, res) => {
     const a = answer(req.url ?? '/');
-    setTimeout(() => {
-      res.writeHead(a.status ?? 200, { 'content-type': 'text/plain' });
-      res.end(a.body);
-    }, a.delayMs ?? 0).unref();
+    if (a.hangs) return;
+    res.writeHead(a.status ?? 200, { 'content-type': 'text/plain' });
+    res.end(a.body);
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -74,7 +77,7 @@ it('re-exports a Prometheus target with a target label; a series gone from it is
 });
 
 it.each([
-  ['slow', { body: 'x 1', delayMs: 2000 }, 'timeout'],
+  ['slow', { body: 'x 1', hangs: true }, 'timeout'],
   ['garbage', { body: 'this is { not metrics' }, 'parse'],
   ['error', { status: 500, body: 'oops' }, 'http_status'],
   ['huge', { body: `x 1\n${'#'.repeat(10_000)}` }, 'body_too_large'],
@@ -87,7 +90,7 @@ it.each([
   ]);
   const started = performance.now();
   await s.scrapeAll();
-  expect(performance.now() - started).toBeLessThan(1500); // the timeout (300 ms), not the slow answer
+  expect(performance.now() - started).toBeLessThan(1500); // the timeout (300 ms) ends a target that hangs
   expect(await value('scrape_target_up', { target: name })).toBe(0);
   expect(await value('scrape_target_failures_total', { target: name, reason })).toBe(1);
   expect(await value('scrape_target_up', { target: 'good' })).toBe(1);
