@@ -2,6 +2,9 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
+# podman-compose when it is installed, else Docker's `docker compose`
+compose := `command -v podman-compose >/dev/null 2>&1 && echo podman-compose || { docker compose version >/dev/null 2>&1 && echo "docker compose"; } || true`
+
 # list the recipes
 default:
     @just --list
@@ -11,18 +14,18 @@ build:
     pnpm install --frozen-lockfile
     pnpm build
 
-# start the container stack (noise-maker, log-analyzer, Prometheus, Grafana) with podman-compose
+# start the container stack (noise-maker, Redis, log-analyzer, Prometheus, Grafana): podman-compose or docker compose
 start: _compose
-    podman-compose up -d --build
+    {{compose}} up -d --build
     @echo "metrics http://localhost:8080/metrics · prometheus http://localhost:9090 · grafana http://localhost:3000 (admin/admin)"
 
 # stop the container stack (volumes are kept; `just clean` removes them)
 stop: _compose
-    podman-compose down
+    {{compose}} down
 
 # follow the stack's logs
 logs: _compose
-    podman-compose logs -f
+    {{compose}} logs -f
 
 # run the whole test suite
 test:
@@ -36,10 +39,10 @@ bench *args:
 demo:
     pnpm demo
 
-# remove build output, demo data and (when podman-compose is there) the stack's volumes
+# remove build output, demo data and (when a compose tool is there) the stack's volumes
 clean:
     rm -rf packages/*/dist logs .demo .log-analyzer test-results bench/results/*.json
-    if command -v podman-compose >/dev/null; then podman-compose down --volumes; fi
+    if [ -n "{{compose}}" ]; then {{compose}} down --volumes; fi
 
 _compose:
-    @command -v podman-compose >/dev/null || { echo "podman-compose is not installed: apt-get install podman podman-compose (Debian/Ubuntu), dnf install podman-compose (Fedora), or pip install podman-compose" >&2; exit 1; }
+    @[ -n "{{compose}}" ] || { echo "neither podman-compose nor docker compose is installed: apt-get install podman podman-compose (Debian/Ubuntu), dnf install podman-compose (Fedora), pip install podman-compose, or Docker with its compose plugin" >&2; exit 1; }

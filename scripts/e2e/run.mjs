@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANALYZER, freePort, NOISE_MAKER, ROOT, scrape, sleep, start, sumMetric } from '../../bench/lib.mjs';
 import { checkCompose } from './check-compose.mjs';
+import { checkDashboard, prometheus as prometheusAt, twoScrapesOf } from './prometheus.mjs';
 
 const failures = [];
 const check = (ok, message) => {
@@ -122,11 +123,8 @@ try {
     '--log.level=warn',
   ]);
   processes.push(prometheus);
-  const api = `http://127.0.0.1:${prometheusPort}/api/v1`;
-  const query = async (expr) => {
-    const res = await fetch(`${api}/query?query=${encodeURIComponent(expr)}`);
-    return res.json();
-  };
+  const prom = prometheusAt(`http://127.0.0.1:${prometheusPort}`);
+  const query = prom.query;
 
   // Two scrapes of each job.
   const deadline = Date.now() + 90_000;
@@ -188,38 +186,8 @@ try {
   check(dead === '2', `the two refused messages are in the dead-letter list (${dead})`);
 
   // A rate needs two samples in its window: wait for a second scrape of the queue's counters.
-  const rateDeadline = Date.now() + 30_000;
-  while (Date.now() < rateDeadline) {
-    const r = await query('min(count_over_time(log_analyzer_redis_messages_total[20s]))');
-    if (Number(r.data?.result?.[0]?.value?.[1] ?? 0) >= 2) break;
-    await sleep(1000);
-  }
-
-  // Every dashboard expression, as Grafana would send it.
-  const dashboard = JSON.parse(readFileSync(join(ROOT, 'grafana/dashboards/log_analyzer.json'), 'utf8'));
-  const substitute = (expr) =>
-    expr
-      .replaceAll('$__rate_interval', '20s')
-      .replaceAll('$__range', '5m')
-      .replaceAll('$job', 'log-analyzer')
-      .replaceAll('$instance', '.+');
-  for (const variable of dashboard.templating.list) {
-    const r = await query(
-      substitute(variable.definition).replace(/^label_values\((.*), (\w+)\)$/, 'group by ($2) ($1)'),
-    );
-    check(r.status === 'success' && r.data.result.length > 0, `variable $${variable.name}: ${variable.definition}`);
-  }
-  for (const panel of dashboard.panels) {
-    for (const target of panel.targets) {
-      const expr = substitute(target.expr);
-      const r = await query(expr);
-      const series = r.data?.result?.length ?? 0;
-      check(
-        r.status === 'success' && series > 0,
-        `panel "${panel.title}" ${target.refId}: ${series} series${r.error ? ` (${r.error})` : ''}`,
-      );
-    }
-  }
+  await twoScrapesOf(prom, 'log_analyzer_redis_messages_total');
+  await checkDashboard(prom, check);
 
   // 4. promtool on the analyzer's exposition
   const metrics = await scrape(`http://127.0.0.1:${analyzerPort}/metrics`);

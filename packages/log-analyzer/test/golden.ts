@@ -1,7 +1,7 @@
 // Golden pairs: fixtures/x.log (+ optional x.json with scan options) → fixtures/x.prom.
 // Shared by the test and by `pnpm golden`, which regenerates the .prom files for review as a diff.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scanFiles } from '../src/scan.js';
 
@@ -17,10 +17,7 @@ export function fixtureNames(): string[] {
 /** Scans one fixture; the file label is the fixture's bare name, so output does not depend on the checkout path. */
 export async function scanFixture(name: string): Promise<string> {
   const optionsFile = join(FIXTURES, `${name}.json`);
-  let options: { format?: string; maxLineBytes?: number; readBytes?: number } = {};
-  try {
-    options = JSON.parse(readFileSync(optionsFile, 'utf8'));
-  } catch {}
+  const options = existsSync(optionsFile) ? readOptions(optionsFile) : {};
   const text = await scanFiles([join(FIXTURES, `${name}.log`)], {
     format: options.format ?? 'combined',
     workers: 2,
@@ -28,4 +25,22 @@ export async function scanFixture(name: string): Promise<string> {
     ...(options.readBytes ? { readBytes: options.readBytes } : {}),
   });
   return text.replaceAll(`${FIXTURES}/`, '');
+}
+
+const OPTION_KEYS = new Set(['format', 'maxLineBytes', 'readBytes']);
+
+/** A fixture's options file; one that is not valid JSON or names an unknown option stops the run. */
+export function readOptions(file: string): { format?: string; maxLineBytes?: number; readBytes?: number } {
+  let options: unknown;
+  try {
+    options = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new Error(`${file}: expected an object of scan options`);
+  }
+  const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.has(k));
+  if (unknown.length > 0) throw new Error(`${file}: unknown option ${unknown.join(', ')}`);
+  return options;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Command line: flags → validated RunOptions; signals; progress and the final summary on stderr.
 
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { compileFormat, DEFAULT_FORMAT, FormatError, PRESETS } from 'log-analyzer/format';
 import type { PushShape } from './generate/metric-model.js';
@@ -166,6 +167,8 @@ const program = new Command('noise-maker')
           malformedRate: flags.malformedRate,
           startTimeMs: flags.startTime ?? null,
         },
+        // Rendering is what limits --rate max: every core but none beyond four renders.
+        renderThreads: availableParallelism() > 1 ? Math.min(4, availableParallelism()) : 0,
       });
     } catch (error) {
       const e = error as NodeJS.ErrnoException;

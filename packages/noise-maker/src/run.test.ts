@@ -37,6 +37,7 @@ function options(rate: number, durationSeconds: number): RunOptions {
       malformedRate: 0,
       startTimeMs: 0,
     },
+    renderThreads: 0,
   };
 }
 

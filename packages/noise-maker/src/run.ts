@@ -2,6 +2,7 @@
 // over the outputs, and stops at --count, at --duration, or when asked to.
 
 import { LineSource, type LineSourceOptions } from './generate/line-source.js';
+import { type Lines, linesOnThisThread, ParallelLines } from './generate/parallel-lines.js';
 import { createSchedule, type ScheduleOptions } from './schedule/rate-schedule.js';
 import { FileSink, type Rotation } from './sink/file-sink.js';
 
@@ -13,6 +14,8 @@ export interface RunOptions {
   count: number | null;
   rotation: Rotation | null;
   lines: Omit<LineSourceOptions, 'simulatedRate'>;
+  /** At --rate max, threads that render lines while this one writes (0: render here). */
+  renderThreads: number;
 }
 
 export interface RunStats {
@@ -40,10 +43,11 @@ export interface Runner {
 
 export function startRun(options: RunOptions, now: () => number = () => performance.now()): Runner {
   const sinks = options.outputs.map((path) => new FileSink(path, options.rotation));
-  const source = new LineSource({
-    ...options.lines,
-    simulatedRate: options.rate === 'max' ? NOMINAL_MAX_RATE : options.rate,
-  });
+  const lineOptions = { ...options.lines, simulatedRate: options.rate === 'max' ? NOMINAL_MAX_RATE : options.rate };
+  const lines: Lines =
+    options.rate === 'max' && options.renderThreads > 0
+      ? new ParallelLines(lineOptions, options.renderThreads)
+      : linesOnThisThread(new LineSource(lineOptions));
   const schedule = options.rate === 'max' ? null : createSchedule({ ...options.schedule, rate: options.rate });
   const stats: RunStats = { lines: 0, malformed: 0, seconds: 0, rotations: 0, due: 0 };
   const started = now();
@@ -59,13 +63,13 @@ export function startRun(options: RunOptions, now: () => number = () => performa
       while (left > 0) {
         // A batch never crosses a line-count rotation, so rotated files hold exactly N lines.
         const batch = Math.min(left, BATCH, sink.linesUntilRotation);
-        sink.write(source.next(batch, Date.now()), batch);
+        sink.write(lines.take(batch, Date.now()), batch);
         left -= batch;
         stats.lines += batch;
       }
     }
     next = (next + (n % k)) % k;
-    stats.malformed = source.malformed;
+    stats.malformed = lines.malformed;
   };
 
   const done = (async () => {
@@ -80,7 +84,7 @@ export function startRun(options: RunOptions, now: () => number = () => performa
         // --duration is a hard stop: a turn writes at most MAX_PER_TURN lines, so the clock is
         // looked at often even when the rate is out of reach, and the turn at the end is the last
         // (what the rate asked for and could not get is the shortfall the summary says).
-        if (target > stats.lines) writeLines(Math.min(target - stats.lines, MAX_PER_TURN));
+        if (target > stats.lines) writeLines(Math.min(target - stats.lines, MAX_PER_TURN, await lines.ready()));
         if (stopped || finished || (options.count !== null && stats.lines >= options.count)) break;
         if (!schedule) {
           await new Promise((resolve) => setImmediate(resolve)); // max rate: only yield (signals get through)
@@ -98,6 +102,7 @@ export function startRun(options: RunOptions, now: () => number = () => performa
         await new Promise((resolve) => setTimeout(resolve, Math.max(1, ms)));
       }
     } finally {
+      await lines.close();
       for (const sink of sinks) {
         sink.close();
         stats.rotations += sink.rotations;

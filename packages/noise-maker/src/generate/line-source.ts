@@ -3,11 +3,13 @@
 // For speed, POOL_SIZE requests are drawn from the model and rendered once to bytes, split
 // around %t; each line then draws one of them at random and gets its own timestamp, which keeps
 // the model's distributions while making a line cost a random draw and three byte copies.
+// The draws restart from a seed of their own every BLOCK_LINES lines, so any block of lines can
+// be rendered on its own (on another thread) and still be the same bytes for the same seed.
 
 import { compileFormat, type FormatPlan } from 'log-analyzer/format';
 import { apacheTime, createLineFormatter } from './format-line.js';
 import { malformedLine } from './malformed.js';
-import type { Random } from './random.js';
+import { createRandom, type Random } from './random.js';
 import { TrafficModel } from './traffic-model.js';
 
 export interface LineSourceOptions {
@@ -22,6 +24,17 @@ export interface LineSourceOptions {
 
 /** Distinct requests rendered up front (a site with this many distinct request lines in play). */
 const POOL_SIZE = 16_384;
+/** Lines per block: the unit that can be rendered independently. */
+export const BLOCK_LINES = 4096;
+
+/** A block rendered on its own: the lines' bytes, where each ends, and which are malformed. */
+export interface RenderedBlock {
+  bytes: Uint8Array;
+  /** ends[i]: offset just past line i's newline. */
+  ends: Uint32Array;
+  /** Indexes (within the block) of the malformed lines. */
+  malformed: Uint32Array;
+}
 /** Stands in for the timestamp while a pooled line is rendered, then marks where it goes. */
 const TIME_SLOT = '\u0000';
 
@@ -39,7 +52,8 @@ const encoder = new TextEncoder();
 export class LineSource {
   private readonly plan: FormatPlan;
   private readonly pool: Pooled[];
-  private readonly random: Random;
+  /** The draws of the current block (replaced at each block's first line). */
+  private random: Random = createRandom(0);
   private index = 0;
   private cachedSecond = Number.NaN;
   private cachedTime = '';
@@ -51,15 +65,15 @@ export class LineSource {
     this.plan = compileFormat(options.format);
     const format = createLineFormatter(this.plan.source);
     const model = new TrafficModel({ seed: options.seed, errorRate: options.errorRate });
-    this.random = model.randomSource;
+    const placeholder = apacheTime(0);
     this.pool = Array.from({ length: POOL_SIZE }, () => {
       const req = model.next();
       const parts = format(req, TIME_SLOT).split(TIME_SLOT);
       const single = parts.length === 2;
       return {
         parts,
-        bytes: single ? encoder.encode(parts.join(apacheTime(0))) : null,
-        timeAt: single ? encoder.encode(parts[0]).length : 0,
+        bytes: single ? encoder.encode(parts.join(placeholder)) : null,
+        timeAt: single ? Buffer.byteLength(parts[0] as string) : 0,
         status: String(req.status),
       };
     });
@@ -67,13 +81,27 @@ export class LineSource {
 
   /** `count` lines, each ending in "\n", as bytes valid until the next call. `nowMs` stamps them unless time is simulated. */
   next(count: number, nowMs: number): Uint8Array {
-    const { startTimeMs, simulatedRate, malformedRate } = this.options;
-    const { random, pool } = this;
+    return this.render(count, nowMs, null);
+  }
+
+  /** Block `block` (lines block × BLOCK_LINES onwards), in buffers of its own. */
+  block(block: number, nowMs: number): RenderedBlock {
+    this.index = block * BLOCK_LINES;
+    const record = { ends: new Uint32Array(BLOCK_LINES), malformed: [] as number[] };
+    const bytes = this.render(BLOCK_LINES, nowMs, record).slice();
+    return { bytes, ends: record.ends, malformed: Uint32Array.from(record.malformed) };
+  }
+
+  private render(count: number, nowMs: number, record: { ends: Uint32Array; malformed: number[] } | null): Uint8Array {
+    const { startTimeMs, simulatedRate, malformedRate, seed } = this.options;
+    const { pool } = this;
     let out = this.out;
     let pos = 0;
     for (let i = 0; i < count; i++) {
       const ms = startTimeMs === null ? nowMs : startTimeMs + (this.index * 1000) / simulatedRate;
       const time = this.timeFor(ms);
+      if (this.index % BLOCK_LINES === 0) this.random = createRandom(blockSeed(seed, this.index / BLOCK_LINES));
+      const random = this.random;
       const entry = pool[random.int(POOL_SIZE)] as Pooled;
       this.index++;
       // Either the pooled bytes with this line's timestamp written over the stand-in, or a one-off.
@@ -83,6 +111,7 @@ export class LineSource {
         bytes = encoder.encode(malformedLine(this.plan, entry.parts.join(time), entry.status, time, random));
         stamp = false;
         this.malformed++;
+        record?.malformed.push(i);
       } else if (bytes === null) {
         bytes = encoder.encode(entry.parts.join(time));
       }
@@ -95,6 +124,7 @@ export class LineSource {
       if (stamp) out.set(this.cachedTimeBytes, pos + entry.timeAt);
       pos += bytes.length;
       out[pos++] = 0x0a;
+      if (record) record.ends[i] = pos;
     }
     return out.subarray(0, pos);
   }
@@ -108,4 +138,12 @@ export class LineSource {
     }
     return this.cachedTime;
   }
+}
+
+/** The draws' seed for a block: the run's seed and the block's number, mixed (32-bit). */
+function blockSeed(seed: number, block: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(block + 1, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  return (h ^ (h >>> 15)) >>> 0;
 }

@@ -71,13 +71,90 @@ const PROBES = [
 ];
 const HASHES = ['3f9a1c', 'b72e04', '0d41aa', 'e9c3b7', '55f0d2'];
 
+/**
+ * What a server answers, by method (the 5xx share is separate): only reads get 304 and 206,
+ * creates get 201, deletes mostly 204, and a method the server does not know gets 405.
+ */
+export const STATUSES: Record<string, readonly (readonly [number, number])[]> = {
+  GET: [
+    [200, 860],
+    [304, 60],
+    [301, 15],
+    [302, 20],
+    [206, 3],
+    [400, 8],
+    [401, 5],
+    [403, 4],
+    [404, 25],
+    [429, 2],
+  ],
+  HEAD: [
+    [200, 880],
+    [304, 60],
+    [301, 15],
+    [302, 20],
+    [401, 5],
+    [403, 4],
+    [404, 25],
+  ],
+  POST: [
+    [200, 600],
+    [201, 250],
+    [302, 40],
+    [303, 20],
+    [400, 40],
+    [401, 15],
+    [403, 10],
+    [404, 10],
+    [409, 5],
+    [422, 15],
+    [429, 5],
+  ],
+  PUT: [
+    [200, 600],
+    [201, 100],
+    [204, 200],
+    [400, 40],
+    [401, 10],
+    [403, 10],
+    [404, 30],
+    [409, 10],
+  ],
+  PATCH: [
+    [200, 700],
+    [204, 150],
+    [400, 60],
+    [404, 40],
+    [409, 10],
+    [422, 40],
+  ],
+  DELETE: [
+    [204, 600],
+    [200, 250],
+    [401, 20],
+    [403, 30],
+    [404, 100],
+  ],
+  OPTIONS: [
+    [204, 700],
+    [200, 300],
+  ],
+  PROPFIND: [[405, 1]],
+};
+
+/** How unevenly clients send: client k (from 1) sends in proportion to 1 / k^s (Zipf). */
+const CLIENT_SKEW = 1.2;
+const CLIENTS = 2000;
+
 function hexByte(r: Random): string {
   return r.int(0x10000).toString(16);
 }
 
 export class TrafficModel {
   private readonly random: Random;
-  private readonly clients: string[];
+  /** Each client has one address and one browser, and a few clients send most requests. */
+  private readonly clients: Weighted<{ address: string; userAgent: string }>;
+  private readonly statuses = new Map(Object.entries(STATUSES).map(([m, table]) => [m, new Weighted(table)]));
   private readonly users = new Weighted([
     ['-', 96],
     ['alice', 1],
@@ -110,20 +187,6 @@ export class TrafficModel {
     ['HTTP/1.0', 2],
   ] as const);
   private readonly userAgents = new Weighted(USER_AGENTS.map((ua, i) => [ua, UA_WEIGHTS[i] ?? 1] as const));
-  private readonly successStatus = new Weighted([
-    [200, 860],
-    [304, 60],
-    [301, 15],
-    [302, 20],
-    [201, 15],
-    [204, 10],
-    [206, 3],
-    [400, 8],
-    [401, 5],
-    [403, 4],
-    [404, 25],
-    [429, 2],
-  ] as const);
   private readonly errorStatus = new Weighted([
     [500, 50],
     [502, 20],
@@ -134,16 +197,16 @@ export class TrafficModel {
   constructor(private readonly options: TrafficOptions) {
     this.random = createRandom(options.seed);
     const r = this.random;
-    // A finite client population: some IPs come back often, as in real logs.
-    this.clients = Array.from({ length: 2000 }, (_, i) =>
-      i % 10 === 9
-        ? `2001:db8:${hexByte(r)}:${hexByte(r)}::${hexByte(r)}`
-        : `${1 + r.int(223)}.${r.int(256)}.${r.int(256)}.${1 + r.int(254)}`,
+    // A finite client population, as in real logs: a few send most requests, most come once or twice.
+    this.clients = new Weighted(
+      Array.from({ length: CLIENTS }, (_, i) => {
+        const address =
+          i % 10 === 9
+            ? `2001:db8:${hexByte(r)}:${hexByte(r)}::${hexByte(r)}`
+            : `${1 + r.int(223)}.${r.int(256)}.${r.int(256)}.${1 + r.int(254)}`;
+        return [{ address, userAgent: this.userAgents.pick(r) }, 1 / (i + 1) ** CLIENT_SKEW] as const;
+      }),
     );
-  }
-
-  get randomSource(): Random {
-    return this.random;
   }
 
   next(): Request {
@@ -155,10 +218,7 @@ export class TrafficModel {
     let status: number;
     if (kind === 'probe') status = r.next() < 0.9 ? 404 : 403;
     else if (r.next() < this.options.errorRate) status = this.errorStatus.pick(r);
-    else {
-      status = this.successStatus.pick(r);
-      if (status === 201 && method === 'GET') status = 200;
-    }
+    else status = (this.statuses.get(method) as Weighted<number>).pick(r);
     const [median, sigma] = SIZES[kind];
     const size = status === 304 || status === 204 || method === 'HEAD' ? 0 : Math.round(logNormal(r, median, sigma));
     // Static files are fast, dynamic ones slower, and errors slowest (timeouts behind 5xx).
@@ -172,8 +232,9 @@ export class TrafficModel {
           : r.next() < 0.5
             ? `https://www.google.com/search?q=${WORDS[r.int(WORDS.length)]}`
             : 'https://www.example.com/';
+    const client = this.clients.pick(r);
     return {
-      client: this.clients[r.int(this.clients.length)] as string,
+      client: client.address,
       user: this.users.pick(r),
       method,
       path,
@@ -182,7 +243,7 @@ export class TrafficModel {
       size,
       durationUs,
       referer,
-      userAgent: kind === 'probe' ? 'Mozilla/5.0 zgrab/0.x' : this.userAgents.pick(r),
+      userAgent: kind === 'probe' ? 'Mozilla/5.0 zgrab/0.x' : client.userAgent,
       vhost: r.next() < 0.8 ? 'www.example.com' : 'api.example.com',
       port: r.next() < 0.9 ? 443 : 80,
     };

@@ -21,9 +21,16 @@ function run(options: Partial<ScheduleOptions>, seconds: number, step = 0.01): n
 }
 
 describe('rate schedule', () => {
-  it.each([1, 7.5, 1000, 200_000])('steady at %d lines/s is exact at every whole second', (rate) => {
+  // Lines due at seconds 0, 1, 2, 3, 4 and 10, worked out by hand (a part line is not due yet).
+  const steady: [rate: number, due: number[]][] = [
+    [1, [0, 1, 2, 3, 4, 10]],
+    [7.5, [0, 7, 15, 22, 30, 75]],
+    [1000, [0, 1000, 2000, 3000, 4000, 10_000]],
+    [200_000, [0, 200_000, 400_000, 600_000, 800_000, 2_000_000]],
+  ];
+  it.each(steady)('steady at %d lines/s is exact at every whole second', (rate, due) => {
     const schedule = createSchedule({ ...base, rate });
-    for (let s = 0; s <= 10; s++) expect(schedule.due(s)).toBe(Math.floor(rate * s));
+    expect([0, 1, 2, 3, 4, 10].map((s) => schedule.due(s))).toEqual(due);
   });
 
   it('steady at 1 line/s releases one line per second, not in lumps', () => {
@@ -47,6 +54,9 @@ describe('rate schedule', () => {
     const s = createSchedule({ ...base, pattern: 'wave', periodSeconds: 60 });
     expect(s.due(60)).toBe(60_000);
     expect(s.due(120)).toBe(120_000);
+    // By hand: 1000 × (15 + 0.5 × 60/2π) = 19,774.6 and 1000 × (30 + 0.5 × 2 × 60/2π) = 39,549.3.
+    expect(s.due(15)).toBe(19_774);
+    expect(s.due(30)).toBe(39_549);
     // rate at t=15 s is 1.5 × mean, at t=45 s 0.5 × mean
     expect(s.due(15.5) - s.due(14.5)).toBeCloseTo(1500, -1);
     expect(s.due(45.5) - s.due(44.5)).toBeCloseTo(500, -1);
