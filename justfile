@@ -37,7 +37,7 @@ bench *args:
 
 # the container-free stack: analyzer + noise-maker (+ Prometheus when installed), Ctrl-C stops it
 demo:
-    pnpm demo
+    node scripts/demo.mjs
 
 # remove build output, demo data and (when a compose tool is there) the stack's volumes
 clean:

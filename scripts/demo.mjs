@@ -14,7 +14,9 @@ mkdirSync(join(root, 'logs'), { recursive: true });
 
 const children = [];
 function start(name, command, args) {
-  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Its own process group: Ctrl-C reaches only the demo, which stops each child once, gracefully
+  // (a child that got the terminal's SIGINT and then the demo's SIGTERM would exit at once).
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`demo: ${name} exited (${signal ?? code}); stopping the demo`);
@@ -35,6 +37,10 @@ function stop(code = 0) {
 }
 process.on('SIGINT', () => stop());
 process.on('SIGTERM', () => stop());
+// Whatever ends the demo, its children end with it.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+});
 
 const node = process.execPath;
 start('log-analyzer', node, [

@@ -35,7 +35,8 @@ export async function metricValue(
 ): Promise<number> {
   if (analyzer.store.has(name)) return analyzer.store.sum(name, labels);
   const metric = analyzer.selfRegistry.getSingleMetric(name);
-  if (!metric) return 0;
+  // A name that exists nowhere is a mistake in the test, not a zero that would pass a negative check.
+  if (!metric) throw new Error(`no metric named ${name} in the store or the self metrics`);
   const { values } = await metric.get();
   return values
     .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
