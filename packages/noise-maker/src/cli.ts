@@ -18,7 +18,7 @@ import {
 } from './options.js';
 import { percentile, startPush } from './push-run.js';
 import { startRun } from './run.js';
-import type { Pattern } from './schedule/rate-schedule.js';
+import { type Pattern, steady } from './schedule/rate-schedule.js';
 import type { RotateMode } from './sink/file-sink.js';
 import { startStatsServer } from './stats-server.js';
 
@@ -258,15 +258,7 @@ program
         redisKey: flags.redisUrl === undefined ? null : flags.redisKey,
         shape: flags.shape,
         rate: flags.rate,
-        schedule: {
-          pattern: 'steady',
-          burstFactor: 1,
-          burstEverySeconds: 1,
-          burstLengthSeconds: 0,
-          periodSeconds: 1,
-          waveAmplitude: 0,
-          seed,
-        },
+        schedule: steady(seed),
         batch: flags.batch,
         series: flags.series,
         connections: flags.connections,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
 import { compileFormat } from '../../log-analyzer/src/parse/log-format.js';
 import { type RunOptions, startRun } from './run.js';
+import { steady } from './schedule/rate-schedule.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -18,15 +19,7 @@ function options(rate: number, durationSeconds: number): RunOptions {
   return {
     outputs: [join(dir, 'a.log')],
     rate,
-    schedule: {
-      pattern: 'steady',
-      burstFactor: 1,
-      burstEverySeconds: 1,
-      burstLengthSeconds: 0,
-      periodSeconds: 1,
-      waveAmplitude: 0,
-      seed: 1,
-    },
+    schedule: steady(1),
     durationSeconds,
     count: null,
     rotation: null,

@@ -27,6 +27,19 @@ export interface RateSchedule {
   due(seconds: number): number;
 }
 
+/** A steady rate: the pattern's other settings do not apply. */
+export function steady(seed: number): Omit<ScheduleOptions, 'rate'> {
+  return {
+    pattern: 'steady',
+    burstFactor: 1,
+    burstEverySeconds: 1,
+    burstLengthSeconds: 0,
+    periodSeconds: 1,
+    waveAmplitude: 0,
+    seed,
+  };
+}
+
 export function createSchedule(o: ScheduleOptions): RateSchedule {
   switch (o.pattern) {
     case 'steady':
