@@ -106,18 +106,29 @@ it("a dead replica's processing lists are taken over once its lease expires", as
   const b = tempDir();
   cleanups.push(a.cleanup, b.cleanup);
   const total = await preload(30_000);
-  const args = ['--redis-batch', '100', '--redis-lease', '1s', '--checkpoint-interval', '200ms'];
-  const dead = serve(a.dir, args);
-  await vi.waitFor(async () => expect(await accepted(dead)).toBeGreaterThan(2_000), LONG);
+  const args = ['--redis-batch', '100', '--redis-lease', '1s'];
+  // First a graceful stop, so the replica has a checkpoint with counts in it...
+  const first = serve(a.dir, [...args, '--checkpoint-interval', '200ms']);
+  await vi.waitFor(async () => expect(await accepted(first)).toBeGreaterThan(1_000), LONG);
+  first.child.kill('SIGTERM');
+  await first.exited;
+  running.splice(running.indexOf(first), 1);
+  // ...then it drains on without checkpointing (the interval never comes) and dies: everything it
+  // claimed since is in processing lists no checkpoint includes. (Dying in the moment between a
+  // checkpoint and the deletion it allows is the one case that is not exact; see the README.)
+  const dead = serve(a.dir, [...args, '--checkpoint-interval', '1h']);
+  await dead.url;
+  const before = await accepted(dead);
+  await vi.waitFor(async () => expect(await accepted(dead)).toBeGreaterThan(before + 2_000), LONG);
   await kill(dead);
   expect((await redis.client.keys(`${KEY}:processing:*`)).length).toBeGreaterThan(0); // left behind
-  const taker = serve(b.dir, args);
+  const taker = serve(b.dir, [...args, '--checkpoint-interval', '200ms']);
   await vi.waitFor(async () => expect(await redis?.client.lLen(KEY)).toBe(0), LONG);
   await vi.waitFor(async () => expect(await redis?.client.keys(`${KEY}:processing:*`)).toEqual([]), LONG);
   expect(await taker.value('log_analyzer_redis_batches_taken_over_total')).toBeGreaterThan(0);
-  // The dead replica comes back with its checkpoint: what it counted before it died, and nothing
-  // of what the other took over. Together they hold every message once.
-  const back = serve(a.dir, args);
+  // The dead replica comes back with its checkpoint: what it counted before the graceful stop, and
+  // nothing of what the other took over. Together they hold every message once.
+  const back = serve(a.dir, [...args, '--checkpoint-interval', '200ms']);
   const both = async () => (await back.value('jobs_total')) + (await taker.value('jobs_total'));
   await settledAt([back, taker], both, total);
   expect(await back.value('jobs_total')).toBeGreaterThan(0);
