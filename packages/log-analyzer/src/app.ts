@@ -15,6 +15,7 @@ import { createSelfMetrics, errorLabel, isReservedName, LOG_FAMILIES, type Stage
 import { createCounting } from './counting.js';
 import { dependencies } from './export/health.js';
 import { historyRoutes } from './export/history-routes.js';
+import { hostAllowed } from './export/host-check.js';
 import { createHttpApp } from './export/http-app.js';
 import { createHttpServer, openFilesLimit } from './export/http-server.js';
 import { LiveFeed, storeTotals } from './export/live-feed.js';
@@ -58,6 +59,12 @@ export interface AnalyzerConfig {
   forgetAfterMs?: number;
   /** HTTP connections open at once (default 256). */
   maxConnections?: number;
+  /** Live-page streams open at once (default 16, at most half of maxConnections). */
+  maxStreams?: number;
+  /** A client that takes no byte of its answer for this long is closed (default 10 s). */
+  slowReaderMs?: number;
+  /** Host headers answered besides IP addresses and localhost (export/host-check.ts). */
+  allowedHosts?: readonly string[];
   readBytes?: number;
   /** A parse worker other than the real one (tests). */
   workerFile?: string;
@@ -302,9 +309,10 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         now: Date.now(),
       }),
     stats: () => pushSource.stats(),
-    metricsAuth: pushSource.metricsAuth(),
+    readAuth: pushSource.readAuth(),
+    hostAllowed: (host) => hostAllowed(host, boundTo, config.allowedHosts ?? []),
     push: pushSource.routes(),
-    aggregated: () => aggregatedText(history, Date.now()),
+    aggregated: (tenant) => aggregatedText(history, Date.now(), tenant),
     extraText: () => scrape.exposition(),
     metricsPath: config.metricsPath ?? '/metrics',
     routes: [historyRoutes(history), uiRoutes(feed, history)],
@@ -347,6 +355,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   ready.catch((error: unknown) => reportError('watch', config.watch.join(', '), error));
 
   let connections = () => 0;
+  /** The address listened on (the Host check trusts fewer names on loopback); none yet: any. */
+  let boundTo = '0.0.0.0';
   return {
     store,
     pushed,
@@ -370,6 +380,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       history.options.maxSeries = next.historyMaxSeries;
     },
     listen(port, host) {
+      boundTo = host;
       return new Promise((resolve, reject) => {
         // Descriptors are shared with the files followed: clients get what the files leave over.
         const limit = openFilesLimit();
@@ -377,7 +388,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
           fetch: app.fetch,
           maxConnections: () =>
             Math.min(config.maxConnections ?? 256, Math.max(16, limit - 64 - (tailer?.openDescriptors ?? 0))),
-          onEvicted: () => selfMetrics.httpEvicted.inc(),
+          maxStreams: () => config.maxStreams ?? 16,
+          slowReaderMs: config.slowReaderMs ?? 10_000,
+          onEvicted: (reason) => selfMetrics.httpEvicted.inc({ reason }),
         });
         const s = http.server;
         server = s;

@@ -151,6 +151,9 @@ serve.action(async (opts) => {
       checkpointIntervalMs: opts.checkpointInterval,
       forgetAfterMs: opts.forgetAfter,
       maxConnections: opts.maxConnections,
+      maxStreams: opts.maxStreams,
+      slowReaderMs: opts.slowReaderTimeout,
+      allowedHosts: opts.allowedHosts ?? [],
       push: {
         enabled: opts.push,
         namespace: opts.pushNamespace,

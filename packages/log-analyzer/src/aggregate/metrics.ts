@@ -241,7 +241,8 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
     }),
     httpEvicted: new Counter({
       name: 'log_analyzer_http_connections_evicted_total',
-      help: 'Connections closed because --max-connections were open (the oldest idle or slow one goes).',
+      help: 'Connections closed for another or for not reading, by reason (idle, slow_reader, stream, stream_cap; refused: the new one).',
+      labelNames: ['reason'],
       registers,
     }),
     pushSamples: new Counter({

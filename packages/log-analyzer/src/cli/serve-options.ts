@@ -62,6 +62,22 @@ export function addServeOptions(serve: Command): Command {
         .default(256)
         .argParser(integer(1, 100_000)),
     )
+    .addOption(
+      option('--max-streams <n>', 'live-page streams (/ui/events) at once, at most half of --max-connections')
+        .default(16)
+        .argParser(integer(1, 100_000)),
+    )
+    .addOption(
+      option('--slow-reader-timeout <duration>', 'a client that takes no byte of its answer for this long is closed')
+        .default(10_000, '10s')
+        .argParser(duration),
+    )
+    .addOption(
+      option(
+        '--allowed-hosts <host...>',
+        'Host headers answered besides IP addresses and localhost (default: any, or only loopback when bound to it)',
+      ).argParser(collect),
+    )
     .addOption(new Option('--no-push', 'no push endpoints (POST /api/metrics, /metrics/track, /update)'))
     .addOption(
       option('--push-namespace <name>', 'put before every pushed name, with a _')
@@ -126,7 +142,12 @@ export function addServeOptions(serve: Command): Command {
       ).argParser(collect),
     )
     .addOption(option('--api-keys-file <file>', 'more keys, one KEY[:TENANT] per line'))
-    .addOption(option('--metrics-auth', '/metrics needs an API key too').default(false))
+    .addOption(
+      option('--metrics-auth', 'reading (/metrics, its JSON, /ui, /api/status) needs an API key too').default(false),
+    )
+    .addOption(
+      option('--push-open', 'a reload may remove every API key, leaving push open (refused otherwise)').default(false),
+    )
     .addOption(
       option(
         '--redis-url <url>',

@@ -1,12 +1,14 @@
 // GET /metrics/series and GET /metrics/trends/:name: what the short-term history holds
-// (history/), as JSON. Bad parameters are answered 400 naming the parameter.
+// (history/), as JSON. Bad parameters are answered 400 naming the parameter. A tenant's key
+// (read-auth.ts) reads its own tenant's series only, whatever the query says.
 
 import { Hono } from 'hono';
 import type { History } from '../history/history.js';
 import { parseSelectors, seriesAnswer, trendAnswer } from '../history/queries.js';
+import type { ReadEnv } from './read-auth.js';
 
-export function historyRoutes(history: History, now: () => number = Date.now): Hono {
-  const app = new Hono();
+export function historyRoutes(history: History, now: () => number = Date.now): Hono<ReadEnv> {
+  const app = new Hono<ReadEnv>();
   app.get('/metrics/series', (c) => {
     const limitText = c.req.query('limit') ?? '100';
     const limit = Number(limitText);
@@ -14,7 +16,8 @@ export function historyRoutes(history: History, now: () => number = Date.now): H
       return c.json({ error: 'limit must be a whole number from 1 to 10000' }, 400);
     }
     const q = (k: string) => c.req.query(k) || undefined;
-    return c.json(seriesAnswer(history, { name: q('name'), service: q('service'), tenant: q('tenant'), limit }, now()));
+    const tenant = c.get('readTenant') ?? q('tenant');
+    return c.json(seriesAnswer(history, { name: q('name'), service: q('service'), tenant, limit }, now()));
   });
   app.get('/metrics/trends/:name', (c) => {
     const hoursText = c.req.query('hours') ?? '24';
@@ -25,6 +28,8 @@ export function historyRoutes(history: History, now: () => number = Date.now): H
     }
     const labels = parseSelectors(c.req.query('labels'));
     if (!labels) return c.json({ error: 'labels must look like name=value,name2=value2' }, 400);
+    const tenant = c.get('readTenant');
+    if (tenant) labels.tenant_id = tenant;
     return c.json(trendAnswer(history, c.req.param('name'), hours, labels, now()));
   });
   return app;

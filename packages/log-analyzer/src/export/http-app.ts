@@ -3,7 +3,8 @@
 // /metrics/stats, / (links), and the push endpoints (sources/push/routes.ts).
 // /metrics serves the store's *published* values (durable in a checkpoint, taken for the scrape)
 // and the live self metrics. Concurrent scrapes share one render; the store's part is rendered once per
-// publication.
+// publication. Every request passes the Host check and, with --metrics-auth, read-auth.ts's
+// verdict; every answer carries a Content-Security-Policy and no framing.
 
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -12,6 +13,7 @@ import { Registry } from 'prom-client';
 import { addPushRoutes, type PushRoutesOptions } from '../sources/push/routes.js';
 import type { Published } from '../store/checkpointer.js';
 import { type ExpositionFamily, registryFamilies, render, storeBlock, storeFamilies } from './exposition.js';
+import { presentedKey, type ReadEnv, readRule, readVerdict, tenantSnapshot } from './read-auth.js';
 
 export interface HttpAppOptions {
   published: () => Published;
@@ -29,16 +31,21 @@ export interface HttpAppOptions {
   push?: PushRoutesOptions;
   /** GET /metrics/stats, without the exporter part (added here). */
   stats: () => { collector: object; aggregator: object };
-  /** When set, /metrics needs one of these keys too (--metrics-auth). */
-  metricsAuth?: (c: Context) => boolean;
-  /** /metrics?aggregated=true: per-minute averages from the history, as Prometheus text. */
-  aggregated?: () => string;
+  /**
+   * When set (--metrics-auth), reads need a key too: the presented key's tenant (null: every
+   * tenant), or undefined when it matches none (export/read-auth.ts says which paths).
+   */
+  readAuth?: (key: string | null) => { tenant: string | null } | undefined;
+  /** Whether a request's Host header is answered (export/host-check.ts); absent: any. */
+  hostAllowed?: (host: string | undefined) => boolean;
+  /** /metrics?aggregated=true: per-minute averages from the history, as Prometheus text (one tenant's, or all). */
+  aggregated?: (tenant: string | null) => string;
   /** More families in Prometheus text (a scrape target's, re-exported); not in OpenMetrics. */
   extraText?: () => string;
   /** Where the exposition is served (default /metrics). */
   metricsPath?: string;
   /** More routes (the history's JSON, the live page), mounted at the root. */
-  routes?: Hono[];
+  routes?: Hono<ReadEnv>[];
 }
 
 const LANDING = (version: string) => `<!doctype html>
@@ -55,6 +62,14 @@ const LANDING = (version: string) => `<!doctype html>
 <li>POST /api/metrics, /metrics/track, /metrics/track/batch, /update — push metrics (see the README)</li>
 </ul></body></html>
 `;
+
+/**
+ * The live page's scripts and styles are files of its own origin: no inline script or style, no
+ * framing (clickjacking), no plugins, no form posts elsewhere.
+ */
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Whether a route's path (with :params and a trailing *) matches a request's path. */
 function routeMatches(route: string, path: string): boolean {
@@ -139,9 +154,17 @@ function sharedRenderer(options: HttpAppOptions, openMetrics: boolean): () => Pr
   };
 }
 
+/** One tenant's store families as Prometheus text or OpenMetrics (nothing of the files, the process or other tenants). */
+function tenantExposition(published: Published, tenant: string, openMetrics: boolean): Buffer {
+  const families = storeFamilies(tenantSnapshot(published.snapshot, tenant));
+  return Buffer.concat([...families.map((f) => storeBlock(f, openMetrics)), Buffer.from(openMetrics ? '# EOF\n' : '')]);
+}
+
 export function createHttpApp(options: HttpAppOptions) {
   const { version, startedAt, status } = options;
-  const app = new Hono();
+  const app = new Hono<ReadEnv>();
+  const metricsPath = options.metricsPath ?? '/metrics';
+  const keyOf = (c: Context) => presentedKey(c.req.header('authorization'), c.req.header('x-api-key'));
   const uptime = () => (Date.now() - startedAt) / 1000;
   const text = sharedRenderer(options, false);
   const openMetrics = sharedRenderer(options, true);
@@ -151,32 +174,58 @@ export function createHttpApp(options: HttpAppOptions) {
   app.use(async (c, next) => {
     await next();
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    c.res.headers.set('Content-Security-Policy', CSP);
+    c.res.headers.set('X-Frame-Options', 'DENY');
+    c.res.headers.set('Referrer-Policy', 'no-referrer');
     const type = c.res.headers.get('Content-Type');
     if (type && /charset=UTF-8/.test(type))
       c.res.headers.set('Content-Type', type.replace('charset=UTF-8', 'charset=utf-8'));
   });
 
-  app.get(options.metricsPath ?? '/metrics', async (c) => {
-    if (options.metricsAuth && !options.metricsAuth(c)) {
-      c.header('WWW-Authenticate', 'Bearer');
-      return c.json({ error: 'a valid API key is needed (--metrics-auth)' }, 401);
+  // A foreign Host (DNS rebinding) is not answered; then reads need a key when --metrics-auth.
+  app.use(async (c, next) => {
+    const host = c.req.header('host');
+    if (options.hostAllowed && !options.hostAllowed(host)) {
+      return c.json({ error: `Host ${JSON.stringify(host)} is not served here (--allowed-hosts)` }, 421);
     }
+    const rule = readRule(c.req.path, metricsPath);
+    const auth =
+      options.readAuth && rule !== 'open' && rule !== 'push' ? (options.readAuth(keyOf(c)) ?? null) : undefined;
+    const verdict = readVerdict(rule, auth);
+    if ('status' in verdict) {
+      // The live page's browser asks for the key with its own prompt (any user name, the key as password).
+      c.header(
+        'WWW-Authenticate',
+        c.req.path.startsWith('/ui') ? 'Basic realm="log-analyzer", charset="UTF-8"' : 'Bearer',
+      );
+      return c.json({ error: verdict.error }, verdict.status);
+    }
+    c.set('readTenant', verdict.tenant);
+    await next();
+  });
+
+  app.get(metricsPath, async (c) => {
+    const tenant = c.get('readTenant');
     const format = c.req.query('format');
     if (format !== undefined && format !== 'prometheus' && format !== 'openmetrics') {
       return c.json({ error: `unknown format "${format}" (prometheus or openmetrics)` }, 400);
     }
     const aggregated = c.req.query('aggregated');
     if (aggregated === 'true' && options.aggregated && format !== 'openmetrics') {
-      return c.body(options.aggregated(), 200, { 'Content-Type': Registry.PROMETHEUS_CONTENT_TYPE });
+      return c.body(options.aggregated(tenant), 200, { 'Content-Type': Registry.PROMETHEUS_CONTENT_TYPE });
     }
     const om =
       format === 'openmetrics' ||
       (format === undefined && (c.req.header('accept') ?? '').includes('application/openmetrics-text'));
-    const rendered = await (om ? openMetrics() : text());
     const headers: Record<string, string> = {
       'Content-Type': om ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE,
-      Vary: 'Accept, Accept-Encoding',
+      Vary: 'Accept, Accept-Encoding, Authorization',
     };
+    if (tenant !== null) {
+      await options.refresh?.();
+      return c.body(view(tenantExposition(options.published(), tenant, om)), 200, headers);
+    }
+    const rendered = await (om ? openMetrics() : text());
     exports.total++;
     exports.lastAt = new Date().toISOString();
     exports.lastBytes = rendered.body.length;
@@ -186,8 +235,12 @@ export function createHttpApp(options: HttpAppOptions) {
     }
     return c.body(view(rendered.body), 200, headers);
   });
-  const health = () => {
-    const dependencies = options.dependencies();
+  /** /health for anyone; the reasons (they may name files) only with a full key when --metrics-auth. */
+  const health = (c: Context) => {
+    const full = !options.readAuth || options.readAuth(keyOf(c))?.tenant === null;
+    const dependencies = Object.fromEntries(
+      Object.entries(options.dependencies()).map(([name, d]) => [name, full ? d : { status: d.status }]),
+    );
     const degraded = Object.values(dependencies).some((d) => d.status !== 'ok');
     const seconds = uptime(); // one reading under both names
     return {
@@ -201,8 +254,8 @@ export function createHttpApp(options: HttpAppOptions) {
     };
   };
   // Degraded still answers 200: the process serves; the body says which source is in trouble.
-  app.get('/health', (c) => c.json(health()));
-  app.get('/api/health', (c) => c.json(health()));
+  app.get('/health', (c) => c.json(health(c)));
+  app.get('/api/health', (c) => c.json(health(c)));
   app.get('/metrics/stats', (c) =>
     c.json({
       ...options.stats(),
@@ -212,7 +265,7 @@ export function createHttpApp(options: HttpAppOptions) {
   app.get('/api/status', async (c) =>
     c.json({ version, uptimeSeconds: uptime(), ...(await status()), ingestion: options.stats() }),
   );
-  if (options.push) addPushRoutes(app, options.push);
+  if (options.push) addPushRoutes(app as unknown as Hono, options.push);
   for (const routes of options.routes ?? []) app.route('/', routes);
   app.get('/', (c) => c.html(LANDING(version)));
   app.notFound((c) => {

@@ -1,44 +1,96 @@
 // The socket edge of the HTTP app: a Node server with timeouts and a connection cap that slow or
 // many clients cannot use to starve the others. Owns the listening socket and its connections.
+// Invariant: a scraper always gets a slot. Live-page streams have their own smaller cap, and at
+// the connection cap an idle or half-sent connection goes first, then a slow reader, then the
+// oldest stream; only connections answering an ordinary request are never closed for another.
 
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 
+/** Why a connection was closed for another (log_analyzer_http_connections_evicted_total{reason}). */
+export type EvictReason = 'idle' | 'slow_reader' | 'stream' | 'stream_cap' | 'refused';
+
 export interface HttpServerOptions {
   fetch: (request: Request) => Response | Promise<Response>;
   /**
    * Connections open at once, asked on every new one (it may shrink to leave descriptors for
-   * the files being followed); at the cap, the oldest one without a request under way is closed.
+   * the files being followed); at the cap, one is closed for the new one (see pickEviction).
    */
   maxConnections: () => number;
+  /** Streams (Server-Sent Events) open at once; the oldest is closed for a new one. Default 16. */
+  maxStreams?: () => number;
+  /** Whether a request's URL opens a stream that never ends (default: /ui/events). */
+  isStream?: (url: string) => boolean;
+  /** A client that takes no byte of its pending answer for this long is closed. Default 10 s. */
+  slowReaderMs?: number;
   /** A client must send its request headers within this long (slowloris). */
   headersTimeoutMs?: number;
   /** A kept-alive connection with no request is closed after this long. */
   idleTimeoutMs?: number;
-  onEvicted?(): void;
+  onEvicted?(reason: EvictReason): void;
 }
 
-interface Connection {
-  socket: Socket;
+export interface Connection {
   openedAt: number;
   /** A request is being answered on it. */
   busy: boolean;
+  /** It carries a stream (an answer that never ends). */
+  stream: boolean;
+  /** Since when its pending output has not shrunk (null: nothing pending, or it moves). */
+  stalledSince: number | null;
+}
+
+/** The share of the connection cap streams may take at most, whatever --max-streams says. */
+export const streamCap = (maxConnections: number, maxStreams: number): number =>
+  Math.max(1, Math.min(maxStreams, Math.floor(maxConnections / 2)));
+
+/** Whether a connection's pending output has not shrunk for `slowMs`. Pure. */
+export function isSlow(c: Pick<Connection, 'stalledSince'>, now: number, slowMs: number): boolean {
+  return c.stalledSince !== null && now - c.stalledSince >= slowMs;
 }
 
 /**
- * Which connection to close when a new one arrives at the cap: the oldest that has no request
- * under way (a slow client still sending headers, or an idle keep-alive); null when all are busy.
- * Pure.
+ * Which connection to close when a new one arrives at the cap, and why: the oldest with no
+ * request under way (a slow client still sending headers, or an idle keep-alive), else the
+ * oldest slow reader, else the oldest stream; null when every one is answering an ordinary
+ * request (those end within the request timeout). Pure.
  */
-export function pickEviction<T extends { openedAt: number; busy: boolean }>(open: Iterable<T>): T | null {
-  let oldest: T | null = null;
-  for (const c of open) if (!c.busy && (!oldest || c.openedAt < oldest.openedAt)) oldest = c;
-  return oldest;
+export function pickEviction<T extends Connection>(
+  connections: Iterable<T>,
+  now = 0,
+  slowMs = Number.POSITIVE_INFINITY,
+): { victim: T; reason: EvictReason } | null {
+  const open = [...connections];
+  const oldest = (test: (c: T) => boolean): T | null => {
+    let found: T | null = null;
+    for (const c of open) if (test(c) && (!found || c.openedAt < found.openedAt)) found = c;
+    return found;
+  };
+  const idle = oldest((c) => !c.busy);
+  if (idle) return { victim: idle, reason: 'idle' };
+  const slow = oldest((c) => isSlow(c, now, slowMs));
+  if (slow) return { victim: slow, reason: 'slow_reader' };
+  const stream = oldest((c) => c.stream);
+  return stream ? { victim: stream, reason: 'stream' } : null;
+}
+
+/** A stalled clock's next reading: pending output that did not shrink keeps its start. Pure. */
+export function nextStall(
+  stalledSince: number | null,
+  pendingBefore: number,
+  pendingNow: number,
+  now: number,
+): number | null {
+  if (pendingNow === 0) return null;
+  if (stalledSince === null || pendingNow < pendingBefore) return now;
+  return stalledSince;
 }
 
 export function createHttpServer(options: HttpServerOptions): { server: Server; connections: () => number } {
+  const slowMs = options.slowReaderMs ?? 10_000;
+  const isStream = options.isStream ?? ((url: string) => /^\/ui\/events(\?|$)/.test(url));
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs ?? 10_000,
@@ -49,32 +101,66 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
     },
     getRequestListener(options.fetch),
   );
-  const open = new Map<Socket, Connection>();
+  type Open = Connection & { socket: Socket; pending: number };
+  const open = new Map<Socket, Open>();
+  const evict = (c: Open, reason: EvictReason) => {
+    c.socket.destroy();
+    open.delete(c.socket);
+    options.onEvicted?.(reason);
+  };
   server.on('connection', (socket: Socket) => {
     if (open.size >= options.maxConnections()) {
-      const victim = pickEviction(open.values());
-      if (victim) {
-        victim.socket.destroy();
-        open.delete(victim.socket);
-        options.onEvicted?.();
-      } else {
+      const pick = pickEviction(open.values(), performance.now(), slowMs);
+      if (pick) evict(pick.victim, pick.reason);
+      else {
         socket.destroy();
-        options.onEvicted?.();
+        options.onEvicted?.('refused');
         return;
       }
     }
-    open.set(socket, { socket, openedAt: performance.now(), busy: false });
+    open.set(socket, {
+      socket,
+      openedAt: performance.now(),
+      busy: false,
+      stream: false,
+      stalledSince: null,
+      pending: 0,
+    });
     socket.once('close', () => open.delete(socket));
   });
   server.on('request', (request, response) => {
     const connection = open.get(request.socket);
     if (!connection) return;
     connection.busy = true;
+    if (isStream(request.url ?? '')) {
+      // At the streams' cap the oldest stream goes: the newest viewer wins, scrapers keep their room.
+      const cap = streamCap(options.maxConnections(), options.maxStreams?.() ?? 16);
+      const streams = [...open.values()].filter((c) => c.stream).sort((a, b) => a.openedAt - b.openedAt);
+      for (const c of streams.slice(0, Math.max(0, streams.length - cap + 1))) evict(c, 'stream_cap');
+      connection.stream = true;
+    }
     response.once('finish', () => {
       connection.busy = false;
+      connection.stream = false;
       connection.openedAt = performance.now(); // an idle keep-alive ages from its last answer
     });
   });
+  // Slow readers: a connection whose pending output has not shrunk for slowMs is closed, whether
+  // or not another client waits (it would hold a slot and its memory for as long as it likes).
+  const sweep = setInterval(
+    () => {
+      const now = performance.now();
+      for (const c of open.values()) {
+        const pending = c.socket.writableLength;
+        c.stalledSince = nextStall(c.stalledSince, c.pending, pending, now);
+        c.pending = pending;
+        if (c.busy && isSlow(c, now, slowMs)) evict(c, 'slow_reader');
+      }
+    },
+    Math.max(10, Math.min(1000, slowMs / 4)),
+  );
+  sweep.unref();
+  server.once('close', () => clearInterval(sweep));
   return { server, connections: () => open.size };
 }
 

@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { History } from '../history/history.js';
 import type { LiveFeed } from './live-feed.js';
+import type { ReadEnv } from './read-auth.js';
 
 const require = createRequire(import.meta.url);
 const UI = new URL('../../ui/', import.meta.url);
@@ -29,8 +30,8 @@ function assets(): Record<string, { body: string; type: string }> {
   };
 }
 
-export function uiRoutes(feed: LiveFeed, history: History): Hono {
-  const app = new Hono();
+export function uiRoutes(feed: LiveFeed, history: History): Hono<ReadEnv> {
+  const app = new Hono<ReadEnv>();
   const files = assets();
   for (const [path, { body, type }] of Object.entries(files)) {
     app.get(path, (c) => c.body(body, 200, { 'Content-Type': type, 'Cache-Control': 'no-cache' }));

@@ -126,12 +126,13 @@ export function trendAnswer(
   };
 }
 
-/** GET /metrics?aggregated=true: each kept series' average over the last minute, as gauges <name>_avg. */
-export function aggregatedText(history: History, now: number): string {
+/** GET /metrics?aggregated=true: each kept series' average over the last minute, as gauges <name>_avg (one tenant's, or all). */
+export function aggregatedText(history: History, now: number, tenant: string | null = null): string {
   const step = history.stepOf(now);
   const steps = Math.max(1, Math.round(60_000 / history.options.stepMs));
   const byName = new Map<string, string[]>();
   for (const track of history.all()) {
+    if (tenant !== null && track.labels.tenant_id !== tenant) continue;
     const points = track.series(step, steps);
     if (points.length === 0) continue;
     const avg = points.reduce((a, p) => a + p.value, 0) / points.length;

@@ -3,7 +3,6 @@
 // fsynced (durable acks), applied to the store (the acknowledgement), then answered. Its position
 // in a checkpoint is the last push-log record applied.
 
-import type { Context } from 'hono';
 import type { RejectReason } from '../../aggregate/metrics.js';
 import { countByReason, type PushedFamilies, type PushOptions } from '../../store/pushed-families.js';
 import { type ApiKey, ApiKeys } from './api-keys.js';
@@ -121,12 +120,11 @@ export class PushSource {
     this.keys = keys.length > 0 ? new ApiKeys(keys) : null;
   }
 
-  /** /metrics with --metrics-auth: whether the request carries a valid key. */
-  metricsAuth(): ((c: Context) => boolean) | undefined {
-    if (!this.keys || !this.options.config.metricsAuth) return undefined;
-    // The keys of now (a reload may change them).
-    return (c) =>
-      this.keys?.check(ApiKeys.presented(c.req.header('authorization'), c.req.header('x-api-key'))) !== undefined;
+  /** Reads with --metrics-auth: the presented key's tenant, or undefined when it matches none. */
+  readAuth(): ((key: string | null) => { tenant: string | null } | undefined) | undefined {
+    if (!this.options.config.metricsAuth) return undefined;
+    // The keys of now (a reload may change them, never to none: config/reload.ts refuses that).
+    return (key) => this.keys?.check(key);
   }
 
   /** What the HTTP edge needs; undefined when pushing is off. */

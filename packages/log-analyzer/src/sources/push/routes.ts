@@ -67,9 +67,12 @@ export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
       }
       tenant = match.tenant;
     }
+    // A JSON type is required: a page elsewhere can POST text/plain or a form cross-site without
+    // a preflight, but not application/json.
     const type = c.req.header('content-type');
-    if (type !== undefined && !JSON_TYPE.test(type)) {
-      return refuse(c, 415, 'unsupported_media_type', `expected application/json, not ${type}`);
+    if (type === undefined || !JSON_TYPE.test(type)) {
+      const got = type === undefined ? 'none' : type;
+      return refuse(c, 415, 'unsupported_media_type', `expected Content-Type: application/json, not ${got}`);
     }
     const { batch: decoded, bytes } = await options.decode(new Uint8Array(await c.req.arrayBuffer()), tenant);
     if ('error' in decoded) {
