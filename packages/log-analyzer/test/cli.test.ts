@@ -253,6 +253,31 @@ describe('the config file', () => {
     }
   });
 
+  it('config print never shows a secret: API keys as *** with their count, passwords in URLs as ***', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, 'c.toml');
+      writeFileSync(
+        file,
+        '[push]\napi_keys = ["supersecret-1", "supersecret-2:tenant-a"]\n[redis]\nurl = "redis://:hunter2pass@redis:6379/2"\n' +
+          '[scrape]\ntargets = [{ name = "api", url = "http://me:pw-1234567@api:8000/metrics", type = "prometheus" }]\n',
+      );
+      const res = cli(['config', 'print', '--config', file, '--api-key', 'flag-secret-3']);
+      expect(res.status).toBe(0);
+      expect(res.stdout).not.toMatch(/supersecret|hunter2pass|pw-1234567|flag-secret/);
+      expect(res.stdout).toMatch(/^# api_keys = \["\*\*\*"\]\s+# 1 redacted, flag$/m);
+      expect(line(res.stdout, 'url')).toMatch(/= "redis:\/\/:\*\*\*@redis:6379\/2"/);
+      expect(line(res.stdout, 'targets')).toContain('http://me:***@api:8000/metrics');
+      const fromFile = cli(['config', 'print', '--config', file]).stdout;
+      expect(fromFile).toMatch(/^# api_keys = \["\*\*\*","\*\*\*:tenant-a"\]\s+# 2 redacted, /m);
+      // What it prints is still a valid config (the keys left out).
+      writeFileSync(join(dir, 'printed.toml'), fromFile);
+      expect(cli(['config', 'check', join(dir, 'printed.toml')]).status).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('METRICS_CONFIG names the file when --config does not', () => {
     const { dir, cleanup } = tempDir();
     try {

@@ -90,7 +90,10 @@ it('a reload rotates the API keys and changes push limits in place; a change tha
   expect(await push('old-key-123')).toBe(401);
   expect(await push('new-key-456')).toBe(200);
   expect(await push('new-key-456', { a: '1', b: '2' })).toBe(400); // two labels, more than max_labels now
-  expect(served.stderr()).toMatch(/configuration reloaded \(maxConnections: at the next start\)/);
+  expect(served.stderr()).toMatch(
+    /configuration reloaded: changed API keys 1 key \(replaced\), push\.max_labels 32 → 1; at the next start: server\.max_connections 256 → 10\n/,
+  );
+  expect(served.stderr()).not.toMatch(/old-key-123|new-key-456/);
   expect(await served.value('rotated_total')).toBe(2);
 }, 60_000);
 
@@ -137,4 +140,66 @@ it('a reload changes the log format in place: chunks read from then on are parse
   await vi.waitFor(async () => expect(await served.value('log_lines_total')).toBe(501), LONG);
   expect(await served.value('http_request_duration_seconds_count')).toBe(301);
   expect(served.stderr()).not.toMatch(/format: at the next start/);
+}, 60_000);
+
+it('a reload never weakens auth silently: no keys is refused unless allow_unauthenticated, and each reload says what changed', async () => {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, '[push]\napi_keys = ["old-key-123"]\n');
+  const served = spawnServe(['--config', config, '--no-positions', '--watch', join(dir, '*.log')]);
+  running.push(served);
+  const base = (await served.url).replace(/\/metrics$/, '');
+  const push = (key?: string) =>
+    fetch(`${base}/metrics/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: JSON.stringify({ name: 'guarded', type: 'counter', value: 1 }),
+    }).then((r) => r.status);
+  const reloads = (result: string) => served.value('log_analyzer_config_reloads_total', `result="${result}"`);
+  expect(await push()).toBe(401);
+  // The file is looked at every second: each write below is one reload (no SIGHUP, which would be a second).
+  // The keys gone (a half-written file, or a mistake): refused, the running keys stay.
+  writeFileSync(config, '[push]\nmax_labels = 5\n');
+  await vi.waitFor(async () => expect(await reloads('failure')).toBe(1), LONG);
+  expect(served.stderr()).toMatch(
+    /the new configuration is refused, the running one stays: the new configuration has no API key \(the running one has 1 key\).*allow_unauthenticated = true \(--push-open\)/,
+  );
+  expect(await push()).toBe(401);
+  expect(await push('old-key-123')).toBe(200);
+  // The next reload compares with what runs (max_labels was never applied).
+  writeFileSync(config, '[push]\napi_keys = ["old-key-123", "new-key-456"]\nmax_labels = 5\n');
+  await vi.waitFor(async () => expect(await reloads('success')).toBe(1), LONG);
+  expect(served.stderr()).toMatch(/configuration reloaded: changed API keys 1 key → 2 keys, push\.max_labels 32 → 5\n/);
+  expect(await push('new-key-456')).toBe(200);
+  // Open push, said explicitly: accepted, and said.
+  writeFileSync(config, '[push]\nallow_unauthenticated = true\n');
+  await vi.waitFor(async () => expect(await reloads('success')).toBe(2), LONG);
+  expect(served.stderr()).toMatch(
+    /configuration reloaded: changed API keys 2 keys → 0 keys \(push is open to anyone: --push-open\), push\.max_labels 5 → 32, push\.allow_unauthenticated false → true\n/,
+  );
+  expect(await push()).toBe(200);
+  expect(served.stderr()).not.toMatch(/old-key-123|new-key-456/);
+  expect(await served.value('guarded_total')).toBe(3);
+}, 60_000);
+
+it('--metrics-auth: a reload to no key is refused (even with allow_unauthenticated), /metrics keeps answering the key', async () => {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, '[push]\napi_keys = ["read-key-123"]\n[metrics]\nauth = true\n');
+  const served = spawnServe(['--config', config, '--no-positions', '--watch', join(dir, '*.log')]);
+  running.push(served);
+  const url = await served.url;
+  const scrape = (key?: string) => fetch(url, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+  expect((await scrape()).status).toBe(401);
+  expect((await scrape('read-key-123')).status).toBe(200);
+  writeFileSync(config, '[push]\nallow_unauthenticated = true\n[metrics]\nauth = true\n');
+  await vi.waitFor(async () => {
+    const text = await (await scrape('read-key-123')).text();
+    expect(text).toMatch(/log_analyzer_config_reloads_total\{result="failure"\} 1/);
+  }, LONG);
+  expect(served.stderr()).toMatch(/refused, the running one stays: --metrics-auth needs at least one API key/);
+  expect((await scrape('read-key-123')).status).toBe(200);
+  expect((await scrape()).status).toBe(401);
 }, 60_000);

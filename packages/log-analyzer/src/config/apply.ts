@@ -1,10 +1,11 @@
 // Applying the config file and the nested environment names to the serve command's options, and
-// printing the result (`log-analyzer config print`).
+// printing the result (`log-analyzer config print`, secrets redacted: config/changes.ts).
 
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type ApiKey, parseApiKey, parseApiKeysFile } from '../sources/push/api-keys.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
+import { redacted } from './changes.js';
 
 /** Where a value may come from, weakest first: a stronger one is never replaced by a weaker one. */
 const RANK: Record<string, number> = { default: 0, config: 1, env: 2, cli: 3 };
@@ -83,7 +84,7 @@ export async function printConfig(
       lines.push(`${lines.length ? '\n' : ''}[${name}]`);
       section = name;
     }
-    const value = opts[setting.option];
+    const value = redacted(setting.option, opts[setting.option]);
     const source = serve.getOptionValueSource(setting.option);
     const origin =
       origins.get(setting.option) ?? (source === 'cli' ? 'flag' : source === 'env' ? 'environment' : 'default');
@@ -91,8 +92,14 @@ export async function printConfig(
       setting.type === 'targets'
         ? `[${(v as ScrapeTarget[]).map((t) => `{ name = ${JSON.stringify(t.name)}, url = ${JSON.stringify(t.url)}, type = "${t.type}" }`).join(', ')}]`
         : JSON.stringify(v);
-    const shown = value === undefined ? '# (not set)' : `${key} = ${toml(value)}`;
-    lines.push(`${value === undefined ? `# ${key}` : shown}${' '.repeat(Math.max(1, 48 - shown.length))}# ${origin}`);
+    // API keys are never printed: a comment with their count and tenants stands for them.
+    const secret = setting.option === 'apiKey' && Array.isArray(value);
+    const shown =
+      value === undefined ? '# (not set)' : secret ? `# ${key} = ${toml(value)}` : `${key} = ${toml(value)}`;
+    const note = secret ? `${(value as unknown[]).length} redacted, ` : '';
+    lines.push(
+      `${value === undefined ? `# ${key}` : shown}${' '.repeat(Math.max(1, 48 - shown.length))}# ${note}${origin}`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

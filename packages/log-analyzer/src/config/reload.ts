@@ -2,7 +2,8 @@
 // file and the environment are read again onto the serve options (config/apply.ts); what can
 // change in place does (watched patterns, scrape targets and interval, the history's cap); a
 // change to anything else is said to take effect at the next start; a bad new configuration is
-// refused with its error and the old one keeps running. Counted in
+// refused with its error and the old one keeps running, as is one that would weaken auth
+// silently (config/changes.ts). Every reload says what changed, secrets redacted. Counted in
 // log_analyzer_config_reloads_total{result}; log_analyzer_config_info{hash} names the file read.
 
 import { createHash } from 'node:crypto';
@@ -10,8 +11,11 @@ import { readFileSync, watchFile } from 'node:fs';
 import type { Command } from 'commander';
 import { Counter, Gauge } from 'prom-client';
 import type { Analyzer } from '../app.js';
+import type { ApiKey } from '../sources/push/api-keys.js';
 import { resolveArgvPath } from '../tail/argv-path.js';
 import { apiKeysOf, applyConfig, pushLimitsOf } from './apply.js';
+import { authRefusal, describeReload, keysChange } from './changes.js';
+import { SETTINGS } from './config-file.js';
 
 /** Options a reload changes in place. */
 const IN_PLACE = new Set([
@@ -29,7 +33,12 @@ const IN_PLACE = new Set([
   'pushMaxSeriesPerFamily',
   'pushMaxSeriesPerTenant',
   'pushTtl',
+  'pushOpen',
 ]);
+
+/** An option's name as the config file spells it (its flag's attribute name when it has no key). */
+const KEYS = new Map(SETTINGS.map((s) => [s.option, s.key]));
+const keyOf = (option: string) => KEYS.get(option) ?? option;
 
 function hashOf(path: string | undefined): string {
   if (!path) return 'none';
@@ -61,13 +70,43 @@ export function watchConfig(options: {
     registers,
   });
   info.set({ hash: hashOf(path) }, 1);
+  // The keys and --metrics-auth in force (main.ts checked them at the start).
+  let keys: ApiKey[] = (() => {
+    try {
+      return apiKeysOf(serve.opts());
+    } catch {
+      return [];
+    }
+  })();
+  const metricsAuth = Boolean(serve.opts().metricsAuth);
   let running: Promise<boolean> = Promise.resolve(true);
   const reload = (why: string): Promise<boolean> => {
     running = running.then(async () => {
       const before = { ...serve.opts() };
+      const sources = new Map(
+        serve.options.map((o) => [o.attributeName(), serve.getOptionValueSource(o.attributeName())]),
+      );
+      // A refused configuration leaves the options as they were, so the next reload compares with what runs.
+      const restore = () => {
+        for (const [name, source] of sources) serve.setOptionValueWithSource(name, before[name], source ?? 'default');
+      };
       try {
         await applyConfig(serve, path);
         const opts = serve.opts();
+        let apiKeys: ApiKey[];
+        try {
+          apiKeys = apiKeysOf(opts);
+          const refusal = authRefusal({
+            keysBefore: keys.length,
+            keysAfter: apiKeys.length,
+            pushOpen: Boolean(opts.pushOpen),
+            metricsAuth: metricsAuth || Boolean(opts.metricsAuth),
+          });
+          if (refusal) throw new Error(refusal);
+        } catch (error) {
+          restore();
+          throw error;
+        }
         const list = (v: unknown): string[] => (typeof v === 'string' ? v.split(',') : ((v as string[]) ?? []));
         const watch = await Promise.all(
           list(opts.watch)
@@ -78,18 +117,25 @@ export function watchConfig(options: {
         await analyzer.reload({
           watch,
           format: opts.format,
-          apiKeys: apiKeysOf(opts),
+          apiKeys,
           pushLimits: pushLimitsOf(opts),
           scrape: { targets: opts.scrapeTarget ?? [], intervalMs: opts.scrapeInterval * 1000 },
           historyMaxSeries: opts.historyMaxSeries,
         });
-        const later = Object.keys(opts).filter(
-          (k) => !IN_PLACE.has(k) && JSON.stringify(opts[k]) !== JSON.stringify(before[k]),
-        );
+        const changedKeys = keysChange(keys, apiKeys);
+        const opened = apiKeys.length === 0 && keys.length > 0 ? ' (push is open to anyone: --push-open)' : '';
+        const said = describeReload({
+          before,
+          after: opts,
+          inPlace: IN_PLACE,
+          keyOf,
+          keys: changedKeys && changedKeys + opened,
+        });
+        keys = apiKeys;
         reloads.inc({ result: 'success' });
         info.reset();
         info.set({ hash: hashOf(path) }, 1);
-        say(`${why}: configuration reloaded${later.length ? ` (${later.join(', ')}: at the next start)` : ''}`);
+        say(`${why}: configuration reloaded: ${said}`);
         return true;
       } catch (error) {
         reloads.inc({ result: 'failure' });
