@@ -154,7 +154,7 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
         const pending = c.socket.writableLength;
         c.stalledSince = nextStall(c.stalledSince, c.pending, pending, now);
         c.pending = pending;
-        if (c.busy && isSlow(c, now, slowMs)) evict(c, 'slow_reader');
+        if (isSlow(c, now, slowMs)) evict(c, 'slow_reader');
       }
     },
     Math.max(10, Math.min(1000, slowMs / 4)),
