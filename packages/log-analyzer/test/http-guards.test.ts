@@ -78,6 +78,8 @@ describe('--metrics-auth: every read endpoint', () => {
     expect((await push(a, 'tenant-a-key', { name: 'orders', type: 'counter', value: 5 })).status).toBe(200);
     expect((await push(a, 'tenant-b-key', { name: 'orders', type: 'counter', value: 7 })).status).toBe(200);
     expect((await push(a, 'tenant-b-key', { name: 'b_secret', type: 'gauge', value: 1 })).status).toBe(200);
+    expect((await push(a, 'tenant-a-key', { name: 'depth', type: 'gauge', value: 3 })).status).toBe(200);
+    expect((await push(a, 'tenant-b-key', { name: 'depth', type: 'gauge', value: 9 })).status).toBe(200);
     await a.checkpoint();
     a.history.sample(Date.now());
 
@@ -97,9 +99,8 @@ describe('--metrics-auth: every read endpoint', () => {
     const series = JSON.parse((await get(a, '/metrics/series?tenant=b', 'tenant-a-key')).text);
     expect(series.series.length).toBeGreaterThan(0);
     expect(series.series.every((s: { tenant_id: string }) => s.tenant_id === 'a')).toBe(true);
-    const trend = JSON.parse((await get(a, '/metrics/trends/orders_total?labels=tenant_id=b', 'tenant-a-key')).text);
-    const aTrend = JSON.parse((await get(a, '/metrics/trends/orders_total?labels=tenant_id=a', 'full-key-123')).text);
-    expect(trend).toEqual(aTrend); // tenant a's trend, whatever the labels asked
+    const trend = JSON.parse((await get(a, '/metrics/trends/depth?labels=tenant_id=b', 'tenant-a-key')).text);
+    expect(trend.data_points.map((p: { value: number }) => p.value)).toEqual([3]); // tenant a's, not b's 9
     const aggregated = (await get(a, '/metrics?aggregated=true', 'tenant-a-key')).text;
     expect(aggregated).not.toContain('tenant_id="b"');
   });

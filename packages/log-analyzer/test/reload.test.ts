@@ -2,7 +2,7 @@
 // swap the watched glob; the file that stops matching is read to its end and let go, the one that
 // starts matching is read from where --from says; a bad new config is refused and the old one
 // keeps running. Exact totals throughout.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it, vi } from 'vitest';
 import { spawnNoiseMaker, spawnServe, tempDir, useProcesses } from './helpers.js';
@@ -142,11 +142,17 @@ it('a reload changes the log format in place: chunks read from then on are parse
   expect(served.stderr()).not.toMatch(/format: at the next start/);
 }, 60_000);
 
+/** Writes a file whole (a temp file renamed over it): the once-a-second look never sees it half-written. */
+function replace(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
 it('a reload never weakens auth silently: no keys is refused unless allow_unauthenticated, and each reload says what changed', async () => {
   const { dir, cleanup } = tempDir();
   cleanups.push(cleanup);
   const config = join(dir, 'config.toml');
-  writeFileSync(config, '[push]\napi_keys = ["old-key-123"]\n');
+  replace(config, '[push]\napi_keys = ["old-key-123"]\n');
   const served = spawnServe(['--config', config, '--no-positions', '--watch', join(dir, '*.log')]);
   running.push(served);
   const base = (await served.url).replace(/\/metrics$/, '');
@@ -160,7 +166,7 @@ it('a reload never weakens auth silently: no keys is refused unless allow_unauth
   expect(await push()).toBe(401);
   // The file is looked at every second: each write below is one reload (no SIGHUP, which would be a second).
   // The keys gone (a half-written file, or a mistake): refused, the running keys stay.
-  writeFileSync(config, '[push]\nmax_labels = 5\n');
+  replace(config, '[push]\nmax_labels = 5\n');
   await vi.waitFor(async () => expect(await reloads('failure')).toBe(1), LONG);
   expect(served.stderr()).toMatch(
     /the new configuration is refused, the running one stays: the new configuration has no API key \(the running one has 1 key\).*allow_unauthenticated = true \(--push-open\)/,
@@ -168,12 +174,12 @@ it('a reload never weakens auth silently: no keys is refused unless allow_unauth
   expect(await push()).toBe(401);
   expect(await push('old-key-123')).toBe(200);
   // The next reload compares with what runs (max_labels was never applied).
-  writeFileSync(config, '[push]\napi_keys = ["old-key-123", "new-key-456"]\nmax_labels = 5\n');
+  replace(config, '[push]\napi_keys = ["old-key-123", "new-key-456"]\nmax_labels = 5\n');
   await vi.waitFor(async () => expect(await reloads('success')).toBe(1), LONG);
   expect(served.stderr()).toMatch(/configuration reloaded: changed API keys 1 key → 2 keys, push\.max_labels 32 → 5\n/);
   expect(await push('new-key-456')).toBe(200);
   // Open push, said explicitly: accepted, and said.
-  writeFileSync(config, '[push]\nallow_unauthenticated = true\n');
+  replace(config, '[push]\nallow_unauthenticated = true\n');
   await vi.waitFor(async () => expect(await reloads('success')).toBe(2), LONG);
   expect(served.stderr()).toMatch(
     /configuration reloaded: changed API keys 2 keys → 0 keys \(push is open to anyone: --push-open\), push\.max_labels 5 → 32, push\.allow_unauthenticated false → true\n/,
@@ -187,14 +193,14 @@ it('--metrics-auth: a reload to no key is refused (even with allow_unauthenticat
   const { dir, cleanup } = tempDir();
   cleanups.push(cleanup);
   const config = join(dir, 'config.toml');
-  writeFileSync(config, '[push]\napi_keys = ["read-key-123"]\n[metrics]\nauth = true\n');
+  replace(config, '[push]\napi_keys = ["read-key-123"]\n[metrics]\nauth = true\n');
   const served = spawnServe(['--config', config, '--no-positions', '--watch', join(dir, '*.log')]);
   running.push(served);
   const url = await served.url;
   const scrape = (key?: string) => fetch(url, { headers: key ? { authorization: `Bearer ${key}` } : {} });
   expect((await scrape()).status).toBe(401);
   expect((await scrape('read-key-123')).status).toBe(200);
-  writeFileSync(config, '[push]\nallow_unauthenticated = true\n[metrics]\nauth = true\n');
+  replace(config, '[push]\nallow_unauthenticated = true\n[metrics]\nauth = true\n');
   await vi.waitFor(async () => {
     const text = await (await scrape('read-key-123')).text();
     expect(text).toMatch(/log_analyzer_config_reloads_total\{result="failure"\} 1/);
