@@ -193,11 +193,11 @@ export function createHttpApp(options: HttpAppOptions) {
       options.readAuth && rule !== 'open' && rule !== 'push' ? (options.readAuth(keyOf(c)) ?? null) : undefined;
     const verdict = readVerdict(rule, auth);
     if ('status' in verdict) {
-      // The live page's browser asks for the key with its own prompt (any user name, the key as password).
-      c.header(
-        'WWW-Authenticate',
-        c.req.path.startsWith('/ui') ? 'Basic realm="log-analyzer", charset="UTF-8"' : 'Bearer',
-      );
+      // Basic (any user name, the key as password) lets a browser ask once and send it again for
+      // the live page's stream and JSON, which cannot carry a header of their own; Bearer for
+      // programs. Basic first: Chromium does not answer Basic when a challenge it cannot take comes first.
+      c.header('WWW-Authenticate', 'Basic realm="log-analyzer", charset="UTF-8"');
+      c.header('WWW-Authenticate', 'Bearer realm="log-analyzer"', { append: true });
       return c.json({ error: verdict.error }, verdict.status);
     }
     c.set('readTenant', verdict.tenant);
