@@ -3,11 +3,10 @@
 // the password of the page's URL, as a browser's prompt would) is sent again by the browser for
 // the event stream and the series browser's JSON, and the page draws; without it, nothing is read.
 import { join } from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { useBrowser } from './browser.js';
 import { spawnNoiseMaker, spawnServe, tempDir } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const KEY = 'live-page-key-1';
 
 const { dir, cleanup } = tempDir();
@@ -24,29 +23,12 @@ const analyzer = spawnServe([
   KEY,
   '--metrics-auth',
 ]);
-let browser: Browser | null = null;
-afterAll(async () => {
-  await browser?.close();
-  writer.kill('SIGKILL');
-  analyzer.child.kill('SIGKILL');
-  await analyzer.exited;
-  cleanup();
-});
+const browser = useBrowser({ analyzer, writer }, cleanup);
 
 it('/ui with --metrics-auth: the key given once reaches the stream and the JSON; without it, 401', async () => {
   const base = (await analyzer.url).replace(/\/metrics$/, '');
   expect((await fetch(`${base}/ui/events`)).status).toBe(401);
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const { page, errors } = await browser.page();
   // The key once (in the URL, which a browser keeps for the realm as it keeps what its prompt was
   // given), then the page at its plain address: everything after comes from the browser's cache.
   await page.goto(`${base.replace('http://', `http://anyone:${KEY}@`)}/ui/app.css`);

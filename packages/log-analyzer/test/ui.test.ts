@@ -4,12 +4,11 @@
 // data; the numbers change between two moments; the series browser shows a series' trend.
 // Screenshots go to docs/ (light, desktop; dark, phone width) and are shown in the README.
 import { join } from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { useBrowser } from './browser.js';
 import { spawnNoiseMaker, spawnServe, tempDir } from './helpers.js';
 
 const DOCS = join(import.meta.dirname, '../../../docs');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 const { dir, cleanup } = tempDir();
 const writer = spawnNoiseMaker([
@@ -36,29 +35,11 @@ const analyzer = spawnServe([
   '--history-step',
   '1s',
 ]);
-let browser: Browser | null = null;
-afterAll(async () => {
-  await browser?.close();
-  writer.kill('SIGKILL');
-  analyzer.child.kill('SIGKILL');
-  await analyzer.exited;
-  cleanup();
-});
+const browser = useBrowser({ analyzer, writer }, cleanup);
 
 it('/ui in headless Chromium: charts with data, values that move, a series trend, no console errors', async () => {
   const base = (await analyzer.url).replace(/\/metrics$/, '');
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  const { page, errors } = await browser.page();
   await page.setViewport({ width: 1280, height: 1000 });
   await page.goto(`${base}/ui`, { waitUntil: 'domcontentloaded' });
 
