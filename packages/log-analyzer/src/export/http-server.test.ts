@@ -111,7 +111,7 @@ async function listening(options: Omit<Parameters<typeof createHttpServer>[0], '
   await new Promise<void>((resolve) => http.server.listen(0, '127.0.0.1', resolve));
   const port = (http.server.address() as { port: number }).port;
   const sockets: Socket[] = [];
-  const open = (path: string, read: boolean) => {
+  const open = (path: string, read: boolean | 'slowly') => {
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => {});
     const state = { bytes: 0, closed: false };
@@ -122,7 +122,15 @@ async function listening(options: Omit<Parameters<typeof createHttpServer>[0], '
       state.closed = true;
     });
     socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
-    if (!read) socket.pause();
+    if (read !== true) socket.pause();
+    if (read === 'slowly') {
+      // A few milliseconds of reading every 100 ms: slow, but never still for the deadline.
+      const timer = setInterval(() => {
+        socket.resume();
+        setTimeout(() => socket.pause(), 3);
+      }, 100);
+      socket.on('close', () => clearInterval(timer));
+    }
     sockets.push(socket);
     return state;
   };
@@ -176,6 +184,18 @@ describe('createHttpServer', () => {
       await s.close();
     }
   });
+
+  it('a slow but steady reader of a large answer is not closed', async () => {
+    const s = await listening({ maxConnections: () => 16, slowReaderMs: 400 });
+    try {
+      const reader = s.open('/big', 'slowly');
+      await expect.poll(() => reader.bytes, { timeout: 30_000, interval: 100 }).toBeGreaterThan(48 * 1024 * 1024);
+      expect(s.evicted).toEqual([]);
+      expect(reader.closed).toBe(false);
+    } finally {
+      await s.close();
+    }
+  }, 40_000);
 
   it('at the cap with streams open, a new connection takes the oldest stream, not a scrape in progress', async () => {
     const s = await listening({ maxConnections: () => 4, maxStreams: () => 4 });

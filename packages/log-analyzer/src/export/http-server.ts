@@ -88,6 +88,16 @@ export function nextStall(
   return stalledSince;
 }
 
+/**
+ * Bytes of answers not yet taken by the kernel. writableLength alone does not move while one
+ * large write is under way (a whole /metrics is one write), so a slow but steady reader would
+ * look stalled; the libuv handle's write queue shrinks with every partial write.
+ */
+function pendingBytes(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { writeQueueSize?: number } | null })._handle;
+  return socket.writableLength + (handle?.writeQueueSize ?? 0);
+}
+
 export function createHttpServer(options: HttpServerOptions): { server: Server; connections: () => number } {
   const slowMs = options.slowReaderMs ?? 10_000;
   const isStream = options.isStream ?? ((url: string) => /^\/ui\/events(\?|$)/.test(url));
@@ -151,7 +161,7 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
     () => {
       const now = performance.now();
       for (const c of open.values()) {
-        const pending = c.socket.writableLength;
+        const pending = pendingBytes(c.socket);
         c.stalledSince = nextStall(c.stalledSince, c.pending, pending, now);
         c.pending = pending;
         if (isSlow(c, now, slowMs)) evict(c, 'slow_reader');
