@@ -98,6 +98,8 @@ serve.action(async (opts) => {
   }
   Object.assign(opts, serve.opts());
   if (opts.checkConfig) {
+    if (opts.metricsAuth && !opts.apiKey?.length && !opts.apiKeysFile)
+      fail('--metrics-auth needs at least one API key');
     process.stdout.write(`${configPath}: ok\n`);
     process.exit(0);
   }

@@ -239,6 +239,7 @@ describe('the config file', () => {
     ['[checkpoint]\ninterval = "soon"\n', /printed\.toml:2: checkpoint\.interval: expected a duration/],
     ['[push]\nack = "later"\n', /printed\.toml:2: push\.ack: Allowed choices are durable, merged/],
     ['[server\n', /printed\.toml:1: /],
+    ['[metrics]\nauth = true\n', /--metrics-auth needs at least one API key/],
   ])('config check of %j: the key, the line and why; exit 2', (text, want) => {
     const { dir, cleanup } = tempDir();
     try {
