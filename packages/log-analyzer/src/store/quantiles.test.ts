@@ -66,6 +66,17 @@ describe('TargetedQuantiles', () => {
     }
   }
 
+  it('merges cost O(1) per observation, whatever the epsilon (ε 1e-12 cost O(n) each 64 observations)', () => {
+    const n = 100_000;
+    for (const epsilon of [0.05, 0.001, 1e-12]) {
+      const stream = new TargetedQuantiles([{ quantile: 0.5, epsilon }]);
+      const r = random(7);
+      for (let i = 0; i < n; i++) stream.insert(r());
+      stream.query(0.5);
+      expect(stream.copied, `epsilon ${epsilon}`).toBeLessThan(3 * n);
+    }
+  });
+
   it('is NaN when empty and exact for one value', () => {
     const stream = new TargetedQuantiles(DEFAULT_TARGETS);
     expect(stream.query(0.5)).toBeNaN();
