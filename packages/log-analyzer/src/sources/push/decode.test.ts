@@ -151,6 +151,12 @@ describe('parseJson', () => {
     });
   }
 
+  it('never quotes the body in the reason, however V8 cuts it', () => {
+    for (const given of [`[${'1,'.repeat(50)}}${',1'.repeat(50)}]`, `}${'x'.repeat(100)}`, '{"a": }']) {
+      expect(() => parseJson(given)).toThrow(/: Unexpected token '}'$/);
+    }
+  });
+
   it('says where a deeply nested body went wrong, by line and column', () => {
     expect(() => parseJson(`[\n${'['.repeat(100_000)}}`)).toThrow(
       /^invalid JSON at position 100002 \(line 2, column 100001\): /,

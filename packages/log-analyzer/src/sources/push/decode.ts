@@ -361,7 +361,8 @@ export function parseJson(text: string): unknown {
     const before = text.slice(0, at);
     const line = before.split('\n').length;
     const column = at - before.lastIndexOf('\n');
-    const reason = (error as Error).message.replace(/, ".*" is not valid JSON$/s, '');
+    // V8 quotes the text around the error (cut with `...` on either side): never echo a body.
+    const reason = (error as Error).message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '');
     throw new BodyError(
       400,
       'invalid_json',
