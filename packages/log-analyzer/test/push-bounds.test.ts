@@ -247,6 +247,9 @@ describe('names of served families', () => {
       [{ name: 'log_analyzer_build_info', type: 'gauge', value: 1 }, 'reserved_name'],
       [{ name: 'http_requests', type: 'gauge', value: 1 }, 'reserved_name'],
       [{ name: 'http_request_duration_seconds_sum', type: 'gauge', value: 1 }, 'reserved_name'],
+      // Exposed log_lines_per_second_total: its OpenMetrics family would be the self gauge's name.
+      [{ name: 'log_lines_per_second', type: 'counter', value: 1 }, 'reserved_name'],
+      [{ name: 'http_requests', type: 'histogram', value: 1 }, 'reserved_name'],
     ];
     for (const [body, reason] of cases) {
       expect((await post(a, '/metrics/track', body)).json, JSON.stringify(body)).toMatchObject({ reason });

@@ -6,7 +6,7 @@
 import { isReservedPushName, type RejectReason } from '../aggregate/metrics.js';
 import { type DecodedBatch, type FamilyInfo, splitKey } from '../sources/push/batch.js';
 import type { Rejection } from '../sources/push/decode.js';
-import { futureVerdict, holdsOrder, nameConflictVerdict, overflowVerdict } from './push-checks.js';
+import { futureVerdict, holdsOrder, nameConflictVerdict, namesTaken, overflowVerdict } from './push-checks.js';
 import { atLeastMinEpsilon, DEFAULT_TARGETS, SlidingQuantiles, type Target } from './quantiles.js';
 import type { Family, HistogramSeries, Series, Store, SummarySeries, ValueSeries } from './store.js';
 
@@ -158,7 +158,7 @@ export class PushedFamilies {
   private check(info: FamilyInfo): Family | null | [RejectReason, string] {
     const { name } = info;
     const family = this.store.get(name);
-    if (isReservedPushName(name) || (family && !family.spec.pushed)) {
+    if (namesTaken(name, info.type).some(isReservedPushName) || (family && !family.spec.pushed)) {
       return ['reserved_name', `${name} is one of the analyzer's own metrics`];
     }
     if (!family) return null;
