@@ -19,31 +19,60 @@ export const REJECT_REASONS = [
   'body_too_large',
   'too_many_items',
   'invalid_name',
+  'name_too_long',
   'reserved_name',
+  'name_conflict',
   'invalid_type',
   'invalid_value',
+  'overflow',
   'negative_counter',
+  'help_too_long',
   'invalid_label',
+  'label_name_too_long',
   'label_too_long',
   'too_many_labels',
   'invalid_layout',
+  'epsilon_too_small',
   'type_conflict',
   'help_conflict',
   'bucket_mismatch',
   'quantile_mismatch',
   'out_of_order',
+  'too_far_in_future',
   'series_limit',
   'decode_failed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-/** Names pushed metrics may not take: the analyzer's own (a pushed family would shadow them). */
+/**
+ * Names of the analyzer's own families (a pushed or scraped family would shadow them, or expose a
+ * second TYPE block): a log family's name, its sample names (`_bucket`, …) and a counter's name
+ * without `_total` (its OpenMetrics family name); the self metrics.
+ */
 export function isReservedName(name: string): boolean {
   return (
     name.startsWith('log_analyzer_') ||
     name === 'log_lines_per_second' ||
-    Object.values(LOG_FAMILIES).some((f) => name === f.name || name.startsWith(`${f.name}_`))
+    Object.values(LOG_FAMILIES).some(
+      (f) =>
+        name === f.name ||
+        name.startsWith(`${f.name}_`) ||
+        (f.kind === 'counter' && name === f.name.replace(/_total$/, '')),
+    )
   );
+}
+
+/**
+ * Prefixes of the other families the analyzer serves, whether enabled now or not (a reload may
+ * turn them on): the scrape source's scrape_target_*, the host stats' node_* and container_*, and
+ * prom-client's default process_* and nodejs_* (served as log_analyzer_*, but the names are theirs).
+ * Pushed names only: a scraped node_exporter keeps its node_* names.
+ */
+const PUSH_RESERVED_PREFIXES = ['scrape_target_', 'node_', 'container_', 'process_', 'nodejs_'];
+
+/** Names pushed metrics may not take: every family the analyzer serves. */
+export function isReservedPushName(name: string): boolean {
+  return isReservedName(name) || PUSH_RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 
 export const LOG_FAMILIES = {

@@ -3,10 +3,11 @@
 // timestamp never overwrites a newer one), histograms and summaries observe. Owns the limits
 // (series per family, per tenant, in all) and expiry. Checks that need no state are the decoder's.
 
-import { isReservedName, type RejectReason } from '../aggregate/metrics.js';
+import { isReservedPushName, type RejectReason } from '../aggregate/metrics.js';
 import { type DecodedBatch, type FamilyInfo, splitKey } from '../sources/push/batch.js';
 import type { Rejection } from '../sources/push/decode.js';
-import { DEFAULT_TARGETS, SlidingQuantiles, type Target } from './quantiles.js';
+import { futureVerdict, holdsOrder, nameConflictVerdict, namesTaken, overflowVerdict } from './push-checks.js';
+import { atLeastMinEpsilon, DEFAULT_TARGETS, SlidingQuantiles, type Target } from './quantiles.js';
 import type { Family, HistogramSeries, Series, Store, SummarySeries, ValueSeries } from './store.js';
 
 /** Prometheus's default histogram buckets (client_golang DefBuckets), for histograms pushed without any. */
@@ -115,7 +116,7 @@ export class PushedFamilies {
       if (!s) {
         const { names, values } = splitKey(key);
         const tenant = values[names.indexOf('tenant_id')] ?? null;
-        const refused = this.refuseNewSeries(info.name, family, tenant);
+        const refused = (family ? null : this.nameConflict(info)) ?? this.refuseNewSeries(info.name, family, tenant);
         if (refused) {
           refuse(from, to, refused);
           continue;
@@ -157,7 +158,7 @@ export class PushedFamilies {
   private check(info: FamilyInfo): Family | null | [RejectReason, string] {
     const { name } = info;
     const family = this.store.get(name);
-    if (isReservedName(name) || (family && !family.spec.pushed)) {
+    if (namesTaken(name, info.type).some(isReservedPushName) || (family && !family.spec.pushed)) {
       return ['reserved_name', `${name} is one of the analyzer's own metrics`];
     }
     if (!family) return null;
@@ -175,6 +176,11 @@ export class PushedFamilies {
       return ['quantile_mismatch', `${name} has other quantiles or epsilons`];
     }
     return family;
+  }
+
+  /** A new family's exposed names would meet another family's (checked when it is created). */
+  private nameConflict(info: FamilyInfo): Outcome {
+    return nameConflictVerdict(info.name, info.type, (name) => this.store.get(name)?.spec.kind);
   }
 
   /** Counts refusals made before the store saw the samples (decoding, whole bodies). */
@@ -228,10 +234,14 @@ export class PushedFamilies {
     stamp: number,
     now: number,
   ): Outcome {
+    const future = futureVerdict(stamp, now);
+    if (future) return future;
     switch (type) {
       case 'counter': {
         const c = s as ValueSeries;
         if (!this.options.cumulativeSources.has(source)) {
+          const overflow = overflowVerdict(c.value, value);
+          if (overflow) return overflow;
           c.value += value;
           return null;
         }
@@ -242,14 +252,17 @@ export class PushedFamilies {
         if (last === undefined && Object.keys(c.last).length >= MAX_SOURCES_PER_SERIES) {
           return ['series_limit', `more than ${MAX_SOURCES_PER_SERIES} cumulative sources for one series`];
         }
+        const increase = last === undefined || value < last ? value : value - last;
+        const overflow = overflowVerdict(c.value, increase);
+        if (overflow) return overflow;
         if (last !== undefined && value < last) this.stats.resets++;
-        c.value += last === undefined || value < last ? value : value - last;
+        c.value += increase;
         c.last[source] = value;
         return null;
       }
       case 'gauge': {
         const g = s as ValueSeries;
-        if (!Number.isNaN(stamp) && g.at !== undefined && stamp < g.at) {
+        if (!Number.isNaN(stamp) && holdsOrder(g.at, now) && stamp < g.at) {
           return ['out_of_order', `a newer value (at ${new Date(g.at).toISOString()}) is already set`];
         }
         g.value = value;
@@ -258,6 +271,8 @@ export class PushedFamilies {
       }
       case 'histogram': {
         const h = s as HistogramSeries;
+        const overflow = overflowVerdict(h.sum, value);
+        if (overflow) return overflow;
         const bounds = family.spec.bounds ?? [];
         let i = 0;
         while (i < bounds.length && value > (bounds[i] as number)) i++;
@@ -268,7 +283,9 @@ export class PushedFamilies {
       }
       case 'summary': {
         const q = s as SummarySeries;
-        q.window ??= new SlidingQuantiles(family.spec.targets ?? DEFAULT_TARGETS, now);
+        const overflow = overflowVerdict(q.sum, value);
+        if (overflow) return overflow;
+        q.window ??= new SlidingQuantiles(atLeastMinEpsilon(family.spec.targets ?? DEFAULT_TARGETS), now);
         q.window.observe(value, now);
         q.sum += value;
         q.count++;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TARGETS, SlidingQuantiles, type Target, TargetedQuantiles } from './quantiles.js';
+import {
+  atLeastMinEpsilon,
+  DEFAULT_TARGETS,
+  MIN_EPSILON,
+  SlidingQuantiles,
+  type Target,
+  TargetedQuantiles,
+} from './quantiles.js';
 
 /** A seeded uniform [0, 1) (mulberry32), so failures reproduce. */
 function random(seed: number): () => number {
@@ -66,6 +73,17 @@ describe('TargetedQuantiles', () => {
     }
   }
 
+  it('merges cost O(1) per observation, whatever the epsilon (ε 1e-12 cost O(n) each 64 observations)', () => {
+    const n = 100_000;
+    for (const epsilon of [0.05, 0.001, 1e-12]) {
+      const stream = new TargetedQuantiles([{ quantile: 0.5, epsilon }]);
+      const r = random(7);
+      for (let i = 0; i < n; i++) stream.insert(r());
+      stream.query(0.5);
+      expect(stream.copied, `epsilon ${epsilon}`).toBeLessThan(3 * n);
+    }
+  });
+
   it('is NaN when empty and exact for one value', () => {
     const stream = new TargetedQuantiles(DEFAULT_TARGETS);
     expect(stream.query(0.5)).toBeNaN();
@@ -87,4 +105,24 @@ describe('SlidingQuantiles', () => {
     // Long after everything: empty.
     expect(window.query(10_000_000).every(Number.isNaN)).toBe(true);
   });
+});
+
+describe('atLeastMinEpsilon', () => {
+  const table: { name: string; given: Target[]; want: Target[] }[] = [
+    { name: 'the defaults are kept', given: [...DEFAULT_TARGETS], want: [...DEFAULT_TARGETS] },
+    {
+      name: 'a summary restored with 1e-12 (before the minimum) is computed at the minimum',
+      given: [
+        { quantile: 0.5, epsilon: 1e-12 },
+        { quantile: 0.9, epsilon: 0.01 },
+      ],
+      want: [
+        { quantile: 0.5, epsilon: MIN_EPSILON },
+        { quantile: 0.9, epsilon: 0.01 },
+      ],
+    },
+  ];
+  for (const { name, given, want } of table) {
+    it(name, () => expect(atLeastMinEpsilon(given)).toEqual(want));
+  }
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { API_EXAMPLE } from '../../../test/fixtures/push-examples.js';
-import { BodyError, decodeBody, jsonErrorPosition, parseJson } from './decode.js';
+import {
+  BodyError,
+  decodeBody,
+  decodeMessages,
+  jsonErrorPosition,
+  MAX_HELP_BYTES,
+  MAX_LABEL_NAME_BYTES,
+  MAX_NAME_BYTES,
+  parseJson,
+} from './decode.js';
 
 const LIMITS = { maxItems: 100, maxLabels: 4, maxLabelValueBytes: 16 };
 /** The store's series key of these (sorted) label pairs. */
@@ -120,7 +129,7 @@ describe('decodeBody', () => {
 });
 
 describe('parseJson', () => {
-  const table: { given: string; want: number }[] = [
+  const table: { name?: string; given: string; want: number }[] = [
     { given: '{"metrics": [}', want: 13 },
     { given: '{"a":1,}', want: 7 },
     { given: '[1, 2', want: 5 },
@@ -129,11 +138,125 @@ describe('parseJson', () => {
     { given: '{"a": 01}', want: 7 },
     { given: '{} x', want: 3 },
     { given: '', want: 0 },
+    { given: '[{"a": [1, {"b": "c"}], "d": {}}, []', want: 36 },
+    { given: '{"a" 1}', want: 5 },
+    // 100,000 open arrays: the locator keeps its own stack (it was recursive: RangeError).
+    { name: '100,000 open arrays', given: '['.repeat(100_000), want: 100_000 },
+    { name: '100,000 open objects', given: `${'{"a":'.repeat(100_000)}x`, want: 500_000 },
   ];
-  for (const { given, want } of table) {
-    it(`finds where ${JSON.stringify(given)} stops being JSON`, () => {
+  for (const { name, given, want } of table) {
+    it(`finds where ${name ?? JSON.stringify(given)} stops being JSON`, () => {
       expect(jsonErrorPosition(given)).toBe(want);
       expect(() => parseJson(given)).toThrow(`at position ${want} `);
     });
   }
+
+  it('never quotes the body in the reason, however V8 cuts it', () => {
+    for (const given of [`[${'1,'.repeat(50)}}${',1'.repeat(50)}]`, `}${'x'.repeat(100)}`, '{"a": }']) {
+      expect(() => parseJson(given)).toThrow(/: Unexpected token '}'$/);
+    }
+  });
+
+  it('says where a deeply nested body went wrong, by line and column', () => {
+    expect(() => parseJson(`[\n${'['.repeat(100_000)}}`)).toThrow(
+      /^invalid JSON at position 100002 \(line 2, column 100001\): /,
+    );
+  });
+
+  it('takes a valid body nested 100,000 deep (JSON.parse does not recurse); its item is refused', () => {
+    const given = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(decodeBody(parseJson(given), LIMITS).rejected).toEqual([
+      { index: 0, reason: 'invalid_body', message: 'an item must be an object' },
+    ]);
+  });
+});
+
+describe('bounds: a push body and a queue message are refused alike', () => {
+  const item = (over: object) => JSON.stringify({ name: 'm', type: 'gauge', value: 1, ...over });
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const table: { name: string; given: string; want: { reason: string; message?: RegExp } }[] = [
+    {
+      name: 'a value beyond the doubles (1e999 parses as Infinity)',
+      given: item({ value: 1 }).replace('"value":1', '"value":1e999'),
+      want: { reason: 'overflow' },
+    },
+    { name: 'a negative one', given: item({}).replace('"value":1', '"value":-1e999'), want: { reason: 'overflow' } },
+    { name: '"NaN" as a string', given: item({ value: 'NaN' }), want: { reason: 'invalid_value' } },
+    { name: '"Infinity" as a string', given: item({ value: 'Infinity' }), want: { reason: 'invalid_value' } },
+    {
+      name: 'a 900 KB name (and the message does not echo it)',
+      given: item({ name: 'n'.repeat(900_000) }),
+      want: { reason: 'name_too_long', message: /^a name is 900000 bytes, more than 256$/ },
+    },
+    {
+      name: `a name of ${MAX_NAME_BYTES + 1} bytes`,
+      given: item({ name: 'n'.repeat(MAX_NAME_BYTES + 1) }),
+      want: { reason: 'name_too_long' },
+    },
+    { name: 'a 900 KB help', given: item({ help: 'h'.repeat(900_000) }), want: { reason: 'help_too_long' } },
+    {
+      name: `a help of ${MAX_HELP_BYTES + 1} bytes in 2-byte characters`,
+      given: item({ help: 'é'.repeat(513) }),
+      want: { reason: 'help_too_long' },
+    },
+    {
+      name: '30 label names of 30 KB',
+      given: item({
+        labels: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`${'l'.repeat(30_000)}${i}`, 'v'])),
+      }),
+      want: { reason: 'label_name_too_long' },
+    },
+    {
+      name: 'a service label over the value limit',
+      given: item({ service: 's'.repeat(17) }),
+      want: { reason: 'label_too_long' },
+    },
+    {
+      name: 'an epsilon of 1e-12',
+      given: JSON.stringify({ type: 'summary', name: 's', value: 1, quantiles: [0.5], epsilons: [1e-12] }),
+      want: { reason: 'epsilon_too_small', message: /below the minimum 0.001/ },
+    },
+    {
+      name: 'a name nested 100,000 arrays deep',
+      given: item({}).replace('"m"', deep(100_000)),
+      want: { reason: 'invalid_name', message: /^name an array is/ },
+    },
+    {
+      name: 'a type nested 100,000 arrays deep',
+      given: item({}).replace('"gauge"', deep(100_000)),
+      want: { reason: 'invalid_type' },
+    },
+    {
+      name: 'a long bad name is shown cut',
+      given: item({ name: `${'-'.repeat(200)}` }),
+      want: { reason: 'invalid_name', message: /^name "-{64}…" is not/ },
+    },
+  ];
+  for (const { name, given, want } of table) {
+    it(name, () => {
+      const pushed = decodeBody(parseJson(given), LIMITS);
+      const queued = decodeMessages([given], LIMITS);
+      for (const decoded of [pushed, queued]) {
+        expect(decoded.samples).toEqual([]);
+        expect(decoded.rejected).toEqual([
+          { index: 0, reason: want.reason, message: expect.stringMatching(want.message ?? /./) },
+        ]);
+        expect((decoded.rejected[0]?.message.length ?? 0) < 200).toBe(true);
+      }
+    });
+  }
+
+  it('at the limits everything is taken; default epsilons never go below the minimum', () => {
+    const given = {
+      name: 'n'.repeat(MAX_NAME_BYTES),
+      type: 'summary',
+      value: 1e308,
+      help: 'é'.repeat(MAX_HELP_BYTES / 2),
+      labels: { ['l'.repeat(MAX_LABEL_NAME_BYTES)]: 'v' },
+      quantiles: [0.5, 0.999, 0.9999],
+    };
+    const { samples, rejected } = decodeBody(given, LIMITS);
+    expect(rejected).toEqual([]);
+    expect(samples[0]?.sample.targets?.map((t) => t.epsilon)).toEqual([0.05, 0.001, 0.001]);
+  });
 });

@@ -9,7 +9,7 @@
 //   POST /update             any of the above
 
 import type { RejectReason } from '../../aggregate/metrics.js';
-import type { Target } from '../../store/quantiles.js';
+import { MIN_EPSILON, type Target } from '../../store/quantiles.js';
 
 export const METRIC_TYPES = ['counter', 'gauge', 'histogram', 'summary'] as const;
 export type MetricType = (typeof METRIC_TYPES)[number];
@@ -64,6 +64,15 @@ export class BodyError extends Error {
   }
 }
 
+/**
+ * Lengths no sane sender needs, and that keep /metrics and the checkpoint small: without them one
+ * request with a 900 KB name, a 900 KB help and 30 label names of 30 KB grew /metrics by 1.5 MB.
+ * Names and label names are ASCII (their patterns), so characters are bytes.
+ */
+export const MAX_NAME_BYTES = 256;
+export const MAX_HELP_BYTES = 1024;
+export const MAX_LABEL_NAME_BYTES = 128;
+
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** A lone surrogate cannot be written as UTF-8. */
@@ -99,8 +108,24 @@ function remember(set: Set<string>, name: string): void {
   set.add(name);
 }
 
+/** A value for a message: short, and never walked (a body may nest 100,000 arrays deep). */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}…` : v);
+  if (Array.isArray(v)) return 'an array';
+  return v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v);
+}
+
+/** UTF-8 bytes of `text` above `max` (a UTF-16 unit is at most 3 bytes: most texts need no count). */
+const longerThan = (text: string, max: number) => text.length > max / 3 && Buffer.byteLength(text) > max;
+
 function checkLabel(k: string, v: unknown, limits: DecodeLimits): void {
   if (!validLabelNames.has(k)) {
+    if (k.length > MAX_LABEL_NAME_BYTES) {
+      throw new ItemError(
+        'label_name_too_long',
+        `a label name is ${k.length} bytes, more than ${MAX_LABEL_NAME_BYTES}`,
+      );
+    }
     if (!LABEL_NAME.test(k)) throw new ItemError('invalid_label', `label name "${k}" is not a Prometheus label name`);
     if (k.startsWith('__')) throw new ItemError('invalid_label', `label name "${k}" is reserved (starts with __)`);
     if (k === 'le' || k === 'quantile') throw new ItemError('invalid_label', `label name "${k}" is reserved`);
@@ -110,7 +135,7 @@ function checkLabel(k: string, v: unknown, limits: DecodeLimits): void {
   if (LONE_SURROGATE.test(v) || v.includes('\u0000')) {
     throw new ItemError('invalid_label', `label "${k}" is not valid UTF-8 text (or holds NUL)`);
   }
-  if (v.length > limits.maxLabelValueBytes / 3 && Buffer.byteLength(v) > limits.maxLabelValueBytes) {
+  if (longerThan(v, limits.maxLabelValueBytes)) {
     throw new ItemError('label_too_long', `label "${k}" is longer than ${limits.maxLabelValueBytes} bytes`);
   }
 }
@@ -142,7 +167,11 @@ function labelKey(raw: unknown, extra: [string, string][], tenant: string | null
     return key;
   }
   const pairs = Object.entries(labels) as [string, string][];
-  for (const [k, v] of extra) if (!(k in labels)) pairs.push([k, v]);
+  for (const [k, v] of extra) {
+    if (k in labels) continue;
+    checkLabel(k, v, limits);
+    pairs.push([k, v]);
+  }
   if (pairs.length > limits.maxLabels) {
     throw new ItemError('too_many_labels', `${pairs.length} labels, more than ${limits.maxLabels}`);
   }
@@ -189,19 +218,24 @@ function targetsOf(quantiles: unknown, epsilons: unknown): Target[] | null {
   const targets = quantiles.map((q, i) => {
     const e = Array.isArray(epsilons) ? epsilons[i] : defaultEpsilon(q);
     if (typeof q !== 'number' || !(q > 0 && q < 1) || typeof e !== 'number' || !(e > 0 && e <= 0.5)) throw bad();
+    if (e < MIN_EPSILON) {
+      // The sketch's memory and merge work grow as 1/ε (store/quantiles.ts).
+      throw new ItemError('epsilon_too_small', `epsilon ${e} is below the minimum ${MIN_EPSILON}`);
+    }
     return { quantile: q, epsilon: e };
   });
   return targets.sort((a, b) => a.quantile - b.quantile);
 }
 
-/** client_golang's objectives when only quantiles are given: 5 % of the rest of the rank, at most 5 %. */
+/** client_golang's objectives when only quantiles are given: a tenth of the rest of the rank, at most 5 %, at least MIN_EPSILON. */
 function defaultEpsilon(q: unknown): number {
-  return typeof q === 'number' ? Math.min(0.05, Math.max(0.0001, Math.round((1 - q) * 1e5) / 1e6)) : 0;
+  return typeof q === 'number' ? Math.min(0.05, Math.max(MIN_EPSILON, Math.round((1 - q) * 1e5) / 1e6)) : 0;
 }
 
 function checkValue(type: MetricType, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new ItemError('invalid_value', 'value must be a number');
+  if (typeof value !== 'number') throw new ItemError('invalid_value', 'value must be a number');
+  // JSON has no NaN or Infinity, but 1e999 parses as Infinity.
+  if (!Number.isFinite(value)) throw new ItemError('overflow', 'value is too large to be a finite number');
   if (type === 'counter' && value < 0) throw new ItemError('negative_counter', 'a counter cannot go down');
 }
 
@@ -209,13 +243,16 @@ function checkValue(type: MetricType, value: unknown): asserts value is number {
 function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: string | null): Sample {
   if (!isObject(raw)) throw new ItemError('invalid_body', 'an item must be an object');
   const { name } = raw;
+  if (typeof name === 'string' && name.length > MAX_NAME_BYTES) {
+    throw new ItemError('name_too_long', `a name is ${name.length} bytes, more than ${MAX_NAME_BYTES}`);
+  }
   if (typeof name !== 'string' || !(validNames.has(name) || NAME.test(name))) {
-    throw new ItemError('invalid_name', `name ${JSON.stringify(name)} is not a Prometheus metric name`);
+    throw new ItemError('invalid_name', `name ${shown(name)} is not a Prometheus metric name`);
   }
   remember(validNames, name);
   const type = raw.metric_type ?? raw.type;
   if (typeof type !== 'string' || !TYPES.has(type)) {
-    throw new ItemError('invalid_type', `type ${JSON.stringify(type)} is not one of ${METRIC_TYPES.join(', ')}`);
+    throw new ItemError('invalid_type', `type ${shown(type)} is not one of ${METRIC_TYPES.join(', ')}`);
   }
   let value = raw.value;
   let timestamp = raw.timestamp;
@@ -227,6 +264,9 @@ function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: 
   const help = raw.help;
   if (help !== undefined && help !== null && typeof help !== 'string') {
     throw new ItemError('invalid_body', 'help must be a string');
+  }
+  if (typeof help === 'string' && longerThan(help, MAX_HELP_BYTES)) {
+    throw new ItemError('help_too_long', `help is more than ${MAX_HELP_BYTES} bytes`);
   }
   const service = typeof raw.service === 'string' && raw.service !== '' ? raw.service : null;
   const bodyTenant = typeof raw.tenant_id === 'string' && raw.tenant_id !== '' ? raw.tenant_id : null;
@@ -321,7 +361,8 @@ export function parseJson(text: string): unknown {
     const before = text.slice(0, at);
     const line = before.split('\n').length;
     const column = at - before.lastIndexOf('\n');
-    const reason = (error as Error).message.replace(/, ".*" is not valid JSON$/s, '');
+    // V8 quotes the text around the error (cut with `...` on either side): never echo a body.
+    const reason = (error as Error).message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '');
     throw new BodyError(
       400,
       'invalid_json',
@@ -330,7 +371,10 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** Pure: where a text stops being JSON (only called when JSON.parse failed: V8 does not always say). */
+/**
+ * Pure: where a text stops being JSON (only called when JSON.parse failed: V8 does not always say).
+ * Iterative, with the open containers on a stack of its own: a body may nest 100,000 deep.
+ */
 export function jsonErrorPosition(text: string): number {
   let i = 0;
   const fail = (): never => {
@@ -365,44 +409,50 @@ export function jsonErrorPosition(text: string): number {
     if (!m) fail();
     i += (m as RegExpExecArray)[0].length;
   };
-  const members = (close: string, member: () => void) => {
-    i++;
+  const key = () => {
     ws();
-    if (text[i] === close) {
-      i++;
-      return;
-    }
-    for (;;) {
-      ws();
-      member();
-      ws();
-      if (text[i] !== ',') break;
-      i++;
-    }
-    expect(close);
-  };
-  const value = (): void => {
+    string();
     ws();
-    const ch = text[i];
-    if (ch === '{') {
-      members('}', () => {
-        string();
-        ws();
-        expect(':');
-        value();
-      });
-    } else if (ch === '[') members(']', value);
-    else if (ch === '"') string();
-    else if (ch === 't') literal('true');
-    else if (ch === 'f') literal('false');
-    else if (ch === 'n') literal('null');
-    else number();
+    expect(':');
   };
+  /** The closing character of each open object or array, innermost last. */
+  const open: string[] = [];
   try {
-    value();
-    ws();
-    return Math.min(i, text.length);
+    for (;;) {
+      // A value starts here: a scalar, an empty container, or the first member of one.
+      ws();
+      const ch = text[i];
+      if (ch === '{' || ch === '[') {
+        const close = ch === '{' ? '}' : ']';
+        i++;
+        ws();
+        if (text[i] === close) i++;
+        else {
+          open.push(close);
+          if (close === '}') key();
+          continue;
+        }
+      } else if (ch === '"') string();
+      else if (ch === 't') literal('true');
+      else if (ch === 'f') literal('false');
+      else if (ch === 'n') literal('null');
+      else number();
+      // After a value: close what ends here, until a comma starts the next member.
+      for (;;) {
+        ws();
+        const close = open.at(-1);
+        if (close === undefined) return Math.min(i, text.length);
+        if (text[i] === ',') {
+          i++;
+          if (close === '}') key();
+          break;
+        }
+        expect(close);
+        open.pop();
+      }
+    }
   } catch (at) {
-    return at as number;
+    if (typeof at !== 'number') throw at;
+    return at;
   }
 }

@@ -152,17 +152,20 @@ export class PushSource {
     tenant: string | null,
   ): Promise<Rejection[] | { unavailable: string }> {
     const { pushed } = this.options;
+    // The time the log records is the time it is applied at, so a replay decides the same (the
+    // timestamp bound is relative to it).
+    const at = Date.now();
     // Without a checkpoint file nothing is durable: a push is answered once the store has it.
     if (this.log && batch.values.length > 0) {
       try {
         // Resolved in append order and applied right away: batches are applied in the log's order.
-        this.applied = await this.log.append(bytes, tenant, Date.now());
+        this.applied = await this.log.append(bytes, tenant, at);
       } catch (error) {
         this.options.onError('push log', error);
         return { unavailable: 'cannot write the push log' };
       }
     }
-    const { accepted, rejected } = pushed.take(batch, Date.now());
+    const { accepted, rejected } = pushed.take(batch, at);
     for (const [reason, n] of countByReason(rejected)) this.options.onSamples('rejected', reason, n);
     if (accepted > 0) {
       this.options.onSamples('accepted', null, accepted);
