@@ -228,4 +228,31 @@ describe('createHttpServer', () => {
       await s.close();
     }
   });
+
+  it('an answer sent before a large body was read says Connection: close, so the next request gets a new connection', async () => {
+    const http = createHttpServer({
+      maxConnections: () => 16,
+      fetch: async (request) => {
+        const path = new URL(request.url).pathname;
+        if (path === '/big') return new Response('too large', { status: 413 });
+        if (path === '/small') return new Response(await request.text());
+        return new Response('ok');
+      },
+    });
+    await new Promise<void>((resolve) => http.server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(http.server.address() as { port: number }).port}`;
+    try {
+      const big = await fetch(`${base}/big`, { method: 'POST', body: new Uint8Array(4 * 1024 * 1024) });
+      expect(big.status).toBe(413);
+      expect(big.headers.get('connection')).toBe('close');
+      await big.text();
+      const small = await fetch(`${base}/small`, { method: 'POST', body: 'x' });
+      expect(small.headers.get('connection')).toBe('keep-alive');
+      expect(await small.text()).toBe('x');
+      expect(await (await fetch(`${base}/next`)).text()).toBe('ok');
+    } finally {
+      http.server.closeAllConnections();
+      await new Promise((resolve) => http.server.close(resolve));
+    }
+  });
 });

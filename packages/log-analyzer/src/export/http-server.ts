@@ -5,7 +5,7 @@
 // oldest stream; only connections answering an ordinary request are never closed for another.
 
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 
@@ -98,9 +98,25 @@ function pendingBytes(socket: Socket): number {
   return socket.writableLength + (handle?.writeQueueSize ?? 0);
 }
 
+/**
+ * An answer written before its request's body was read whole (413 for an over-size push, 401, 415)
+ * says `Connection: close`: the adapter drains only so much of an unread body and then closes the
+ * socket, and a client that was told keep-alive would send its next request on a dead connection.
+ */
+function closeWhenBodyUnread(request: IncomingMessage, response: ServerResponse): void {
+  const length = request.headers['content-length'];
+  if (request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return;
+  const writeHead = response.writeHead;
+  response.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    if (!request.complete) this.setHeader('connection', 'close');
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof response.writeHead;
+}
+
 export function createHttpServer(options: HttpServerOptions): { server: Server; connections: () => number } {
   const slowMs = options.slowReaderMs ?? 10_000;
   const isStream = options.isStream ?? ((url: string) => /^\/ui\/events(\?|$)/.test(url));
+  const listener = getRequestListener(options.fetch);
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs ?? 10_000,
@@ -109,7 +125,10 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
       // How often the timeouts above are enforced (Node's default is every 30 s).
       connectionsCheckingInterval: 1_000,
     },
-    getRequestListener(options.fetch),
+    (request, response) => {
+      closeWhenBodyUnread(request, response);
+      return listener(request, response);
+    },
   );
   type Open = Connection & { socket: Socket; pending: number };
   const open = new Map<Socket, Open>();
