@@ -1,7 +1,8 @@
 // The checkpoint: every value of the store and every source's committed position, in one file,
 // so that after a restart (or kill -9) the counts and the positions they include agree exactly.
-// Written atomically: temp file, fsync, rename, fsync of the directory. A crash leaves the old
-// checkpoint or the new one, never a mix.
+// Written atomically and verified: temp file, fsync, rename, fsync of the directory; the one before
+// is kept as `<file>.prev` (checkpoint-load.ts falls back to it). A crash leaves the old checkpoint
+// or the new one, never a mix.
 //
 // Format (JSON, documented in the README):
 //   { "format": "log-analyzer-checkpoint", "version": 2, "writtenAt": <ms since epoch>,
@@ -9,8 +10,8 @@
 //     "sources": { "file": <the file source's positions> } }
 // Version 1 (positions only, from earlier releases) is read as positions with no counts.
 
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { chunksOf, type FamilySnapshot, type Series, type StoreSnapshot } from './store.js';
 
@@ -27,27 +28,46 @@ export class CheckpointError extends Error {}
 
 const KINDS = new Set(['counter', 'gauge', 'histogram', 'summary']);
 
-function isSeries(s: Record<string, unknown> | null): boolean {
-  if (!Array.isArray(s?.labels) || (s.names !== undefined && !Array.isArray(s.names))) return false;
-  if ('value' in s) return Number.isFinite(s.value);
-  if ('buckets' in s) return Array.isArray(s.buckets) && Number.isFinite(s.count);
-  return Array.isArray(s.quantiles) && Number.isFinite(s.count);
+const finite = (v: unknown) => Number.isFinite(v);
+const allFinite = (v: unknown) => Array.isArray(v) && v.every(finite);
+
+/**
+ * Pure: why a saved series cannot be restored, or null. Every number the store adds to must be
+ * finite (JSON has no NaN or Infinity: JSON.stringify writes them as null). A summary's quantiles
+ * are the exception: they are not restored (its window starts again), and an empty one is NaN.
+ */
+function seriesProblem(s: Record<string, unknown> | null): string | null {
+  if (!Array.isArray(s?.labels) || (s.names !== undefined && !Array.isArray(s.names))) return 'bad labels';
+  if ('value' in s) {
+    if (!finite(s.value)) return `value ${JSON.stringify(s.value)}`;
+    if (s.at !== undefined && !finite(s.at)) return `time ${JSON.stringify(s.at)}`;
+    const last = s.last as Record<string, unknown> | undefined;
+    if (last !== undefined && (typeof last !== 'object' || !Object.values(last ?? {}).every(finite)))
+      return 'last totals';
+    return null;
+  }
+  if (!finite(s.count) || !finite(s.sum)) return `count ${JSON.stringify(s.count)}, sum ${JSON.stringify(s.sum)}`;
+  if ('buckets' in s) return allFinite(s.buckets) ? null : 'bucket counts';
+  const quantiles = s.quantiles;
+  return Array.isArray(quantiles) && quantiles.every((q) => q === null || finite(q)) ? null : 'quantiles';
 }
 
-function isSnapshot(value: unknown): value is StoreSnapshot {
+/** Pure: why a saved store cannot be restored (naming the family and series), or null. */
+function snapshotProblem(value: unknown): string | null {
   const families = (value as StoreSnapshot | undefined)?.families;
-  return (
-    Array.isArray(families) &&
-    families.every(
-      (f) =>
-        typeof f?.name === 'string' &&
-        typeof f.help === 'string' &&
-        KINDS.has(f.kind) &&
-        Array.isArray(f.labelNames) &&
-        Array.isArray(f.series) &&
-        f.series.every((s) => isSeries(s as unknown as Record<string, unknown>)),
-    )
-  );
+  if (!Array.isArray(families)) return 'no families';
+  for (const f of families) {
+    if (typeof f?.name !== 'string') return 'a family without a name';
+    if (typeof f.help !== 'string' || !KINDS.has(f.kind) || !Array.isArray(f.labelNames) || !Array.isArray(f.series)) {
+      return `family ${f.name}: unexpected shape`;
+    }
+    if (f.bounds !== undefined && !allFinite(f.bounds)) return `family ${f.name}: bucket bounds`;
+    for (const s of f.series) {
+      const problem = seriesProblem(s as unknown as Record<string, unknown>);
+      if (problem) return `family ${f.name}, series ${JSON.stringify(s?.labels ?? null)}: ${problem}`;
+    }
+  }
+  return null;
 }
 
 /** Pure: the text of a checkpoint file → its content; throws on anything unexpected. */
@@ -59,10 +79,12 @@ export function parseCheckpoint(text: string, fileTime = 0): Checkpoint {
   if (doc?.format !== CHECKPOINT_FORMAT || doc.version !== CHECKPOINT_VERSION) {
     throw new Error(`not a version ${CHECKPOINT_VERSION} checkpoint`);
   }
-  if (!Number.isFinite(doc.writtenAt) || !isSnapshot(doc.store) || typeof doc.sources !== 'object') {
+  if (!Number.isFinite(doc.writtenAt) || typeof doc.sources !== 'object' || doc.sources === null) {
     throw new Error('unexpected content');
   }
-  return { writtenAt: doc.writtenAt, store: doc.store, sources: doc.sources ?? {} };
+  const problem = snapshotProblem(doc.store);
+  if (problem) throw new Error(`cannot be restored: ${problem}`);
+  return { writtenAt: doc.writtenAt, store: doc.store, sources: doc.sources };
 }
 
 /** Each family copy's JSON, and each chunk copy's: the store reuses copies that did not change. */
@@ -108,31 +130,6 @@ export function serializeCheckpoint(body: string, writtenAt: number): string {
 }
 
 /**
- * Reads the checkpoint. A missing file is a first start (null). A corrupt or unreadable one is
- * reported once, moved aside to `<path>.corrupt` for a post-mortem, and the start is a fresh one.
- */
-export async function loadCheckpoint(path: string, warn: (message: string) => void): Promise<Checkpoint | null> {
-  let text: string;
-  let fileTime = 0;
-  try {
-    text = await readFile(path, 'utf8');
-    fileTime = statSync(path).mtimeMs;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    warn(`cannot read checkpoint ${path} (${(error as Error).message}); starting fresh`);
-    return null;
-  }
-  try {
-    return parseCheckpoint(text, fileTime);
-  } catch (error) {
-    const aside = `${path}.corrupt`;
-    await rename(path, aside).catch(() => {});
-    warn(`checkpoint ${path} is corrupt (${(error as Error).message}); kept as ${aside}, starting fresh`);
-    return null;
-  }
-}
-
-/**
  * Makes sure the checkpoint can be written before anything starts: creates its directory (one
  * level at a time: Node 20's recursive mkdir spins forever under /proc) and tries a write.
  * Throws a CheckpointError that names the path and the reason.
@@ -164,21 +161,59 @@ function makeDirectories(dir: string): void {
   mkdirSync(dir);
 }
 
+/** The previous generation, kept beside the checkpoint: the start falls back to it. */
+export const previousOf = (path: string) => `${path}.prev`;
+
+/**
+ * Writes the checkpoint: verified first (it must read back as a checkpoint the start accepts, so
+ * a NaN or an Infinity, which JSON.stringify writes as null, is never written), then temp file
+ * (exclusive create, no symlink followed; a stale one from a crash is removed first), fsync,
+ * the current file renamed to the previous generation, the temp file renamed in, fsync of the
+ * directory. A crash between the two renames leaves only the previous generation, which the
+ * start then takes. Throws a CheckpointError when the content is refused.
+ */
 export async function writeCheckpoint(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(text);
+    parseCheckpoint(text);
+  } catch (error) {
+    throw new CheckpointError(`checkpoint not written: ${(error as Error).message}`);
+  }
+  const temp = `${path}.tmp`;
+  await unlink(temp).catch(ignore('ENOENT'));
+  const handle = await open(
+    temp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o644,
+  );
+  try {
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(path, previousOf(path)).catch(ignore('ENOENT'));
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  await syncDirectory(dirname(resolve(path)));
+}
+
+/** Makes renames and new names in `dir` durable. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await rename(temp, path);
-  // The rename itself is durable only once the directory is synced.
-  const dir = await open(dirname(resolve(path)), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+}
+
+/** A catch handler that lets one error code pass. */
+export function ignore(code: string): (error: NodeJS.ErrnoException) => void {
+  return (error) => {
+    if (error.code !== code) throw error;
+  };
 }
