@@ -32,6 +32,7 @@ import type { QueueConfig, QueueSource } from './sources/queue/queue-source.js';
 import { SCRAPE_DEFAULTS, type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
 import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/system/host-metrics.js';
 import { loadCheckpoint } from './store/checkpoint-load.js';
+import { lockCheckpoint } from './store/checkpoint-lock.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
 import { PushedFamilies } from './store/pushed-families.js';
@@ -134,8 +135,15 @@ export interface Analyzer {
 export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
   const warn = config.warn ?? ((message: string) => process.stderr.write(`log-analyzer: ${message}\n`));
   const startedAt = Date.now();
+  // One analyzer per checkpoint (and so per push log and Redis consumer name): taken first, released at stop.
+  const lock = config.positionsFile ? await lockCheckpoint(config.positionsFile) : null;
   const loaded = config.positionsFile
-    ? await loadCheckpoint(config.positionsFile, { startFresh: config.startFresh ?? false, say: warn })
+    ? await loadCheckpoint(config.positionsFile, { startFresh: config.startFresh ?? false, say: warn }).catch(
+        async (error: unknown) => {
+          await lock?.release();
+          throw error;
+        },
+      )
     : null;
   const saved = loaded?.checkpoint ?? null;
   const { store, families, pool } = createCounting(config);
@@ -415,6 +423,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await lock?.release();
     },
   };
 }

@@ -2,7 +2,7 @@
 // kill -9; a checkpoint that cannot be used (corrupt, unreadable) falls back to the previous
 // generation, or refuses the start. Each test runs the analyzer in its own process, where the failure needs one.
 
-import { appendFileSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it, vi } from 'vitest';
 import { lines, type Served, spawnServe, tempDir, useProcesses, WAIT } from './helpers.js';
@@ -135,4 +135,30 @@ it('a checkpoint that cannot be read (EIO) falls back too; nothing usable: one l
   const aside = readdirSync(join(dir, 'state')).filter((f) => f.includes('.corrupt-'));
   const kept = aside.filter((f) => lstatSync(join(dir, 'state', f)).isFile()); // the first is the symlink
   expect(kept.map((f) => readFileSync(join(dir, 'state', f), 'utf8')).sort()).toEqual(['garbage', 'garbage too']);
+});
+
+it('a second instance on the same checkpoint exits 2 with one line; after kill -9 of the first, a new one starts', async () => {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const checkpoint = join(dir, 'state', 'cp.json');
+  const args = ['--watch', join(dir, '*.log'), '--positions', checkpoint];
+  const first = serve(args);
+  await first.url;
+  expect(await push(first, increments)).toBe(200);
+
+  const second = serve(args);
+  expect(await second.exited).toBe(2);
+  expect(second.stderr().trim().split('\n')).toEqual([
+    `log-analyzer: checkpoint ${checkpoint} is in use by another log-analyzer (pid ${first.child.pid}, lock ${checkpoint}.lock); stop it, or give this one another --positions`,
+  ]);
+  expect(await first.value('x_total')).toBe(400); // the first goes on, untouched
+
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const third = serve(args); // the lock is stale now: taken over
+  await third.url;
+  expect(await third.value('x_total')).toBe(400);
+  third.child.kill('SIGTERM');
+  expect(await third.exited).toBe(0);
+  expect(existsSync(`${checkpoint}.lock`)).toBe(false); // released at stop
 });

@@ -151,7 +151,8 @@ export async function checkWritable(path: string): Promise<void> {
   }
 }
 
-function makeDirectories(dir: string): void {
+/** Creates `dir` and its parents, one level at a time. */
+export function makeDirectories(dir: string): void {
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
     return;
