@@ -88,8 +88,10 @@ export class Checkpointer {
     const { path } = this.options;
     if (path) {
       const started = performance.now();
-      const full = serializeCheckpoint(checkpointBody(snapshot, positions), at);
+      let full: string;
       try {
+        // Refused (a CheckpointError) when a piece would not read back: the last checkpoint stands.
+        full = serializeCheckpoint(checkpointBody(snapshot, positions), at);
         await writeCheckpoint(path, full);
       } catch (error) {
         this.options.onError?.(error as Error);
