@@ -72,6 +72,11 @@ describe('push log records', () => {
       given: Buffer.concat([a, Buffer.from(b).fill(0x41, 30, 31), a]),
       want: { records: [1], bad: 'middle' },
     },
+    {
+      name: 'a garbage length with a whole record after it: damage, not a tail',
+      given: Buffer.concat([a, Buffer.from('garbage!'), b]),
+      want: { records: [1], bad: 'middle' },
+    },
   ];
   for (const { name, given, want } of kinds) {
     it(`decodes ${name}`, () => {
@@ -251,5 +256,22 @@ describe('PushLog when writes fail', () => {
     const reopened = PushLog.open(dir, 0);
     expect(reopened.replay.map((r) => text(r.body))).toEqual(['one', 'four']);
     expect(reopened.damaged).toEqual([expect.stringContaining(`${first} at byte`)]);
+  });
+
+  it('a damaged segment with no whole record stays as it is: new records never go into it', async () => {
+    const dir = scratch();
+    const first = PushLog.open(dir, 0);
+    await first.log.append(body('one'), null, 1);
+    first.log.close();
+    const [segment] = readdirSync(dir);
+    const path = join(dir, segment as string);
+    const damaged = Buffer.concat([Buffer.from('garbage!'), readFileSync(path)]);
+    writeFileSync(path, damaged);
+    const second = PushLog.open(dir, 0);
+    expect(second.damaged).toHaveLength(1);
+    await second.log.append(body('two'), null, 2);
+    second.log.close();
+    expect(readFileSync(path)).toEqual(damaged);
+    expect(PushLog.open(dir, 0).replay.map((r) => text(r.body))).toEqual(['two']);
   });
 });

@@ -54,12 +54,21 @@ export function encodeRecord(record: LogRecord): Buffer {
 export interface DecodedSegment {
   records: LogRecord[];
   /**
-   * null: every byte is in a whole record. `tail`: a torn or corrupt record runs to the end (or the
-   * rest is zeros): a write a crash cut short, never acknowledged. `middle`: a bad record with data
-   * after it, which no write of ours leaves (a failed write abandons its segment): the segment is
-   * damaged, and the records after the damage are not read.
+   * null: every byte is in a whole record. `tail`: no whole record after the bad one (a write a
+   * crash cut short, never acknowledged, or zeros). `middle`: a whole record after a bad one, which
+   * no write of ours leaves (a failed write abandons its segment): the segment was damaged later,
+   * and the records from the damage on are not read.
    */
   bad: { at: number; kind: 'tail' | 'middle' } | null;
+}
+
+/** Pure: whether a whole record (its length in bounds, its CRC right) starts at `at`. */
+function wholeAt(bytes: Buffer, at: number): boolean {
+  if (at + HEAD > bytes.length) return false;
+  const length = bytes.readUInt32LE(at);
+  const end = at + 4 + length;
+  // The cheap checks first: a scan for the next record (decodeRecords) tries every offset.
+  return length >= HEAD - 4 && end <= bytes.length && crc32(bytes.subarray(at + 8, end)) === bytes.readUInt32LE(at + 4);
 }
 
 /** Pure: the whole records of a segment's bytes, up to the first torn or corrupt one, and what that one is. */
@@ -67,14 +76,13 @@ export function decodeRecords(bytes: Buffer): DecodedSegment {
   const records: LogRecord[] = [];
   let at = 0;
   while (at < bytes.length) {
-    const length = at + HEAD <= bytes.length ? bytes.readUInt32LE(at) : -1;
-    const end = at + 4 + length;
-    const whole =
-      length >= HEAD - 4 && end <= bytes.length && crc32(bytes.subarray(at + 8, end)) === bytes.readUInt32LE(at + 4);
-    if (!whole) {
-      const tail = length < 0 || end >= bytes.length || bytes.subarray(at).every((b) => b === 0);
+    if (!wholeAt(bytes, at)) {
+      // A torn write leaves part of one record; a whole record after the bad one means damage.
+      let tail = true;
+      for (let next = at + 1; tail && next + HEAD <= bytes.length; next++) tail = !wholeAt(bytes, next);
       return { records, bad: { at, kind: tail ? 'tail' : 'middle' } };
     }
+    const end = at + 4 + bytes.readUInt32LE(at);
     const tenantLength = bytes.readUInt16LE(at + 24);
     const tenantBytes = tenantLength === 0xffff ? 0 : tenantLength;
     records.push({
@@ -180,6 +188,8 @@ export class PushLog {
     for (const file of files) {
       const path = join(dir, file);
       const { records, bad } = decodeRecords(readFileSync(path));
+      // New segments are named past every file kept here: none is ever appended to again.
+      if (bad?.kind === 'middle') last = Math.max(last, Number(file.slice(0, 16)));
       if (bad?.kind === 'middle') damaged.push(`${path} at byte ${bad.at}`);
       if (records.length === 0) {
         // Nothing in it (a segment started just before a stop, or torn at its first record): it
