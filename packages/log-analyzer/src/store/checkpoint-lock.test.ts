@@ -80,4 +80,14 @@ describe('lockCheckpoint', () => {
     await second.release();
     expect(existsSync(second.path)).toBe(false);
   });
+
+  it('in one process a second lock takes over (our own pid), and the release of the first leaves it', async () => {
+    const path = checkpoint();
+    const first = await lockCheckpoint(path);
+    const second = await lockCheckpoint(path);
+    await first.release();
+    expect(existsSync(second.path)).toBe(true);
+    await second.release();
+    expect(existsSync(second.path)).toBe(false);
+  });
 });

@@ -6,6 +6,7 @@
 // away, or a pid now used by another process, or our own pid after a container restart) is stale
 // and taken over. The verdict is pure (lockVerdict); /proc is read at the edge.
 
+import { randomBytes } from 'node:crypto';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CheckpointError, makeDirectories } from './checkpoint.js';
@@ -84,7 +85,8 @@ export interface CheckpointLock {
 export async function lockCheckpoint(checkpoint: string): Promise<CheckpointLock> {
   const path = `${checkpoint}.lock`;
   const me = await self();
-  const content = `${JSON.stringify(me)}\n`;
+  // The nonce tells this lock from one another analyzer in the same process took over (tests).
+  const content = `${JSON.stringify({ ...me, nonce: randomBytes(6).toString('hex') })}\n`;
   const temp = `${path}.${process.pid}`;
   makeDirectories(dirname(resolve(path)));
   await writeFile(temp, content);
