@@ -32,7 +32,8 @@ import { setUpQueue } from './sources/queue/queue-setup.js';
 import type { QueueConfig, QueueSource } from './sources/queue/queue-source.js';
 import { SCRAPE_DEFAULTS, type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
 import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/system/host-metrics.js';
-import { loadCheckpoint } from './store/checkpoint.js';
+import { loadCheckpoint } from './store/checkpoint-load.js';
+import { lockCheckpoint } from './store/checkpoint-lock.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
 import { PushedFamilies } from './store/pushed-families.js';
@@ -53,6 +54,8 @@ export interface AnalyzerConfig {
   usePolling: boolean;
   /** The checkpoint (counts and positions) for restarts; null: never saved, every start is a first start. */
   positionsFile: string | null;
+  /** When no checkpoint generation is usable: move them aside and start from zero (else the start is refused). */
+  startFresh?: boolean;
   /** How often a checkpoint is taken, and so how fresh /metrics is (default 1000 ms). */
   checkpointIntervalMs?: number;
   /** Files gone for this long are forgotten with their series (default 10 minutes). */
@@ -139,7 +142,17 @@ export interface Analyzer {
 export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
   const warn = config.warn ?? ((message: string) => process.stderr.write(`log-analyzer: ${message}\n`));
   const startedAt = Date.now();
-  const saved = config.positionsFile ? await loadCheckpoint(config.positionsFile, warn) : null;
+  // One analyzer per checkpoint (and so per push log and Redis consumer name): taken first, released at stop.
+  const lock = config.positionsFile ? await lockCheckpoint(config.positionsFile) : null;
+  const loaded = config.positionsFile
+    ? await loadCheckpoint(config.positionsFile, { startFresh: config.startFresh ?? false, say: warn }).catch(
+        async (error: unknown) => {
+          await lock?.release();
+          throw error;
+        },
+      )
+    : null;
+  const saved = loaded?.checkpoint ?? null;
   const { store, families, pool } = createCounting(config);
   if (saved) store.restore(saved.store);
   const push: PushConfig = { ...PUSH_DEFAULTS, ...config.push };
@@ -269,8 +282,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       push: pushSource.position(),
       ...(queue ? { queue: queue.position() } : {}),
     }),
-    onWritten: (seconds, _bytes, positions) => {
-      pushSource.durable(positions.push);
+    // The previous generation stays usable: the push log keeps what it lacks. Queue batches go
+    // once the newest has them (README: a fall-back to the previous generation misses them).
+    kept: saved?.sources ?? null,
+    onWritten: (seconds, _bytes, positions, oldestKept) => {
+      pushSource.durable(oldestKept.push);
       queue?.durable(positions.queue);
       selfMetrics.checkpointWrites.inc();
       selfMetrics.checkpointDuration.observe(seconds);
@@ -420,6 +436,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await lock?.release();
     },
   };
 }

@@ -150,6 +150,7 @@ serve.action(async (opts) => {
       rotateWaitMs: opts.rotateWait,
       usePolling: opts.poll,
       positionsFile,
+      startFresh: opts.startFresh,
       checkpointIntervalMs: opts.checkpointInterval,
       forgetAfterMs: opts.forgetAfter,
       maxConnections: opts.maxConnections,

@@ -211,14 +211,15 @@ describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {
     expect(await counted(second, file, 'http_requests_total', { status: '202' })).toBe(20);
   });
 
-  it('a corrupt positions file is reported and ignored', async () => {
+  it('a corrupt positions file refuses the start; with startFresh it is kept aside and the start is a fresh one', async () => {
     const positionsFile = join(scratch(), 'positions.json');
     writeFileSync(positionsFile, '{"version":1,"files":[{"path":');
+    await expect(start({ positionsFile })).rejects.toThrow(/no usable checkpoint: .*positions\.json is unusable/);
     const warnings: string[] = [];
     writeFileSync(join(dir, 'a.log'), lines(4));
-    const a = await start({ positionsFile, warn: (m) => warnings.push(m) });
+    const a = await start({ positionsFile, startFresh: true, warn: (m) => warnings.push(m) });
     await expectCount(a, join(dir, 'a.log'), 4);
-    expect(warnings).toEqual([expect.stringMatching(/checkpoint .* is corrupt .*kept as .*\.corrupt, starting fresh/)]);
+    expect(warnings).toEqual([expect.stringMatching(/moved aside, starting fresh .*positions\.json\.corrupt-/)]);
   });
 
   it('a symlinked log directory', async () => {

@@ -53,6 +53,12 @@ export function addServeOptions(serve: Command): Command {
         .argParser(duration),
     )
     .addOption(
+      option(
+        '--start-fresh',
+        'when neither the checkpoint nor its previous generation can be used: move them aside and start from zero (default: refuse to start)',
+      ).default(false),
+    )
+    .addOption(
       option('--forget-after <duration>', 'a file gone this long is forgotten, with its series')
         .default(600_000, '10m')
         .argParser(duration),

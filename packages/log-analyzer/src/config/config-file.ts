@@ -41,6 +41,7 @@ export const SETTINGS: readonly Setting[] = [
   S('files.workers', 'workers', 'number'),
   S('checkpoint.path', 'positions'),
   S('checkpoint.interval', 'checkpointInterval'),
+  S('checkpoint.start_fresh', 'startFresh', 'boolean'),
   S('push.enabled', 'push', 'boolean'),
   S('push.ack', 'pushAck'),
   S('push.cumulative', 'pushCumulative', 'list'),

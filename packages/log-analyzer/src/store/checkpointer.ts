@@ -18,8 +18,18 @@ export interface CheckpointerOptions {
    * nothing is taken or written (an idle analyzer costs nothing here).
    */
   version(): string;
-  /** A checkpoint is durable: these are the positions it saved (sources may now drop what it includes). */
-  onWritten?(seconds: number, bytes: number, positions: Record<string, unknown>): void;
+  /** The positions of the checkpoint on disk at start (it becomes the previous generation at the first write). */
+  kept?: Record<string, unknown> | null;
+  /**
+   * A checkpoint is durable: these are the positions it saved, and those of the oldest generation
+   * kept beside it (`<file>.prev`, which a start falls back to): a source may drop what that includes.
+   */
+  onWritten?(
+    seconds: number,
+    bytes: number,
+    positions: Record<string, unknown>,
+    oldestKept: Record<string, unknown>,
+  ): void;
   onError?(error: Error): void;
 }
 
@@ -36,7 +46,12 @@ export class Checkpointer {
   private running: Promise<void> | null = null;
   private again = false;
 
-  constructor(private readonly options: CheckpointerOptions) {}
+  /** The positions of the last checkpoint written (or found at start): the next write keeps it as the previous generation. */
+  private newest: Record<string, unknown> | null;
+
+  constructor(private readonly options: CheckpointerOptions) {
+    this.newest = options.kept ?? null;
+  }
 
   /**
    * Takes a checkpoint now (coalesced: a call during a write waits for one more after it) and
@@ -73,14 +88,18 @@ export class Checkpointer {
     const { path } = this.options;
     if (path) {
       const started = performance.now();
-      const full = serializeCheckpoint(checkpointBody(snapshot, positions), at);
+      let full: string;
       try {
+        // Refused (a CheckpointError) when a piece would not read back: the last checkpoint stands.
+        full = serializeCheckpoint(checkpointBody(snapshot, positions), at);
         await writeCheckpoint(path, full);
       } catch (error) {
         this.options.onError?.(error as Error);
         return; // tried again at the next interval: the version stays unrecorded
       }
-      this.options.onWritten?.((performance.now() - started) / 1000, full.length, positions);
+      const oldestKept = this.newest ?? positions;
+      this.newest = positions;
+      this.options.onWritten?.((performance.now() - started) / 1000, full.length, positions, oldestKept);
     }
     this.lastVersion = version;
     this.published = { snapshot, generation: this.published.generation + 1, at };

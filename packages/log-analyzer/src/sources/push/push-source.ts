@@ -78,6 +78,13 @@ export class PushSource {
         ? PushLog.open(`${options.checkpointFile}.push-log`, this.applied)
         : null;
     this.log = opened?.log ?? null;
+    for (const where of opened?.damaged ?? []) {
+      // Not a crash's torn tail: the file was damaged after its records were acknowledged.
+      options.onError(
+        'push log',
+        new Error(`damaged segment ${where}: its records before that were applied, those after it are lost`),
+      );
+    }
     // What was logged after the checkpoint: applied again, in order, at the time it came.
     for (const record of opened?.replay ?? []) {
       const batch = decodeBatch(record.body, this.context(record.tenant));
