@@ -191,6 +191,7 @@ serve.action(async (opts) => {
             deadMax: opts.redisDeadMax,
             consumer: opts.redisConsumer ?? null,
             leaseMs: opts.redisLease,
+            allowTenantId: opts.redisAllowTenantId,
           }
         : null,
     });

@@ -33,6 +33,7 @@ export const REJECT_REASONS = [
   'quantile_mismatch',
   'out_of_order',
   'series_limit',
+  'tenant_not_allowed',
   'decode_failed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
@@ -90,6 +91,7 @@ export interface SelfMetricsSource {
   lineRates(): Map<string, number>;
   pool(): { queued: number; inFlight: number };
   pushedSeries(): number;
+  pushedTenantFamilies(): number;
 }
 
 export interface SelfMetrics {
@@ -180,6 +182,14 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
     registers,
     collect() {
       this.set(source.pushedSeries());
+    },
+  });
+  new Gauge({
+    name: 'log_analyzer_push_tenant_families',
+    help: "Pushed families kept apart because a tenant's definition clashes with the one served under its name (served only on reads scoped to that tenant).",
+    registers,
+    collect() {
+      this.set(source.pushedTenantFamilies());
     },
   });
   new Gauge({

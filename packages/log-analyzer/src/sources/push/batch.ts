@@ -15,6 +15,7 @@ import {
   parseJson,
   type Rejection,
   type Sample,
+  type TenantScope,
 } from './decode.js';
 
 export interface BatchContext {
@@ -22,8 +23,8 @@ export interface BatchContext {
   /** Put before every name: `<namespace>_<prefix><name>`; a counter's name ends in `_total`. */
   namespace: string;
   prefix: string;
-  /** The API key's tenant: set as label tenant_id on every series, whatever the body said. */
-  tenant: string | null;
+  /** Which tenant_id the writer may set (decode.ts TenantScope): its key's tenant, '' none, null any. */
+  tenant: TenantScope;
 }
 
 /** One distinct (name, type, help, layout) in the batch, in order of first appearance. */
@@ -93,7 +94,7 @@ export function decodeJoinedBatch(bytes: Uint8Array, count: number, context: Bat
 /** Pure: queue messages (one JSON text each) → a batch grouped by series; rejections by message index. */
 export function decodeMessageBatch(messages: readonly string[], context: BatchContext): DecodedBatch {
   const limits = { ...context.limits, maxItems: Math.max(context.limits.maxItems, messages.length) };
-  return grouped(decodeMessages(messages, limits), context);
+  return grouped(decodeMessages(messages, limits, context.tenant), context);
 }
 
 function grouped(decoded: Decoded, context: BatchContext): DecodedBatch {

@@ -8,7 +8,7 @@ import type { RejectReason } from '../../aggregate/metrics.js';
 import { countByReason, type PushedFamilies, type PushOptions } from '../../store/pushed-families.js';
 import { type ApiKey, ApiKeys } from './api-keys.js';
 import { type BatchContext, type DecodedBatch, decodeBatch } from './batch.js';
-import type { DecodeLimits, Rejection } from './decode.js';
+import type { DecodeLimits, Rejection, TenantScope } from './decode.js';
 import type { DecodePool } from './decode-pool.js';
 import { PushLog } from './push-log.js';
 import type { PushRoutesOptions } from './routes.js';
@@ -39,7 +39,7 @@ export const PUSH_DEFAULTS: PushConfig = {
   maxLabelValueBytes: 1024,
   maxSeries: 100_000,
   maxSeriesPerFamily: 10_000,
-  maxSeriesPerTenant: 100_000,
+  maxSeriesPerTenant: 10_000,
   ttlMs: null,
   apiKeys: [],
   metricsAuth: false,
@@ -98,7 +98,7 @@ export class PushSource {
     this.expiryTimer.unref();
   }
 
-  private context(tenant: string | null): BatchContext {
+  private context(tenant: TenantScope): BatchContext {
     const { config } = this.options;
     return { limits: config, namespace: config.namespace, prefix: config.prefix, tenant };
   }
@@ -151,7 +151,7 @@ export class PushSource {
   private async ingest(
     batch: DecodedBatch,
     bytes: Uint8Array,
-    tenant: string | null,
+    tenant: TenantScope,
   ): Promise<Rejection[] | { unavailable: string }> {
     const { pushed } = this.options;
     // Without a checkpoint file nothing is durable: a push is answered once the store has it.
