@@ -166,10 +166,9 @@ export function addServeOptions(serve: Command): Command {
         .argParser(duration),
     )
     .addOption(
-      option(
-        '--redis-allow-tenant-id',
-        'messages may set tenant_id (default: a message naming a tenant is refused, tenant_not_allowed)',
-      ).default(false),
+      option('--redis-allow-tenant-id', 'queue messages may set tenant_id (else refused: tenant_not_allowed)').default(
+        false,
+      ),
     )
     .addOption(
       option('--history-max-series <n>', 'series whose short-term history is kept (the least recently changed go)')
