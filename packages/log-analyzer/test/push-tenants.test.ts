@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Analyzer, AnalyzerConfig, PushConfig } from '../src/app.js';
 import { createAnalyzer } from '../src/app.js';
 import { storeFamilies } from '../src/export/exposition.js';
+import { parseApiKey, tenantScope } from '../src/sources/push/api-keys.js';
 import { decodeBatch } from '../src/sources/push/batch.js';
 import { decodeRecords, encodeRecord } from '../src/sources/push/push-log.js';
 import { metricValue, tempDir, testConfig } from './helpers.js';
@@ -104,6 +105,25 @@ describe('caps per tenant', () => {
     expect(seriesValue(text, 'orders_total{i="2999",tenant_id="t999"}')).toBeUndefined();
     expect(promtool(text)).toBe('');
   });
+});
+
+describe('keys and the tenant_id they may set', () => {
+  // The scope: the key's tenant, '' (none) or null (any).
+  const table: { name: string; given: string; want: string | null | Error }[] = [
+    { name: 'a key with a tenant writes as it', given: 'key-of-a:a', want: 'a' },
+    { name: 'a key without a tenant names none', given: 'key-of-nobody', want: '' },
+    { name: 'KEY:* may name any', given: 'key-of-relay:*', want: null },
+    { name: 'a tenant name of 64 characters', given: `key-long:${'t'.repeat(64)}`, want: 't'.repeat(64) },
+    { name: 'one of 65 is refused', given: `key-long:${'t'.repeat(65)}`, want: new Error('a tenant must be 1 to 64') },
+    { name: 'an empty tenant is refused', given: 'key-empty:', want: new Error('a tenant must be 1 to 64') },
+    { name: 'a wildcard inside a name is refused', given: 'key-glob:a*', want: new Error('a tenant must be 1 to 64') },
+  ];
+  for (const { name, given, want } of table) {
+    it(name, () => {
+      if (want instanceof Error) expect(() => parseApiKey(given)).toThrow(want.message);
+      else expect(tenantScope(parseApiKey(given))).toBe(want);
+    });
+  }
 });
 
 describe('tenant_id in a body', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type DecodedBatch, decodeBatch } from '../sources/push/batch.js';
+import { type DecodedBatch, decodeBatch, tenantOfKey } from '../sources/push/batch.js';
 import { PUSH_DEFAULTS } from '../sources/push/push-source.js';
-import { PushedFamilies, tenantOfKey } from './pushed-families.js';
+import { PushedFamilies } from './pushed-families.js';
 import { type FamilySnapshot, familiesFor, Store } from './store.js';
 
 const LIMITS = { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 1024 };

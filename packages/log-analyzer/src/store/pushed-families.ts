@@ -7,7 +7,7 @@
 // definition clashes with it gets a family of its own, served only on reads scoped to it.
 
 import { isReservedName, type RejectReason } from '../aggregate/metrics.js';
-import { type DecodedBatch, type FamilyInfo, splitKey } from '../sources/push/batch.js';
+import { type DecodedBatch, type FamilyInfo, splitKey, tenantOfKey } from '../sources/push/batch.js';
 import type { Rejection } from '../sources/push/decode.js';
 import { DEFAULT_TARGETS, SlidingQuantiles, type Target } from './quantiles.js';
 import {
@@ -53,18 +53,6 @@ type Outcome = null | [RejectReason, string];
  * the name yet; 'tenant': the served one's definition clashes, the tenant gets its own), or why not.
  */
 type Placement = Family | 'shared' | 'tenant' | [RejectReason, string];
-
-/** The tenant of a series key (pairsKey, sorted by name): its tenant_id, or '' when none. */
-export function tenantOfKey(key: string): string {
-  for (let at = 0; at < key.length; ) {
-    const nameEnd = key.indexOf('\u0000', at);
-    const valueEnd = key.indexOf('\u0000', nameEnd + 1);
-    if (nameEnd < 0 || valueEnd < 0) return '';
-    if (key.slice(at, nameEnd) === 'tenant_id') return key.slice(nameEnd + 1, valueEnd);
-    at = valueEnd + 1;
-  }
-  return '';
-}
 
 /** Why a definition is not the family's (type, buckets, quantiles; help aside), or null. */
 function differs(spec: Family['spec'], info: FamilyInfo): Outcome {

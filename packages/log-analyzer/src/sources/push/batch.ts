@@ -196,3 +196,15 @@ export function splitKey(key: string): { names: string[]; values: string[] } {
   }
   return { names, values };
 }
+
+/** The tenant of a series key (pairsKey, sorted by name): its tenant_id, or '' when none. */
+export function tenantOfKey(key: string): string {
+  for (let at = 0; at < key.length; ) {
+    const nameEnd = key.indexOf('\u0000', at);
+    const valueEnd = key.indexOf('\u0000', nameEnd + 1);
+    if (nameEnd < 0 || valueEnd < 0) return '';
+    if (key.slice(at, nameEnd) === 'tenant_id') return key.slice(nameEnd + 1, valueEnd);
+    at = valueEnd + 1;
+  }
+  return '';
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_EXAMPLE } from '../../../test/fixtures/push-examples.js';
-import { tenantOfKey } from '../../store/pushed-families.js';
+import { tenantOfKey } from './batch.js';
 import { BodyError, decodeBody, jsonErrorPosition, parseJson } from './decode.js';
 
 const LIMITS = { maxItems: 100, maxLabels: 4, maxLabelValueBytes: 16 };
