@@ -84,7 +84,7 @@ export interface AnalyzerConfig {
   /** Short-term history of every series (on by default, with these sizes). */
   history?: Partial<HistoryOptions>;
   /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */
-  queue?: (Partial<QueueConfig> & { url: string; consumer?: string | null }) | null;
+  queue?: (Partial<QueueConfig> & { url: string; consumer?: string | null; allowTenantId?: boolean }) | null;
 }
 
 export { PUSH_DEFAULTS, type PushConfig };
@@ -172,6 +172,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     checkpointAgeSeconds: () => (checkpointer?.published.at ? (Date.now() - checkpointer.published.at) / 1000 : 0),
     httpConnections: () => connections(),
     pushedSeries: () => pushed.seriesCount,
+    pushedTenantFamilies: () => pushed.tenantFamilies,
   });
 
   // Every stage's errors: counted by stage and code; said once per distinct problem, not per retry.

@@ -197,6 +197,7 @@ serve.action(async (opts) => {
             deadMax: opts.redisDeadMax,
             consumer: opts.redisConsumer ?? null,
             leaseMs: opts.redisLease,
+            allowTenantId: opts.redisAllowTenantId,
           }
         : null,
     });

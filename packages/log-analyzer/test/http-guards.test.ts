@@ -109,6 +109,23 @@ describe('--metrics-auth: every read endpoint', () => {
     expect(aggregated).not.toContain('tenant_id="b"');
   });
 
+  it("a tenant's own family (its definition clashes with the one /metrics serves) is on its reads; a KEY:* key reads every tenant", async () => {
+    const a = await analyzer({ apiKeys: [...KEYS, { key: 'relay-key-123', tenant: '*' }], metricsAuth: true });
+    expect((await push(a, 'tenant-a-key', { name: 'depth', type: 'gauge', value: 3 })).status).toBe(200);
+    // Tenant b calls the same name a histogram: a family of its own, kept off the shared /metrics.
+    expect((await push(a, 'tenant-b-key', { name: 'depth', type: 'histogram', value: 9 })).status).toBe(200);
+    await a.checkpoint();
+    const b = (await get(a, '/metrics', 'tenant-b-key')).text;
+    expect(b).toContain('# TYPE depth histogram');
+    expect(b).toContain('depth_sum{tenant_id="b"} 9');
+    expect(b).not.toContain('tenant_id="a"');
+    const relay = (await get(a, '/metrics', 'relay-key-123')).text;
+    expect(relay).toContain('depth{tenant_id="a"} 3');
+    expect(relay).not.toContain('tenant_id="b"'); // b's own family is served on b's reads only
+    expect(relay).toContain('log_analyzer_');
+    expect((await get(a, '/api/status', 'relay-key-123')).status).toBe(200);
+  });
+
   it('/health without a full key says what is degraded but not why (a reason may name a file)', async () => {
     const a = await analyzer({ apiKeys: KEYS, metricsAuth: true });
     const health = JSON.parse((await get(a, '/health', null)).text);

@@ -344,9 +344,9 @@ describe('push limits and bad input', () => {
         ),
       );
     expect(await push('a', 3, 'key-of-acme')).toMatchObject({ successful: 2, failed: 1 });
-    // The other tenant is not starved by the first.
-    expect(await push('a', 2, 'key-of-other')).toMatchObject({ successful: 1, failed: 1 });
-    expect(await push('b', 3, 'key-of-other')).toMatchObject({ successful: 1, failed: 2 });
+    // The other tenant is not starved by the first: the family cap counts per tenant.
+    expect(await push('a', 2, 'key-of-other')).toMatchObject({ successful: 2, failed: 0 });
+    expect(await push('b', 3, 'key-of-other')).toMatchObject({ successful: 0, failed: 3 });
     expect(a.pushed.seriesCount).toBe(4);
   });
 

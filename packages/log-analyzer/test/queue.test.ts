@@ -17,7 +17,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function start(overrides: { batch?: number; deadMax?: number; maxSeriesPerFamily?: number } = {}) {
+async function start(
+  overrides: { batch?: number; deadMax?: number; maxSeriesPerFamily?: number; allowTenantId?: boolean } = {},
+) {
   if (!redis) throw new Error('no redis');
   const { dir, cleanup } = tempDir();
   cleanups.push(cleanup);
@@ -25,7 +27,13 @@ async function start(overrides: { batch?: number; deadMax?: number; maxSeriesPer
     watch: [`${dir}/none.log`],
     positionsFile: `${dir}/checkpoint.json`,
     push: overrides.maxSeriesPerFamily ? { maxSeriesPerFamily: overrides.maxSeriesPerFamily } : {},
-    queue: { url: redis.url, consumer: 'test', batch: overrides.batch ?? 1000, deadMax: overrides.deadMax ?? 10_000 },
+    queue: {
+      url: redis.url,
+      consumer: 'test',
+      batch: overrides.batch ?? 1000,
+      deadMax: overrides.deadMax ?? 10_000,
+      allowTenantId: overrides.allowTenantId ?? false,
+    },
   });
   return analyzer;
 }
@@ -157,6 +165,31 @@ it('refused messages go to the bounded dead-letter list with their reason; the g
   expect(dead[0].message).toBe(bad[4]);
   expect(dead[0].consumer).toBe('test');
   expect(await metricValue(a, 'log_analyzer_redis_dead_letters_total')).toBe(3);
+});
+
+const TENANT_MESSAGES = [
+  '{"type":"counter","name":"orders","value":1000,"tenant_id":"b"}',
+  '{"type":"counter","name":"orders","value":1000,"labels":{"tenant_id":"b"}}',
+  '{"type":"counter","name":"orders","value":5}',
+];
+
+it("a message's tenant_id is refused (tenant_not_allowed): anyone who can LPUSH is a sender", async () => {
+  redis = await startRedis();
+  await redis.client.lPush(KEY, TENANT_MESSAGES);
+  const a = await start();
+  await settled(a, 1);
+  const refused = { result: 'rejected', reason: 'tenant_not_allowed' };
+  expect(await metricValue(a, 'log_analyzer_redis_messages_total', refused)).toBe(2);
+  expect(await exposed(a, 'orders_total')).toBe(5);
+  expect(await exposed(a, 'orders_total{tenant_id="b"}')).toBeNaN();
+});
+
+it('a queue declared trusted (allowTenantId) honours tenant_id', async () => {
+  redis = await startRedis();
+  await redis.client.lPush(KEY, TENANT_MESSAGES);
+  const a = await start({ allowTenantId: true });
+  await settled(a, 3);
+  expect(await exposed(a, 'orders_total{tenant_id="b"}')).toBe(2000);
 });
 
 it('Redis restarted mid-drain: the source says it was down, comes back, and nothing is lost or doubled', async () => {

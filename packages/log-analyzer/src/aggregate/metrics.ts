@@ -40,6 +40,7 @@ export const REJECT_REASONS = [
   'out_of_order',
   'too_far_in_future',
   'series_limit',
+  'tenant_not_allowed',
   'decode_failed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
@@ -119,6 +120,7 @@ export interface SelfMetricsSource {
   lineRates(): Map<string, number>;
   pool(): { queued: number; inFlight: number };
   pushedSeries(): number;
+  pushedTenantFamilies(): number;
 }
 
 export interface SelfMetrics {
@@ -209,6 +211,14 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
     registers,
     collect() {
       this.set(source.pushedSeries());
+    },
+  });
+  new Gauge({
+    name: 'log_analyzer_push_tenant_families',
+    help: "Pushed families kept apart because a tenant's definition clashes with the one served under its name (served only on reads scoped to that tenant).",
+    registers,
+    collect() {
+      this.set(source.pushedTenantFamilies());
     },
   });
   new Gauge({

@@ -138,13 +138,13 @@ export function addServeOptions(serve: Command): Command {
     .addOption(
       option(
         '--push-max-series-per-tenant <n>',
-        "most pushed series of one API key's tenant (default: --push-max-series)",
+        'most pushed series of one tenant (default: a tenth of --push-max-series)',
       ).argParser(integer(1, 10_000_000)),
     )
     .addOption(
       option(
         '--api-key <key[:tenant]...>',
-        'writes need one of these keys (Authorization: Bearer KEY or X-API-Key)',
+        'writes need one of these keys (Authorization: Bearer KEY or X-API-Key); :* may set any tenant_id',
       ).argParser(collect),
     )
     .addOption(option('--api-keys-file <file>', 'more keys, one KEY[:TENANT] per line'))
@@ -191,6 +191,11 @@ export function addServeOptions(serve: Command): Command {
       option('--redis-lease <duration>', 'a replica silent this long has its processing lists taken over')
         .default(QUEUE_DEFAULTS.leaseMs, '30s')
         .argParser(duration),
+    )
+    .addOption(
+      option('--redis-allow-tenant-id', 'queue messages may set tenant_id (else refused: tenant_not_allowed)').default(
+        false,
+      ),
     )
     .addOption(
       option('--history-max-series <n>', 'series whose short-term history is kept (the least recently changed go)')

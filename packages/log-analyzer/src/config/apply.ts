@@ -136,6 +136,9 @@ export function pushLimitsOf(opts: Record<string, unknown>) {
     maxLabelValueBytes: opts.pushMaxLabelBytes as number,
     maxSeries: opts.pushMaxSeries as number,
     maxSeriesPerFamily: opts.pushMaxSeriesPerFamily as number,
-    maxSeriesPerTenant: ((opts.pushMaxSeriesPerTenant as number | undefined) ?? opts.pushMaxSeries) as number,
+    // By default a tenant holds at most a tenth of all: one tenant never fills what others need.
+    maxSeriesPerTenant:
+      (opts.pushMaxSeriesPerTenant as number | undefined) ??
+      Math.max(1, Math.floor((opts.pushMaxSeries as number) / 10)),
   };
 }

@@ -64,6 +64,7 @@ export const SETTINGS: readonly Setting[] = [
   S('redis.dead_max', 'redisDeadMax', 'number'),
   S('redis.consumer', 'redisConsumer'),
   S('redis.lease', 'redisLease'),
+  S('redis.allow_tenant_id', 'redisAllowTenantId', 'boolean'),
   S('history.max_series', 'historyMaxSeries', 'number'),
   S('history.step', 'historyStep'),
   S('history.window', 'historyWindow'),

@@ -3,7 +3,7 @@
 // a registry's content type, which renames its counters in place; rendering here avoids that.
 
 import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
-import { chunksOf, type FamilySnapshot, type Series, type StoreSnapshot } from '../store/store.js';
+import { chunksOf, type FamilySnapshot, familiesFor, type Series, type StoreSnapshot } from '../store/store.js';
 
 export interface Sample {
   name: string;
@@ -152,9 +152,12 @@ function seriesLines(family: FamilySnapshot, series: readonly Series[]): string 
   return lines.join('\n');
 }
 
-/** The store's families as exposition text blocks (one per family, without HELP/TYPE), fast. */
-export function storeFamilies(snapshot: StoreSnapshot): ExpositionFamily[] {
-  return snapshot.families.map((family) => {
+/**
+ * The store's families as exposition text blocks (one per family, without HELP/TYPE), fast. A
+ * tenant's own pushed families (a clashing definition) only on reads scoped to that tenant.
+ */
+export function storeFamilies(snapshot: StoreSnapshot, tenant: string | null = null): ExpositionFamily[] {
+  return familiesFor(snapshot.families, tenant).map((family) => {
     const cached = rendered.get(family);
     if (cached) return cached;
     const chunks = chunksOf(family) ?? [family.series];

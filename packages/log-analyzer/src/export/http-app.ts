@@ -156,7 +156,8 @@ function sharedRenderer(options: HttpAppOptions, openMetrics: boolean): () => Pr
 
 /** One tenant's store families as Prometheus text or OpenMetrics (nothing of the files, the process or other tenants). */
 function tenantExposition(published: Published, tenant: string, openMetrics: boolean): Buffer {
-  const families = storeFamilies(tenantSnapshot(published.snapshot, tenant));
+  // The tenant's own families (a definition that clashes with the one /metrics serves) included.
+  const families = storeFamilies(tenantSnapshot(published.snapshot, tenant), tenant);
   return Buffer.concat([...families.map((f) => storeBlock(f, openMetrics)), Buffer.from(openMetrics ? '# EOF\n' : '')]);
 }
 

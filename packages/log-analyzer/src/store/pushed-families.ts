@@ -1,14 +1,25 @@
 // Pushed families in the store, and the semantics of applying a pushed sample: counters add
 // (or, for cumulative sources, add the difference to the last running total), gauges set (an older
 // timestamp never overwrites a newer one), histograms and summaries observe. Owns the limits
-// (series per family, per tenant, in all) and expiry. Checks that need no state are the decoder's.
+// (series per tenant and family, per tenant, in all) and expiry. Checks that need no state are the
+// decoder's. A tenant (the label tenant_id) has its own definitions: its type, help and layout of a
+// name bind only it. Tenants that agree share the family served under the name; a tenant whose
+// definition clashes with it gets a family of its own, served only on reads scoped to it.
 
 import { isReservedPushName, type RejectReason } from '../aggregate/metrics.js';
-import { type DecodedBatch, type FamilyInfo, splitKey } from '../sources/push/batch.js';
+import { type DecodedBatch, type FamilyInfo, splitKey, tenantOfKey } from '../sources/push/batch.js';
 import type { Rejection } from '../sources/push/decode.js';
 import { futureVerdict, holdsOrder, nameConflictVerdict, namesTaken, overflowVerdict } from './push-checks.js';
 import { atLeastMinEpsilon, DEFAULT_TARGETS, SlidingQuantiles, type Target } from './quantiles.js';
-import type { Family, HistogramSeries, Series, Store, SummarySeries, ValueSeries } from './store.js';
+import {
+  type Family,
+  familyKey,
+  type HistogramSeries,
+  type Series,
+  type Store,
+  type SummarySeries,
+  type ValueSeries,
+} from './store.js';
 
 /** Prometheus's default histogram buckets (client_golang DefBuckets), for histograms pushed without any. */
 export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -38,6 +49,24 @@ export interface PushStats {
 }
 
 type Outcome = null | [RejectReason, string];
+/**
+ * Where a tenant's samples of a batch family go: a family, a family to create ('shared': none has
+ * the name yet; 'tenant': the served one's definition clashes, the tenant gets its own), or why not.
+ */
+type Placement = Family | 'shared' | 'tenant' | [RejectReason, string];
+
+/** Why a definition is not the family's (type, buckets, quantiles; help aside), or null. */
+function differs(spec: Family['spec'], info: FamilyInfo): Outcome {
+  const { name } = info;
+  if (spec.kind !== info.type) return ['type_conflict', `${name} is a ${spec.kind}, not a ${info.type}`];
+  if (info.buckets && !sameNumbers(spec.bounds ?? [], info.buckets)) {
+    return ['bucket_mismatch', `${name} has buckets ${(spec.bounds ?? []).join(',')}`];
+  }
+  if (info.targets && !sameTargets(spec.targets ?? [], info.targets)) {
+    return ['quantile_mismatch', `${name} has other quantiles or epsilons`];
+  }
+  return null;
+}
 
 const sameNumbers = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((x, i) => x === b[i]);
@@ -47,7 +76,9 @@ const sameTargets = (a: readonly Target[], b: readonly Target[]) =>
 export class PushedFamilies {
   readonly stats: PushStats = { accepted: 0, rejected: new Map(), expired: 0, resets: 0 };
   private total = 0;
+  /** Series per tenant ('' for none), and per tenant and name (`tenant NUL name`). */
   private readonly perTenant = new Map<string, number>();
+  private readonly perTenantFamily = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -56,11 +87,21 @@ export class PushedFamilies {
     // Restored from a checkpoint: count what is there; every series' time to live starts now.
     const now = Date.now();
     for (const family of this.families()) {
+      // A checkpoint from before per-tenant definitions: each tenant with series here is bound to it.
+      const migrate = family.spec.tenants === undefined && family.spec.tenant === undefined;
       for (const s of family.series.values()) {
         s.touched = now;
-        this.count(s, 1);
+        this.count(family, s, 1);
+        if (migrate) this.bind(family, tenantOf(s), family.spec.help);
       }
     }
+  }
+
+  /** Pushed families kept apart because their tenant's definition clashes with the served one. */
+  get tenantFamilies(): number {
+    let n = 0;
+    for (const family of this.families()) if (family.spec.tenant !== undefined) n++;
+    return n;
   }
 
   get seriesCount(): number {
@@ -92,49 +133,42 @@ export class PushedFamilies {
       for (let i = from; i < to; i++) rejected.push({ index: batch.indexes[i] as number, reason, message });
       this.reject(reason, to - from);
     };
-    // Each of the batch's families, checked against the store once.
-    const resolved: (Family | null | [RejectReason, string])[] = batch.families.map(() => null);
-    const checked = batch.families.map(() => false);
+    // Each of the batch's families, placed once per tenant (a family not made yet: again, since
+    // another tenant's series may have made it meanwhile).
+    const placed = new Map<string, Placement>();
     for (let g = 0; g < batch.keys.length; g++) {
       const from = batch.start[g] as number;
       const to = batch.start[g + 1] as number;
       const f = batch.family[g] as number;
       const info = batch.families[f] as FamilyInfo;
-      if (!checked[f]) {
-        resolved[f] = this.check(info);
-        checked[f] = true;
+      const key = batch.keys[g] as string;
+      const tenant = tenantOfKey(key);
+      const slot = `${f}\u0000${tenant}`;
+      let place = placed.get(slot);
+      if (place === undefined || typeof place === 'string') {
+        place = this.place(info, tenant);
+        placed.set(slot, place);
       }
-      let family = resolved[f];
-      if (Array.isArray(family)) {
-        refuse(from, to, family);
+      if (Array.isArray(place)) {
+        refuse(from, to, place);
         continue;
       }
-      // A family refused a series earlier in this batch may have been created since: look again.
-      family ??= this.store.get(info.name) ?? null;
-      const key = batch.keys[g] as string;
+      let family = typeof place === 'string' ? null : place;
       let s = family?.series.get(key);
       if (!s) {
-        const { names, values } = splitKey(key);
-        const tenant = values[names.indexOf('tenant_id')] ?? null;
-        const refused = (family ? null : this.nameConflict(info)) ?? this.refuseNewSeries(info.name, family, tenant);
+        const refused = (family ? null : this.nameConflict(info)) ?? this.refuseNewSeries(info.name, tenant);
         if (refused) {
           refuse(from, to, refused);
           continue;
         }
-        family ??= this.store.family({
-          name: info.name,
-          help: info.help ?? DEFAULT_HELP,
-          kind: info.type,
-          labelNames: [],
-          pushed: true,
-          ...(info.type === 'histogram' ? { bounds: info.buckets ?? DEFAULT_BUCKETS } : {}),
-          ...(info.type === 'summary' ? { targets: info.targets ?? DEFAULT_TARGETS } : {}),
-        });
-        resolved[f] = family;
+        family ??= this.create(info, place === 'tenant' ? tenant : undefined);
+        placed.set(slot, family);
+        const { names, values } = splitKey(key);
         s = newSeries(family, names, values, now);
         family.add(key, s);
-        this.count(s, 1);
+        this.count(family, s, 1);
       }
+      this.bind(family as Family, tenant, info.help);
       for (let i = from; i < to; i++) {
         const outcome = this.update(
           family as Family,
@@ -154,28 +188,63 @@ export class PushedFamilies {
     return rejected;
   }
 
-  /** Whether a batch's family fits the store's of that name: null (new), the family, or why not. */
-  private check(info: FamilyInfo): Family | null | [RejectReason, string] {
+  /**
+   * Where a tenant's samples of a batch family go. The tenant's own definition binds it (its own
+   * family, or the shared one it is bound to); a tenant new to the name joins the shared family
+   * when the definitions agree, or gets its own when they clash. Series without a tenant ('')
+   * always use the shared definition: theirs cannot be served apart.
+   */
+  private place(info: FamilyInfo, tenant: string): Placement {
     const { name } = info;
-    const family = this.store.get(name);
-    if (namesTaken(name, info.type).some(isReservedPushName) || (family && !family.spec.pushed)) {
+    const shared = this.store.get(name);
+    if (namesTaken(name, info.type).some(isReservedPushName) || (shared && !shared.spec.pushed)) {
       return ['reserved_name', `${name} is one of the analyzer's own metrics`];
     }
-    if (!family) return null;
+    const own = tenant === '' ? undefined : this.store.get(familyKey({ name, tenant }));
+    if (own) return differs(own.spec, info) ?? this.helpOf(own, own.spec.help, info) ?? own;
+    if (!shared) return 'shared';
+    const given = shared.spec.tenants?.[tenant];
+    const clash = differs(shared.spec, info);
+    if (clash) return given !== undefined || tenant === '' ? clash : 'tenant';
+    return this.helpOf(shared, given, info) ?? shared;
+  }
+
+  /** A help text other than the one a tenant gave before is refused (none given matches any). */
+  private helpOf(family: Family, given: string | undefined, info: FamilyInfo): Outcome {
+    if (!info.help || given === undefined || given === DEFAULT_HELP || info.help === given) return null;
+    return ['help_conflict', `${family.spec.name} has another help text`];
+  }
+
+  /** A new family of the batch's definition: the shared one, or a tenant's own (a clash). */
+  private create(info: FamilyInfo, tenant: string | undefined): Family {
+    return this.store.family({
+      name: info.name,
+      help: info.help ?? DEFAULT_HELP,
+      kind: info.type,
+      labelNames: [],
+      pushed: true,
+      ...(info.type === 'histogram' ? { bounds: info.buckets ?? DEFAULT_BUCKETS } : {}),
+      ...(info.type === 'summary' ? { targets: info.targets ?? DEFAULT_TARGETS } : {}),
+      ...(tenant === undefined ? { tenants: {} } : { tenant }),
+    });
+  }
+
+  /**
+   * Binds a tenant to a family's definition, with its help (the first given). The served help is
+   * the first one any tenant gave. Changed in place (a copy of the spec copies the map).
+   */
+  private bind(family: Family, tenant: string, help: string | null): void {
     const { spec } = family;
-    if (spec.kind !== info.type) return ['type_conflict', `${name} is a ${spec.kind}, not a ${info.type}`];
-    if (info.help && info.help !== spec.help) {
-      if (spec.help !== DEFAULT_HELP) return ['help_conflict', `${name} has another help text`];
-      spec.help = info.help;
+    if (help && spec.help === DEFAULT_HELP) {
+      spec.help = help;
       family.version++;
     }
-    if (info.buckets && !sameNumbers(spec.bounds ?? [], info.buckets)) {
-      return ['bucket_mismatch', `${name} has buckets ${(spec.bounds ?? []).join(',')}`];
-    }
-    if (info.targets && !sameTargets(spec.targets ?? [], info.targets)) {
-      return ['quantile_mismatch', `${name} has other quantiles or epsilons`];
-    }
-    return family;
+    if (spec.tenant !== undefined) return;
+    const given = spec.tenants?.[tenant];
+    if (given !== undefined && (given !== DEFAULT_HELP || !help)) return;
+    spec.tenants ??= {};
+    spec.tenants[tenant] = help ?? DEFAULT_HELP;
+    family.version++;
   }
 
   /** A new family's exposed names would meet another family's (checked when it is created). */
@@ -197,29 +266,35 @@ export class PushedFamilies {
       for (const [key, s] of family.series) {
         if ((s.touched ?? now) <= now - ttlMs) {
           family.remove(key);
-          this.count(s, -1);
+          this.count(family, s, -1);
           dropped++;
         }
       }
-      if (family.series.size === 0) this.store.delete(family.spec.name);
+      if (family.series.size === 0) this.store.delete(familyKey(family.spec));
     }
     this.stats.expired += dropped;
     return dropped;
   }
 
-  private count(s: Series, delta: 1 | -1): void {
+  private count(family: Family, s: Series, delta: 1 | -1): void {
     this.total += delta;
-    const tenant = s.names ? s.labels[s.names.indexOf('tenant_id')] : undefined;
-    if (tenant !== undefined) this.perTenant.set(tenant, (this.perTenant.get(tenant) ?? 0) + delta);
+    const tenant = tenantOf(s);
+    add(this.perTenant, tenant, delta);
+    add(this.perTenantFamily, `${tenant}\u0000${family.spec.name}`, delta);
   }
 
-  private refuseNewSeries(name: string, family: Family | null, tenant: string | null): Outcome {
+  /**
+   * The caps a new series must fit: in all, per tenant, and per tenant and name, so one tenant's
+   * series never use up what another needs (series without a tenant: in all and per name only).
+   */
+  private refuseNewSeries(name: string, tenant: string): Outcome {
     const { maxSeries, maxSeriesPerFamily, maxSeriesPerTenant } = this.options;
     if (this.total >= maxSeries) return ['series_limit', `already ${maxSeries} pushed series`];
-    if ((family?.series.size ?? 0) >= maxSeriesPerFamily) {
-      return ['series_limit', `${name} already has ${maxSeriesPerFamily} series`];
+    if ((this.perTenantFamily.get(`${tenant}\u0000${name}`) ?? 0) >= maxSeriesPerFamily) {
+      const whose = tenant === '' ? 'without a tenant' : `of tenant ${tenant}`;
+      return ['series_limit', `${name} already has ${maxSeriesPerFamily} series ${whose}`];
     }
-    if (tenant !== null && (this.perTenant.get(tenant) ?? 0) >= maxSeriesPerTenant) {
+    if (tenant !== '' && (this.perTenant.get(tenant) ?? 0) >= maxSeriesPerTenant) {
       return ['series_limit', `tenant ${tenant} already has ${maxSeriesPerTenant} series`];
     }
     return null;
@@ -293,6 +368,18 @@ export class PushedFamilies {
       }
     }
   }
+}
+
+/** A series' tenant: its tenant_id, or '' when none. */
+function tenantOf(s: Series): string {
+  return (s.names ? s.labels[s.names.indexOf('tenant_id')] : undefined) ?? '';
+}
+
+/** Adds to a count, forgetting it at zero (the maps stay as small as what is held). */
+function add(counts: Map<string, number>, key: string, delta: number): void {
+  const n = (counts.get(key) ?? 0) + delta;
+  if (n === 0) counts.delete(key);
+  else counts.set(key, n);
 }
 
 /** A new series, `touched` set from the start (one object shape per kind: property reads stay fast). */

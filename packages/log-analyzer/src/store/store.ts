@@ -20,6 +20,21 @@ export interface FamilySpec {
   targets?: readonly Target[];
   /** Made by pushes (store/pushed-families.ts), not by a source of the analyzer's own. */
   pushed?: boolean;
+  /**
+   * Pushed: the tenants whose definition of the name this is (each with the help it gave; '' for
+   * series without tenant_id). A tenant's type, help and layout bind only that tenant.
+   */
+  tenants?: Record<string, string>;
+  /**
+   * Pushed: the one tenant of a family whose definition clashes with the one served under its
+   * name. Kept apart (its own key in the store), served only on reads scoped to that tenant.
+   */
+  tenant?: string;
+}
+
+/** A family's key in the store: its name, and a tenant's own family apart from the served one. */
+export function familyKey(spec: Pick<FamilySpec, 'name' | 'tenant'>): string {
+  return spec.tenant === undefined ? spec.name : `${spec.name}\u0000${spec.tenant}`;
 }
 
 /**
@@ -51,6 +66,16 @@ export interface FamilySnapshot extends FamilySpec {
 
 export interface StoreSnapshot {
   families: FamilySnapshot[];
+}
+
+/**
+ * Pure: the families a read serves. Unscoped (tenant null): the shared ones, one per name, never a
+ * tenant's own. Scoped to a tenant: that tenant's own family of a name instead of the shared one.
+ */
+export function familiesFor(families: readonly FamilySnapshot[], tenant: string | null): FamilySnapshot[] {
+  if (tenant === null) return families.filter((f) => f.tenant === undefined);
+  const own = new Set(families.filter((f) => f.tenant === tenant).map((f) => f.name));
+  return families.filter((f) => (f.tenant === undefined ? !own.has(f.name) : f.tenant === tenant));
 }
 
 // Label values are file paths, methods and status codes, or pushed values (NUL is refused): none
@@ -189,12 +214,13 @@ export class Store {
     { version: number; copy: FamilySnapshot; chunks: Map<readonly Series[], Series[]> }
   >();
 
-  /** The family of that name, created on first use; the same spec must be given every time. */
+  /** The family of that name (familyKey), created on first use; the same spec must be given every time. */
   family(spec: FamilySpec): Family {
-    let family = this.families.get(spec.name);
+    const key = familyKey(spec);
+    let family = this.families.get(key);
     if (!family) {
       family = new Family(spec);
-      this.families.set(spec.name, family);
+      this.families.set(key, family);
     }
     return family;
   }
@@ -203,7 +229,7 @@ export class Store {
     return this.families.has(name);
   }
 
-  /** Every family (pushed ones are looked up by name). */
+  /** A family by name (a tenant's own pushed family by its familyKey). */
   get(name: string): Family | undefined {
     return this.families.get(name);
   }
@@ -283,7 +309,9 @@ export class Store {
         chunks.set(chunk, copy);
         copied.push(copy);
       }
-      const snapshot = { ...spec, series: copied.flat() };
+      // (`series` last: the checkpoint writes the rest first. A pushed family's tenants change in place.)
+      const tenants = spec.tenants && { tenants: { ...spec.tenants } };
+      const snapshot = { ...spec, ...tenants, series: copied.flat() };
       copiedChunks.set(snapshot, copied);
       this.copies.set(family, { version, copy: snapshot, chunks });
       families.push(snapshot);
@@ -294,7 +322,7 @@ export class Store {
   /** Loads a snapshot's values into an empty store (a restart carrying on from its checkpoint). */
   restore(snapshot: StoreSnapshot): void {
     for (const { series, ...spec } of snapshot.families) {
-      const family = this.family(spec);
+      const family = this.family(spec.tenants ? { ...spec, tenants: { ...spec.tenants } } : spec);
       // A summary's window is not saved: its quantiles start again empty (its sum and count carry on).
       for (const s of series) {
         const copy = copySeries(s, 0);

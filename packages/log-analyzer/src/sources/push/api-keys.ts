@@ -1,12 +1,23 @@
-// API keys for writes: `KEY` or `KEY:TENANT`, from flags or a file (one per line, # comments).
+// API keys for writes: `KEY`, `KEY:TENANT` or `KEY:*` (may write any tenant's series), from flags
+// or a file (one per line, # comments).
 // Keys are kept only as SHA-256 digests and compared in constant time against all of them, so
 // neither timing nor a heap dump gives one away; a key is never logged.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { TENANT, type TenantScope } from './decode.js';
 
 export interface ApiKey {
   key: string;
+  /** The key's tenant; ANY_TENANT: the body's tenant_id is honoured; null: no tenant_id at all. */
   tenant: string | null;
+}
+
+/** `KEY:*`: a key that may set any tenant_id (a trusted relay, an operator's tool). */
+export const ANY_TENANT = '*';
+
+/** Which tenant_id a matching key's pushes may carry (decode.ts TenantScope). */
+export function tenantScope(key: { tenant: string | null }): TenantScope {
+  return key.tenant === ANY_TENANT ? null : (key.tenant ?? '');
 }
 
 /** Pure: `KEY[:TENANT]` → its parts; throws with a one-line reason. */
@@ -16,8 +27,8 @@ export function parseApiKey(text: string): ApiKey {
   const tenant = at < 0 ? null : text.slice(at + 1).trim();
   if (key.length < 8) throw new Error('an API key must be at least 8 characters');
   if (/\s/.test(key)) throw new Error('an API key cannot contain spaces');
-  if (tenant !== null && !/^[A-Za-z0-9_.-]{1,64}$/.test(tenant)) {
-    throw new Error('a tenant must be 1 to 64 letters, digits, _ . or -');
+  if (tenant !== null && tenant !== ANY_TENANT && !TENANT.test(tenant)) {
+    throw new Error('a tenant must be 1 to 64 letters, digits, _ . or - (or * for any)');
   }
   return { key, tenant };
 }

@@ -15,6 +15,7 @@ import {
   parseJson,
   type Rejection,
   type Sample,
+  type TenantScope,
 } from './decode.js';
 
 export interface BatchContext {
@@ -22,8 +23,8 @@ export interface BatchContext {
   /** Put before every name: `<namespace>_<prefix><name>`; a counter's name ends in `_total`. */
   namespace: string;
   prefix: string;
-  /** The API key's tenant: set as label tenant_id on every series, whatever the body said. */
-  tenant: string | null;
+  /** Which tenant_id the writer may set (decode.ts TenantScope): its key's tenant, '' none, null any. */
+  tenant: TenantScope;
 }
 
 /** One distinct (name, type, help, layout) in the batch, in order of first appearance. */
@@ -93,7 +94,7 @@ export function decodeJoinedBatch(bytes: Uint8Array, count: number, context: Bat
 /** Pure: queue messages (one JSON text each) → a batch grouped by series; rejections by message index. */
 export function decodeMessageBatch(messages: readonly string[], context: BatchContext): DecodedBatch {
   const limits = { ...context.limits, maxItems: Math.max(context.limits.maxItems, messages.length) };
-  return grouped(decodeMessages(messages, limits), context);
+  return grouped(decodeMessages(messages, limits, context.tenant), context);
 }
 
 function grouped(decoded: Decoded, context: BatchContext): DecodedBatch {
@@ -194,4 +195,16 @@ export function splitKey(key: string): { names: string[]; values: string[] } {
     values.push(parts[i + 1] as string);
   }
   return { names, values };
+}
+
+/** The tenant of a series key (pairsKey, sorted by name): its tenant_id, or '' when none. */
+export function tenantOfKey(key: string): string {
+  for (let at = 0; at < key.length; ) {
+    const nameEnd = key.indexOf('\u0000', at);
+    const valueEnd = key.indexOf('\u0000', nameEnd + 1);
+    if (nameEnd < 0 || valueEnd < 0) return '';
+    if (key.slice(at, nameEnd) === 'tenant_id') return key.slice(nameEnd + 1, valueEnd);
+    at = valueEnd + 1;
+  }
+  return '';
 }

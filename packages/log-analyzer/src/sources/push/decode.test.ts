@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_EXAMPLE } from '../../../test/fixtures/push-examples.js';
+import { tenantOfKey } from './batch.js';
 import {
   BodyError,
   decodeBody,
@@ -114,13 +115,68 @@ describe('decodeBody', () => {
     it(name, () => expect(decodeBody(given, LIMITS)).toMatchObject(want));
   }
 
-  it('an API key’s tenant replaces tenant_id, and unsorted labels are sorted', () => {
-    const body = { name: 'x', value: 1, type: 'gauge', tenant_id: 'mine', labels: { z: '1', a: '2' } };
+  it('an API key’s tenant is set on every series, and unsorted labels are sorted', () => {
+    const body = { name: 'x', value: 1, type: 'gauge', labels: { z: '1', a: '2' } };
     expect(decodeBody(body, LIMITS, 'acme').samples[0]?.sample.key).toBe(
       key(['a', '2'], ['tenant_id', 'acme'], ['z', '1']),
     );
-    expect(decodeBody(body, LIMITS).samples[0]?.sample.key).toBe(key(['a', '2'], ['tenant_id', 'mine'], ['z', '1']));
+    expect(decodeBody({ ...body, tenant_id: 'mine' }, LIMITS).samples[0]?.sample.key).toBe(
+      key(['a', '2'], ['tenant_id', 'mine'], ['z', '1']),
+    );
   });
+
+  // The writer's scope: a key's tenant ('acme'), none ('': a key without a tenant, a queue without
+  // allow_tenant_id) or any (null: KEY:*, push without keys, a queue with allow_tenant_id).
+  const tenantCases: { name: string; given: { scope: string | null; body: Record<string, unknown> }; want: string }[] =
+    [
+      { name: 'a key writes as its tenant', given: { scope: 'acme', body: {} }, want: 'acme' },
+      { name: 'naming its own tenant is fine', given: { scope: 'acme', body: { tenant_id: 'acme' } }, want: 'acme' },
+      {
+        name: "another tenant's tenant_id is refused",
+        given: { scope: 'acme', body: { tenant_id: 'b' } },
+        want: 'tenant_not_allowed',
+      },
+      {
+        name: "another tenant's labels.tenant_id is refused",
+        given: { scope: 'acme', body: { labels: { tenant_id: 'b' } } },
+        want: 'tenant_not_allowed',
+      },
+      {
+        name: 'a key without a tenant may not name one',
+        given: { scope: '', body: { tenant_id: 'b' } },
+        want: 'tenant_not_allowed',
+      },
+      {
+        name: 'nor in the labels',
+        given: { scope: '', body: { labels: { tenant_id: 'b' } } },
+        want: 'tenant_not_allowed',
+      },
+      { name: 'a key without a tenant writes untenanted series', given: { scope: '', body: {} }, want: '' },
+      { name: 'KEY:* names any tenant', given: { scope: null, body: { tenant_id: 'b' } }, want: 'b' },
+      {
+        name: 'a tenant name at the limit (64 characters)',
+        given: { scope: null, body: { tenant_id: 'a'.repeat(64) } },
+        want: 'a'.repeat(64),
+      },
+      {
+        name: 'one past the limit is refused',
+        given: { scope: null, body: { tenant_id: 'a'.repeat(65) } },
+        want: 'invalid_label',
+      },
+      {
+        name: 'a tenant name with a space is refused',
+        given: { scope: null, body: { labels: { tenant_id: 'a b' } } },
+        want: 'invalid_label',
+      },
+    ];
+  for (const { name, given, want } of tenantCases) {
+    it(`tenant_id: ${name}`, () => {
+      const limits = { ...LIMITS, maxLabelValueBytes: 1024 };
+      const decoded = decodeBody({ name: 'x', value: 1, type: 'gauge', ...given.body }, limits, given.scope);
+      const got = decoded.rejected[0]?.reason ?? tenantOfKey(decoded.samples[0]?.sample.key ?? '');
+      expect(got).toBe(want);
+    });
+  }
 
   it('refuses a body over the item limit as a whole', () => {
     expect(() => decodeBody(Array(101).fill({}), LIMITS)).toThrow(BodyError);

@@ -46,6 +46,14 @@ export interface Decoded {
   total: number;
 }
 
+/**
+ * Which tenant a writer's samples may carry in `tenant_id`: a tenant name (its key's: every sample
+ * is that tenant's, a body naming another is refused), '' (none: a key without a tenant, a queue
+ * without allow_tenant_id) or null (whatever the body says: a `KEY:*` key, push without keys, a
+ * queue with allow_tenant_id). Push-log records keep it; records written before '' existed hold null.
+ */
+export type TenantScope = string | null;
+
 export interface DecodeLimits {
   maxItems: number;
   maxLabels: number;
@@ -75,6 +83,8 @@ export const MAX_LABEL_NAME_BYTES = 128;
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** A tenant's name, in a key (`KEY:TENANT`) or a body's tenant_id: a scoped read can name every tenant. */
+export const TENANT = /^[A-Za-z0-9_.-]{1,64}$/;
 /** A lone surrogate cannot be written as UTF-8. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const TYPES = new Set<string>(METRIC_TYPES);
@@ -239,8 +249,33 @@ function checkValue(type: MetricType, value: unknown): asserts value is number {
   if (type === 'counter' && value < 0) throw new ItemError('negative_counter', 'a counter cannot go down');
 }
 
+/** The tenant an item's labels name (`labels.tenant_id`), if any. */
+function labelTenant(labels: unknown): string | null {
+  const named = isObject(labels) ? labels.tenant_id : undefined;
+  return typeof named === 'string' && named !== '' ? named : null;
+}
+
+/**
+ * Whether the writer may name this tenant (see TenantScope): a key with a tenant writes as it
+ * (naming it is fine, naming another is refused); '' names none.
+ */
+function checkTenant(scope: TenantScope, named: string | null): void {
+  if (named === null || named === scope) return;
+  if (scope === null) {
+    if (!TENANT.test(named))
+      throw new ItemError('invalid_label', 'tenant_id must be 1 to 64 letters, digits, _ . or -');
+    return;
+  }
+  throw new ItemError(
+    'tenant_not_allowed',
+    scope === ''
+      ? `tenant_id "${named}" cannot be set by this writer (a key needs :* to set it, the queue allow_tenant_id)`
+      : `this key writes as tenant "${scope}", not "${named}"`,
+  );
+}
+
 /** One item of any shape. `service` becomes a label (when the labels have none). */
-function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: string | null): Sample {
+function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: TenantScope): Sample {
   if (!isObject(raw)) throw new ItemError('invalid_body', 'an item must be an object');
   const { name } = raw;
   if (typeof name === 'string' && name.length > MAX_NAME_BYTES) {
@@ -270,6 +305,8 @@ function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: 
   }
   const service = typeof raw.service === 'string' && raw.service !== '' ? raw.service : null;
   const bodyTenant = typeof raw.tenant_id === 'string' && raw.tenant_id !== '' ? raw.tenant_id : null;
+  checkTenant(tenant, bodyTenant);
+  checkTenant(tenant, labelTenant(raw.labels));
   const extra: [string, string][] = [];
   if (service) extra.push(['service', service]);
   if (bodyTenant) extra.push(['tenant_id', bodyTenant]);
@@ -277,7 +314,7 @@ function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: 
     name,
     type: type as MetricType,
     help: help || null,
-    key: labelKey(raw.labels, extra, tenant, limits),
+    key: labelKey(raw.labels, extra, tenant || null, limits),
     value,
     timestamp: timestampOf(timestamp),
     buckets: type === 'histogram' ? bucketsOf(raw.buckets) : null,
@@ -329,11 +366,11 @@ export function decodeBody(
  * Pure: queue messages, one JSON text each (the queue message shape, or any push item) → samples
  * and rejections by message index. A message that is not JSON is one rejection, like any other.
  */
-export function decodeMessages(messages: readonly string[], limits: DecodeLimits): Decoded {
+export function decodeMessages(messages: readonly string[], limits: DecodeLimits, tenant: TenantScope = null): Decoded {
   const decoded: Decoded = { shape: 'queue', samples: [], rejected: [], total: messages.length };
   for (let index = 0; index < messages.length; index++) {
     try {
-      decoded.samples.push({ index, sample: decodeMessage(messages[index] as string, limits) });
+      decoded.samples.push({ index, sample: decodeMessage(messages[index] as string, limits, tenant) });
     } catch (error) {
       if (!(error instanceof ItemError)) throw error;
       decoded.rejected.push({ index, reason: error.reason, message: error.message });
@@ -342,14 +379,14 @@ export function decodeMessages(messages: readonly string[], limits: DecodeLimits
   return decoded;
 }
 
-function decodeMessage(text: string, limits: DecodeLimits): Sample {
+function decodeMessage(text: string, limits: DecodeLimits, tenant: TenantScope): Sample {
   let raw: unknown;
   try {
     raw = parseJson(text);
   } catch (error) {
     throw new ItemError('invalid_json', (error as Error).message);
   }
-  return decodeItem(raw, 'unknown', limits, null);
+  return decodeItem(raw, 'unknown', limits, tenant);
 }
 
 /** JSON text → value, or a BodyError that says where the text went wrong. */

@@ -5,9 +5,9 @@
 
 import type { RejectReason } from '../../aggregate/metrics.js';
 import { countByReason, type PushedFamilies, type PushOptions } from '../../store/pushed-families.js';
-import { type ApiKey, ApiKeys } from './api-keys.js';
+import { ANY_TENANT, type ApiKey, ApiKeys } from './api-keys.js';
 import { type BatchContext, type DecodedBatch, decodeBatch } from './batch.js';
-import type { DecodeLimits, Rejection } from './decode.js';
+import type { DecodeLimits, Rejection, TenantScope } from './decode.js';
 import type { DecodePool } from './decode-pool.js';
 import { PushLog } from './push-log.js';
 import type { PushRoutesOptions } from './routes.js';
@@ -38,7 +38,7 @@ export const PUSH_DEFAULTS: PushConfig = {
   maxLabelValueBytes: 1024,
   maxSeries: 100_000,
   maxSeriesPerFamily: 10_000,
-  maxSeriesPerTenant: 100_000,
+  maxSeriesPerTenant: 10_000,
   ttlMs: null,
   apiKeys: [],
   metricsAuth: false,
@@ -104,7 +104,7 @@ export class PushSource {
     this.expiryTimer.unref();
   }
 
-  private context(tenant: string | null): BatchContext {
+  private context(tenant: TenantScope): BatchContext {
     const { config } = this.options;
     return { limits: config, namespace: config.namespace, prefix: config.prefix, tenant };
   }
@@ -131,7 +131,11 @@ export class PushSource {
   readAuth(): ((key: string | null) => { tenant: string | null } | undefined) | undefined {
     if (!this.options.config.metricsAuth) return undefined;
     // The keys of now (a reload may change them, never to none: config/reload.ts refuses that).
-    return (key) => this.keys?.check(key);
+    // A `KEY:*` key (writes any tenant) reads every tenant, as a key without one does.
+    return (key) => {
+      const found = this.keys?.check(key);
+      return found && { tenant: found.tenant === ANY_TENANT ? null : found.tenant };
+    };
   }
 
   /** What the HTTP edge needs; undefined when pushing is off. */
@@ -156,7 +160,7 @@ export class PushSource {
   private async ingest(
     batch: DecodedBatch,
     bytes: Uint8Array,
-    tenant: string | null,
+    tenant: TenantScope,
   ): Promise<Rejection[] | { unavailable: string }> {
     const { pushed } = this.options;
     // The time the log records is the time it is applied at, so a replay decides the same (the

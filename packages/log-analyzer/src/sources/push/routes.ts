@@ -5,9 +5,9 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { RejectReason } from '../../aggregate/metrics.js';
-import { ApiKeys } from './api-keys.js';
+import { ApiKeys, tenantScope } from './api-keys.js';
 import type { BatchError, DecodedBatch } from './batch.js';
-import type { Rejection } from './decode.js';
+import type { Rejection, TenantScope } from './decode.js';
 
 export interface PushRoutesOptions {
   maxBodyBytes: number;
@@ -18,12 +18,12 @@ export interface PushRoutesOptions {
    * A body's bytes → a batch grouped by series, or why the body is refused (sources/push/batch.ts),
    * with the bytes (moved to a decode thread and back: use these, not the ones passed in).
    */
-  decode(bytes: Uint8Array, tenant: string | null): Promise<{ batch: DecodedBatch | BatchError; bytes: Uint8Array }>;
+  decode(bytes: Uint8Array, tenant: TenantScope): Promise<{ batch: DecodedBatch | BatchError; bytes: Uint8Array }>;
   /**
    * Applies a batch (counting every refusal); resolves with every refused item once acknowledged,
    * or with `unavailable` when it could not be made durable (then nothing of it was applied).
    */
-  ingest(batch: DecodedBatch, bytes: Uint8Array, tenant: string | null): Promise<Rejection[] | { unavailable: string }>;
+  ingest(batch: DecodedBatch, bytes: Uint8Array, tenant: TenantScope): Promise<Rejection[] | { unavailable: string }>;
   /** A whole request refused before decoding (counted as `n` refused samples, or as none for 401). */
   onRefused(reason: RejectReason | 'unauthorized', n: number): void;
   /** Every push request's status code, once answered. */
@@ -56,7 +56,8 @@ export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
   };
 
   const handler = (endpoint: Endpoint) => async (c: Context) => {
-    let tenant: string | null = null;
+    // Without keys anyone may push anything: tenant_id is the body's (there is no one to keep apart).
+    let tenant: TenantScope = null;
     const keys = options.keys();
     if (keys) {
       const match = keys.check(ApiKeys.presented(c.req.header('authorization'), c.req.header('x-api-key')));
@@ -65,7 +66,7 @@ export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
         c.header('WWW-Authenticate', 'Bearer');
         return c.json({ success: false, error: 'a valid API key is needed (Authorization: Bearer KEY)' }, 401);
       }
-      tenant = match.tenant;
+      tenant = tenantScope(match);
     }
     // A JSON type is required: a page elsewhere can POST text/plain or a form cross-site without
     // a preflight, but not application/json.

@@ -13,7 +13,8 @@ import { chooseConsumer } from './queue-plan.js';
 import { QUEUE_DEFAULTS, type QueueConfig, type QueuePosition, QueueSource } from './queue-source.js';
 
 export interface QueueSetup {
-  queue: Partial<QueueConfig> & { url: string; consumer?: string | null };
+  /** allowTenantId: messages may set tenant_id (else a message naming a tenant is refused). */
+  queue: Partial<QueueConfig> & { url: string; consumer?: string | null; allowTenantId?: boolean };
   /** What the checkpoint saved of the queue, if anything. */
   saved: unknown;
   checkpointFile: string | null;
@@ -32,7 +33,13 @@ export function setUpQueue(setup: QueueSetup): QueueSource {
   const source = new QueueSource({
     config: { ...QUEUE_DEFAULTS, ...setup.queue, consumer },
     pushed: setup.pushed,
-    context: { limits: push, namespace: push.namespace, prefix: push.prefix, tenant: null },
+    context: {
+      limits: push,
+      namespace: push.namespace,
+      prefix: push.prefix,
+      // Anyone who can LPUSH is a sender: naming a tenant is for queues an operator declares trusted.
+      tenant: setup.queue.allowTenantId ? null : '',
+    },
     decode: (bytes, count, context) => setup.decodePool.decodeJoined(bytes, count, context),
     applied: saved?.consumer === consumer ? Number(saved.applied ?? 0) : 0,
     checkpointed: setup.checkpointFile !== null,

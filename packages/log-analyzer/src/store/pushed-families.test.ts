@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { type DecodedBatch, decodeBatch, tenantOfKey } from '../sources/push/batch.js';
+import { PUSH_DEFAULTS } from '../sources/push/push-source.js';
+import { PushedFamilies } from './pushed-families.js';
+import { type FamilySnapshot, familiesFor, Store } from './store.js';
+
+const LIMITS = { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 1024 };
+
+/** A push body as a KEY:* key sends it (tenant_id honoured). */
+function batch(body: unknown): DecodedBatch {
+  const decoded = decodeBatch(JSON.stringify(body), { limits: LIMITS, namespace: '', prefix: '', tenant: null });
+  if ('error' in decoded) throw new Error(decoded.error.message);
+  return decoded;
+}
+
+const reasons = (pushed: PushedFamilies, body: unknown, now = 0) => pushed.apply(batch(body), now).map((r) => r.reason);
+
+describe('tenantOfKey', () => {
+  const key = (...pairs: [string, string][]) => pairs.map(([k, v]) => `${k}\u0000${v}\u0000`).join('');
+  const table: { name: string; given: string; want: string }[] = [
+    { name: 'no labels', given: '', want: '' },
+    { name: 'no tenant_id', given: key(['a', '1']), want: '' },
+    { name: 'tenant_id first', given: key(['tenant_id', 't'], ['z', '1']), want: 't' },
+    { name: 'tenant_id last', given: key(['a', '1'], ['tenant_id', 't']), want: 't' },
+    { name: 'a value that reads tenant_id is not the name', given: key(['a', 'tenant_id'], ['b', 'x']), want: '' },
+  ];
+  for (const { name, given, want } of table) it(name, () => expect(tenantOfKey(given)).toBe(want));
+});
+
+describe('familiesFor', () => {
+  const f = (name: string, tenant?: string) =>
+    ({ name, help: '', kind: 'gauge', labelNames: [], series: [], ...(tenant ? { tenant } : {}) }) as FamilySnapshot;
+  const families = [f('x'), f('x', 'b'), f('y'), f('y', 'c')];
+  const table: { name: string; given: string | null; want: [string, string | undefined][] }[] = [
+    {
+      name: 'unscoped: the shared ones only',
+      given: null,
+      want: [
+        ['x', undefined],
+        ['y', undefined],
+      ],
+    },
+    {
+      name: "scoped to b: b's own x instead of the shared one",
+      given: 'b',
+      want: [
+        ['x', 'b'],
+        ['y', undefined],
+      ],
+    },
+    {
+      name: 'scoped to a tenant without its own',
+      given: 'a',
+      want: [
+        ['x', undefined],
+        ['y', undefined],
+      ],
+    },
+  ];
+  for (const { name, given, want } of table) {
+    it(name, () => expect(familiesFor(families, given).map((s) => [s.name, s.tenant])).toEqual(want));
+  }
+});
+
+describe('PushedFamilies', () => {
+  it('an older checkpoint (no per-tenant definitions) binds each tenant to the families it has series in', () => {
+    const store = new Store();
+    store.restore({
+      families: [
+        {
+          name: 'x',
+          help: 'Old help',
+          kind: 'gauge',
+          labelNames: [],
+          pushed: true,
+          series: [{ labels: ['a'], names: ['tenant_id'], value: 1 }],
+        },
+      ],
+    });
+    const pushed = new PushedFamilies(store, PUSH_DEFAULTS);
+    expect(store.get('x')?.spec.tenants).toEqual({ a: 'Old help' });
+    // a is bound (its help and type); b is not: its histogram gets a family of its own.
+    expect(reasons(pushed, { name: 'x', type: 'gauge', value: 1, help: 'New', tenant_id: 'a' })).toEqual([
+      'help_conflict',
+    ]);
+    expect(reasons(pushed, { name: 'x', type: 'histogram', value: 1, tenant_id: 'a' })).toEqual(['type_conflict']);
+    expect(reasons(pushed, { name: 'x', type: 'histogram', value: 1, tenant_id: 'b' })).toEqual([]);
+    expect(pushed.tenantFamilies).toBe(1);
+    expect(pushed.seriesCount).toBe(2);
+  });
+
+  it("a tenant's own family expires like any other, under its own key", () => {
+    const store = new Store();
+    const pushed = new PushedFamilies(store, { ...PUSH_DEFAULTS, ttlMs: 1000 });
+    expect(reasons(pushed, { name: 'x', type: 'gauge', value: 1, tenant_id: 'a' }, 0)).toEqual([]);
+    expect(reasons(pushed, { name: 'x', type: 'summary', value: 1, tenant_id: 'b' }, 500)).toEqual([]);
+    expect(pushed.tenantFamilies).toBe(1);
+    expect(pushed.expire(1000)).toBe(1);
+    expect([...pushed.families()].map((f) => [f.spec.name, f.spec.tenant])).toEqual([['x', 'b']]);
+    expect(pushed.expire(1500)).toBe(1);
+    expect(pushed.tenantFamilies).toBe(0);
+    expect(pushed.seriesCount).toBe(0);
+    // Its caps' counts went with it: a fresh start for both.
+    expect(reasons(pushed, { name: 'x', type: 'histogram', value: 1, tenant_id: 'b' }, 2000)).toEqual([]);
+    expect(store.get('x')?.spec.kind).toBe('histogram');
+  });
+
+  it('series without a tenant count against the cap per name and in all', () => {
+    const pushed = new PushedFamilies(new Store(), { ...PUSH_DEFAULTS, maxSeriesPerFamily: 2, maxSeriesPerTenant: 1 });
+    const items = [1, 2, 3].map((i) => ({ name: 'u', type: 'gauge', value: 1, labels: { i: String(i) } }));
+    expect(reasons(pushed, items)).toEqual(['series_limit']);
+    expect(reasons(pushed, { ...items[0], tenant_id: 't' })).toEqual([]);
+  });
+});
