@@ -1,19 +1,24 @@
 // GET /metrics/series and GET /metrics/trends/:name: what the short-term history holds
-// (history/), as JSON. Bad parameters are answered 400 naming the parameter. A tenant's key
-// (read-auth.ts) reads its own tenant's series only, whatever the query says.
+// (history/), as JSON. Bad parameters are answered 400 naming the parameter; an answer is bounded
+// (MAX_ANSWER_POINTS). A tenant's key (read-auth.ts) reads its own tenant's series only, whatever
+// the query says.
 
 import { Hono } from 'hono';
 import type { History } from '../history/history.js';
 import { parseSelectors, seriesAnswer, trendAnswer } from '../history/queries.js';
 import type { ReadEnv } from './read-auth.js';
 
+/** The most points one series answer carries (about 25 MB of JSON): `limit` × points per series stays under it. */
+export const MAX_ANSWER_POINTS = 500_000;
+
 export function historyRoutes(history: History, now: () => number = Date.now): Hono<ReadEnv> {
   const app = new Hono<ReadEnv>();
   app.get('/metrics/series', (c) => {
     const limitText = c.req.query('limit') ?? '100';
     const limit = Number(limitText);
-    if (!/^\d+$/.test(limitText) || limit < 1 || limit > 10_000) {
-      return c.json({ error: 'limit must be a whole number from 1 to 10000' }, 400);
+    const most = Math.max(1, Math.min(10_000, Math.floor(MAX_ANSWER_POINTS / history.pointsPerSeries)));
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > most) {
+      return c.json({ error: `limit must be a whole number from 1 to ${most}` }, 400);
     }
     const q = (k: string) => c.req.query(k) || undefined;
     const tenant = c.get('readTenant') ?? q('tenant');

@@ -94,6 +94,8 @@ describe('the live feed and its routes', () => {
     for (const [path, word] of [
       ['/metrics/series?limit=0', 'limit'],
       ['/metrics/series?limit=x', 'limit'],
+      // 360 points a series (1 h of 10-s steps): 1,388 series fit in an answer, 1,389 do not.
+      ['/metrics/series?limit=1389', 'from 1 to 1388'],
       ['/metrics/trends/x?hours=-1', 'hours'],
       ['/metrics/trends/x?hours=25', 'hours'],
       ['/metrics/trends/x?labels=oops', 'labels'],
@@ -102,6 +104,7 @@ describe('the live feed and its routes', () => {
       expect(res.status, path).toBe(400);
       expect(((await res.json()) as { error: string }).error).toContain(word);
     }
+    expect((await app.request('/metrics/series?limit=1388')).status).toBe(200);
     const ok = (await (await app.request('/metrics/series')).json()) as { series: unknown[]; total: number };
     expect(ok).toMatchObject({ series: [], total: 0 });
   });
