@@ -143,7 +143,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const warn = config.warn ?? ((message: string) => process.stderr.write(`log-analyzer: ${message}\n`));
   const startedAt = Date.now();
   // One analyzer per checkpoint (and so per push log and Redis consumer name): taken first, released at stop.
-  const lock = config.positionsFile ? await lockCheckpoint(config.positionsFile) : null;
+  const lock = config.positionsFile ? await lockCheckpoint(config.positionsFile, { lost: warn }) : null;
   const loaded = config.positionsFile
     ? await loadCheckpoint(config.positionsFile, { startFresh: config.startFresh ?? false, say: warn }).catch(
         async (error: unknown) => {

@@ -2,9 +2,20 @@
 // kill -9; a checkpoint that cannot be used (corrupt, unreadable) falls back to the previous
 // generation, or refuses the start. Each test runs the analyzer in its own process, where the failure needs one.
 
-import { appendFileSync, existsSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { expect, it, vi } from 'vitest';
+import { LOCK_REFRESH_MS, LOCK_STALE_AFTER_MS } from '../src/store/checkpoint-lock.js';
 import { lines, type Served, spawnServe, tempDir, useProcesses, WAIT } from './helpers.js';
 
 const { running, cleanups } = useProcesses();
@@ -161,4 +172,55 @@ it('a second instance on the same checkpoint exits 2 with one line; after kill -
   third.child.kill('SIGTERM');
   expect(await third.exited).toBe(0);
   expect(existsSync(`${checkpoint}.lock`)).toBe(false); // released at stop
+});
+
+/** Runs the analyzer as pid 1 of its own pid namespace under host name `host`: a container of its own. */
+function inContainer(host: string): string[] {
+  const namespaces = ['--user', '--map-root-user', '--uts', '--pid', '--fork', '--mount-proc', '--kill-child'];
+  return ['unshare', ...namespaces, 'sh', '-c', 'hostname "$0" && exec "$@"', host];
+}
+
+it('two containers on one checkpoint, each pid 1 under its own host name: the second exits 2 while the first refreshes its lock; a restart of the first takes it at once, another container only a window after the last refresh', async () => {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const checkpoint = join(dir, 'state', 'cp.json');
+  const lock = `${checkpoint}.lock`;
+  const args = ['--watch', join(dir, '*.log'), '--positions', checkpoint];
+  const started = (s: Served) => Promise.race([s.exited, s.url.then(() => 'started')]);
+  const refused = new RegExp(
+    `^log-analyzer: checkpoint ${checkpoint} is in use by another log-analyzer \\(pid 1 on host container-a, taken over if not refreshed within \\d+ s, lock ${checkpoint}\\.lock\\); stop it, or give this one another --positions$`,
+  );
+  const backdate = () => {
+    const past = (Date.now() - LOCK_STALE_AFTER_MS - 1_000) / 1000;
+    utimesSync(lock, past, past);
+  };
+
+  const a = serve(args, inContainer('container-a'));
+  expect(await started(a)).toBe('started');
+  expect(await push(a, increments)).toBe(200);
+  expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: 1, host: 'container-a' });
+  backdate(); // stale now, were it not for the holder's heartbeat:
+  await vi.waitFor(() => expect(statSync(lock).mtimeMs).toBeGreaterThan(Date.now() - 2 * LOCK_REFRESH_MS), WAIT);
+
+  const b = serve(args, inContainer('container-b'));
+  expect(await started(b)).toBe(2);
+  expect(b.stderr().trim().split('\n')).toEqual([expect.stringMatching(refused)]);
+  expect(await a.value('x_total')).toBe(400); // the first goes on, untouched
+
+  a.child.kill('SIGKILL'); // --kill-child: its pid 1 goes with it
+  await a.exited;
+  const restarted = serve(args, inContainer('container-a')); // a container restart: same host name, pid 1
+  expect(await started(restarted)).toBe('started');
+  expect(await restarted.value('x_total')).toBe(400);
+  restarted.child.kill('SIGKILL');
+  await restarted.exited;
+
+  const early = serve(args, inContainer('container-b')); // its lock was refreshed moments ago
+  expect(await started(early)).toBe(2);
+  expect(early.stderr().trim().split('\n')).toEqual([expect.stringMatching(refused)]);
+  backdate(); // as if the window had passed with no refresh
+  const late = serve(args, inContainer('container-b'));
+  expect(await started(late)).toBe('started');
+  expect(await late.value('x_total')).toBe(400);
+  expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: 1, host: 'container-b' });
 });

@@ -3,7 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LockHolder, lockCheckpoint, lockVerdict, startTimeOf } from './checkpoint-lock.js';
+import {
+  heldMessage,
+  LOCK_STALE_AFTER_MS,
+  type LockHolder,
+  lockCheckpoint,
+  lockVerdict,
+  startTimeOf,
+} from './checkpoint-lock.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -11,35 +18,97 @@ afterEach(() => {
 });
 
 describe('lockVerdict', () => {
-  const self: LockHolder = { pid: 10, start: '500', boot: 'b1' };
-  const other: LockHolder = { pid: 20, start: '300', boot: 'b1' };
+  const self: LockHolder = { pid: 10, start: '500', boot: 'b1', host: 'h1' };
+  const other: LockHolder = { pid: 20, start: '300', boot: 'b1', host: 'h1' };
+  const container: LockHolder = { pid: 10, start: '1', boot: 'b1', host: 'c2' }; // pid 1 in its namespace, like us
+  const machine: LockHolder = { pid: 20, start: '300', boot: 'b2', host: 'm2' };
   const table: {
     name: string;
-    given: { holder: LockHolder | null; running: { start: string | null } | null };
+    given: { holder: LockHolder | null; running: { start: string | null } | null; ageMs: number };
     want: 'held' | 'stale';
   }[] = [
-    { name: 'another live process', given: { holder: other, running: { start: '300' } }, want: 'held' },
-    { name: 'its process is gone', given: { holder: other, running: null }, want: 'stale' },
-    { name: 'its pid now is another process', given: { holder: other, running: { start: '999' } }, want: 'stale' },
+    { name: 'another live process', given: { holder: other, running: { start: '300' }, ageMs: 0 }, want: 'held' },
     {
-      name: 'written before a reboot',
-      given: { holder: { ...other, boot: 'b0' }, running: { start: '300' } },
+      name: 'another live process here, however old its refresh',
+      given: { holder: other, running: { start: '300' }, ageMs: 3_600_000 },
+      want: 'held',
+    },
+    { name: 'its process is gone', given: { holder: other, running: null, ageMs: 0 }, want: 'stale' },
+    {
+      name: 'its pid now is another process',
+      given: { holder: other, running: { start: '999' }, ageMs: 0 },
       want: 'stale',
     },
     {
-      name: 'our own pid (a container restart)',
-      given: { holder: { ...self, start: '1' }, running: { start: '500' } },
+      name: 'our own pid and host (a container restart), refreshed just now',
+      given: { holder: { ...self, start: '1' }, running: { start: '500' }, ageMs: 0 },
       want: 'stale',
     },
-    { name: 'unreadable content', given: { holder: null, running: null }, want: 'stale' },
+    {
+      name: 'written before a reboot, not refreshed since',
+      given: { holder: { ...other, boot: 'b0' }, running: { start: '300' }, ageMs: 30_000 },
+      want: 'stale',
+    },
+    {
+      name: 'same host name, another boot, refreshed (two machines named alike)',
+      given: { holder: { ...other, boot: 'b0' }, running: null, ageMs: 1_000 },
+      want: 'held',
+    },
+    {
+      name: 'another container on this host with our pid, refreshed',
+      given: { holder: container, running: { start: '500' }, ageMs: 29_999 },
+      want: 'held',
+    },
+    {
+      name: 'another container whose pid here is another process, refreshed',
+      given: { holder: { ...container, pid: 20 }, running: { start: '300' }, ageMs: 1_000 },
+      want: 'held',
+    },
+    {
+      name: 'another container, not refreshed for the window',
+      given: { holder: container, running: { start: '500' }, ageMs: 30_000 },
+      want: 'stale',
+    },
+    { name: 'another machine, refreshed', given: { holder: machine, running: null, ageMs: 5_000 }, want: 'held' },
+    {
+      name: 'another machine, not refreshed for the window',
+      given: { holder: machine, running: { start: '300' }, ageMs: 45_000 },
+      want: 'stale',
+    },
+    {
+      name: 'a lock of an older version (no host) is judged here',
+      given: { holder: { ...other, host: null }, running: null, ageMs: 0 },
+      want: 'stale',
+    },
+    { name: 'unreadable content', given: { holder: null, running: null, ageMs: 0 }, want: 'stale' },
     {
       name: 'no /proc: alive is held',
-      given: { holder: { pid: 20, start: null, boot: null }, running: { start: null } },
+      given: { holder: { pid: 20, start: null, boot: null, host: null }, running: { start: null }, ageMs: 0 },
       want: 'held',
     },
   ];
   for (const { name, given, want } of table) {
-    it(name, () => expect(lockVerdict(given.holder, self, given.running)).toBe(want));
+    it(name, () => expect(lockVerdict(given.holder, self, given.running, given.ageMs)).toBe(want));
+  }
+
+  const messages: { name: string; given: { holder: LockHolder; ageMs: number }; want: string }[] = [
+    { name: 'here: the pid', given: { holder: other, ageMs: 0 }, want: '(pid 20, lock cp.lock)' },
+    {
+      name: 'another host: where, and how long until it is taken over',
+      given: { holder: container, ageMs: 4_200 },
+      want: '(pid 10 on host c2, taken over if not refreshed within 26 s, lock cp.lock)',
+    },
+    {
+      name: 'another boot of a host named like ours',
+      given: { holder: { ...other, boot: 'b0' }, ageMs: 29_999 },
+      want: '(pid 20 on host h1 (another boot), taken over if not refreshed within 1 s, lock cp.lock)',
+    },
+  ];
+  for (const { name, given, want } of messages) {
+    it(`says ${name}`, () =>
+      expect(heldMessage('cp', given.holder, self, given.ageMs)).toBe(
+        `checkpoint cp is in use by another log-analyzer ${want}; stop it, or give this one another --positions`,
+      ));
   }
 
   it('reads the start time past a command name with spaces and parentheses', () => {
@@ -85,6 +154,47 @@ describe('lockCheckpoint', () => {
     const path = checkpoint();
     const first = await lockCheckpoint(path);
     const second = await lockCheckpoint(path);
+    await first.release();
+    expect(existsSync(second.path)).toBe(true);
+    await second.release();
+    expect(existsSync(second.path)).toBe(false);
+  });
+
+  it('held from another host, it stands while refreshed, is taken over a window after the last refresh, and its holder is told', async () => {
+    const path = checkpoint();
+    let clock = 1_800_000_000_000;
+    const now = () => clock;
+    let beat: () => Promise<void> = async () => {};
+    const lost: string[] = [];
+    const first = await lockCheckpoint(path, {
+      host: 'container-a',
+      now,
+      heartbeat: (refresh) => {
+        beat = refresh;
+        return () => {};
+      },
+      lost: (message) => lost.push(message),
+    });
+    const quiet = () => () => {};
+    const refused = (seconds: number) =>
+      `checkpoint ${path} is in use by another log-analyzer (pid ${process.pid} on host container-a, taken over if not refreshed within ${seconds} s, lock ${path}.lock); stop it, or give this one another --positions`;
+    // Same pid, as two containers' pid 1: only the host name tells them apart.
+    await expect(lockCheckpoint(path, { host: 'container-b', now, heartbeat: quiet })).rejects.toThrow(refused(30));
+    clock += 25_000;
+    await expect(lockCheckpoint(path, { host: 'container-b', now, heartbeat: quiet })).rejects.toThrow(refused(5));
+    await beat();
+    clock += 25_000; // 50 s after the take, 25 s after the refresh
+    await expect(lockCheckpoint(path, { host: 'container-b', now, heartbeat: quiet })).rejects.toThrow(refused(5));
+    expect(JSON.parse(readFileSync(first.path, 'utf8')).host).toBe('container-a'); // refreshed, never rewritten
+
+    clock += LOCK_STALE_AFTER_MS - 25_000; // the first stops refreshing: a window after its last refresh
+    const second = await lockCheckpoint(path, { host: 'container-b', now, heartbeat: quiet });
+    expect(JSON.parse(readFileSync(second.path, 'utf8')).host).toBe('container-b');
+    await beat(); // the first, back from a pause, learns it lost the lock (once)
+    await beat();
+    expect(lost).toEqual([
+      `lock ${path}.lock is no longer ours (held by pid ${process.pid} on host container-b): another log-analyzer may be writing this checkpoint`,
+    ]);
     await first.release();
     expect(existsSync(second.path)).toBe(true);
     await second.release();
