@@ -6,17 +6,16 @@
 import type { RejectReason } from '../../aggregate/metrics.js';
 import type { Target } from '../../store/quantiles.js';
 import {
-  BodyError,
   type Decoded,
   type DecodeLimits,
   decodeBody,
   decodeMessages,
   type MetricType,
-  parseJson,
   type Rejection,
   type Sample,
   type TenantScope,
 } from './decode.js';
+import { BodyError, parseJson } from './json-body.js';
 
 export interface BatchContext {
   limits: DecodeLimits;

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { API_EXAMPLE } from '../../../test/fixtures/push-examples.js';
 import { tenantOfKey } from './batch.js';
-import {
-  BodyError,
-  decodeBody,
-  decodeMessages,
-  jsonErrorPosition,
-  MAX_HELP_BYTES,
-  MAX_LABEL_NAME_BYTES,
-  MAX_NAME_BYTES,
-  parseJson,
-} from './decode.js';
+import { decodeBody, decodeMessages, MAX_HELP_BYTES, MAX_LABEL_NAME_BYTES, MAX_NAME_BYTES } from './decode.js';
+import { BodyError, parseJson } from './json-body.js';
 
 const LIMITS = { maxItems: 100, maxLabels: 4, maxLabelValueBytes: 16 };
 /** The store's series key of these (sorted) label pairs. */
@@ -184,41 +176,7 @@ describe('decodeBody', () => {
   });
 });
 
-describe('parseJson', () => {
-  const table: { name?: string; given: string; want: number }[] = [
-    { given: '{"metrics": [}', want: 13 },
-    { given: '{"a":1,}', want: 7 },
-    { given: '[1, 2', want: 5 },
-    { given: '{"a": tru}', want: 9 },
-    { given: '{"a": "x\\q"}', want: 9 },
-    { given: '{"a": 01}', want: 7 },
-    { given: '{} x', want: 3 },
-    { given: '', want: 0 },
-    { given: '[{"a": [1, {"b": "c"}], "d": {}}, []', want: 36 },
-    { given: '{"a" 1}', want: 5 },
-    // 100,000 open arrays: the locator keeps its own stack (it was recursive: RangeError).
-    { name: '100,000 open arrays', given: '['.repeat(100_000), want: 100_000 },
-    { name: '100,000 open objects', given: `${'{"a":'.repeat(100_000)}x`, want: 500_000 },
-  ];
-  for (const { name, given, want } of table) {
-    it(`finds where ${name ?? JSON.stringify(given)} stops being JSON`, () => {
-      expect(jsonErrorPosition(given)).toBe(want);
-      expect(() => parseJson(given)).toThrow(`at position ${want} `);
-    });
-  }
-
-  it('never quotes the body in the reason, however V8 cuts it', () => {
-    for (const given of [`[${'1,'.repeat(50)}}${',1'.repeat(50)}]`, `}${'x'.repeat(100)}`, '{"a": }']) {
-      expect(() => parseJson(given)).toThrow(/: Unexpected token '}'$/);
-    }
-  });
-
-  it('says where a deeply nested body went wrong, by line and column', () => {
-    expect(() => parseJson(`[\n${'['.repeat(100_000)}}`)).toThrow(
-      /^invalid JSON at position 100002 \(line 2, column 100001\): /,
-    );
-  });
-
+describe('a deeply nested body', () => {
   it('takes a valid body nested 100,000 deep (JSON.parse does not recurse); its item is refused', () => {
     const given = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     expect(decodeBody(parseJson(given), LIMITS).rejected).toEqual([
