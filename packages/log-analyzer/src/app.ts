@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
 import { createSelfMetrics, errorLabel, isReservedName, LOG_FAMILIES, type Stage } from './aggregate/metrics.js';
 import { createCounting } from './counting.js';
-import { dependencies } from './export/health.js';
+import { dependencies, fileStatuses } from './export/health.js';
 import { historyRoutes } from './export/history-routes.js';
 import { hostAllowed } from './export/host-check.js';
 import { createHttpApp } from './export/http-app.js';
@@ -32,8 +32,7 @@ import { setUpQueue } from './sources/queue/queue-setup.js';
 import type { QueueConfig, QueueSource } from './sources/queue/queue-source.js';
 import { SCRAPE_DEFAULTS, type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
 import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/system/host-metrics.js';
-import { loadCheckpoint } from './store/checkpoint-load.js';
-import { lockCheckpoint } from './store/checkpoint-lock.js';
+import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
 import { PushedFamilies } from './store/pushed-families.js';
@@ -142,17 +141,11 @@ export interface Analyzer {
 export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
   const warn = config.warn ?? ((message: string) => process.stderr.write(`log-analyzer: ${message}\n`));
   const startedAt = Date.now();
-  // One analyzer per checkpoint (and so per push log and Redis consumer name): taken first, released at stop.
-  const lock = config.positionsFile ? await lockCheckpoint(config.positionsFile, { lost: warn }) : null;
-  const loaded = config.positionsFile
-    ? await loadCheckpoint(config.positionsFile, { startFresh: config.startFresh ?? false, say: warn }).catch(
-        async (error: unknown) => {
-          await lock?.release();
-          throw error;
-        },
-      )
+  const opened = config.positionsFile
+    ? await openCheckpoint(config.positionsFile, { startFresh: config.startFresh ?? false, say: warn })
     : null;
-  const saved = loaded?.checkpoint ?? null;
+  const lock = opened?.lock ?? null;
+  const saved = opened?.checkpoint ?? null;
   const { store, families, pool } = createCounting(config);
   if (saved) store.restore(saved.store);
   const push: PushConfig = { ...PUSH_DEFAULTS, ...config.push };
@@ -346,16 +339,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         publishedAt: checkpointer?.published.at ? new Date(checkpointer.published.at).toISOString() : null,
         series: store.seriesCount,
       },
-      // Lines and errors per file come from the store itself: one source of truth (one pass each).
-      files: (() => {
-        const lines = store.sumBy('log_lines_total', 'file');
-        const errors = store.sumBy('log_errors_total', 'file');
-        return (tailer?.statuses() ?? []).map((file) => ({
-          ...file,
-          lines: lines.get(file.path) ?? 0,
-          errors: errors.get(file.path) ?? 0,
-        }));
-      })(),
+      files: fileStatuses(store, tailer?.statuses() ?? []),
       pool: pool.stats(),
     }),
   });

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Checkpoint, CheckpointError, parseCheckpoint, previousOf, syncDirectory } from './checkpoint.js';
+import { type CheckpointLock, lockCheckpoint } from './checkpoint-lock.js';
 
 /** What one generation's file turned out to be. */
 export type Generation =
@@ -150,4 +151,22 @@ export async function loadCheckpoint(
   if (plan.load === 'current') return { checkpoint: current.checkpoint ?? null, from: path };
   if (plan.load === 'previous') return { checkpoint: previous.checkpoint ?? null, from: previousOf(path) };
   return { checkpoint: null, from: null };
+}
+
+/**
+ * What a start carries on from, under the checkpoint's lock: the lock first (one analyzer per
+ * checkpoint, and so per push log and Redis consumer name), then the generation to load. A refused
+ * load lets the lock go. The caller releases the lock at stop.
+ */
+export async function openCheckpoint(
+  path: string,
+  options: { startFresh: boolean; say: (message: string) => void },
+): Promise<{ lock: CheckpointLock; checkpoint: Checkpoint | null }> {
+  const lock = await lockCheckpoint(path, { lost: options.say });
+  try {
+    return { lock, checkpoint: (await loadCheckpoint(path, options)).checkpoint };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
