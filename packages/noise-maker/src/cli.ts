@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Command line: flags → validated RunOptions; signals; progress and the final summary on stderr.
+// Command line: flags (mapped to each runner's options by runner-options.ts), the combinations they may
+// not take; signals; progress and the final summary on stderr.
 
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { compileFormat, DEFAULT_FORMAT, FormatError, PRESETS } from 'log-analyzer/format';
-import type { PushShape } from './generate/metric-model.js';
 import {
   parseDuration,
   parseFraction,
@@ -17,9 +17,9 @@ import {
   UsageError,
 } from './options.js';
 import { percentile, startPush } from './push-run.js';
-import { startRun } from './run.js';
-import { type Pattern, steady } from './schedule/rate-schedule.js';
-import type { RotateMode } from './sink/file-sink.js';
+import { type RunStats, startRun } from './run.js';
+import type { Runner } from './runner.js';
+import { type Flags, type PushFlags, pushOptions, runOptions } from './runner-options.js';
 import { startStatsServer } from './stats-server.js';
 
 /** Lets commander report our parse errors as its own one-line "error: option ... argument ..." messages. */
@@ -38,45 +38,42 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-interface Flags {
-  output: string[];
-  rate: number | 'max';
-  pattern: Pattern;
-  burstFactor: number;
-  burstEvery: number;
-  burstLength: number;
-  period: number;
-  waveAmplitude: number;
-  duration?: number;
-  count?: number;
-  format: string;
-  errorRate: number;
-  malformedRate: number;
-  seed?: number;
-  startTime?: number;
-  rotateEvery?: { lines: number | null; bytes: number | null };
-  rotateMode: RotateMode;
-  keep: number;
-  statsPort?: number;
-  statsHost: string;
-  quiet: boolean;
+/** A file error as "cannot write|rotate PATH: CODE"; any other error as its message. */
+function fileError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code && e.path
+    ? `cannot ${e.syscall === 'rename' || e.syscall === 'unlink' || e.syscall === 'copyfile' ? 'rotate' : 'write'} ${e.path}: ${e.code}`
+    : e.message;
 }
 
-interface PushFlags {
-  url?: string;
-  redisUrl?: string;
-  redisKey: string;
-  shape: PushShape;
-  rate: number | 'max';
-  batch: number;
-  series: number;
-  connections: number;
-  seed?: number;
-  duration?: number;
-  count?: number;
-  apiKey?: string;
-  bodies: number;
-  quiet: boolean;
+/** Starts a command's runner; an error while starting is one line (`describe`) and exit 2. */
+function start<R>(begin: () => R, describe: (error: unknown) => string): R {
+  try {
+    return begin();
+  } catch (error) {
+    fail(describe(error));
+  }
+}
+
+/**
+ * Waits for a started runner's end: SIGINT and SIGTERM stop it (it still finishes and is summarised),
+ * and a terminal gets `progress` every second unless --quiet (`shown`: the summary then overwrites it).
+ */
+async function untilDone<S>(
+  runner: Runner<S>,
+  quiet: boolean,
+  progress: (stats: S) => string,
+): Promise<{ stats: S; shown: boolean }> {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => runner.stop());
+  const timer =
+    process.stderr.isTTY && !quiet
+      ? setInterval(() => process.stderr.write(`\r${progress(runner.stats)}`), 1000)
+      : null;
+  try {
+    return { stats: await runner.done, shown: timer !== null };
+  } finally {
+    if (timer) clearInterval(timer);
+  }
 }
 
 const program = new Command('noise-maker')
@@ -136,77 +133,24 @@ const program = new Command('noise-maker')
   .action(async (flags: Flags) => {
     if (flags.rotateEvery && flags.output.includes('-')) fail('--rotate-every needs file outputs, not stdout (-)');
     const seed = flags.seed ?? Date.now() % 2 ** 31;
-    let runner: ReturnType<typeof startRun>;
-    try {
-      runner = startRun({
-        outputs: flags.output,
-        rate: flags.rate,
-        schedule: {
-          pattern: flags.pattern,
-          burstFactor: flags.burstFactor,
-          burstEverySeconds: flags.burstEvery,
-          burstLengthSeconds: flags.burstLength,
-          periodSeconds: flags.period,
-          waveAmplitude: flags.waveAmplitude,
-          seed,
-        },
-        durationSeconds: flags.duration ?? null,
-        count: flags.count ?? null,
-        rotation: flags.rotateEvery
-          ? {
-              everyLines: flags.rotateEvery.lines,
-              everyBytes: flags.rotateEvery.bytes,
-              mode: flags.rotateMode,
-              keep: flags.keep,
-            }
-          : null,
-        lines: {
-          format: flags.format,
-          seed,
-          errorRate: flags.errorRate,
-          malformedRate: flags.malformedRate,
-          startTimeMs: flags.startTime ?? null,
-        },
-        // Rendering is what limits --rate max: every core but none beyond four renders.
-        renderThreads: availableParallelism() > 1 ? Math.min(4, availableParallelism()) : 0,
-      });
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException;
-      fail(
-        e.code && e.path
-          ? `cannot ${e.syscall === 'rename' || e.syscall === 'unlink' || e.syscall === 'copyfile' ? 'rotate' : 'write'} ${e.path}: ${e.code}`
-          : e.message,
-      );
-    }
-    const stats = runner.stats;
+    const runner = start(() => startRun(runOptions(flags, seed, availableParallelism())), fileError);
     const server = flags.statsPort
-      ? await startStatsServer(flags.statsPort, flags.statsHost, stats).catch((e: Error) =>
+      ? await startStatsServer(flags.statsPort, flags.statsHost, runner.stats).catch((e: Error) =>
           fail(`--stats-port: ${e.message}`),
         )
       : null;
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => runner.stop());
-
-    const progress =
-      process.stderr.isTTY && !flags.quiet
-        ? setInterval(() => process.stderr.write(`\r${stats.lines} lines written…`), 1000)
-        : null;
-    let result: Awaited<typeof runner.done>;
+    let result: RunStats;
+    let shown: boolean;
     try {
-      result = await runner.done;
+      ({ stats: result, shown } = await untilDone(runner, flags.quiet, (stats) => `${stats.lines} lines written…`));
     } catch (error) {
-      const e = error as NodeJS.ErrnoException;
-      fail(
-        e.code && e.path
-          ? `cannot ${e.syscall === 'rename' || e.syscall === 'unlink' || e.syscall === 'copyfile' ? 'rotate' : 'write'} ${e.path}: ${e.code}`
-          : e.message,
-      );
+      fail(fileError(error));
     } finally {
-      if (progress) clearInterval(progress);
       server?.close();
     }
     const rate = result.seconds > 0 ? Math.round(result.lines / result.seconds) : result.lines;
     process.stderr.write(
-      `${progress ? '\r' : ''}noise-maker: wrote ${result.lines} lines (${result.malformed} malformed) in ${result.seconds.toFixed(2)} s, ${rate} lines/s, seed ${seed}${result.rotations ? `, ${result.rotations} rotations` : ''}${result.due > result.lines ? `; ${result.due - result.lines} lines short of the rate (it could not be reached)` : ''}\n`,
+      `${shown ? '\r' : ''}noise-maker: wrote ${result.lines} lines (${result.malformed} malformed) in ${result.seconds.toFixed(2)} s, ${rate} lines/s, seed ${seed}${result.rotations ? `, ${result.rotations} rotations` : ''}${result.due > result.lines ? `; ${result.due - result.lines} lines short of the rate (it could not be reached)` : ''}\n`,
     );
     process.exit(0);
   });
@@ -249,44 +193,29 @@ program
     if (flags.batch > 100_000) fail('--batch must be at most 100000');
     const seed = flags.seed ?? Date.now() % 2 ** 31;
     if ((flags.url === undefined) === (flags.redisUrl === undefined)) fail('push needs one of --url or --redis-url');
-    const target = (flags.url ?? flags.redisUrl) as string;
-    let runner: ReturnType<typeof startPush>;
-    try {
-      if (flags.url?.startsWith('redis://')) throw new Error('--url is for HTTP: use --redis-url redis://…');
-      runner = startPush({
-        url: target,
-        redisKey: flags.redisUrl === undefined ? null : flags.redisKey,
-        shape: flags.shape,
-        rate: flags.rate,
-        schedule: steady(seed),
-        batch: flags.batch,
-        series: flags.series,
-        connections: flags.connections,
-        seed,
-        durationSeconds: flags.duration ?? null,
-        count: flags.count ?? null,
-        apiKey: flags.apiKey ?? null,
-        bodies: flags.bodies,
-        onUnreachable: (error) =>
-          process.stderr.write(
-            `noise-maker: no answer from ${target} (${(error as NodeJS.ErrnoException).code ?? error.message}); still trying\n`,
-          ),
-      });
-    } catch (error) {
-      fail((error as Error).message);
-    }
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => runner.stop());
-    const progress =
-      process.stderr.isTTY && !flags.quiet
-        ? setInterval(() => process.stderr.write(`\r${runner.stats.acknowledged} samples acknowledged…`), 1000)
-        : null;
-    const stats = await runner.done;
-    if (progress) clearInterval(progress);
+    const runner = start(
+      () => {
+        const options = pushOptions(flags, seed);
+        return startPush({
+          ...options,
+          onUnreachable: (error) =>
+            process.stderr.write(
+              `noise-maker: no answer from ${options.url} (${(error as NodeJS.ErrnoException).code ?? error.message}); still trying\n`,
+            ),
+        });
+      },
+      (error) => (error as Error).message,
+    );
+    const { stats, shown } = await untilDone(
+      runner,
+      flags.quiet,
+      (stats) => `${stats.acknowledged} samples acknowledged…`,
+    );
     const rate = stats.seconds > 0 ? Math.round(stats.acknowledged / stats.seconds) : stats.acknowledged;
     const p50 = percentile(stats.latencies, 0.5);
     const p99 = percentile(stats.latencies, 0.99);
     process.stderr.write(
-      `${progress ? '\r' : ''}noise-maker: pushed ${stats.acknowledged} samples in ${stats.requests} requests in ${stats.seconds.toFixed(2)} s, ${rate} samples/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, seed ${seed}` +
+      `${shown ? '\r' : ''}noise-maker: pushed ${stats.acknowledged} samples in ${stats.requests} requests in ${stats.seconds.toFixed(2)} s, ${rate} samples/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, seed ${seed}` +
         `${stats.failedRequests ? `, ${stats.failedRequests} requests failed` : ''}${stats.rejected ? `, ${stats.rejected} samples refused` : ''}\n`,
     );
     // What a test compares with /metrics: per family, samples sent and the sum a scrape shows.

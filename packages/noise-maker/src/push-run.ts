@@ -2,6 +2,7 @@
 // connections, and tallies what the server acknowledged, so the end can say exactly what was sent.
 
 import { MetricModel, type PushShape, Totals } from './generate/metric-model.js';
+import { type Runner, startRunner } from './runner.js';
 import { createSchedule, type ScheduleOptions } from './schedule/rate-schedule.js';
 import { HttpPusher, type PushAnswer } from './sink/http-push.js';
 import { RedisPusher } from './sink/redis-push.js';
@@ -70,7 +71,7 @@ export function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
-export function startPush(options: PushRunOptions, now: () => number = () => performance.now()) {
+export function startPush(options: PushRunOptions, now: () => number = () => performance.now()): Runner<PushStats> {
   // One payload type per sink: an HTTP body, or a batch of queue messages for one LPUSH.
   type Payload = Buffer | string[];
   const sink: { send(payload: Payload): Promise<PushAnswer>; close(): void } = (() => {
@@ -95,9 +96,8 @@ export function startPush(options: PushRunOptions, now: () => number = () => per
   const perRequest = options.shape === 'track' ? 1 : options.batch;
   const started = now();
   let claimed = 0;
-  let stopped = false;
 
-  const connection = async (part: number) => {
+  const connection = async (part: number, stopped: AbortSignal) => {
     const model = new MetricModel(options.seed, options.series, part, parts);
     const pool: { body: Payload; samples: number; totals: Totals }[] = [];
     let turn = 0;
@@ -118,7 +118,7 @@ export function startPush(options: PushRunOptions, now: () => number = () => per
       }
       return pool[turn++ % pool.length] as (typeof pool)[number];
     };
-    while (!stopped) {
+    while (!stopped.aborted) {
       let elapsed = (now() - started) / 1000;
       const finished = options.durationSeconds !== null && elapsed >= options.durationSeconds;
       if (finished && schedule === null) return;
@@ -146,32 +146,25 @@ export function startPush(options: PushRunOptions, now: () => number = () => per
         } catch (error) {
           if (stats.failedRequests === 0) options.onUnreachable?.(error as Error);
           stats.failedRequests++;
-          if (stopped) return;
+          if (stopped.aborted) return;
           await new Promise((r) => setTimeout(r, 100)); // the server is away: do not spin
         }
         continue;
       }
-      if (stopped || finished || (options.count !== null && claimed >= options.count)) return;
+      if (stopped.aborted || finished || (options.count !== null && claimed >= options.count)) return;
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
   };
 
-  const done = (async () => {
-    try {
-      await Promise.all(Array.from({ length: parts }, (_, part) => connection(part)));
-    } finally {
+  return startRunner(
+    stats,
+    async (stopped) => {
+      await Promise.all(Array.from({ length: parts }, (_, part) => connection(part, stopped)));
+    },
+    () => {
       sink.close();
       stats.seconds = (now() - started) / 1000;
       stats.latencies.sort((a, b) => a - b);
-    }
-    return stats;
-  })();
-
-  return {
-    stats,
-    done,
-    stop() {
-      stopped = true;
     },
-  };
+  );
 }
