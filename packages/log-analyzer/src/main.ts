@@ -191,6 +191,7 @@ serve.action(async (opts) => {
             deadMax: opts.redisDeadMax,
             consumer: opts.redisConsumer ?? null,
             leaseMs: opts.redisLease,
+            maxMessageBytes: opts.redisMaxMessageBytes,
           }
         : null,
     });

@@ -34,6 +34,7 @@ export const REJECT_REASONS = [
   'out_of_order',
   'series_limit',
   'decode_failed',
+  'too_large',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

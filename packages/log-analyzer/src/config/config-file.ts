@@ -59,6 +59,7 @@ export const SETTINGS: readonly Setting[] = [
   S('redis.dead_max', 'redisDeadMax', 'number'),
   S('redis.consumer', 'redisConsumer'),
   S('redis.lease', 'redisLease'),
+  S('redis.max_message_bytes', 'redisMaxMessageBytes'),
   S('history.max_series', 'historyMaxSeries', 'number'),
   S('history.step', 'historyStep'),
   S('history.window', 'historyWindow'),

@@ -1,0 +1,44 @@
+// Queue messages over --redis-max-message-bytes against a real redis-server: dead-lettered as
+// too_large with their size and a bounded prefix, the others counted exactly. (A 64 MiB message
+// that never reaches the analyzer's memory: queue-serve.test.ts.)
+import { afterEach, expect, it, vi } from 'vitest';
+import { metricValue, startAnalyzer, tempDir, useProcesses, WAIT } from './helpers.js';
+import { padded, startRedis, type TestRedis } from './redis.js';
+
+const KEY = 'prom-stream-gateway:metric-queue';
+let redis: TestRedis | null = null;
+const { cleanups } = useProcesses();
+afterEach(async () => {
+  await redis?.stop();
+  redis = null;
+});
+
+const good = JSON.stringify({ type: 'counter', name: 'jobs', value: 1 });
+
+it('the limit is exact: a message of the limit (200,000 bytes here) counts, one byte more is dead-lettered; the dead list stays small', async () => {
+  redis = await startRedis();
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const a = await startAnalyzer({
+    watch: [`${dir}/none.log`],
+    positionsFile: `${dir}/checkpoint.json`,
+    queue: { url: redis.url, consumer: 'limits', maxMessageBytes: 200_000 },
+  });
+  cleanups.unshift(() => void a.stop());
+  const notJson = `not json ${'y'.repeat(100_000)}`;
+  await redis.client.lPush(KEY, [padded(200_000), padded(200_001), good, notJson]);
+  const rejected = (reason: string) =>
+    metricValue(a, 'log_analyzer_redis_messages_total', { result: 'rejected', reason });
+  await vi.waitFor(async () => expect(await redis?.client.lLen(`${KEY}:dead`)).toBe(2), WAIT);
+  expect(await metricValue(a, 'log_analyzer_redis_messages_total', { result: 'accepted' })).toBe(2);
+  expect(await rejected('too_large')).toBe(1);
+  expect(await rejected('invalid_json')).toBe(1);
+  const dead = (await redis.client.lRange(`${KEY}:dead`, 0, -1)).map((d) => JSON.parse(String(d)));
+  expect(dead.map((d) => [d.reason, d.size])).toEqual([
+    ['invalid_json', Buffer.byteLength(notJson)],
+    ['too_large', 200_001],
+  ]);
+  // Each dead letter keeps a bounded prefix: a 100 KB message is not copied whole.
+  expect(dead[0].message).toBe(notJson.slice(0, 4096));
+  await a.stop();
+});
