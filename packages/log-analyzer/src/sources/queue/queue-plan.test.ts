@@ -11,6 +11,7 @@ import {
   processingKey,
   processingPattern,
   redactedUrl,
+  refusals,
   senderEnvironment,
   TOO_LARGE,
 } from './queue-plan.js';
@@ -148,4 +149,22 @@ describe('the lease fence: apply only while the lease certainly holds', () => {
 it('says a URL without its password', () => {
   expect(redactedUrl('redis://user:secret@host:6379/1')).toBe('redis://user:***@host:6379/1');
   expect(redactedUrl('redis://host:6379')).toBe('redis://host:6379');
+});
+
+describe('refusals: a too_large marker becomes its own reason, with the size measured in Redis', () => {
+  it.each([
+    {
+      name: 'a marker the decoder refused as no JSON',
+      given: { reason: 'invalid_json' as const, text: `${TOO_LARGE}2000001 {"type"` },
+      want: { reason: 'too_large', text: '{"type"', size: 2_000_001 },
+    },
+    {
+      name: 'any other refusal keeps its reason and text',
+      given: { reason: 'invalid_type' as const, text: '{"type":"meter"}' },
+      want: { reason: 'invalid_type', text: '{"type":"meter"}', size: undefined },
+    },
+  ])('$name', ({ given, want }) => {
+    const [refusal] = refusals([{ index: 0, reason: given.reason, message: 'e' }], [given.text], 1_000_000);
+    expect(refusal).toMatchObject(want);
+  });
 });

@@ -1,6 +1,8 @@
 // The queue source's decisions, pure: the keys it uses in Redis, what a start does with the
 // processing lists it finds, whose lists it may take over, the settings the senders' conventions
-// name, and what a dead letter says. The I/O around them is queue-source.ts.
+// name, what a refused message is and what its dead letter says. The I/O around them is queue-source.ts.
+
+import type { Rejection } from '../push/decode.js';
 //
 // Keys, for the queue key K (senders LPUSH onto K; the oldest message is at its right end):
 //   K:processing:<consumer>:<seq>  one claimed batch, oldest message first, until the checkpoint
@@ -172,6 +174,36 @@ export function parseTooLarge(message: string): { size: number; prefix: string }
   const space = rest.indexOf(' ');
   const size = Number(rest.slice(0, space));
   return space > 0 && Number.isSafeInteger(size) ? { size, prefix: rest.slice(space + 1) } : null;
+}
+
+/** A refused message, and what its dead letter keeps: its text, and its size in bytes when cut. */
+export interface Refusal extends Rejection {
+  text: string;
+  size: number | undefined;
+}
+
+/**
+ * The decoder's rejections with their messages' text; a TOO_LARGE marker (which the decoder
+ * refused as no JSON) is a `too_large` refusal of the size the claim script measured.
+ */
+export function refusals(
+  rejected: readonly Rejection[],
+  messages: readonly string[],
+  maxMessageBytes: number,
+): Refusal[] {
+  return rejected.map((r) => {
+    const text = messages[r.index] ?? '';
+    const large = parseTooLarge(text);
+    return large
+      ? {
+          index: r.index,
+          reason: 'too_large',
+          message: `${large.size} bytes, more than --redis-max-message-bytes (${maxMessageBytes})`,
+          text: large.prefix,
+          size: large.size,
+        }
+      : { ...r, text, size: undefined };
+  });
 }
 
 /**

@@ -15,7 +15,7 @@ import type { RejectReason } from '../../aggregate/metrics.js';
 import { countByReason, type PushedFamilies } from '../../store/pushed-families.js';
 import { type BatchContext, type DecodedBatch, decodeMessageBatch } from '../push/batch.js';
 import { type LeaseClock, LeaseKeeper, REAL_CLOCK } from './lease-keeper.js';
-import { deadLetter, foreignBatches, parseTooLarge, planRecovery, redactedUrl } from './queue-plan.js';
+import { deadLetter, foreignBatches, planRecovery, redactedUrl, refusals } from './queue-plan.js';
 import { NUL, RedisQueue } from './redis-queue.js';
 
 export interface QueueConfig {
@@ -316,20 +316,7 @@ export class QueueSource {
     const { pushed, config } = this.options;
     const now = this.now();
     const taken = pushed.take(decoded, now);
-    const messages = taken.rejected.length > 0 ? texts() : [];
-    // A marker the claim put in place of a message over the limit: the decoder refused it as no JSON.
-    const rejected = taken.rejected.map((r) => {
-      const large = parseTooLarge(messages[r.index] ?? '');
-      return large
-        ? {
-            ...r,
-            reason: 'too_large' as const,
-            message: `${large.size} bytes, more than --redis-max-message-bytes (${config.maxMessageBytes})`,
-            text: large.prefix,
-            size: large.size,
-          }
-        : { ...r, text: messages[r.index] as string, size: undefined };
-    });
+    const rejected = refusals(taken.rejected, taken.rejected.length > 0 ? texts() : [], config.maxMessageBytes);
     for (const [reason, n] of countByReason(rejected)) this.options.onMessages('rejected', reason, n);
     if (taken.accepted > 0) this.options.onMessages('accepted', null, taken.accepted);
     this.applied = batch.seq;
