@@ -29,6 +29,8 @@ export class LeaseKeeper {
   /** Successful renewals (tests wait on it). */
   renewals = 0;
   private renewing: Promise<void> | null = null;
+  /** Whether hold() succeeded once: until then the timer does nothing (a fresh start must forget an old take-over note first). */
+  private held = false;
   private stopTimer: (() => void) | null = null;
   private readonly waiting = new Set<() => void>();
 
@@ -44,6 +46,7 @@ export class LeaseKeeper {
     const sent = this.clock.now();
     const renewal = await this.renew(fresh);
     if (renewal.result === 'held_by_other' && fresh) throw new Error(`in use by ${renewal.by}`);
+    this.held = true;
     this.settle(renewal, sent);
   }
 
@@ -56,7 +59,7 @@ export class LeaseKeeper {
 
   /** One renewal, unless one is still under way (a slow Redis never stacks them up). */
   tick(): Promise<void> {
-    if (this.lost !== null) return Promise.resolve();
+    if (this.lost !== null || !this.held) return Promise.resolve();
     this.renewing ??= (async () => {
       const sent = this.clock.now();
       try {
