@@ -42,3 +42,30 @@ it('the limit is exact: a message of the limit (200,000 bytes here) counts, one 
   expect(dead[0].message).toBe(notJson.slice(0, 4096));
   await a.stop();
 });
+
+it('a claim stops at 16 MiB: the rest stay queued in order (a gauge ends at the last value pushed)', async () => {
+  redis = await startRedis();
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const a = await startAnalyzer({
+    watch: [`${dir}/none.log`],
+    positionsFile: `${dir}/checkpoint.json`,
+    queue: { url: redis.url, consumer: 'budget' },
+  });
+  cleanups.unshift(() => void a.stop());
+  // 40 messages of 1 MiB (the default limit) each, oldest first: three claims at least.
+  for (let i = 1; i <= 40; i++) {
+    const text = JSON.stringify({ type: 'gauge', name: 'last', value: i });
+    await redis.client.lPush(KEY, text + ' '.repeat(2 ** 20 - text.length));
+  }
+  await vi.waitFor(
+    async () => expect(await metricValue(a, 'log_analyzer_redis_messages_total', { result: 'accepted' })).toBe(40),
+    WAIT,
+  );
+  await a.checkpoint();
+  expect(await metricValue(a, 'last')).toBe(40);
+  const durations = await a.selfRegistry.getSingleMetric('log_analyzer_redis_batch_duration_seconds')?.get();
+  const batches = durations?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value;
+  expect(batches).toBeGreaterThanOrEqual(3);
+  await a.stop();
+});

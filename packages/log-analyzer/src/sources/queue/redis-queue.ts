@@ -39,16 +39,19 @@ export type LeaseRenewal =
  * ARGV[4] .. its size .. ' ' .. its first ARGV[5] bytes (NULs dropped): its bytes never reach the
  * analyzer, and its batch stays small at every later start.
  */
-const CLAIM = `local n, max, budget, keep = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
-local items, bytes = {}, 0
-while #items < n and bytes < budget do
-  local item = redis.call('RPOP', KEYS[1])
-  if not item then break end
-  if #item > max then item = ARGV[4] .. #item .. ' ' .. (string.gsub(string.sub(item, 1, keep), '%z', '')) end
-  bytes = bytes + #item
-  items[#items + 1] = item
+const CLAIM = `local items = redis.call('RPOP', KEYS[1], ARGV[1])
+if not items then return {0, ''} end
+local max, budget, keep = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
+local bytes, n = 0, #items
+for i = 1, n do
+  if #items[i] > max then items[i] = ARGV[4] .. #items[i] .. ' ' .. (string.gsub(string.sub(items[i], 1, keep), '%z', '')) end
+  bytes = bytes + #items[i]
+  if bytes >= budget and i < n then
+    -- Over the budget: the rest go back to the old end, the oldest of them last (so it is next).
+    for j = n, i + 1, -1 do redis.call('RPUSH', KEYS[1], items[j]); items[j] = nil end
+    break
+  end
 end
-if #items == 0 then return {0, ''} end
 for i = 1, #items, 1000 do redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items))) end
 return {#items, table.concat(items, '\\0')}`;
 
