@@ -60,7 +60,7 @@ const message = JSON.stringify({ type: 'counter', name: 'jobs', value: 1 });
 it('a replica whose drain is stalled (checkpoints not written, pending batches at the cap) keeps its lease', async () => {
   redis = await startRedis();
   // No checkpoint within the test: the one applied batch stays pending, and the cap of 1 stops claiming.
-  const a = await start({ consumer: 'stalled', leaseMs: 600, maxPending: 1, batch: 1, workers: 1 }, 3_600_000);
+  const a = await start({ consumer: 'stalled', leaseMs: 1500, maxPending: 1, batch: 1, workers: 1 }, 3_600_000);
   await redis.client.lPush(KEY, [message, message, message]);
   await vi.waitFor(async () => expect(await accepted(a)).toBe(1), WAIT);
   const renewals = a.queue?.lease.renewals ?? 0;
@@ -70,7 +70,7 @@ it('a replica whose drain is stalled (checkpoints not written, pending batches a
   expect(await redis.client.pTTL(`${KEY}:lease:stalled`)).toBeGreaterThan(0);
   expect(await redis.client.exists(`${KEY}:processing:stalled:1`)).toBe(1);
   // Another replica sees the lease and leaves the stalled one's applied batch alone.
-  const b = await start({ consumer: 'other', leaseMs: 600 });
+  const b = await start({ consumer: 'other', leaseMs: 1500 });
   await vi.waitFor(async () => expect(await accepted(b)).toBe(2), WAIT);
   const bLoops = b.queue?.loops ?? 0;
   await vi.waitFor(() => expect(b.queue?.loops).toBeGreaterThan(bLoops + 1), WAIT);
