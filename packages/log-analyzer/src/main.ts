@@ -198,6 +198,7 @@ serve.action(async (opts) => {
             consumer: opts.redisConsumer ?? null,
             leaseMs: opts.redisLease,
             allowTenantId: opts.redisAllowTenantId,
+            maxMessageBytes: opts.redisMaxMessageBytes,
           }
         : null,
     });

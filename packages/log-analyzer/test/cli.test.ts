@@ -40,6 +40,7 @@ describe('log-analyzer CLI', () => {
     { args: ['serve', '--redis-url', 'redis://h:1/x'], want: /--redis-url.*must be a database number/ },
     { args: ['serve', '--redis-workers', '0'], want: /--redis-workers.*from 1 to 64/ },
     { args: ['serve', '--redis-consumer', 'a:b'], want: /--redis-consumer.*letters, digits/ },
+    { args: ['serve', '--redis-max-message-bytes', 'lots'], want: /--redis-max-message-bytes.*expected a size/ },
   ])('bad flags give a message and a non-zero exit: $args', ({ args, want }) => {
     const res = run(...args);
     expect(res.status).not.toBe(0);

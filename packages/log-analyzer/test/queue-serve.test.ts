@@ -1,11 +1,13 @@
 // The queue source in real processes against a real redis-server: kill -9 mid-drain and restart,
 // two replicas draining one queue, a dead replica's processing lists taken over by another, and
-// noise-maker's queue pushes counted exactly.
+// noise-maker's queue pushes counted exactly, and a 64 MiB message that never reaches the analyzer.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
+import { MARKER_PREFIX_BYTES } from '../src/sources/queue/redis-queue.js';
 import { noiseMakerArgs, type Served, spawnServe, tempDir, useProcesses } from './helpers.js';
-import { startRedis, type TestRedis } from './redis.js';
+import { padded, startRedis, type TestRedis } from './redis.js';
 
 const KEY = 'prom-stream-gateway:metric-queue';
 const LONG = { timeout: 90_000, interval: 50 };
@@ -182,3 +184,41 @@ it('noise-maker push --redis-url: what it says it queued is exactly what /metric
   const expected = families.map(([, t]) => want(t).map((v) => v?.toFixed(6)));
   await settledAt([analyzer], async () => (JSON.stringify(await all()) === JSON.stringify(expected) ? 1 : 0), 1);
 }, 120_000);
+
+/** The process's peak resident set (VmHWM), in bytes. */
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1]) * 1024;
+}
+
+it('a 64 MiB message is dead-lettered as too_large without reaching the analyzer; the others count', async () => {
+  redis = await startRedis();
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const served = serve(dir);
+  const accepted = () => served.value('log_analyzer_redis_messages_total', 'result="accepted"');
+  await redis.client.lPush(
+    KEY,
+    Array.from({ length: 100 }, () => JSON.stringify({ type: 'counter', name: 'jobs', value: 1 })),
+  );
+  await vi.waitFor(async () => expect(await accepted()).toBe(100), LONG);
+  const before = peakRss(served.child.pid as number);
+  const size = 64 * 2 ** 20;
+  await redis.client.lPush(KEY, padded(size));
+  await redis.client.lPush(
+    KEY,
+    Array.from({ length: 50 }, () => JSON.stringify({ type: 'counter', name: 'jobs', value: 2 })),
+  );
+  await vi.waitFor(async () => expect(await accepted()).toBe(150), LONG);
+  await vi.waitFor(async () => expect(await redis?.client.lLen(`${KEY}:dead`)).toBe(1), LONG);
+  expect(await served.value('log_analyzer_redis_messages_total', 'reason="too_large"')).toBe(1);
+  expect(await served.value('jobs_total')).toBe(200);
+  // The bytes stayed in Redis: the peak grew by far less than the message.
+  expect(peakRss(served.child.pid as number) - before).toBeLessThan(size / 4);
+  const [letter] = await redis.client.lRange(`${KEY}:dead`, 0, -1);
+  expect(String(letter).length).toBeLessThan(8 * 1024);
+  const dead = JSON.parse(String(letter));
+  expect(dead).toMatchObject({ reason: 'too_large', size, truncated: true });
+  expect(dead.message).toBe(padded(size).slice(0, MARKER_PREFIX_BYTES));
+  expect(dead.error).toContain('--redis-max-message-bytes');
+});

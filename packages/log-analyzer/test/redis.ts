@@ -74,3 +74,9 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
     },
   };
 }
+
+/** A valid counter message of exactly `bytes` bytes (JSON allows the trailing spaces). */
+export function padded(bytes: number): string {
+  const text = JSON.stringify({ type: 'counter', name: 'big', value: 1 });
+  return text + ' '.repeat(bytes - text.length);
+}

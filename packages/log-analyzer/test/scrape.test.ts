@@ -135,7 +135,7 @@ it('health targets read a JSON status; custom targets expose their JSON numbers'
 });
 
 it('parses OpenMetrics too (a counter family named without _total, _created dropped, # EOF)', () => {
-  const families = parsePromText(
+  const { families } = parsePromText(
     '# TYPE jobs counter\njobs_total{q="a"} 4\njobs_created{q="a"} 1.7e9\n# TYPE temp gauge\ntemp 21.5\n# EOF\n',
     100,
   );
@@ -143,6 +143,84 @@ it('parses OpenMetrics too (a counter family named without _total, _created drop
     ['jobs_total', 'counter', ['jobs_total']],
     ['temp', 'gauge', ['temp']],
   ]);
-  expect(withTarget('', 'a"b')).toBe('target="a\\"b"');
+  expect(withTarget([], 'a"b')).toBe('target="a\\"b"');
   expect([...numericFields({ a: { b: 1, c: 'x' }, d: [1, 2] })]).toEqual([['a_b', 1]]);
+});
+
+it('a hostile target: every bad line is dropped and counted, the good ones kept; promtool is silent on the whole', async () => {
+  const hostile = [
+    '# HELP good_total Good \\\\ help\\nwith a newline.',
+    '# TYPE good_total counter',
+    'good_total{path="a\\"b\\\\c\\nd"} 1',
+    'good_total{path="x"} 2 1700000000000',
+    '# TYPE good_total gauge', // a second TYPE
+    '# TYPE weird_thing info', // not a type /metrics may carry
+    '# TYPE 9bad gauge', // a bad name
+    '# HELP bad_help a \\x escape',
+    'bad-name{a="1"} 1',
+    'bad_label{1a="1"} 1',
+    'bad_label{a="1",a="2"} 1',
+    'bad_label{__name__="x"} 1',
+    'bad_escape{a="\\q"} 1',
+    'unterminated{a="1} 1',
+    'bad_value 1e',
+    'bad_value NaNa',
+    'bad_ts 1 now',
+    'trailing 1 2 3',
+    'good_total{path="x"} 3', // the same series again
+    '# TYPE lat histogram',
+    'lat_bucket{le="oops"} 1', // le must be a number
+    'lat_bucket{le="+Inf"} 2',
+    'lat_sum 1',
+    'lat_count 2',
+    'lat 7', // a histogram has no bare sample
+    '# TYPE lat_sum gauge', // kept, but its samples are lat's: no second TYPE block is written
+    '# TYPE q summary',
+    'q{quantile="x"} 1',
+    'q{quantile="0.5"} 1',
+    'q_sum 1',
+    'q_count 1',
+    'ok_value{target="theirs"} 5',
+  ].join('\n');
+  const url = await serve(() => ({ body: hostile }));
+  const shadow = await serve(() => ({ body: '# TYPE lat_sum gauge\nlat_sum 4\n# TYPE q gauge\nq 1\n' }));
+  const registry = new Registry();
+  const s = new ScrapeSource(
+    {
+      intervalMs: 60_000,
+      timeoutMs: 1000,
+      maxBodyBytes: 1 << 20,
+      targets: [
+        { name: 'hostile', url, type: 'prometheus' },
+        { name: 'shadow', url: shadow, type: 'prometheus' },
+      ],
+    },
+    registry,
+    () => false,
+  );
+  await s.scrapeAll();
+  const text = s.exposition();
+  const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  expect(`${lint.stdout}${lint.stderr}`.trim()).toBe('');
+  expect(text).toContain('# HELP good_total Good \\\\ help\\nwith a newline.\n');
+  expect(text).toContain('good_total{target="hostile",path="a\\"b\\\\c\\nd"} 1\n');
+  expect(text).toContain('good_total{target="hostile",path="x"} 2\n');
+  expect(text).toContain('lat_bucket{target="hostile",le="+Inf"} 2\n');
+  expect(text).toContain('q{target="hostile",quantile="0.5"} 1\n');
+  expect(text).toContain('ok_value{target="hostile",exported_target="theirs"} 5\n');
+  for (const bad of ['bad', 'unterminated', 'trailing', 'weird', 'oops', 'lat 7', 'quantile="x"', '} 3\n']) {
+    expect(text).not.toContain(bad);
+  }
+  // The shadow target's gauge lat_sum and gauge q would clash with the hostile one's histogram and summary.
+  expect(text).not.toContain('target="shadow"');
+  const failures = async (target: string, reason: string) =>
+    (await registry.getSingleMetric('scrape_target_failures_total')?.get())?.values.find(
+      (v) => v.labels.target === target && v.labels.reason === reason,
+    )?.value;
+  expect(await failures('hostile', 'parse')).toBe(18);
+  expect(await failures('shadow', 'name_conflict')).toBe(2);
+  const up = (await registry.getSingleMetric('scrape_target_up')?.get())?.values.find(
+    (v) => v.labels.target === 'hostile',
+  );
+  expect(up?.value).toBe(1);
 });

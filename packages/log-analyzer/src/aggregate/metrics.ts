@@ -42,6 +42,7 @@ export const REJECT_REASONS = [
   'series_limit',
   'tenant_not_allowed',
   'decode_failed',
+  'too_large',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -198,6 +198,11 @@ export function addServeOptions(serve: Command): Command {
       ),
     )
     .addOption(
+      option('--redis-max-message-bytes <size>', 'a larger queue message is dead-lettered (too_large) unread')
+        .default(QUEUE_DEFAULTS.maxMessageBytes, '1MiB')
+        .argParser(bytes),
+    )
+    .addOption(
       option('--history-max-series <n>', 'series whose short-term history is kept (the least recently changed go)')
         .default(10_000)
         .argParser(integer(1, 1_000_000)),

@@ -65,6 +65,7 @@ export const SETTINGS: readonly Setting[] = [
   S('redis.consumer', 'redisConsumer'),
   S('redis.lease', 'redisLease'),
   S('redis.allow_tenant_id', 'redisAllowTenantId', 'boolean'),
+  S('redis.max_message_bytes', 'redisMaxMessageBytes'),
   S('history.max_series', 'historyMaxSeries', 'number'),
   S('history.step', 'historyStep'),
   S('history.window', 'historyWindow'),

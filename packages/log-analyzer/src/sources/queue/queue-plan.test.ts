@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   chooseConsumer,
+  DEAD_MESSAGE_CHARS,
   deadLetter,
   foreignBatches,
+  leaseAllowsApply,
   parseProcessingKey,
+  parseTooLarge,
   planRecovery,
   processingKey,
   processingPattern,
   redactedUrl,
+  refusals,
   senderEnvironment,
+  TOO_LARGE,
 } from './queue-plan.js';
 
 const K = 'prom-stream-gateway:metric-queue';
@@ -97,11 +102,69 @@ it('a dead letter carries the message as it came, and why', () => {
     error: 'at position 1',
     at: '1970-01-01T00:00:00.000Z',
     consumer: 'me',
+    size: 8,
     message: 'not json',
+  });
+});
+
+it('a dead letter keeps a bounded prefix of a long message (and of its error), with its size', () => {
+  const long = 'x'.repeat(10 * DEAD_MESSAGE_CHARS);
+  const letter = JSON.parse(deadLetter(long, 'invalid_json', 'e'.repeat(100_000), 0, 'me'));
+  expect(letter.message).toBe(long.slice(0, DEAD_MESSAGE_CHARS));
+  expect(letter.size).toBe(long.length);
+  expect(letter.truncated).toBe(true);
+  expect(letter.error.length).toBeLessThanOrEqual(1024);
+  // A too_large marker's prefix, with the size the claim script measured in Redis.
+  expect(JSON.parse(deadLetter('{"na', 'too_large', '', 0, 'me', 67_108_864))).toMatchObject({
+    size: 67_108_864,
+    truncated: true,
+    message: '{"na',
+  });
+});
+
+describe('the too_large marker the claim script writes', () => {
+  it.each([
+    { name: 'a marker', given: `${TOO_LARGE}67108864 {"name":"x"`, want: { size: 67_108_864, prefix: '{"name":"x"' } },
+    { name: 'an empty prefix', given: `${TOO_LARGE}5 `, want: { size: 5, prefix: '' } },
+    { name: 'a JSON message', given: '{"name":"x"}', want: null },
+    { name: 'a marker without a size', given: `${TOO_LARGE}abc def`, want: null },
+  ])('$name', ({ given, want }) => {
+    expect(parseTooLarge(given)).toEqual(want);
+  });
+});
+
+describe('the lease fence: apply only while the lease certainly holds', () => {
+  it.each([
+    { name: 'just renewed', given: { now: 0, validUntil: 30_000, leaseMs: 30_000 }, want: true },
+    { name: 'inside the margin (1 s)', given: { now: 29_500, validUntil: 30_000, leaseMs: 30_000 }, want: false },
+    { name: 'expired', given: { now: 31_000, validUntil: 30_000, leaseMs: 30_000 }, want: false },
+    { name: 'never held', given: { now: 5, validUntil: 0, leaseMs: 30_000 }, want: false },
+    { name: 'a short lease: a tenth as margin', given: { now: 850, validUntil: 1000, leaseMs: 1000 }, want: true },
+    { name: 'a short lease, in the margin', given: { now: 950, validUntil: 1000, leaseMs: 1000 }, want: false },
+  ])('$name', ({ given, want }) => {
+    expect(leaseAllowsApply(given.now, given.validUntil, given.leaseMs)).toBe(want);
   });
 });
 
 it('says a URL without its password', () => {
   expect(redactedUrl('redis://user:secret@host:6379/1')).toBe('redis://user:***@host:6379/1');
   expect(redactedUrl('redis://host:6379')).toBe('redis://host:6379');
+});
+
+describe('refusals: a too_large marker becomes its own reason, with the size measured in Redis', () => {
+  it.each([
+    {
+      name: 'a marker the decoder refused as no JSON',
+      given: { reason: 'invalid_json' as const, text: `${TOO_LARGE}2000001 {"type"` },
+      want: { reason: 'too_large', text: '{"type"', size: 2_000_001 },
+    },
+    {
+      name: 'any other refusal keeps its reason and text',
+      given: { reason: 'invalid_type' as const, text: '{"type":"meter"}' },
+      want: { reason: 'invalid_type', text: '{"type":"meter"}', size: undefined },
+    },
+  ])('$name', ({ given, want }) => {
+    const [refusal] = refusals([{ index: 0, reason: given.reason, message: 'e' }], [given.text], 1_000_000);
+    expect(refusal).toMatchObject(want);
+  });
 });

@@ -1,12 +1,16 @@
 // The queue source's decisions, pure: the keys it uses in Redis, what a start does with the
 // processing lists it finds, whose lists it may take over, the settings the senders' conventions
-// name, and what a dead letter says. The I/O around them is queue-source.ts.
+// name, what a refused message is and what its dead letter says. The I/O around them is queue-source.ts.
+
+import type { Rejection } from '../push/decode.js';
 //
 // Keys, for the queue key K (senders LPUSH onto K; the oldest message is at its right end):
 //   K:processing:<consumer>:<seq>  one claimed batch, oldest message first, until the checkpoint
 //                                  that includes it is written (then it is deleted)
 //   K:lease:<consumer>             held (with an expiry) while that consumer is alive
-//   K:dead                         dead letters, newest first, at most --redis-dead-max
+//   K:taken:<consumer>             who took that consumer's lists over (a day): it stops if it comes back
+//   K:dead                         dead letters, newest first, at most --redis-dead-max, each at
+//                                  most DEAD_MESSAGE_CHARS of its message
 
 /** A consumer id: what names its processing lists; letters, digits, `.`, `_` and `-`. */
 export const CONSUMER_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -39,6 +43,10 @@ export function processingPattern(key: string, consumer: string | null): string 
 
 export function leaseKey(key: string, consumer: string): string {
   return `${key}:lease:${consumer}`;
+}
+
+export function takenKey(key: string, consumer: string): string {
+  return `${key}:taken:${consumer}`;
 }
 
 export function deadKey(key: string): string {
@@ -125,9 +133,90 @@ export function senderEnvironment(env: Readonly<Record<string, string | undefine
   return out;
 }
 
-/** A dead letter: the message as it came, why it was refused, when, and by whom. */
-export function deadLetter(message: string, reason: string, error: string, at: number, consumer: string): string {
-  return JSON.stringify({ reason, error, at: new Date(at).toISOString(), consumer, message });
+/** How much of a message (and of its error) a dead letter keeps: the list is bounded in bytes too. */
+export const DEAD_MESSAGE_CHARS = 4096;
+const DEAD_ERROR_CHARS = 1024;
+
+/**
+ * A dead letter: why it was refused, when, by whom, and the message as it came, cut to its first
+ * DEAD_MESSAGE_CHARS characters (`size`: its length in bytes; `truncated` when cut).
+ */
+export function deadLetter(
+  message: string,
+  reason: string,
+  error: string,
+  at: number,
+  consumer: string,
+  size = Buffer.byteLength(message),
+): string {
+  const kept = message.slice(0, DEAD_MESSAGE_CHARS);
+  return JSON.stringify({
+    reason,
+    error: error.slice(0, DEAD_ERROR_CHARS),
+    at: new Date(at).toISOString(),
+    consumer,
+    size,
+    ...(Buffer.byteLength(kept) < size ? { truncated: true } : {}),
+    message: kept,
+  });
+}
+
+/**
+ * What the claim script puts in place of a message over the size limit (redis-queue.ts): this,
+ * its size in bytes, a space, and its first bytes. It is no JSON, so the decoder refuses it.
+ */
+export const TOO_LARGE = '\u0001log-analyzer:too_large ';
+
+/** A marker's size and kept prefix; null for any other message. */
+export function parseTooLarge(message: string): { size: number; prefix: string } | null {
+  if (!message.startsWith(TOO_LARGE)) return null;
+  const rest = message.slice(TOO_LARGE.length);
+  const space = rest.indexOf(' ');
+  const size = Number(rest.slice(0, space));
+  return space > 0 && Number.isSafeInteger(size) ? { size, prefix: rest.slice(space + 1) } : null;
+}
+
+/** A refused message, and what its dead letter keeps: its text, and its size in bytes when cut. */
+export interface Refusal extends Rejection {
+  text: string;
+  size: number | undefined;
+}
+
+/**
+ * The decoder's rejections with their messages' text; a TOO_LARGE marker (which the decoder
+ * refused as no JSON) is a `too_large` refusal of the size the claim script measured.
+ */
+export function refusals(
+  rejected: readonly Rejection[],
+  messages: readonly string[],
+  maxMessageBytes: number,
+): Refusal[] {
+  return rejected.map((r) => {
+    const text = messages[r.index] ?? '';
+    const large = parseTooLarge(text);
+    return large
+      ? {
+          index: r.index,
+          reason: 'too_large',
+          message: `${large.size} bytes, more than --redis-max-message-bytes (${maxMessageBytes})`,
+          text: large.prefix,
+          size: large.size,
+        }
+      : { ...r, text, size: undefined };
+  });
+}
+
+/**
+ * Whether a batch may be applied now (`now` and `validUntil` on our clock; `validUntil` = when the
+ * last successful renewal was sent + the lease). Redis counts the lease from when it received the
+ * renewal, so it lasts at least until `validUntil`; the margin covers the two clocks' rates.
+ */
+export function leaseAllowsApply(now: number, validUntil: number, leaseMs: number): boolean {
+  return now < validUntil - leaseMargin(leaseMs);
+}
+
+export function leaseMargin(leaseMs: number): number {
+  return Math.min(1000, leaseMs / 10);
 }
 
 /** A URL without its password, for messages. */

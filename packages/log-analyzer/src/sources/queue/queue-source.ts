@@ -5,15 +5,17 @@
 // to the store in claim order, so a gauge ends at the last value pushed. The batch's list is
 // deleted only once the checkpoint that includes it is written; a start applies again the lists
 // the checkpoint does not include and deletes those it does. So kill -9 at any moment neither
-// loses nor doubles a message. A consumer holds a lease while alive; another takes over its lists
-// once the lease has expired. Refused messages go to a bounded dead-letter list. Redis down:
+// loses nor doubles a message. A consumer holds a lease while alive, renewed on its own timer
+// (lease-keeper.ts), and applies a batch only while the lease certainly holds; another takes over
+// its lists once the lease has expired. Refused messages (and messages over the size limit, which
+// never reach this process) go to a dead-letter list bounded in count and bytes. Redis down:
 // reconnects, says so, loses nothing. The decisions are pure, in queue-plan.ts.
 
 import type { RejectReason } from '../../aggregate/metrics.js';
 import { countByReason, type PushedFamilies } from '../../store/pushed-families.js';
 import { type BatchContext, type DecodedBatch, decodeMessageBatch } from '../push/batch.js';
-import type { Rejection } from '../push/decode.js';
-import { deadLetter, foreignBatches, planRecovery, redactedUrl } from './queue-plan.js';
+import { type LeaseClock, LeaseKeeper, REAL_CLOCK } from './lease-keeper.js';
+import { deadLetter, foreignBatches, planRecovery, redactedUrl, refusals } from './queue-plan.js';
 import { NUL, RedisQueue } from './redis-queue.js';
 
 export interface QueueConfig {
@@ -31,6 +33,12 @@ export interface QueueConfig {
   consumer: string;
   /** A consumer silent this long is taken over. */
   leaseMs: number;
+  /** A message longer than this (bytes) is dead-lettered as too_large without being read. */
+  maxMessageBytes: number;
+  /** The clock (ms) and the lease's timer (tests drive them; default: the real ones). */
+  clock?: LeaseClock;
+  /** Applied batches waiting for a checkpoint at most: past that, claiming waits (a failing checkpoint stops the drain). */
+  maxPending?: number;
 }
 
 export const QUEUE_DEFAULTS = {
@@ -40,6 +48,7 @@ export const QUEUE_DEFAULTS = {
   batch: 1000,
   deadMax: 10_000,
   leaseMs: 30_000,
+  maxMessageBytes: 2 ** 20,
 };
 
 /** What a checkpoint keeps of the queue: whose lists, and the last batch its counts include. */
@@ -70,13 +79,12 @@ export interface QueueSourceOptions {
   onBatch(seconds: number): void;
   onTakenOver(batches: number): void;
   onError(subject: string, error: unknown): void;
-  /** The clock (ms). */
-  now?(): number;
 }
 
 const DEPTH_EVERY_MS = 1000;
-/** Applied batches waiting for a checkpoint at most: past that, claiming waits (a failing checkpoint stops the drain). */
 const MAX_PENDING_BATCHES = 10_000;
+/** An empty queue is claimed again this often (a message waits at most this much longer). */
+const EMPTY_POLL_MS = 100;
 
 interface Claimed {
   seq: number;
@@ -121,12 +129,30 @@ export class QueueSource {
   /** Turns of the claim loop (tests wait for one more after a count is reached). */
   loops = 0;
   private readonly now: () => number;
+  /** Our lease: renewed on its own timer; it fences applying. */
+  readonly lease: LeaseKeeper;
 
   constructor(private readonly options: QueueSourceOptions) {
     const { config } = options;
     this.applied = options.applied;
-    this.now = options.now ?? Date.now;
+    const clock = config.clock ?? REAL_CLOCK;
+    this.now = clock.now;
     this.redis = new RedisQueue({ ...config, owner: options.owner }, (error) => this.down(error));
+    this.lease = new LeaseKeeper(
+      (fresh) => this.redis.renewLease(fresh),
+      config.leaseMs,
+      clock,
+      (why) => this.halt(`${why}; draining stopped until the next start (the batches it took are counted there)`),
+    );
+  }
+
+  /** Stops draining for good (until a restart), and says why. */
+  private halt(why: string): void {
+    if (this.halted !== null) return;
+    this.halted = why;
+    this.options.onError(`queue consumer ${this.options.config.consumer}`, new Error(why));
+    this.stopped = true;
+    this.wake();
   }
 
   private down(error: unknown): void {
@@ -137,6 +163,7 @@ export class QueueSource {
 
   /** Connects and drains until stopped; Redis being away is reported, never fatal. */
   start(): void {
+    this.lease.start();
     this.running = this.run();
     this.depthTimer = setInterval(() => {
       if (!this.redis.ready) return;
@@ -156,7 +183,14 @@ export class QueueSource {
       try {
         await this.redis.connect();
         await this.ready();
-        await this.redis.holdLease();
+        try {
+          await this.lease.hold(!this.recovered);
+        } catch (error) {
+          throw new Error(
+            `consumer ${this.options.config.consumer} is ${(error as Error).message}; give each replica its own --redis-consumer (waiting for its lease to expire)`,
+          );
+        }
+        if (this.stopped) return;
         if (!this.recovered) await this.recover();
         if (this.unsure !== null) await this.reclaim(this.unsure);
         void this.release(this.durableUpTo);
@@ -224,27 +258,21 @@ export class QueueSource {
     const { config } = this.options;
     while (!this.stopped) {
       this.loops++;
-      if (this.inFlight >= config.workers || this.pending.length >= MAX_PENDING_BATCHES) {
+      if (this.inFlight >= config.workers || this.pending.length >= (config.maxPending ?? MAX_PENDING_BATCHES)) {
         await new Promise<void>((resolve) => this.settled.add(resolve));
         continue;
       }
       if (this.now() >= this.nextTakeOverAt) await this.takeOver();
       const seq = this.nextSeq++;
       this.unsure = seq;
-      let { count, bytes } = await this.redis.claim(seq, config.batch);
-      if (count === 0) {
-        // Empty: wait for the next message on the blocking connection; it lands in this batch's list.
-        const first = await this.redis.waitForOne(seq);
-        if (first === null) {
-          this.unsure = null;
-          this.nextSeq--; // nothing claimed: the number is used again
-          continue;
-        }
-        const rest = config.batch > 1 ? await this.redis.claim(seq, config.batch - 1) : { count: 0, bytes: first };
-        count = 1 + rest.count;
-        bytes = rest.count > 0 ? Buffer.concat([first, NUL, rest.bytes]) : first;
-      }
+      const { count, bytes } = await this.redis.claim(seq, config.batch);
       this.unsure = null;
+      if (count === 0) {
+        // Empty: look again shortly (no blocking move: it would hand over a message of any size).
+        this.nextSeq--; // nothing claimed: the number is used again
+        await this.sleep(EMPTY_POLL_MS);
+        continue;
+      }
       this.begin({ seq, bytes, count, claimedAt: this.now() });
     }
   }
@@ -268,6 +296,8 @@ export class QueueSource {
           ready = decodeMessageBatch(messages, context);
           texts = () => messages;
         }
+        // Never apply once the lease might have run out: another replica may be taking this batch.
+        if (!(await this.lease.fence())) return;
         this.apply(batch, ready, texts);
       } catch (error) {
         // Redis went away before the batch could be read again: it stays in its list, and the next
@@ -285,18 +315,16 @@ export class QueueSource {
   private apply(batch: Claimed, decoded: DecodedBatch, texts: () => string[]): void {
     const { pushed, config } = this.options;
     const now = this.now();
-    const { accepted, rejected } = pushed.take(decoded, now);
+    const taken = pushed.take(decoded, now);
+    const rejected = refusals(taken.rejected, taken.rejected.length > 0 ? texts() : [], config.maxMessageBytes);
     for (const [reason, n] of countByReason(rejected)) this.options.onMessages('rejected', reason, n);
-    if (accepted > 0) this.options.onMessages('accepted', null, accepted);
+    if (taken.accepted > 0) this.options.onMessages('accepted', null, taken.accepted);
     this.applied = batch.seq;
     this.options.onApplied();
     this.options.onBatch((now - batch.claimedAt) / 1000);
     // The list keeps the newest --redis-dead-max: so does the batch.
     const refused = config.deadMax > 0 ? rejected.slice(-config.deadMax) : [];
-    const messages = refused.length > 0 ? texts() : [];
-    const dead = refused.map((r: Rejection) =>
-      deadLetter(messages[r.index] as string, r.reason, r.message, now, config.consumer),
-    );
+    const dead = refused.map((r) => deadLetter(r.text, r.reason, r.message, now, config.consumer, r.size));
     this.pending.push({ seq: batch.seq, dead, messages: batch.count });
     if (!this.options.checkpointed) {
       this.durableUpTo = batch.seq;
@@ -347,11 +375,10 @@ export class QueueSource {
     return this.releasing;
   }
 
-  /** Renews our lease, and takes over the lists of consumers whose lease has expired. */
+  /** Takes over the lists of consumers whose lease has expired. */
   private async takeOver(): Promise<void> {
     const { config } = this.options;
     this.nextTakeOverAt = this.now() + config.leaseMs / 3;
-    await this.redis.renewLease();
     let taken = 0;
     for (const [consumer, batches] of foreignBatches(config.key, await this.redis.allBatches(), config.consumer)) {
       if (await this.redis.leaseHeld(consumer)) continue;
@@ -382,9 +409,10 @@ export class QueueSource {
   /** Stops claiming and waits until every claimed batch is applied; the checkpoint after it includes them all. */
   async stop(): Promise<void> {
     this.stopped = true;
+    // Batches already claimed are applied while the lease still holds; none after it could lapse.
+    this.lease.stop();
     if (this.depthTimer) clearInterval(this.depthTimer);
     this.wake();
-    this.redis.cutWaiting();
     await this.running?.catch(() => {});
     await this.idle();
   }

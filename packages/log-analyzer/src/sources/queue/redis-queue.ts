@@ -1,10 +1,12 @@
 // The queue's keys in Redis and every command on them: claiming a batch atomically onto its
-// processing list, waiting for a message without polling, reading a batch again, the lease,
-// taking over another consumer's lists, and deleting applied batches with their dead letters.
-// Two connections: blocking waits get their own, so nothing else waits behind them.
+// processing list, reading a batch again, the lease, taking over another consumer's lists, and
+// deleting applied batches with their dead letters. No message over the size limit ever crosses
+// to this process: the claim script replaces it, in Redis, by a small marker (TOO_LARGE). So
+// nothing here blocks on the queue (a blocking move returns a message of any size whole): an
+// empty queue is claimed again after a short wait (queue-source.ts).
 
 import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
-import { deadKey, leaseKey, processingKey, processingPattern } from './queue-plan.js';
+import { deadKey, leaseKey, processingKey, processingPattern, TOO_LARGE, takenKey } from './queue-plan.js';
 
 export interface RedisQueueOptions {
   url: string;
@@ -14,59 +16,100 @@ export interface RedisQueueOptions {
   /** Who holds the lease: a restart of this process (same checkpoint) is the same owner. */
   owner: string;
   leaseMs: number;
+  /** A message longer than this (bytes) is replaced by a TOO_LARGE marker in Redis. */
+  maxMessageBytes: number;
 }
 
+/** A claim stops taking messages once it holds this many bytes (one message always fits). */
+export const MAX_BATCH_BYTES = 16 * 2 ** 20;
+/** How much of an over-size message its marker keeps (what its dead letter shows). */
+export const MARKER_PREFIX_BYTES = 1024;
+
+/** What renewing the lease found: ours (renewed or taken again), taken over, or another owner's. */
+export type LeaseRenewal =
+  | { result: 'renewed' }
+  | { result: 'taken_over'; by: string }
+  | { result: 'held_by_other'; by: string };
+
 /**
- * Pops up to ARGV[1] messages from the queue's old end onto the batch's processing list; returns
- * how many, and them joined by NUL bytes, oldest first (one string crosses, not one per message;
- * JSON text cannot hold a NUL, so the join splits back unless a message was not JSON anyway).
+ * Pops up to ARGV[1] messages from the queue's old end onto the batch's processing list, stopping
+ * once they hold ARGV[3] bytes; returns how many, and them joined by NUL bytes, oldest first (one
+ * string crosses, not one per message; JSON text cannot hold a NUL, so the join splits back unless
+ * a message was not JSON anyway). A message over ARGV[2] bytes is replaced, here in Redis, by
+ * ARGV[4] .. its size .. ' ' .. its first ARGV[5] bytes (NULs dropped): its bytes never reach the
+ * analyzer, and its batch stays small at every later start.
  */
 const CLAIM = `local items = redis.call('RPOP', KEYS[1], ARGV[1])
 if not items then return {0, ''} end
+local max, budget, keep = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
+local bytes, n = 0, #items
+for i = 1, n do
+  if #items[i] > max then items[i] = ARGV[4] .. #items[i] .. ' ' .. (string.gsub(string.sub(items[i], 1, keep), '%z', '')) end
+  bytes = bytes + #items[i]
+  if bytes >= budget and i < n then
+    -- Over the budget: the rest go back to the old end, the oldest of them last (so it is next).
+    for j = n, i + 1, -1 do redis.call('RPUSH', KEYS[1], items[j]); items[j] = nil end
+    break
+  end
+end
 for i = 1, #items, 1000 do redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items))) end
 return {#items, table.concat(items, '\\0')}`;
 
-/** Renames another consumer's processing list to ours, only while that consumer's lease is still gone. */
+/**
+ * Renames another consumer's processing list to ours, only while that consumer's lease is still
+ * gone, and leaves a note (KEYS[4], for a day) telling that consumer, should it come back, that
+ * its lists were taken.
+ */
 const TAKE_OVER = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 redis.call('RENAME', KEYS[2], KEYS[3])
+redis.call('SET', KEYS[4], ARGV[1], 'PX', 86400000)
 return 1`;
+
+/**
+ * Renews the lease KEYS[1] for owner ARGV[1] (ARGV[2] ms). Another owner's: {-1, owner}. Gone (it
+ * expired): taken again, unless the take-over note KEYS[2] says another consumer took our lists
+ * ({0, taker}). ARGV[3] = '1' on a fresh start, which forgets an old note (what remains of our
+ * lists is recovered against the checkpoint).
+ */
+const RENEW = `local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return {-1, holder} end
+if ARGV[3] == '1' then redis.call('DEL', KEYS[2]) end
+if not holder then
+  local taker = redis.call('GET', KEYS[2])
+  if taker then return {0, taker} end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {1, ''}`;
 
 /** Replies whose strings stay bytes. */
 const AS_BYTES = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
 export const NUL = Buffer.from([0]);
 
-/** How long one blocking wait for a message lasts (then the caller looks around and waits again). */
-const BLOCK_SECONDS = 1;
-
 export class RedisQueue {
   private readonly client: RedisClientType;
-  private readonly blocking: RedisClientType;
   private readonly scripts = new Map<string, string>();
 
   constructor(
     private readonly options: RedisQueueOptions,
     onDown: (error: unknown) => void,
   ) {
-    const clientOptions = {
+    this.client = createClient({
       url: options.url,
       database: options.db,
       disableOfflineQueue: true,
       socket: { reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000), connectTimeout: 5000 },
-    };
-    this.client = createClient(clientOptions) as RedisClientType;
-    this.blocking = createClient(clientOptions) as RedisClientType;
-    for (const client of [this.client, this.blocking]) client.on('error', onDown);
+    }) as RedisClientType;
+    this.client.on('error', onDown);
   }
 
   get ready(): boolean {
-    return this.client.isReady && this.blocking.isReady;
+    return this.client.isReady;
   }
 
-  /** Opens both connections (once; the client reconnects by itself after that). */
+  /** Opens the connection (once; the client reconnects by itself after that). */
   async connect(): Promise<void> {
     if (!this.client.isOpen) await this.client.connect();
-    if (!this.blocking.isOpen) await this.blocking.connect();
   }
 
   private list(seq: number, consumer = this.options.consumer): string {
@@ -90,15 +133,10 @@ export class RedisQueue {
 
   /** Moves up to `n` messages onto batch `seq`'s list; they come back joined by NUL bytes. */
   async claim(seq: number, n: number): Promise<{ count: number; bytes: Buffer }> {
-    const reply = await this.script('claim', CLAIM, [this.options.key, this.list(seq)], [String(n)]);
+    const args = [n, this.options.maxMessageBytes, MAX_BATCH_BYTES, TOO_LARGE, MARKER_PREFIX_BYTES].map(String);
+    const reply = await this.script('claim', CLAIM, [this.options.key, this.list(seq)], args);
     const [count, bytes] = reply as [number, Buffer];
     return { count: Number(count), bytes };
-  }
-
-  /** Waits (a second at most) for the next message and moves it onto batch `seq`'s list. */
-  async waitForOne(seq: number): Promise<Buffer | null> {
-    const command = ['BLMOVE', this.options.key, this.list(seq), 'RIGHT', 'LEFT', String(BLOCK_SECONDS)];
-    return (await this.blocking.sendCommand(command, AS_BYTES)) as Buffer | null;
   }
 
   /** Batch `seq`'s messages, oldest first (empty when it has no list). */
@@ -146,24 +184,14 @@ export class RedisQueue {
     await multi.exec();
   }
 
-  /** Takes our lease if it is free or ours (a restart of this process); refuses if another owner holds it. */
-  async holdLease(): Promise<void> {
+  /** Renews our lease (takes it on a fresh start): ours, taken over, or another owner's. */
+  async renewLease(fresh: boolean): Promise<LeaseRenewal> {
     const { key, consumer, owner, leaseMs } = this.options;
-    const lease = leaseKey(key, consumer);
-    const taken = await this.client.sendCommand(['SET', lease, owner, 'NX', 'PX', String(leaseMs)]);
-    if (taken !== null) return;
-    const holder = await this.client.get(lease);
-    if (holder !== null && holder !== owner) {
-      throw new Error(
-        `consumer ${consumer} is in use by ${holder}; give each replica its own --redis-consumer (waiting for its lease to expire)`,
-      );
-    }
-    await this.renewLease();
-  }
-
-  async renewLease(): Promise<void> {
-    const { key, consumer, owner, leaseMs } = this.options;
-    await this.client.sendCommand(['SET', leaseKey(key, consumer), owner, 'PX', String(leaseMs)]);
+    const keys = [leaseKey(key, consumer), takenKey(key, consumer)];
+    const reply = await this.script('renew', RENEW, keys, [owner, String(leaseMs), fresh ? '1' : '0']);
+    const [code, by] = reply as [number, Buffer];
+    if (Number(code) === 1) return { result: 'renewed' };
+    return { result: Number(code) === 0 ? 'taken_over' : 'held_by_other', by: String(by) };
   }
 
   async leaseHeld(consumer: string): Promise<boolean> {
@@ -172,8 +200,8 @@ export class RedisQueue {
 
   /** Renames another consumer's list to our batch `seq`, if its lease is still gone; whether it did. */
   async takeOver(consumer: string, name: string, seq: number): Promise<boolean> {
-    const keys = [leaseKey(this.options.key, consumer), name, this.list(seq)];
-    return (await this.script('take-over', TAKE_OVER, keys, [])) === 1;
+    const keys = [leaseKey(this.options.key, consumer), name, this.list(seq), takenKey(this.options.key, consumer)];
+    return (await this.script('take-over', TAKE_OVER, keys, [this.options.consumer])) === 1;
   }
 
   /** Messages waiting in the queue. */
@@ -181,13 +209,7 @@ export class RedisQueue {
     return this.client.lLen(this.options.key);
   }
 
-  /** Cuts a blocking wait in progress: a message it moved stays in its list (the next start applies it). */
-  cutWaiting(): void {
-    if (this.blocking.isOpen) this.blocking.destroy();
-  }
-
   close(): void {
-    this.cutWaiting();
     if (this.client.isOpen) this.client.destroy();
   }
 }

@@ -2,7 +2,8 @@
 // up another) with a timeout and a body limit. `prometheus` targets' series are re-exported with a
 // `target` label (a series gone from the target is gone here at the next scrape); `health`
 // targets give up/down and the time taken (a JSON body's `status` is read); `custom` targets'
-// JSON numbers become gauges. Every failure is counted per target and reason.
+// JSON numbers become gauges. Every failure is counted per target and reason; a scraped line that
+// fails a check (prom-text.ts) is dropped and counted, never copied.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { ParseError, parsePromText, renderScraped, type ScrapedFamily } from './prom-text.js';
@@ -84,7 +85,7 @@ export class ScrapeSource {
     });
     this.failures = new Counter({
       name: 'scrape_target_failures_total',
-      help: 'Failed scrapes, by target and reason.',
+      help: 'Failed scrapes by target and reason; reason parse counts each line dropped from a scrape (one with no good line is down).',
       labelNames: ['target', 'reason'],
       registers,
     });
@@ -110,7 +111,15 @@ export class ScrapeSource {
     try {
       const body = await this.fetchBody(target.url);
       if (target.type === 'prometheus') {
-        this.families.set(target.name, parsePromText(body, MAX_SAMPLES));
+        const { families, dropped } = parsePromText(body, MAX_SAMPLES);
+        // Each line that failed a check is dropped and counted; a scrape with nothing good is down.
+        if (dropped > 0) this.failures.inc({ ...labels, reason: 'parse' }, dropped);
+        if (families.length === 0 && dropped > 0) {
+          this.up.set(labels, 0);
+          this.families.delete(target.name);
+          return;
+        }
+        this.families.set(target.name, families);
       } else {
         let json: unknown = null;
         try {
