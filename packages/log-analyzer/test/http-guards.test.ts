@@ -35,6 +35,7 @@ describe('--metrics-auth: every read endpoint', () => {
   // Every GET route: no key, a full key, a tenant's key.
   const ROUTES: { path: string; none: number; full: number; tenant: number }[] = [
     { path: '/', none: 200, full: 200, tenant: 200 },
+    { path: '/favicon.ico', none: 204, full: 204, tenant: 204 },
     { path: '/health', none: 200, full: 200, tenant: 200 },
     { path: '/api/health', none: 200, full: 200, tenant: 200 },
     { path: '/metrics', none: 401, full: 200, tenant: 200 },

@@ -269,6 +269,8 @@ export function createHttpApp(options: HttpAppOptions) {
   if (options.push) addPushRoutes(app as unknown as Hono, options.push);
   for (const routes of options.routes ?? []) app.route('/', routes);
   app.get('/', (c) => c.html(LANDING(version)));
+  // Browsers ask it of every page that names no icon (/metrics, a style sheet): no content, kept a day.
+  app.get('/favicon.ico', (c) => c.body(null, 204, { 'Cache-Control': 'public, max-age=86400' }));
   app.notFound((c) => {
     // A known path asked with another method: 405, saying which methods it takes.
     const methods = new Set(

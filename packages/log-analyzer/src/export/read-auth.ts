@@ -1,7 +1,7 @@
 // Who may read what, with --metrics-auth: every read endpoint needs a key, as /metrics does; a
 // key with a tenant reads only its tenant's pushed series (/metrics, /metrics/series, trends) and
 // nothing that shows files, other tenants or the whole process (/api/status, /metrics/stats, /ui).
-// Open to anyone: the landing page and the health probes (whose error reasons need a full key).
+// Open to anyone: the landing page, its icon and the health probes (whose error reasons need a full key).
 // The verdicts are pure; http-app.ts applies them to each request.
 
 import type { StoreSnapshot } from '../store/store.js';
@@ -13,7 +13,7 @@ export type ReadRule = 'open' | 'tenant' | 'full' | 'push';
 export type ReadEnv = { Variables: { readTenant: string | null } };
 
 const PUSH_PATHS = new Set(['/api/metrics', '/metrics/track', '/metrics/track/batch', '/update']);
-const OPEN_PATHS = new Set(['/', '/health', '/api/health']);
+const OPEN_PATHS = new Set(['/', '/favicon.ico', '/health', '/api/health']);
 
 export function readRule(path: string, metricsPath: string): ReadRule {
   const p = path.length > 1 ? path.replace(/\/$/, '') : path;
