@@ -149,6 +149,12 @@ describe('the lease fence: apply only while the lease certainly holds', () => {
 it('says a URL without its password', () => {
   expect(redactedUrl('redis://user:secret@host:6379/1')).toBe('redis://user:***@host:6379/1');
   expect(redactedUrl('redis://host:6379')).toBe('redis://host:6379');
+  expect(redactedUrl('http://h:9/metrics?token=SECRETTOK4&format=json')).toBe(
+    'http://h:9/metrics?token=***&format=json',
+  );
+  expect(redactedUrl('http://h/x?api_key=a&X-Amz-Signature=b&page=2')).toBe(
+    'http://h/x?api_key=***&X-Amz-Signature=***&page=2',
+  );
 });
 
 describe('refusals: a too_large marker becomes its own reason, with the size measured in Redis', () => {

@@ -219,11 +219,17 @@ export function leaseMargin(leaseMs: number): number {
   return Math.min(1000, leaseMs / 10);
 }
 
-/** A URL without its password, for messages. */
+/** Query parameters that carry credentials by their name (`?token=…`, `?api_key=…`, `?X-Amz-Signature=…`). */
+const SECRET_PARAM = /token|key|secret|pass|auth|sig|credential/i;
+
+/** A URL without its password or credential-like query values, for messages and `config print`. */
 export function redactedUrl(value: string): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = '***';
+    for (const name of [...url.searchParams.keys()]) {
+      if (SECRET_PARAM.test(name)) url.searchParams.set(name, '***');
+    }
     return url.toString();
   } catch {
     return '(an invalid URL)';
