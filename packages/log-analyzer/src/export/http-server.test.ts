@@ -298,8 +298,8 @@ describe('createHttpServer', () => {
       const res = await fetch(`http://127.0.0.1:${s.port}/metrics`);
       expect(await res.text()).toBe('ok');
       expect(s.evicted).toEqual(['receiving']);
-      await expect.poll(() => bodies[0]?.closed, { timeout: 5000 }).toBe(true);
-      expect(bodies.slice(1).some((b) => b.closed)).toBe(false);
+      // One of them (which started first is the kernel's order; the process test checks oldest-first).
+      await expect.poll(() => bodies.filter((b) => b.closed).length, { timeout: 5000 }).toBe(1);
     } finally {
       await s.close();
     }
