@@ -141,6 +141,10 @@ describe('pushes need a JSON content type', () => {
     { name: 'a form', given: 'application/x-www-form-urlencoded', want: 415 },
     { name: 'application/json', given: 'application/json', want: 200 },
     { name: 'with a charset', given: 'application/json; charset=utf-8', want: 200 },
+    { name: 'upper case', given: 'Application/JSON', want: 200 },
+    { name: 'a +json type names another format', given: 'application/json-patch+json', want: 415 },
+    { name: 'a vendor +json type', given: 'application/vnd.api+json', want: 415 },
+    { name: 'a longer subtype', given: 'application/jsonl', want: 415 },
   ])('$name: $want', async ({ given, want }) => {
     const a = await analyzer();
     const body = new TextEncoder().encode(JSON.stringify({ name: 'g', type: 'gauge', value: 1 }));

@@ -281,7 +281,7 @@ export function createSelfMetrics(registry: Registry, version: string, source: S
     }),
     httpEvicted: new Counter({
       name: 'log_analyzer_http_connections_evicted_total',
-      help: 'Connections closed for another or for not reading, by reason (idle, slow_reader, stream, stream_cap; refused: the new one).',
+      help: 'Connections closed for another or for not reading or sending, by reason (idle, receiving, slow_body, slow_reader, stream, stream_cap; refused: the new one).',
       labelNames: ['reason'],
       registers,
     }),

@@ -74,7 +74,10 @@ export function addServeOptions(serve: Command): Command {
         .argParser(integer(1, 100_000)),
     )
     .addOption(
-      option('--slow-reader-timeout <duration>', 'a client that takes no byte of its answer for this long is closed')
+      option(
+        '--slow-reader-timeout <duration>',
+        'a client that takes no byte of its answer, or sends no byte of its request body, for this long is closed',
+      )
         .default(10_000, '10s')
         .argParser(duration),
     )

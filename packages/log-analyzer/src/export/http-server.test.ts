@@ -4,6 +4,7 @@ import {
   type Connection,
   createHttpServer,
   type EvictReason,
+  nextBodyStall,
   nextStall,
   pickEviction,
   streamCap,
@@ -14,6 +15,7 @@ const c = (id: string, openedAt: number, more: Partial<Connection> = {}) => ({
   openedAt,
   busy: true,
   stream: false,
+  receivingSince: null,
   stalledSince: null,
   ...more,
 });
@@ -31,6 +33,22 @@ describe('pickEviction', () => {
         c('s', 0, { stream: true }),
       ],
       want: 'slow idle',
+    },
+    {
+      name: 'then the one whose body has been arriving longest, before slow readers and streams',
+      given: [
+        c('stream', 0, { stream: true }),
+        c('reader', 0, { stalledSince: 0 }),
+        c('newer-body', 1, { receivingSince: 50 }),
+        c('older-body', 9, { receivingSince: 20 }),
+        c('scrape', 0),
+      ],
+      want: 'older-body receiving',
+    },
+    {
+      name: 'but an idle connection before any body',
+      given: [c('body', 1, { receivingSince: 1 }), c('idle', 5, { busy: false })],
+      want: 'idle idle',
     },
     {
       name: 'then a slow reader, before any stream',
@@ -67,6 +85,16 @@ describe('nextStall and streamCap', () => {
     },
   );
   it.each([
+    { name: 'a body starts its clock', given: [null, 100, 100, 7], want: 7 },
+    { name: 'a byte read restarts it', given: [5, 100, 101, 7], want: 7 },
+    { name: 'nothing read keeps it', given: [5, 100, 100, 7], want: 5 },
+  ] as { name: string; given: [number | null, number, number, number]; want: number }[])(
+    'nextBodyStall: $name',
+    ({ given, want }) => {
+      expect(nextBodyStall(...given)).toBe(want);
+    },
+  );
+  it.each([
     { name: 'at most half the connections', given: [16, 16], want: 8 },
     { name: '--max-streams when smaller', given: [256, 16], want: 16 },
     { name: 'at least one', given: [1, 16], want: 1 },
@@ -79,6 +107,7 @@ async function listening(options: Omit<Parameters<typeof createHttpServer>[0], '
   const evicted: EvictReason[] = [];
   const big = new Uint8Array(48 * 1024 * 1024);
   const held = { n: 0, release: () => {} };
+  const pushes = { n: 0 };
   const released = new Promise<void>((resolve) => {
     held.release = resolve;
   });
@@ -88,6 +117,10 @@ async function listening(options: Omit<Parameters<typeof createHttpServer>[0], '
     fetch: (request) => {
       const path = new URL(request.url).pathname;
       if (path === '/big') return new Response(big);
+      if (path === '/push') {
+        pushes.n++;
+        return request.arrayBuffer().then((b) => new Response(String(b.byteLength)));
+      }
       if (path === '/hold') {
         held.n++;
         return released.then(() => new Response('ok'));
@@ -134,13 +167,39 @@ async function listening(options: Omit<Parameters<typeof createHttpServer>[0], '
     sockets.push(socket);
     return state;
   };
+  // A push of `length` bytes: headers and then `piece` bytes every `everyMs` (0: none after the first).
+  const post = (length: number, piece = 1, everyMs = 0) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    const state = { answer: '', closed: false };
+    socket.on('data', (d) => {
+      state.answer += d.toString();
+    });
+    socket.on('close', () => {
+      state.closed = true;
+    });
+    socket.write(`POST /push HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`);
+    let sent = Math.min(piece, length);
+    socket.write(Buffer.alloc(sent, 0x20));
+    if (everyMs > 0) {
+      const timer = setInterval(() => {
+        const n = Math.min(piece, length - sent);
+        socket.write(Buffer.alloc(n, 0x20));
+        sent += n;
+        if (sent >= length) clearInterval(timer);
+      }, everyMs);
+      socket.on('close', () => clearInterval(timer));
+    }
+    sockets.push(socket);
+    return state;
+  };
   const close = async () => {
     held.release();
     for (const s of sockets) s.destroy();
     http.server.closeAllConnections();
     await new Promise((resolve) => http.server.close(resolve));
   };
-  return { ...http, port, evicted, held, open, close };
+  return { ...http, port, evicted, held, pushes, open, post, close };
 }
 
 describe('createHttpServer', () => {
@@ -224,6 +283,39 @@ describe('createHttpServer', () => {
       await expect.poll(() => refused.closed, { timeout: 5000 }).toBe(true);
       expect(s.evicted.at(-1)).toBe('refused');
       expect(s.held.n).toBe(4);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('pushes whose bodies stopped arriving hold every slot: a new request takes the one receiving longest', async () => {
+    const s = await listening({ maxConnections: () => 4 });
+    try {
+      const bodies = Array.from({ length: 4 }, () => s.post(100_000));
+      await expect.poll(() => s.connections(), { timeout: 5000 }).toBe(4);
+      // Each has sent its headers: the server is receiving all 4 bodies.
+      await expect.poll(() => s.pushes.n, { timeout: 5000 }).toBe(4);
+      const res = await fetch(`http://127.0.0.1:${s.port}/metrics`);
+      expect(await res.text()).toBe('ok');
+      expect(s.evicted).toEqual(['receiving']);
+      // One of them (which started first is the kernel's order; the process test checks oldest-first).
+      await expect.poll(() => bodies.filter((b) => b.closed).length, { timeout: 5000 }).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a body that sends nothing for the deadline is closed below the cap (slow_body); a steady one is not', async () => {
+    const s = await listening({ maxConnections: () => 16, slowReaderMs: 300 });
+    try {
+      const stalled = s.post(100_000);
+      // 1 MiB in 64 KiB pieces, one every 50 ms: slower than a normal push, never still for 300 ms.
+      const steady = s.post(1024 * 1024, 64 * 1024, 50);
+      await expect.poll(() => stalled.closed, { timeout: 5000 }).toBe(true);
+      expect(s.evicted).toEqual(['slow_body']);
+      await expect.poll(() => steady.answer, { timeout: 10_000 }).toMatch(/^HTTP\/1.1 200 [\s\S]*1048576$/);
+      expect(steady.closed).toBe(false);
+      expect(s.evicted).toEqual(['slow_body']);
     } finally {
       await s.close();
     }

@@ -1,8 +1,9 @@
 // The socket edge of the HTTP app: a Node server with timeouts and a connection cap that slow or
 // many clients cannot use to starve the others. Owns the listening socket and its connections.
 // Invariant: a scraper always gets a slot. Live-page streams have their own smaller cap, and at
-// the connection cap an idle or half-sent connection goes first, then a slow reader, then the
-// oldest stream; only connections answering an ordinary request are never closed for another.
+// the connection cap an idle or half-sent connection goes first, then one whose request body is
+// still arriving, then a slow reader, then the oldest stream; only connections answering an
+// ordinary request (whole request received) are never closed for another.
 
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,7 +11,7 @@ import type { Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 
 /** Why a connection was closed for another (log_analyzer_http_connections_evicted_total{reason}). */
-export type EvictReason = 'idle' | 'slow_reader' | 'stream' | 'stream_cap' | 'refused';
+export type EvictReason = 'idle' | 'receiving' | 'slow_body' | 'slow_reader' | 'stream' | 'stream_cap' | 'refused';
 
 export interface HttpServerOptions {
   fetch: (request: Request) => Response | Promise<Response>;
@@ -23,7 +24,10 @@ export interface HttpServerOptions {
   maxStreams?: () => number;
   /** Whether a request's URL opens a stream that never ends (default: /ui/events). */
   isStream?: (url: string) => boolean;
-  /** A client that takes no byte of its pending answer for this long is closed. Default 10 s. */
+  /**
+   * A client that takes no byte of its pending answer, or sends no byte of a request body under
+   * way, for this long is closed. Default 10 s.
+   */
   slowReaderMs?: number;
   /** A client must send its request headers within this long (slowloris). */
   headersTimeoutMs?: number;
@@ -38,6 +42,8 @@ export interface Connection {
   busy: boolean;
   /** It carries a stream (an answer that never ends). */
   stream: boolean;
+  /** Since when its request's body has been arriving (null: no body under way). */
+  receivingSince: number | null;
   /** Since when its pending output has not shrunk (null: nothing pending, or it moves). */
   stalledSince: number | null;
 }
@@ -53,9 +59,11 @@ export function isSlow(c: Pick<Connection, 'stalledSince'>, now: number, slowMs:
 
 /**
  * Which connection to close when a new one arrives at the cap, and why: the oldest with no
- * request under way (a slow client still sending headers, or an idle keep-alive), else the
- * oldest slow reader, else the oldest stream; null when every one is answering an ordinary
- * request (those end within the request timeout). Pure.
+ * request under way (a slow client still sending headers, or an idle keep-alive), else the one
+ * whose request body has been arriving longest (a body trickled in a byte at a time would hold
+ * its slot for the whole request timeout; nothing of it is acknowledged, so a client that is
+ * really sending retries), else the oldest slow reader, else the oldest stream; null when every
+ * one is answering a whole request (those end within the request timeout). Pure.
  */
 export function pickEviction<T extends Connection>(
   connections: Iterable<T>,
@@ -63,13 +71,18 @@ export function pickEviction<T extends Connection>(
   slowMs = Number.POSITIVE_INFINITY,
 ): { victim: T; reason: EvictReason } | null {
   const open = [...connections];
-  const oldest = (test: (c: T) => boolean): T | null => {
+  const oldest = (test: (c: T) => boolean, since = (c: T) => c.openedAt): T | null => {
     let found: T | null = null;
-    for (const c of open) if (test(c) && (!found || c.openedAt < found.openedAt)) found = c;
+    for (const c of open) if (test(c) && (!found || since(c) < since(found))) found = c;
     return found;
   };
   const idle = oldest((c) => !c.busy);
   if (idle) return { victim: idle, reason: 'idle' };
+  const receiving = oldest(
+    (c) => c.receivingSince !== null,
+    (c) => c.receivingSince ?? 0,
+  );
+  if (receiving) return { victim: receiving, reason: 'receiving' };
   const slow = oldest((c) => isSlow(c, now, slowMs));
   if (slow) return { victim: slow, reason: 'slow_reader' };
   const stream = oldest((c) => c.stream);
@@ -87,6 +100,15 @@ export function nextStall(
   if (stalledSince === null || pendingNow < pendingBefore) return now;
   return stalledSince;
 }
+
+/** A request body's stall clock: bytes read since the last look restart it. Pure. */
+export function nextBodyStall(stalledSince: number | null, readBefore: number, readNow: number, now: number): number {
+  return stalledSince === null || readNow > readBefore ? now : stalledSince;
+}
+
+/** Whether a request has a body to receive (a length above 0, or chunks). */
+const hasBody = (request: IncomingMessage): boolean =>
+  request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 
 /**
  * Bytes of answers not yet taken by the kernel. writableLength alone does not move while one
@@ -130,7 +152,14 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
       return listener(request, response);
     },
   );
-  type Open = Connection & { socket: Socket; pending: number };
+  // request: the latest on this connection; read and bodyStalledSince: its body's progress.
+  type Open = Connection & {
+    socket: Socket;
+    pending: number;
+    request: IncomingMessage | null;
+    read: number;
+    bodyStalledSince: number | null;
+  };
   const open = new Map<Socket, Open>();
   const evict = (c: Open, reason: EvictReason) => {
     c.socket.destroy();
@@ -139,6 +168,7 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
   };
   server.on('connection', (socket: Socket) => {
     if (open.size >= options.maxConnections()) {
+      for (const c of open.values()) if (c.request?.complete) c.receivingSince = null;
       const pick = pickEviction(open.values(), performance.now(), slowMs);
       if (pick) evict(pick.victim, pick.reason);
       else {
@@ -152,8 +182,12 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
       openedAt: performance.now(),
       busy: false,
       stream: false,
+      receivingSince: null,
       stalledSince: null,
       pending: 0,
+      request: null,
+      read: 0,
+      bodyStalledSince: null,
     });
     socket.once('close', () => open.delete(socket));
   });
@@ -161,6 +195,12 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
     const connection = open.get(request.socket);
     if (!connection) return;
     connection.busy = true;
+    connection.request = request;
+    if (hasBody(request) && !request.complete) {
+      connection.receivingSince = performance.now();
+      connection.bodyStalledSince = connection.receivingSince;
+      connection.read = request.socket.bytesRead;
+    }
     if (isStream(request.url ?? '')) {
       // At the streams' cap the oldest stream goes: the newest viewer wins, scrapers keep their room.
       const cap = streamCap(options.maxConnections(), options.maxStreams?.() ?? 16);
@@ -176,10 +216,21 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
   });
   // Slow readers: a connection whose pending output has not shrunk for slowMs is closed, whether
   // or not another client waits (it would hold a slot and its memory for as long as it likes).
+  // So is one whose request body has not grown by a byte for slowMs (the app reads a push's body
+  // at once, so a body that stops is the client's doing).
   const sweep = setInterval(
     () => {
       const now = performance.now();
       for (const c of open.values()) {
+        if (c.receivingSince !== null && c.request?.complete) c.receivingSince = null;
+        if (c.receivingSince !== null) {
+          c.bodyStalledSince = nextBodyStall(c.bodyStalledSince, c.read, c.socket.bytesRead, now);
+          c.read = c.socket.bytesRead;
+          if (isSlow({ stalledSince: c.bodyStalledSince }, now, slowMs)) {
+            evict(c, 'slow_body');
+            continue;
+          }
+        }
         const pending = pendingBytes(c.socket);
         c.stalledSince = nextStall(c.stalledSince, c.pending, pending, now);
         c.pending = pending;

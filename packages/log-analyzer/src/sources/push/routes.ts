@@ -32,7 +32,9 @@ export interface PushRoutesOptions {
 
 type Endpoint = 'batch' | 'track' | 'track-batch' | 'any';
 
-const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+// Exactly application/json (parameters allowed): the push formats are plain JSON, and a `+json`
+// type (application/json-patch+json, …) names another format that a push would misread.
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 const EXPECTED: Record<Exclude<Endpoint, 'any'>, string> = {
   batch: 'an object {"metrics":[...],"source":...}',
