@@ -264,6 +264,15 @@ describe('parseCheckpoint refuses a structure /metrics could not expose', () => 
       want: /family orders_total, series .*: label names \["order","order"\] repeat one/,
     },
     {
+      name: 'a label name holding a comma, after a list of the same text was found good',
+      given: (fs) => {
+        fs.push({ ...family(fs, 'orders_total'), name: 'more_total' });
+        family(fs, 'orders_total').series[0].names = ['tenant_id,order'];
+        family(fs, 'orders_total').series[0].labels = ['shop'];
+      },
+      want: /family orders_total, series \["shop"\]: label name "tenant_id,order"/,
+    },
+    {
       name: 'bucket counts not one more than the bounds',
       given: (fs) => {
         family(fs, 'lat_seconds').series[0].buckets.pop();

@@ -52,7 +52,8 @@ function allStrings(values: unknown[]): boolean {
 const labelNamesChecked = new Map<string, string | null>();
 function labelNamesProblem(names: unknown): string | null {
   if (!Array.isArray(names) || !allStrings(names)) return 'bad label names';
-  const text = names.join(',');
+  // With the count, two lists of one text are the same list (a name holding a comma is one name short).
+  const text = `${names.length}:${names.join(',')}`;
   let problem = labelNamesChecked.get(text);
   if (problem === undefined) {
     const bad = names.find((n) => !LABEL_NAME.test(n) || n.startsWith('__') || RESERVED_LABELS.has(n));
