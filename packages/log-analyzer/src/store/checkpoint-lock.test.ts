@@ -1,15 +1,19 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   heldMessage,
   LOCK_STALE_AFTER_MS,
   type LockHolder,
   lockCheckpoint,
   lockVerdict,
+  parseHolder,
+  type Running,
   startTimeOf,
+  stateOf,
 } from './checkpoint-lock.js';
 
 const dirs: string[] = [];
@@ -24,7 +28,7 @@ describe('lockVerdict', () => {
   const machine: LockHolder = { pid: 20, start: '300', boot: 'b2', host: 'm2' };
   const table: {
     name: string;
-    given: { holder: LockHolder | null; running: { start: string | null } | null; ageMs: number };
+    given: { holder: LockHolder | null; running: Running | null; ageMs: number };
     want: 'held' | 'stale';
   }[] = [
     { name: 'another live process', given: { holder: other, running: { start: '300' }, ageMs: 0 }, want: 'held' },
@@ -82,6 +86,27 @@ describe('lockVerdict', () => {
     },
     { name: 'unreadable content', given: { holder: null, running: null, ageMs: 0 }, want: 'stale' },
     {
+      name: 'its process is dead but not yet reaped (a zombie)',
+      given: { holder: other, running: { start: '300', state: 'Z' }, ageMs: 0 },
+      want: 'stale',
+    },
+    {
+      name: 'its process is running (state S)',
+      given: { holder: other, running: { start: '300', state: 'S' }, ageMs: 0 },
+      want: 'held',
+    },
+    // kill(0, 0) and kill(-1, 0) signal a group and succeed: "running" without /proc.
+    {
+      name: 'pid 0',
+      given: { holder: { ...other, pid: 0, start: null }, running: { start: null }, ageMs: 0 },
+      want: 'stale',
+    },
+    {
+      name: 'pid -1',
+      given: { holder: { ...other, pid: -1, start: null }, running: { start: null }, ageMs: 0 },
+      want: 'stale',
+    },
+    {
       name: 'no /proc: alive is held',
       given: { holder: { pid: 20, start: null, boot: null, host: null }, running: { start: null }, ageMs: 0 },
       want: 'held',
@@ -111,10 +136,24 @@ describe('lockVerdict', () => {
       ));
   }
 
-  it('reads the start time past a command name with spaces and parentheses', () => {
+  it('reads the start time and the state past a command name with spaces and parentheses', () => {
     const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
     expect(startTimeOf(`123 (a (b) c) ${fields.join(' ')}`)).toBe('22');
+    expect(stateOf(`123 (a (b) Z c) Z ${fields.slice(1).join(' ')}`)).toBe('Z');
   });
+
+  const contents: { name: string; given: string; want: number | null }[] = [
+    { name: 'a pid', given: '{"pid":42,"start":"7","boot":"b","host":"h"}', want: 42 },
+    { name: 'pid 0', given: '{"pid":0,"start":"7"}', want: null },
+    { name: 'pid -1', given: '{"pid":-1}', want: null },
+    { name: 'a fractional pid', given: '{"pid":4.5}', want: null },
+    { name: 'a pid as text', given: '{"pid":"42"}', want: null },
+    { name: 'no pid', given: '{"start":"7"}', want: null },
+    { name: 'not JSON', given: '{"pid":4', want: null },
+  ];
+  for (const { name, given, want } of contents) {
+    it(`reads a lock holding ${name}`, () => expect(parseHolder(given)?.pid ?? null).toBe(want));
+  }
 });
 
 describe('lockCheckpoint', () => {
@@ -148,6 +187,37 @@ describe('lockCheckpoint', () => {
     expect(JSON.parse(readFileSync(second.path, 'utf8')).pid).toBe(process.pid);
     await second.release();
     expect(existsSync(second.path)).toBe(false);
+  });
+
+  it('takes over a lock holding pid 0 or -1 (kill(0|-1, 0) succeeds: once judged held forever)', async () => {
+    const path = checkpoint();
+    for (const pid of [0, -1]) {
+      const first = await lockCheckpoint(path);
+      writeFileSync(first.path, JSON.stringify({ pid, start: null, boot: null }));
+      const second = await lockCheckpoint(path);
+      expect(JSON.parse(readFileSync(second.path, 'utf8')).pid).toBe(process.pid);
+      await second.release();
+    }
+  });
+
+  it('takes over the lock of a holder that died but is not yet reaped (state Z)', async () => {
+    const path = checkpoint();
+    // `sleep 0` exits; its parent became `sleep 30`, which never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+      const pid = Number(line.toString().trim());
+      const stat = () => readFileSync(`/proc/${pid}/stat`, 'utf8');
+      await vi.waitFor(() => expect(stateOf(stat())).toBe('Z'));
+      const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      const first = await lockCheckpoint(path);
+      writeFileSync(first.path, JSON.stringify({ pid, start: startTimeOf(stat()), boot }));
+      const second = await lockCheckpoint(path);
+      expect(JSON.parse(readFileSync(second.path, 'utf8')).pid).toBe(process.pid);
+      await second.release();
+    } finally {
+      parent.kill();
+    }
   });
 
   it('in one process a second lock takes over (our own pid), and the release of the first leaves it', async () => {

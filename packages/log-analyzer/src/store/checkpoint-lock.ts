@@ -43,22 +43,30 @@ export function seenHere(holder: LockHolder, self: LockHolder): boolean {
   return same(holder.host, self.host) && same(holder.boot, self.boot);
 }
 
+/** What /proc says of a pid: its start time and its state (`R`, `S`, … `Z`); null where there is no /proc. */
+export interface Running {
+  start: string | null;
+  state?: string | null;
+}
+
 /**
  * Pure: whether a lock still stands. `holder` is the file's content (null: unreadable), `running`
  * what /proc says of its pid now (null: no such process), `ageMs` how long since its last refresh.
- * Here the pid decides: gone, reused, or our own (a container restart keeps its host name and its
- * pid 1) is stale at once. Elsewhere only the refresh can tell, so it stands for LOCK_STALE_AFTER_MS.
+ * Here the pid decides: gone, dead and not yet reaped (state Z or X), reused, or our own (a
+ * container restart keeps its host name and its pid 1) is stale at once. Elsewhere only the
+ * refresh can tell, so it stands for LOCK_STALE_AFTER_MS. A pid that is no process's (0 or
+ * negative: kill(0|-1, 0) signals a group and succeeds) never holds it.
  */
 export function lockVerdict(
   holder: LockHolder | null,
   self: LockHolder,
-  running: { start: string | null } | null,
+  running: Running | null,
   ageMs: number,
 ): 'held' | 'stale' {
-  if (!holder) return 'stale';
+  if (!holder || !(Number.isInteger(holder.pid) && holder.pid > 0)) return 'stale';
   if (!seenHere(holder, self)) return ageMs < LOCK_STALE_AFTER_MS ? 'held' : 'stale';
   if (holder.pid === self.pid) return 'stale';
-  if (!running) return 'stale';
+  if (!running || running.state === 'Z' || running.state === 'X') return 'stale';
   if (holder.start !== null && running.start !== null && holder.start !== running.start) return 'stale';
   return 'held';
 }
@@ -67,6 +75,11 @@ export function lockVerdict(
 export function startTimeOf(stat: string): string | null {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return fields[19] ?? null;
+}
+
+/** Pure: the state field of a /proc/<pid>/stat line (Z: a zombie, dead but not yet reaped). */
+export function stateOf(stat: string): string | null {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] || null;
 }
 
 /** Pure: the refusal, one line; for a holder elsewhere, where it runs and when it would be taken over. */
@@ -80,11 +93,13 @@ export function heldMessage(checkpoint: string, holder: LockHolder, self: LockHo
   return `checkpoint ${checkpoint} is in use by another log-analyzer (pid ${holder.pid}${where}, lock ${checkpoint}.lock); stop it, or give this one another --positions`;
 }
 
-function parseHolder(text: string): LockHolder | null {
+/** Pure: a lock file's content; null (unreadable, so stale) unless it names a pid > 0. */
+export function parseHolder(text: string): LockHolder | null {
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   try {
     const h = JSON.parse(text);
-    return Number.isInteger(h?.pid) ? { pid: h.pid, start: str(h.start), boot: str(h.boot), host: str(h.host) } : null;
+    const pid = h?.pid;
+    return Number.isInteger(pid) && pid > 0 ? { pid, start: str(h.start), boot: str(h.boot), host: str(h.host) } : null;
   } catch {
     return null;
   }
@@ -105,9 +120,10 @@ async function readLock(path: string): Promise<{ text: string; mtimeMs: number }
 }
 
 /** What /proc says of a pid now; null: no such process. */
-async function runningAs(pid: number): Promise<{ start: string | null } | null> {
+async function runningAs(pid: number): Promise<Running | null> {
   try {
-    return { start: startTimeOf(await readFile(`/proc/${pid}/stat`, 'utf8')) };
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return { start: startTimeOf(stat), state: stateOf(stat) };
   } catch {
     try {
       process.kill(pid, 0); // no /proc: at least whether it exists

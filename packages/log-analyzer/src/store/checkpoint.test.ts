@@ -122,6 +122,212 @@ describe('asideName', () => {
   }
 });
 
+describe('parseCheckpoint refuses a structure /metrics could not expose', () => {
+  // A valid checkpoint of every kind; each row is it with one edit, as the reviewer made them.
+  const valid = (): StoreSnapshot => ({
+    families: [
+      {
+        name: 'log_lines_total',
+        help: 'Lines.',
+        kind: 'counter',
+        labelNames: ['file'],
+        series: [
+          { labels: ['/a.log'], value: 7 },
+          { labels: ['/b.log'], value: 3 },
+        ],
+      },
+      { name: 'big_total', help: 'Big.', kind: 'counter', labelNames: [], series: [{ labels: [], value: 1 }] },
+      {
+        name: 'lat_seconds',
+        help: 'Latency.',
+        kind: 'histogram',
+        labelNames: ['route'],
+        bounds: [0.5, 1, 10],
+        series: [{ labels: ['/x'], buckets: [1, 0, 2, 1], sum: 14, count: 4 }],
+      },
+      {
+        name: 'ss',
+        help: 'Summary.',
+        kind: 'summary',
+        labelNames: [],
+        targets: [
+          { quantile: 0.5, epsilon: 0.05 },
+          { quantile: 0.9, epsilon: 0.01 },
+        ],
+        series: [{ labels: [], sum: 3.4, count: 2, quantiles: [1.7, 1.7] }],
+      },
+      {
+        name: 'orders_total',
+        help: 'Orders.',
+        kind: 'counter',
+        labelNames: [],
+        pushed: true,
+        series: [{ labels: ['shop', '1'], names: ['tenant_id', 'order'], value: 2 }],
+      },
+    ],
+  });
+  type Target = { quantile: number; epsilon: number };
+  type SavedSeries = { labels: string[]; names: string[]; value: number; buckets: number[]; count: number };
+  /** A saved family as the rows edit it (JSON: any field may be made wrong). */
+  interface Saved {
+    name: string;
+    labelNames: string[];
+    bounds: number[];
+    targets: [Target, Target];
+    series: [SavedSeries, SavedSeries];
+  }
+  type Edit = (families: Saved[]) => void;
+  const family = (families: Saved[], name: string) => families.find((f) => f.name === name) as Saved;
+  const table: { name: string; given: Edit; want: RegExp }[] = [
+    {
+      name: 'a family name outside the grammar',
+      given: (fs) => {
+        family(fs, 'big_total').name = '1bad name';
+      },
+      want: /family "1bad name": not a Prometheus metric name/,
+    },
+    {
+      name: 'histogram bounds not ascending',
+      given: (fs) => {
+        family(fs, 'lat_seconds').bounds = [10, 1, 0.5];
+      },
+      want: /family lat_seconds: bucket bounds \[10,1,0.5\]/,
+    },
+    {
+      name: 'a summary target with quantile 2',
+      given: (fs) => {
+        family(fs, 'ss').targets[1].quantile = 2;
+      },
+      want: /family ss: targets /,
+    },
+    {
+      name: 'fewer summary targets than the series has quantiles',
+      given: (fs) => {
+        family(fs, 'ss').targets.pop();
+      },
+      want: /family ss, series \[\]: quantiles: not 1/,
+    },
+    {
+      name: 'a family twice',
+      given: (fs) => {
+        fs.push(family(fs, 'big_total'));
+      },
+      want: /family big_total: twice/,
+    },
+    {
+      name: 'a negative counter',
+      given: (fs) => {
+        family(fs, 'log_lines_total').series[0].value = -5;
+      },
+      want: /family log_lines_total, series \["\/a.log"\]: value -5/,
+    },
+    {
+      name: 'more label values than the family has label names',
+      given: (fs) => {
+        family(fs, 'log_lines_total').series[1].labels.push('extra');
+      },
+      want: /family log_lines_total, series \["\/b.log","extra"\]: 2 label values for 1 label names/,
+    },
+    {
+      name: "fewer label values than the series' own names",
+      given: (fs) => {
+        family(fs, 'orders_total').series[0].labels.pop();
+      },
+      want: /family orders_total, series \["shop"\]: 1 label values for 2 label names/,
+    },
+    {
+      name: 'a series twice',
+      given: (fs) => {
+        family(fs, 'log_lines_total').series[1].labels = ['/a.log'];
+      },
+      want: /family log_lines_total, series \["\/a.log"\]: twice/,
+    },
+    {
+      name: 'a label name outside the grammar',
+      given: (fs) => {
+        family(fs, 'lat_seconds').labelNames = ['ro-ute'];
+      },
+      want: /family lat_seconds: label name "ro-ute"/,
+    },
+    {
+      name: "a series' own label name that the exposition adds (le)",
+      given: (fs) => {
+        family(fs, 'orders_total').series[0].names = ['tenant_id', 'le'];
+      },
+      want: /family orders_total, series .*: label name "le"/,
+    },
+    {
+      name: 'a label name twice',
+      given: (fs) => {
+        family(fs, 'orders_total').series[0].names = ['order', 'order'];
+      },
+      want: /family orders_total, series .*: label names \["order","order"\] repeat one/,
+    },
+    {
+      name: 'a label name holding a comma, after a list of the same text was found good',
+      given: (fs) => {
+        fs.push({ ...family(fs, 'orders_total'), name: 'more_total' });
+        family(fs, 'orders_total').series[0].names = ['tenant_id,order'];
+        family(fs, 'orders_total').series[0].labels = ['shop'];
+      },
+      want: /family orders_total, series \["shop"\]: label name "tenant_id,order"/,
+    },
+    {
+      name: 'bucket counts not one more than the bounds',
+      given: (fs) => {
+        family(fs, 'lat_seconds').series[0].buckets.pop();
+      },
+      want: /family lat_seconds, series \["\/x"\]: bucket counts: not 4/,
+    },
+    {
+      name: 'a negative histogram count',
+      given: (fs) => {
+        family(fs, 'lat_seconds').series[0].count = -1;
+      },
+      want: /family lat_seconds, series \["\/x"\]: count -1/,
+    },
+    {
+      name: 'a negative summary count',
+      given: (fs) => {
+        family(fs, 'ss').series[0].count = -2;
+      },
+      want: /family ss, series \[\]: count -2/,
+    },
+    {
+      name: 'a summary epsilon of 0',
+      given: (fs) => {
+        family(fs, 'ss').targets[0].epsilon = 0;
+      },
+      want: /family ss: targets /,
+    },
+  ];
+  const edited = (edit: Edit) => {
+    const doc = JSON.parse(serializeCheckpoint(checkpointBody(valid(), {}), 1000));
+    edit(doc.store.families);
+    return JSON.stringify(doc);
+  };
+
+  it('the checkpoint unedited loads whole', () => {
+    expect(parseCheckpoint(edited(() => {})).store).toEqual(valid());
+  });
+  for (const { name, given, want } of table) {
+    it(name, () => expect(() => parseCheckpoint(edited(given))).toThrow(want));
+  }
+
+  it('such a newest generation is unusable: the start falls back to the previous one, saying why', async () => {
+    const path = join(scratch(), 'cp.json');
+    writeFileSync(previousOf(path), text(1));
+    writeFileSync(
+      path,
+      edited((fs) => fs.push(family(fs, 'big_total'))),
+    );
+    const said: string[] = [];
+    const loaded = await loadCheckpoint(path, { startFresh: false, say: (m) => said.push(m) });
+    expect(loaded.from).toBe(previousOf(path));
+    expect(said).toEqual([expect.stringMatching(/unusable \(cannot be restored: family big_total: twice;/)]);
+  });
+});
+
 describe('checkpointBody reads back what it makes', () => {
   // JSON.stringify writes NaN and Infinity as null, which the start refuses: never written.
   it('refuses a non-finite counter', () => {

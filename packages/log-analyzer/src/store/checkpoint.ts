@@ -13,7 +13,7 @@
 import { constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { chunksOf, type FamilySnapshot, type Series, type StoreSnapshot } from './store.js';
+import { chunksOf, type FamilySnapshot, familyKey, keyOf, type Series, type StoreSnapshot } from './store.js';
 
 export const CHECKPOINT_FORMAT = 'log-analyzer-checkpoint';
 export const CHECKPOINT_VERSION = 2;
@@ -27,41 +27,138 @@ export interface Checkpoint {
 export class CheckpointError extends Error {}
 
 const KINDS = new Set(['counter', 'gauge', 'histogram', 'summary']);
+/** The Prometheus grammar (as the push decoder checks it); `le` and `quantile` are the exposition's own. */
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const RESERVED_LABELS = new Set(['le', 'quantile']);
 
 const finite = (v: unknown) => Number.isFinite(v);
 const allFinite = (v: unknown) => Array.isArray(v) && v.every(finite);
+const countable = (v: unknown) => Number.isFinite(v) && (v as number) >= 0;
+/** Plain loops, not every(): this runs for each of up to 200,000 series at every start. */
+function allCountable(values: unknown[]): boolean {
+  for (const v of values) if (!countable(v)) return false;
+  return true;
+}
+function allStrings(values: unknown[]): boolean {
+  for (const v of values) if (typeof v !== 'string') return false;
+  return true;
+}
+
+/**
+ * Pure: why a list of label names cannot be exposed (a bad or reserved name, or one twice), or
+ * null. Pushed series each carry their own list, mostly alike: the verdict is kept per list text.
+ */
+const labelNamesChecked = new Map<string, string | null>();
+function labelNamesProblem(names: unknown): string | null {
+  if (!Array.isArray(names) || !allStrings(names)) return 'bad label names';
+  // With the count, two lists of one text are the same list (a name holding a comma is one name short).
+  const text = `${names.length}:${names.join(',')}`;
+  let problem = labelNamesChecked.get(text);
+  if (problem === undefined) {
+    const bad = names.find((n) => !LABEL_NAME.test(n) || n.startsWith('__') || RESERVED_LABELS.has(n));
+    problem =
+      bad !== undefined
+        ? `label name ${JSON.stringify(bad)}`
+        : new Set(names).size !== names.length
+          ? `label names ${JSON.stringify(names)} repeat one`
+          : null;
+    if (labelNamesChecked.size > 10_000) labelNamesChecked.clear();
+    labelNamesChecked.set(text, problem);
+  }
+  return problem;
+}
 
 /**
  * Pure: why a saved series cannot be restored, or null. Every number the store adds to must be
- * finite (JSON has no NaN or Infinity: JSON.stringify writes them as null). A summary's quantiles
- * are the exception: they are not restored (its window starts again), and an empty one is NaN.
+ * finite (JSON has no NaN or Infinity: JSON.stringify writes them as null); counts and a
+ * counter's value cannot be negative; the label values match the names in number, and the
+ * buckets and quantiles the family's bounds and targets (else /metrics would not parse). A
+ * summary's quantiles are not restored (its window starts again), and an empty one is NaN.
  */
-function seriesProblem(s: Record<string, unknown> | null): string | null {
-  if (!Array.isArray(s?.labels) || (s.names !== undefined && !Array.isArray(s.names))) return 'bad labels';
-  if ('value' in s) {
-    if (!finite(s.value)) return `value ${JSON.stringify(s.value)}`;
+function seriesProblem(f: FamilySnapshot, s: Record<string, unknown> | null): string | null {
+  if (typeof s !== 'object' || s === null) return 'not a series';
+  const labels = s.labels;
+  if (!Array.isArray(labels) || !allStrings(labels)) return 'bad labels';
+  if (s.names !== undefined) {
+    const problem = labelNamesProblem(s.names);
+    if (problem) return problem;
+  }
+  const names = (s.names ?? f.labelNames) as unknown[];
+  if (labels.length !== names.length) return `${labels.length} label values for ${names.length} label names`;
+  if (f.kind === 'counter' || f.kind === 'gauge') {
+    if (!('value' in s)) return 'no value';
+    if (!finite(s.value) || (f.kind === 'counter' && !countable(s.value))) return `value ${JSON.stringify(s.value)}`;
     if (s.at !== undefined && !finite(s.at)) return `time ${JSON.stringify(s.at)}`;
     const last = s.last as Record<string, unknown> | undefined;
     if (last !== undefined && (typeof last !== 'object' || !Object.values(last ?? {}).every(finite)))
       return 'last totals';
     return null;
   }
-  if (!finite(s.count) || !finite(s.sum)) return `count ${JSON.stringify(s.count)}, sum ${JSON.stringify(s.sum)}`;
-  if ('buckets' in s) return allFinite(s.buckets) ? null : 'bucket counts';
+  if (!countable(s.count) || !finite(s.sum)) return `count ${JSON.stringify(s.count)}, sum ${JSON.stringify(s.sum)}`;
+  if (f.kind === 'histogram') {
+    const buckets = s.buckets;
+    const want = (f.bounds?.length ?? 0) + 1;
+    if (!Array.isArray(buckets) || buckets.length !== want) return `bucket counts: not ${want}`;
+    return allCountable(buckets) ? null : 'bucket counts';
+  }
   const quantiles = s.quantiles;
-  return Array.isArray(quantiles) && quantiles.every((q) => q === null || finite(q)) ? null : 'quantiles';
+  const want = f.targets?.length ?? 0;
+  if (!Array.isArray(quantiles) || quantiles.length !== want) return `quantiles: not ${want}`;
+  return quantiles.every((q) => q === null || finite(q)) ? null : 'quantiles';
 }
+
+/** Pure: why a family's bounds or targets cannot be exposed, or null. */
+function layoutProblem(f: FamilySnapshot): string | null {
+  const { bounds, targets } = f;
+  if (bounds !== undefined) {
+    // Strictly ascending: each bound is a bucket's upper limit (+Inf is implied, never saved).
+    if (!allFinite(bounds) || bounds.some((b, i) => i > 0 && b <= (bounds[i - 1] as number)))
+      return `bucket bounds ${JSON.stringify(bounds)}`;
+  }
+  if (targets !== undefined) {
+    // As the push decoder takes them: quantile in (0, 1), epsilon in (0, 0.5].
+    const ok = (t: { quantile?: unknown; epsilon?: unknown } | null) =>
+      typeof t?.quantile === 'number' &&
+      t.quantile > 0 &&
+      t.quantile < 1 &&
+      typeof t.epsilon === 'number' &&
+      t.epsilon > 0 &&
+      t.epsilon <= 0.5;
+    if (!Array.isArray(targets) || !targets.every(ok)) return `targets ${JSON.stringify(targets)}`;
+  }
+  if (f.kind !== 'histogram' && bounds !== undefined) return 'bucket bounds on a non-histogram';
+  if (f.kind !== 'summary' && targets !== undefined) return 'targets on a non-summary';
+  return null;
+}
+
+/** How a problem names a family: its name, and a tenant's own family's tenant. */
+const nameOf = (f: FamilySnapshot) =>
+  `family ${METRIC_NAME.test(f.name) ? f.name : JSON.stringify(f.name)}${f.tenant === undefined ? '' : ` (tenant ${f.tenant})`}`;
 
 /** Pure: why a saved family cannot be restored (naming it and the series), or null. */
 function familyProblem(f: FamilySnapshot | null): string | null {
   if (typeof f?.name !== 'string') return 'a family without a name';
-  if (typeof f.help !== 'string' || !KINDS.has(f.kind) || !Array.isArray(f.labelNames) || !Array.isArray(f.series)) {
-    return `family ${f.name}: unexpected shape`;
+  if (!METRIC_NAME.test(f.name)) return `${nameOf(f)}: not a Prometheus metric name`;
+  if (
+    typeof f.help !== 'string' ||
+    !KINDS.has(f.kind) ||
+    !Array.isArray(f.labelNames) ||
+    !Array.isArray(f.series) ||
+    (f.tenant !== undefined && typeof f.tenant !== 'string')
+  ) {
+    return `${nameOf(f)}: unexpected shape`;
   }
-  if (f.bounds !== undefined && !allFinite(f.bounds)) return `family ${f.name}: bucket bounds`;
+  const problem = labelNamesProblem(f.labelNames) ?? layoutProblem(f);
+  if (problem) return `${nameOf(f)}: ${problem}`;
+  const keys = new Set<string>();
   for (const s of f.series) {
-    const problem = seriesProblem(s as unknown as Record<string, unknown>);
-    if (problem) return `family ${f.name}, series ${JSON.stringify(s?.labels ?? null)}: ${problem}`;
+    const problem = seriesProblem(f, s as unknown as Record<string, unknown>);
+    if (problem) return `${nameOf(f)}, series ${JSON.stringify(s?.labels ?? null)}: ${problem}`;
+    // Two series of one key would be two samples alike in /metrics (and one in the store).
+    const key = keyOf(s);
+    if (keys.has(key)) return `${nameOf(f)}, series ${JSON.stringify(s.labels)}: twice`;
+    keys.add(key);
   }
   return null;
 }
@@ -70,9 +167,13 @@ function familyProblem(f: FamilySnapshot | null): string | null {
 function snapshotProblem(value: unknown): string | null {
   const families = (value as StoreSnapshot | undefined)?.families;
   if (!Array.isArray(families)) return 'no families';
+  const keys = new Set<string>();
   for (const f of families) {
     const problem = familyProblem(f);
     if (problem) return problem;
+    const key = familyKey(f);
+    if (keys.has(key)) return `${nameOf(f)}: twice`;
+    keys.add(key);
   }
   return null;
 }

@@ -89,7 +89,8 @@ export function pairsKey(names: readonly string[], values: readonly string[]): s
   return key;
 }
 
-function keyOf(s: Series): string {
+/** A series' key in its family (checkpoint.ts refuses a saved family holding one twice). */
+export function keyOf(s: Series): string {
   return s.names ? pairsKey(s.names, s.labels) : s.labels.join(SEP);
 }
 
