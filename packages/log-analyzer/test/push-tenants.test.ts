@@ -61,7 +61,7 @@ function promtool(text: string): string {
   return `${lint.stdout}${lint.stderr}${lint.status === 0 ? '' : ` (exit ${lint.status})`}`.trim();
 }
 
-const LIMITS = { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 1024 };
+const LIMITS = { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 1024, maxSeriesBytes: 2048 };
 
 const gauges = (name: string, n: number, from = 0) =>
   Array.from({ length: n }, (_, i) => ({ name, type: 'gauge', value: 1, labels: { i: String(from + i) } }));

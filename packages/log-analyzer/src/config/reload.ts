@@ -29,6 +29,7 @@ const IN_PLACE = new Set([
   'pushMaxItems',
   'pushMaxLabels',
   'pushMaxLabelBytes',
+  'pushMaxSeriesBytes',
   'pushMaxSeries',
   'pushMaxSeriesPerFamily',
   'pushMaxSeriesPerTenant',

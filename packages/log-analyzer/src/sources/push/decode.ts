@@ -59,6 +59,12 @@ export interface DecodeLimits {
   maxItems: number;
   maxLabels: number;
   maxLabelValueBytes: number;
+  /**
+   * Most UTF-8 bytes of a series' label text (its names and values summed): without it a series
+   * could hold maxLabels × (MAX_LABEL_NAME_BYTES + maxLabelValueBytes) ≈ 37 KB, and 16,200 of them
+   * in one family outgrew V8's longest string (the checkpoint) and the heap (/metrics).
+   */
+  maxSeriesBytes: number;
 }
 
 /**
@@ -163,7 +169,7 @@ function labelKey(raw: unknown, extra: [string, string][], tenant: string | null
   }
   if (sorted && extra.length === 0 && tenant === null) {
     if (n > limits.maxLabels) throw new ItemError('too_many_labels', `${n} labels, more than ${limits.maxLabels}`);
-    return key;
+    return checkSeriesBytes(key, n, limits);
   }
   const pairs = Object.entries(labels) as [string, string][];
   for (const [k, v] of extra) {
@@ -177,7 +183,18 @@ function labelKey(raw: unknown, extra: [string, string][], tenant: string | null
   const all =
     tenant === null ? pairs : [...pairs.filter(([k]) => k !== 'tenant_id'), ['tenant_id', tenant] as [string, string]];
   all.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  return all.map(([k, v]) => `${k}\u0000${v}\u0000`).join('');
+  return checkSeriesBytes(all.map(([k, v]) => `${k}\u0000${v}\u0000`).join(''), all.length, limits);
+}
+
+/** The key, when its label text (the key without its two NULs per label) is within maxSeriesBytes. */
+function checkSeriesBytes(key: string, labels: number, limits: DecodeLimits): string {
+  if (longerThan(key, limits.maxSeriesBytes + 2 * labels)) {
+    throw new ItemError(
+      'series_too_large',
+      `the labels' names and values are ${Buffer.byteLength(key) - 2 * labels} bytes, more than ${limits.maxSeriesBytes}`,
+    );
+  }
+  return key;
 }
 
 /** The last layout checked: a batch of one histogram repeats it in every item. */
