@@ -326,3 +326,44 @@ describe('series bytes: the label names and values of one series, summed, are bo
     expect(decoded.rejected[0]?.message).toBe("the labels' names and values are 36864 bytes, more than 2048");
   });
 });
+
+describe('one series, one line: empty label values and repeated quantiles', () => {
+  const shown = (key: string) => key.replaceAll('\u0000', '|');
+  const table: { name: string; given: { body: object; scope?: string | null }; want: string }[] = [
+    { name: 'no labels', given: { body: {} }, want: '' },
+    { name: 'a label with an empty value is no label', given: { body: { labels: { x: '' } } }, want: '' },
+    {
+      name: 'among others, sorted or not',
+      given: { body: { labels: { b: '2', x: '', a: '1' } } },
+      want: 'a|1|b|2|',
+    },
+    { name: 'an empty tenant_id label is none', given: { body: { labels: { tenant_id: '' } } }, want: '' },
+    {
+      name: "an empty label gives way to the body's service",
+      given: { body: { labels: { service: '' }, service: 'svc' } },
+      want: 'service|svc|',
+    },
+    {
+      name: "an empty tenant_id label gives way to a key's tenant",
+      given: { body: { labels: { tenant_id: '', x: '' } }, scope: 't' },
+      want: 'tenant_id|t|',
+    },
+    {
+      name: 'a quantile given twice is refused',
+      given: { body: { type: 'summary', quantiles: [0.5, 0.5] } },
+      want: 'invalid_layout',
+    },
+    {
+      name: 'unsorted, too',
+      given: { body: { type: 'summary', quantiles: [0.9, 0.5, 0.9], epsilons: [0.01, 0.05, 0.02] } },
+      want: 'invalid_layout',
+    },
+  ];
+  for (const { name, given, want } of table) {
+    it(name, () => {
+      const body = { name: 'e', type: 'gauge', value: 1, ...given.body };
+      const decoded = decodeBody(body, LIMITS, given.scope ?? null);
+      expect(decoded.rejected[0]?.reason ?? shown(decoded.samples[0]?.sample.key ?? '?')).toBe(want);
+    });
+  }
+});
