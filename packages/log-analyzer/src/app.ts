@@ -100,6 +100,7 @@ export interface Reloadable {
     | 'maxItems'
     | 'maxLabels'
     | 'maxLabelValueBytes'
+    | 'maxSeriesBytes'
     | 'maxSeries'
     | 'maxSeriesPerFamily'
     | 'maxSeriesPerTenant'

@@ -3,7 +3,7 @@
 
 import { Command } from 'commander';
 import type { Analyzer } from './app.js';
-import { format, integer, option } from './cli/parsers.js';
+import { format, integer, option, pushNameStartRefusal } from './cli/parsers.js';
 import { addServeOptions } from './cli/serve-options.js';
 import { apiKeysOf, applyConfig, printConfig, pushLimitsOf } from './config/apply.js';
 import { DEFAULT_FORMAT, PRESETS } from './parse/log-format.js';
@@ -125,6 +125,8 @@ serve.action(async (opts) => {
     fail((error as Error).message);
   }
   if (opts.metricsAuth && apiKeys.length === 0) fail('--metrics-auth needs --api-key or --api-keys-file');
+  const nameStart = pushNameStartRefusal(opts.pushNamespace, opts.pushPrefix);
+  if (nameStart) fail(nameStart);
   const cumulative: string[] =
     typeof opts.pushCumulative === 'string' ? opts.pushCumulative.split(',') : opts.pushCumulative;
   try {

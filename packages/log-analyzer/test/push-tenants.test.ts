@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Analyzer, AnalyzerConfig, PushConfig } from '../src/app.js';
 import { createAnalyzer } from '../src/app.js';
-import { storeFamilies } from '../src/export/exposition.js';
+import { render, storeFamilies } from '../src/export/exposition.js';
 import { parseApiKey, tenantScope } from '../src/sources/push/api-keys.js';
 import { decodeBatch } from '../src/sources/push/batch.js';
 import { decodeRecords, encodeRecord } from '../src/sources/push/push-log.js';
@@ -61,7 +61,7 @@ function promtool(text: string): string {
   return `${lint.stdout}${lint.stderr}${lint.status === 0 ? '' : ` (exit ${lint.status})`}`.trim();
 }
 
-const LIMITS = { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 1024 };
+const LIMITS = { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 1024, maxSeriesBytes: 2048 };
 
 const gauges = (name: string, n: number, from = 0) =>
   Array.from({ length: n }, (_, i) => ({ name, type: 'gauge', value: 1, labels: { i: String(from + i) } }));
@@ -213,6 +213,51 @@ describe('definitions per tenant', () => {
     ]);
     expect(scoped[0]?.text).toContain('x_bucket{tenant_id="b",le="1"} 1');
     expect(scoped[1]?.text).toContain('h_bucket{tenant_id="b",le="5"} 1');
+  });
+
+  it("a tenant's view never shows two families taking one name (own histogram z, shared gauge z_sum)", async () => {
+    const a = await analyzer({ apiKeys: KEYS });
+    const view = (tenant: string) => render(storeFamilies(a.store.snapshot(), tenant), false);
+    expect((await post(a, 'key-of-a', { name: 'z', type: 'gauge', value: 1 })).status).toBe(200);
+    expect((await post(a, 'key-of-b', { name: 'z', type: 'histogram', value: 1 })).status).toBe(200); // b's own z
+    // b creating a gauge z_sum: refused (b's z is exposed as z_sum in b's view).
+    const created = await post(a, 'key-of-b', { name: 'z_sum', type: 'gauge', value: 1 });
+    expect(created.json).toMatchObject({ reason: 'name_conflict' });
+    // Nor may a make a shared z_sum: it would show in b's view too.
+    const shared = await post(a, 'key-of-a', { name: 'z_sum', type: 'gauge', value: 1 });
+    expect(shared.json).toMatchObject({ reason: 'name_conflict', message: expect.stringMatching(/for tenant b$/) });
+    // A shared w_count made before c has its own histogram w: c joining w_count is refused.
+    expect((await post(a, 'key-of-a', { name: 'w', type: 'gauge', value: 1 })).status).toBe(200);
+    expect((await post(a, 'key-of-a', { name: 'w_count', type: 'gauge', value: 1 })).status).toBe(200);
+    expect(
+      (await post(a, 'key-of-relay', { name: 'w', type: 'histogram', value: 1, tenant_id: 'c' })).json,
+    ).toMatchObject({
+      reason: 'name_conflict',
+    });
+    // promtool's parser would refuse a name's second HELP or TYPE (its lint of a gauge z_sum aside).
+    for (const tenant of ['a', 'b']) expect(promtool(view(tenant))).not.toMatch(/second (HELP|TYPE)|error/i);
+    // b bound to the shared gauge y_count, then its own histogram y (clashing with a's gauge y): refused.
+    expect((await post(a, 'key-of-a', { name: 'y', type: 'gauge', value: 1 })).status).toBe(200);
+    expect((await post(a, 'key-of-b', { name: 'y_count', type: 'gauge', value: 1 })).status).toBe(200);
+    const own = await post(a, 'key-of-b', { name: 'y', type: 'histogram', value: 1 });
+    expect(own.json).toMatchObject({ reason: 'name_conflict' });
+    expect(view('b')).not.toContain('# TYPE y histogram');
+  });
+
+  it('a first sample refused leaves no series behind, nor a family, nor a count against the caps', async () => {
+    const a = await analyzer({ apiKeys: KEYS, maxSeries: 1 });
+    const future = { name: 'tg2', metric_type: 'gauge', value: { value: 1, timestamp: 8.64e15 } };
+    const refused = await post(a, 'key-of-relay', { metrics: [future] });
+    expect(refused.json.errors.map((e: { reason: string }) => e.reason)).toEqual(['too_far_in_future']);
+    expect(a.pushed.seriesCount).toBe(0);
+    expect(await scrape(a)).not.toMatch(/^tg2/m);
+    // The cap of one series is still free; a series with one sample taken stays.
+    const mixed = [
+      { name: 'tg3', type: 'gauge', value: 2 },
+      { ...future, name: 'tg3' },
+    ];
+    expect((await post(a, 'key-of-relay', { metrics: mixed })).json).toMatchObject({ accepted: 1 });
+    expect(seriesValue(await scrape(a), 'tg3')).toBe(2);
   });
 
   it('series without a tenant keep the served definition: a clash is refused', async () => {

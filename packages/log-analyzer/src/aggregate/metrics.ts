@@ -31,6 +31,7 @@ export const REJECT_REASONS = [
   'label_name_too_long',
   'label_too_long',
   'too_many_labels',
+  'series_too_large',
   'invalid_layout',
   'epsilon_too_small',
   'type_conflict',

@@ -58,6 +58,15 @@ export function metricNamePart(what: string, start: boolean) {
   };
 }
 
+/**
+ * Why --push-namespace and --push-prefix together cannot start a metric name, or null: each is
+ * checked alone, but a prefix `1x` with no namespace made every pushed name invalid (`1xfoo`).
+ */
+export function pushNameStartRefusal(namespace: string, prefix: string): string | null {
+  if (namespace !== '' || prefix === '' || /^[a-zA-Z_:]/.test(prefix)) return null;
+  return `--push-prefix: "${prefix}" cannot start a metric name (a digit) without --push-namespace`;
+}
+
 /** Collects --api-key values (checked in the action, so a bad key is never echoed back). */
 export function collect(value: string, previous: string[] = []): string[] {
   // From the environment, several keys come comma-separated.

@@ -131,6 +131,11 @@ export function addServeOptions(serve: Command): Command {
         .argParser(integer(1, 65536)),
     )
     .addOption(
+      option('--push-max-series-bytes <n>', "most UTF-8 bytes of a pushed series' label names and values together")
+        .default(2048)
+        .argParser(integer(1, 1_048_576)),
+    )
+    .addOption(
       option('--push-max-series <n>', 'most pushed series in all').default(100_000).argParser(integer(1, 10_000_000)),
     )
     .addOption(

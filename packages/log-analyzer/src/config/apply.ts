@@ -134,6 +134,7 @@ export function pushLimitsOf(opts: Record<string, unknown>) {
     maxItems: opts.pushMaxItems as number,
     maxLabels: opts.pushMaxLabels as number,
     maxLabelValueBytes: opts.pushMaxLabelBytes as number,
+    maxSeriesBytes: opts.pushMaxSeriesBytes as number,
     maxSeries: opts.pushMaxSeries as number,
     maxSeriesPerFamily: opts.pushMaxSeriesPerFamily as number,
     // By default a tenant holds at most a tenth of all: one tenant never fills what others need.

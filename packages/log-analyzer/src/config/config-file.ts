@@ -50,6 +50,7 @@ export const SETTINGS: readonly Setting[] = [
   S('push.max_items', 'pushMaxItems', 'number'),
   S('push.max_labels', 'pushMaxLabels', 'number'),
   S('push.max_label_bytes', 'pushMaxLabelBytes', 'number'),
+  S('push.max_series_bytes', 'pushMaxSeriesBytes', 'number'),
   S('push.max_series', 'pushMaxSeries', 'number'),
   S('push.max_series_per_family', 'pushMaxSeriesPerFamily', 'number'),
   S('push.max_series_per_tenant', 'pushMaxSeriesPerTenant', 'number'),

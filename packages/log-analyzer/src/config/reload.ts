@@ -11,6 +11,7 @@ import { readFileSync, watchFile } from 'node:fs';
 import type { Command } from 'commander';
 import { Counter, Gauge } from 'prom-client';
 import type { Analyzer } from '../app.js';
+import { pushNameStartRefusal } from '../cli/parsers.js';
 import type { ApiKey } from '../sources/push/api-keys.js';
 import { resolveArgvPath } from '../tail/argv-path.js';
 import { apiKeysOf, applyConfig, pushLimitsOf } from './apply.js';
@@ -29,6 +30,7 @@ const IN_PLACE = new Set([
   'pushMaxItems',
   'pushMaxLabels',
   'pushMaxLabelBytes',
+  'pushMaxSeriesBytes',
   'pushMaxSeries',
   'pushMaxSeriesPerFamily',
   'pushMaxSeriesPerTenant',
@@ -103,6 +105,8 @@ export function watchConfig(options: {
             metricsAuth: metricsAuth || Boolean(opts.metricsAuth),
           });
           if (refusal) throw new Error(refusal);
+          const nameStart = pushNameStartRefusal(opts.pushNamespace, opts.pushPrefix);
+          if (nameStart) throw new Error(nameStart);
         } catch (error) {
           restore();
           throw error;

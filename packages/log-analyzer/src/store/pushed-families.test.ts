@@ -4,7 +4,7 @@ import { PUSH_DEFAULTS } from '../sources/push/push-source.js';
 import { PushedFamilies } from './pushed-families.js';
 import { type FamilySnapshot, familiesFor, Store } from './store.js';
 
-const LIMITS = { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 1024 };
+const LIMITS = { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 1024, maxSeriesBytes: 2048 };
 
 /** A push body as a KEY:* key sends it (tenant_id honoured). */
 function batch(body: unknown): DecodedBatch {

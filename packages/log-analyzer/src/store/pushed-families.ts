@@ -155,8 +155,14 @@ export class PushedFamilies {
       }
       let family = typeof place === 'string' ? null : place;
       let s = family?.series.get(key);
+      const madeFamily = family === null;
+      const madeSeries = s === undefined;
       if (!s) {
-        const refused = (family ? null : this.nameConflict(info)) ?? this.refuseNewSeries(info.name, tenant);
+        const refused =
+          (family
+            ? null
+            : (this.nameConflict(info, tenant) ?? (place === 'shared' ? this.sharedConflict(info) : null))) ??
+          this.refuseNewSeries(info.name, tenant);
         if (refused) {
           refuse(from, to, refused);
           continue;
@@ -168,7 +174,7 @@ export class PushedFamilies {
         family.add(key, s);
         this.count(family, s, 1);
       }
-      this.bind(family as Family, tenant, info.help);
+      const refusedBefore = rejected.length;
       for (let i = from; i < to; i++) {
         const outcome = this.update(
           family as Family,
@@ -181,6 +187,17 @@ export class PushedFamilies {
         );
         if (outcome) refuse(i, i + 1, outcome);
       }
+      if (madeSeries && rejected.length - refusedBefore === to - from) {
+        // Every sample of a series made for them was refused: nothing was accepted, so nothing stays
+        // (no `x 0` exposed, nothing counted against the caps), nor a family made for it.
+        this.forget(family as Family, key, s);
+        if (madeFamily && (family as Family).series.size === 0) {
+          this.store.delete(familyKey((family as Family).spec));
+          placed.delete(slot);
+        }
+        continue;
+      }
+      this.bind(family as Family, tenant, info.help);
       s.touched = now;
       (family as Family).changed(s);
     }
@@ -206,7 +223,8 @@ export class PushedFamilies {
     const given = shared.spec.tenants?.[tenant];
     const clash = differs(shared.spec, info);
     if (clash) return given !== undefined || tenant === '' ? clash : 'tenant';
-    return this.helpOf(shared, given, info) ?? shared;
+    // Joining: the shared family now shows in this tenant's view, beside its own families.
+    return this.helpOf(shared, given, info) ?? (given === undefined ? this.nameConflict(info, tenant) : null) ?? shared;
   }
 
   /** A help text other than the one a tenant gave before is refused (none given matches any). */
@@ -247,9 +265,27 @@ export class PushedFamilies {
     family.version++;
   }
 
-  /** A new family's exposed names would meet another family's (checked when it is created). */
-  private nameConflict(info: FamilyInfo): Outcome {
-    return nameConflictVerdict(info.name, info.type, (name) => this.store.get(name)?.spec.kind);
+  /**
+   * A family's exposed names would meet another's in the tenant's scoped view: its own families,
+   * and the shared ones it does not override ('' : the unscoped view, shared families only).
+   * Checked when a tenant creates a family or joins a shared one.
+   */
+  private nameConflict(info: FamilyInfo, tenant: string): Outcome {
+    const kindOf = (name: string) =>
+      ((tenant === '' ? undefined : this.store.get(familyKey({ name, tenant }))) ?? this.store.get(name))?.spec.kind;
+    return nameConflictVerdict(info.name, info.type, kindOf);
+  }
+
+  /** A new shared family shows in every tenant's view but those that have their own of the name. */
+  private sharedConflict(info: FamilyInfo): Outcome {
+    const tenants = new Set<string>();
+    for (const family of this.families()) if (family.spec.tenant !== undefined) tenants.add(family.spec.tenant);
+    for (const tenant of tenants) {
+      if (this.store.get(familyKey({ name: info.name, tenant }))) continue;
+      const conflict = this.nameConflict(info, tenant);
+      if (conflict) return [conflict[0], `${conflict[1]} for tenant ${tenant}`];
+    }
+    return null;
   }
 
   /** Counts refusals made before the store saw the samples (decoding, whole bodies). */
@@ -265,8 +301,7 @@ export class PushedFamilies {
     for (const family of [...this.families()]) {
       for (const [key, s] of family.series) {
         if ((s.touched ?? now) <= now - ttlMs) {
-          family.remove(key);
-          this.count(family, s, -1);
+          this.forget(family, key, s);
           dropped++;
         }
       }
@@ -274,6 +309,11 @@ export class PushedFamilies {
     }
     this.stats.expired += dropped;
     return dropped;
+  }
+
+  private forget(family: Family, key: string, s: Series): void {
+    family.remove(key);
+    this.count(family, s, -1);
   }
 
   private count(family: Family, s: Series, delta: 1 | -1): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type DecodedBatch, decodeBatch, decodeMessageBatch, exposedName, splitKey } from './batch.js';
 
 const CONTEXT = {
-  limits: { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 64 },
+  limits: { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 64, maxSeriesBytes: 2048 },
   namespace: '',
   prefix: '',
   tenant: null,

@@ -4,7 +4,7 @@ import { tenantOfKey } from './batch.js';
 import { decodeBody, decodeMessages, MAX_HELP_BYTES, MAX_LABEL_NAME_BYTES, MAX_NAME_BYTES } from './decode.js';
 import { BodyError, parseJson } from './json-body.js';
 
-const LIMITS = { maxItems: 100, maxLabels: 4, maxLabelValueBytes: 16 };
+const LIMITS = { maxItems: 100, maxLabels: 4, maxLabelValueBytes: 16, maxSeriesBytes: 2048 };
 /** The store's series key of these (sorted) label pairs. */
 const key = (...pairs: [string, string][]) => pairs.map(([k, v]) => `${k}\u0000${v}\u0000`).join('');
 
@@ -273,4 +273,97 @@ describe('bounds: a push body and a queue message are refused alike', () => {
     expect(rejected).toEqual([]);
     expect(samples[0]?.sample.targets?.map((t) => t.epsilon)).toEqual([0.05, 0.001, 0.001]);
   });
+});
+
+describe('series bytes: the label names and values of one series, summed, are bounded', () => {
+  const limits = { ...LIMITS, maxSeriesBytes: 20 };
+  const table: { name: string; given: { body: object; scope?: string | null }; want: string | null }[] = [
+    { name: 'exactly the bound is taken', given: { body: { labels: { ab: 'v'.repeat(16), c: 'd' } } }, want: null },
+    {
+      name: 'one byte past it is refused',
+      given: { body: { labels: { ab: 'v'.repeat(16), c: 'de' } } },
+      want: 'series_too_large',
+    },
+    {
+      name: 'unsorted labels count alike',
+      given: { body: { labels: { c: 'de', ab: 'v'.repeat(16) } } },
+      want: 'series_too_large',
+    },
+    {
+      name: 'values count in UTF-8 bytes',
+      given: { body: { labels: { a: 'é'.repeat(8), b: 'cde' } } },
+      want: 'series_too_large',
+    },
+    {
+      name: 'a service label counts',
+      given: { body: { labels: { ab: 'v'.repeat(10) }, service: 'svc' } },
+      want: 'series_too_large',
+    },
+    {
+      name: "a key's tenant counts",
+      given: { body: { labels: { ab: 'v'.repeat(10) } }, scope: 't' },
+      want: 'series_too_large',
+    },
+  ];
+  for (const { name, given, want } of table) {
+    it(name, () => {
+      const body = { name: 'm', type: 'gauge', value: 1, ...given.body };
+      const pushed = decodeBody(body, limits, given.scope ?? null);
+      const queued = decodeMessages([JSON.stringify(body)], limits, given.scope ?? null);
+      for (const decoded of [pushed, queued]) expect(decoded.rejected[0]?.reason ?? null).toBe(want);
+    });
+  }
+
+  it("the issue's flood (32 labels of 128-byte names and 1 KiB values) is refused at the default bound", () => {
+    const defaults = { maxItems: 100, maxLabels: 32, maxLabelValueBytes: 1024, maxSeriesBytes: 2048 };
+    const labels = Object.fromEntries(
+      Array.from({ length: 32 }, (_, i) => [`${'l'.repeat(125)}${String(i).padStart(3, '0')}`, 'v'.repeat(1024)]),
+    );
+    const items = Array.from({ length: 100 }, (_, i) => ({ name: 'flood', type: 'gauge', value: i, labels }));
+    const decoded = decodeBody(items, defaults);
+    expect(decoded.samples).toEqual([]);
+    expect(decoded.rejected.every((r) => r.reason === 'series_too_large')).toBe(true);
+    expect(decoded.rejected[0]?.message).toBe("the labels' names and values are 36864 bytes, more than 2048");
+  });
+});
+
+describe('one series, one line: empty label values and repeated quantiles', () => {
+  const shown = (key: string) => key.replaceAll('\u0000', '|');
+  const table: { name: string; given: { body: object; scope?: string | null }; want: string }[] = [
+    { name: 'no labels', given: { body: {} }, want: '' },
+    { name: 'a label with an empty value is no label', given: { body: { labels: { x: '' } } }, want: '' },
+    {
+      name: 'among others, sorted or not',
+      given: { body: { labels: { b: '2', x: '', a: '1' } } },
+      want: 'a|1|b|2|',
+    },
+    { name: 'an empty tenant_id label is none', given: { body: { labels: { tenant_id: '' } } }, want: '' },
+    {
+      name: "an empty label gives way to the body's service",
+      given: { body: { labels: { service: '' }, service: 'svc' } },
+      want: 'service|svc|',
+    },
+    {
+      name: "an empty tenant_id label gives way to a key's tenant",
+      given: { body: { labels: { tenant_id: '', x: '' } }, scope: 't' },
+      want: 'tenant_id|t|',
+    },
+    {
+      name: 'a quantile given twice is refused',
+      given: { body: { type: 'summary', quantiles: [0.5, 0.5] } },
+      want: 'invalid_layout',
+    },
+    {
+      name: 'unsorted, too',
+      given: { body: { type: 'summary', quantiles: [0.9, 0.5, 0.9], epsilons: [0.01, 0.05, 0.02] } },
+      want: 'invalid_layout',
+    },
+  ];
+  for (const { name, given, want } of table) {
+    it(name, () => {
+      const body = { name: 'e', type: 'gauge', value: 1, ...given.body };
+      const decoded = decodeBody(body, LIMITS, given.scope ?? null);
+      expect(decoded.rejected[0]?.reason ?? shown(decoded.samples[0]?.sample.key ?? '?')).toBe(want);
+    });
+  }
 });

@@ -59,6 +59,12 @@ export interface DecodeLimits {
   maxItems: number;
   maxLabels: number;
   maxLabelValueBytes: number;
+  /**
+   * Most UTF-8 bytes of a series' label text (its names and values summed): without it a series
+   * could hold maxLabels × (MAX_LABEL_NAME_BYTES + maxLabelValueBytes) ≈ 37 KB, and 16,200 of them
+   * in one family outgrew V8's longest string (the checkpoint) and the heap (/metrics).
+   */
+  maxSeriesBytes: number;
 }
 
 /**
@@ -143,6 +149,8 @@ function checkLabel(k: string, v: unknown, limits: DecodeLimits): void {
  * The series key of an item's labels (the store's pairsKey: name NUL value NUL …, sorted by name).
  * `extra` labels are added unless the labels have them; `tenant` replaces tenant_id whatever the
  * body said. Built straight from the parsed object when it is already sorted (the usual case).
+ * A label with an empty value is left out (tenant_id "" too): in Prometheus it is the same series
+ * as no such label, so `e` and `e{x=""}` must be one series, not two lines for one.
  */
 function labelKey(raw: unknown, extra: [string, string][], tenant: string | null, limits: DecodeLimits): string {
   if (raw !== undefined && raw !== null && !isObject(raw)) {
@@ -156,6 +164,7 @@ function labelKey(raw: unknown, extra: [string, string][], tenant: string | null
   for (const k in labels) {
     const v = labels[k];
     checkLabel(k, v, limits);
+    if (v === '') continue;
     if (k < previous) sorted = false;
     previous = k;
     key += `${k}\u0000${v}\u0000`;
@@ -163,11 +172,11 @@ function labelKey(raw: unknown, extra: [string, string][], tenant: string | null
   }
   if (sorted && extra.length === 0 && tenant === null) {
     if (n > limits.maxLabels) throw new ItemError('too_many_labels', `${n} labels, more than ${limits.maxLabels}`);
-    return key;
+    return checkSeriesBytes(key, n, limits);
   }
-  const pairs = Object.entries(labels) as [string, string][];
+  const pairs = (Object.entries(labels) as [string, string][]).filter(([, v]) => v !== '');
   for (const [k, v] of extra) {
-    if (k in labels) continue;
+    if (typeof labels[k] === 'string' && labels[k] !== '') continue;
     checkLabel(k, v, limits);
     pairs.push([k, v]);
   }
@@ -177,7 +186,18 @@ function labelKey(raw: unknown, extra: [string, string][], tenant: string | null
   const all =
     tenant === null ? pairs : [...pairs.filter(([k]) => k !== 'tenant_id'), ['tenant_id', tenant] as [string, string]];
   all.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  return all.map(([k, v]) => `${k}\u0000${v}\u0000`).join('');
+  return checkSeriesBytes(all.map(([k, v]) => `${k}\u0000${v}\u0000`).join(''), all.length, limits);
+}
+
+/** The key, when its label text (the key without its two NULs per label) is within maxSeriesBytes. */
+function checkSeriesBytes(key: string, labels: number, limits: DecodeLimits): string {
+  if (longerThan(key, limits.maxSeriesBytes + 2 * labels)) {
+    throw new ItemError(
+      'series_too_large',
+      `the labels' names and values are ${Buffer.byteLength(key) - 2 * labels} bytes, more than ${limits.maxSeriesBytes}`,
+    );
+  }
+  return key;
 }
 
 /** The last layout checked: a batch of one histogram repeats it in every item. */
@@ -210,7 +230,7 @@ function bucketsOf(raw: unknown): number[] | null {
 function targetsOf(quantiles: unknown, epsilons: unknown): Target[] | null {
   if (quantiles === undefined || quantiles === null) return null;
   const bad = () =>
-    new ItemError('invalid_layout', 'quantiles must be 1 to 16 numbers in (0, 1), epsilons in (0, 0.5]');
+    new ItemError('invalid_layout', 'quantiles must be 1 to 16 different numbers in (0, 1), epsilons in (0, 0.5]');
   if (!Array.isArray(quantiles) || quantiles.length === 0 || quantiles.length > 16) throw bad();
   if (epsilons !== undefined && epsilons !== null && (!Array.isArray(epsilons) || epsilons.length !== quantiles.length))
     throw bad();
@@ -223,7 +243,10 @@ function targetsOf(quantiles: unknown, epsilons: unknown): Target[] | null {
     }
     return { quantile: q, epsilon: e };
   });
-  return targets.sort((a, b) => a.quantile - b.quantile);
+  targets.sort((a, b) => a.quantile - b.quantile);
+  // A quantile given twice would be exposed as two lines of one series.
+  if (targets.some((t, i) => i > 0 && t.quantile === targets[i - 1]?.quantile)) throw bad();
+  return targets;
 }
 
 /** client_golang's objectives when only quantiles are given: a tenth of the rest of the rank, at most 5 %, at least MIN_EPSILON. */

@@ -36,6 +36,7 @@ export const PUSH_DEFAULTS: PushConfig = {
   maxItems: 10_000,
   maxLabels: 32,
   maxLabelValueBytes: 1024,
+  maxSeriesBytes: 2048,
   maxSeries: 100_000,
   maxSeriesPerFamily: 10_000,
   maxSeriesPerTenant: 10_000,
