@@ -12,8 +12,11 @@ import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { LineRate } from './aggregate/line-rate.js';
 import { createSelfMetrics, errorLabel, isReservedName, LOG_FAMILIES, type Stage } from './aggregate/metrics.js';
+import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
 import { dependencies, fileStatuses } from './export/health.js';
+import { createHistoryMetrics } from './export/history-metrics.js';
+import { aggregatedText } from './export/history-queries.js';
 import { historyRoutes } from './export/history-routes.js';
 import { hostAllowed } from './export/host-check.js';
 import { createHttpApp } from './export/http-app.js';
@@ -21,10 +24,7 @@ import { createHttpServer, openFilesLimit } from './export/http-server.js';
 import { LiveFeed, storeTotals } from './export/live-feed.js';
 import { uiRoutes } from './export/ui-routes.js';
 import { History, type HistoryOptions } from './history/history.js';
-import { createHistoryMetrics } from './history/history-metrics.js';
-import { aggregatedText } from './history/queries.js';
 import { compileFormat } from './parse/log-format.js';
-import type { ApiKey } from './sources/push/api-keys.js';
 import { DecodePool } from './sources/push/decode-pool.js';
 import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-source.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
@@ -87,28 +87,6 @@ export interface AnalyzerConfig {
 }
 
 export { PUSH_DEFAULTS, type PushConfig };
-
-/** What a reload changes in place. */
-export interface Reloadable {
-  watch: readonly string[];
-  /** The log format (compiled already): chunks read from now on are parsed with it. */
-  format: string;
-  apiKeys: ApiKey[];
-  /** The push limits a pushed sample is checked against. */
-  pushLimits: Pick<
-    PushConfig,
-    | 'maxItems'
-    | 'maxLabels'
-    | 'maxLabelValueBytes'
-    | 'maxSeriesBytes'
-    | 'maxSeries'
-    | 'maxSeriesPerFamily'
-    | 'maxSeriesPerTenant'
-    | 'ttlMs'
-  >;
-  scrape: Pick<ScrapeConfig, 'targets' | 'intervalMs'>;
-  historyMaxSeries: number;
-}
 
 export interface Analyzer {
   store: Store;

@@ -9,14 +9,43 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, watchFile } from 'node:fs';
 import type { Command } from 'commander';
-import { Counter, Gauge } from 'prom-client';
-import type { Analyzer } from '../app.js';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { pushNameStartRefusal } from '../cli/parsers.js';
 import type { ApiKey } from '../sources/push/api-keys.js';
+import type { PushConfig } from '../sources/push/push-source.js';
+import type { ScrapeConfig } from '../sources/scrape/scrape-source.js';
 import { resolveArgvPath } from '../tail/argv-path.js';
 import { apiKeysOf, applyConfig, pushLimitsOf } from './apply.js';
 import { authRefusal, describeReload, keysChange } from './changes.js';
 import { SETTINGS } from './config-file.js';
+
+/** What a reload changes in place. */
+export interface Reloadable {
+  watch: readonly string[];
+  /** The log format (compiled already): chunks read from now on are parsed with it. */
+  format: string;
+  apiKeys: ApiKey[];
+  /** The push limits a pushed sample is checked against. */
+  pushLimits: Pick<
+    PushConfig,
+    | 'maxItems'
+    | 'maxLabels'
+    | 'maxLabelValueBytes'
+    | 'maxSeriesBytes'
+    | 'maxSeries'
+    | 'maxSeriesPerFamily'
+    | 'maxSeriesPerTenant'
+    | 'ttlMs'
+  >;
+  scrape: Pick<ScrapeConfig, 'targets' | 'intervalMs'>;
+  historyMaxSeries: number;
+}
+
+/** What a reload drives: app.ts's Analyzer. Declared here so that config does not import the wiring above it. */
+export interface ReloadTarget {
+  selfRegistry: Registry;
+  reload(next: Reloadable): Promise<void>;
+}
 
 /** Options a reload changes in place. */
 const IN_PLACE = new Set([
@@ -54,7 +83,7 @@ function hashOf(path: string | undefined): string {
 export function watchConfig(options: {
   serve: Command;
   path: string | undefined;
-  analyzer: Analyzer;
+  analyzer: ReloadTarget;
   say(message: string): void;
 }): { reload(why: string): Promise<boolean> } {
   const { serve, path, analyzer, say } = options;

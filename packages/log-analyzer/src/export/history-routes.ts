@@ -5,7 +5,7 @@
 
 import { Hono } from 'hono';
 import type { History } from '../history/history.js';
-import { parseSelectors, seriesAnswer, trendAnswer } from '../history/queries.js';
+import { parseSelectors, seriesAnswer, trendAnswer } from './history-queries.js';
 import type { ReadEnv } from './read-auth.js';
 
 /** The most points one series answer carries (about 25 MB of JSON): `limit` × points per series stays under it. */

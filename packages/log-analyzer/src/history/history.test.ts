@@ -1,8 +1,8 @@
 // The history with the clock in the test's hands: sample(now) is what the timer calls.
 import { describe, expect, it } from 'vitest';
+import { aggregatedText, seriesAnswer, trendAnswer } from '../export/history-queries.js';
 import { type HistogramSeries, Store, type ValueSeries } from '../store/store.js';
 import { bucketQuantile, History } from './history.js';
-import { aggregatedText, seriesAnswer, trendAnswer } from './queries.js';
 
 const S = 10_000; // the default step
 

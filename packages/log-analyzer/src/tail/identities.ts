@@ -4,14 +4,7 @@
 // counted to, so a path that reaches one later carries on from there instead of counting it
 // again. Bounded: remembered files expire after forget-after, and there are at most MAX_FINISHED.
 
-import type { SavedFile } from './saved-positions.js';
-
-/** A file that was read to its end and let go: kept in the checkpoint until it expires. */
-export interface FinishedFile extends SavedFile {
-  path: string;
-  /** When it was let go (ms since epoch). */
-  at: number;
-}
+import type { FinishedFile, SavedFile } from './saved-positions.js';
 
 export type Claim = { held: true } | { held: false; finished: FinishedFile | null };
 

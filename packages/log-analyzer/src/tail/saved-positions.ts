@@ -3,13 +3,19 @@
 
 import type { SavedGeneration } from './decisions.js';
 import type { Fingerprint } from './fingerprint.js';
-import type { FinishedFile } from './identities.js';
 
 /** A generation as the checkpoint keeps it: identity, committed offset, and what lies around it. */
 export interface SavedFile extends SavedGeneration {
   head: Fingerprint;
   /** The bytes just before `offset`. */
   tail: Fingerprint;
+}
+
+/** A file that was read to its end and let go: kept in the checkpoint until it expires. */
+export interface FinishedFile extends SavedFile {
+  path: string;
+  /** When it was let go (ms since epoch). */
+  at: number;
 }
 
 /** Everything the checkpoint keeps of one path: its open generations, oldest first. */

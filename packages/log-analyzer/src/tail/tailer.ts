@@ -12,8 +12,8 @@ import { type FSWatcher, watch } from 'chokidar';
 import { FileTail, type FileTailOptions, type FileTailStatus, type StartAt } from './file-tail.js';
 import { decodeName, fsPath } from './fs-names.js';
 import { compileWatchPattern, type WatchPattern } from './glob.js';
-import { type FinishedFile, IdentityRegistry } from './identities.js';
-import type { SavedPath } from './saved-positions.js';
+import { IdentityRegistry } from './identities.js';
+import type { FinishedFile, SavedPath } from './saved-positions.js';
 
 export interface TailerOptions extends Omit<FileTailOptions, 'identities' | 'isWatched'> {
   patterns: readonly string[];

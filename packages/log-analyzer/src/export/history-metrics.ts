@@ -1,8 +1,8 @@
 // The history's and the live page's self metrics.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { LiveFeed } from '../export/live-feed.js';
-import type { History } from './history.js';
+import type { History } from '../history/history.js';
+import type { LiveFeed } from './live-feed.js';
 
 export function createHistoryMetrics(registry: Registry, history: History, feed: LiveFeed): void {
   const registers = [registry];

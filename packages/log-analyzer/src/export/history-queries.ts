@@ -1,9 +1,9 @@
 // The HTTP answers over the history: /metrics/series, /metrics/trends/:name and the per-minute
 // averages of /metrics?aggregated=true. Pure over a History and a time.
 
-import { escapeLabel } from '../export/exposition.js';
-import type { History, Track } from './history.js';
-import { analyze } from './trend.js';
+import type { History, Track } from '../history/history.js';
+import { analyze } from '../history/trend.js';
+import { escapeLabel } from './exposition.js';
 
 export interface SeriesQuery {
   name?: string | undefined;
