@@ -10,8 +10,6 @@
 
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
-import { LineRate } from './aggregate/line-rate.js';
-import { createSelfMetrics, errorLabel, isReservedName, LOG_FAMILIES, type Stage } from './aggregate/metrics.js';
 import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
 import { dependencies, fileStatuses } from './export/health.js';
@@ -22,23 +20,27 @@ import { hostAllowed } from './export/host-check.js';
 import { createHttpApp } from './export/http-app.js';
 import { createHttpServer, openFilesLimit } from './export/http-server.js';
 import { LiveFeed, storeTotals } from './export/live-feed.js';
+import type { ReadEnv } from './export/read-auth.js';
 import { uiRoutes } from './export/ui-routes.js';
 import { History, type HistoryOptions } from './history/history.js';
-import { compileFormat } from './parse/log-format.js';
-import { DecodePool } from './sources/push/decode-pool.js';
+import { errorLabel, isReservedName, LOG_FAMILIES, type Stage } from './metrics/catalog.js';
+import { LineRate } from './metrics/line-rate.js';
+import { createSelfMetrics } from './metrics/self-metrics.js';
+import { readFilePositions } from './sources/file/saved-positions.js';
+import { Tailer } from './sources/file/tailer.js';
+import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/host/host-metrics.js';
 import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-source.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
 import { setUpQueue } from './sources/queue/queue-setup.js';
 import type { QueueConfig, QueueSource } from './sources/queue/queue-source.js';
 import { SCRAPE_DEFAULTS, type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
-import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/system/host-metrics.js';
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
 import { PushedFamilies } from './store/pushed-families.js';
 import type { Store } from './store/store.js';
-import { readFilePositions } from './tail/saved-positions.js';
-import { Tailer } from './tail/tailer.js';
+import { compileFormat } from './transforms/log/log-format.js';
+import { DecodePool } from './transforms/pool/decode-pool.js';
 import { COMMIT, VERSION } from './version.js';
 
 export interface AnalyzerConfig {
@@ -300,11 +302,14 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     stats: () => pushSource.stats(),
     readAuth: pushSource.readAuth(),
     hostAllowed: (host) => hostAllowed(host, boundTo, config.allowedHosts ?? []),
-    push: pushSource.routes(),
     aggregated: (tenant) => aggregatedText(history, Date.now(), tenant),
     extraText: () => scrape.exposition(),
     metricsPath: config.metricsPath ?? '/metrics',
-    routes: [historyRoutes(history), uiRoutes(feed, history)],
+    routes: [
+      ...[pushSource.routes<ReadEnv>()].filter((r) => r !== undefined),
+      historyRoutes(history),
+      uiRoutes(feed, history),
+    ],
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
     refresh: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     selfRegistry,

@@ -1,10 +1,10 @@
 // What scan and serve share: the format compiled once, the store with the log families, and the
 // parse pool sized from the same settings.
 
-import { compileFormat } from './parse/log-format.js';
-import { ParsePool } from './pool/parse-pool.js';
 import { type LogFamilies, logFamilies } from './store/log-families.js';
 import { Store } from './store/store.js';
+import { compileFormat } from './transforms/log/log-format.js';
+import { ParsePool } from './transforms/pool/parse-pool.js';
 
 export interface CountingOptions {
   format: string;

@@ -6,10 +6,10 @@ import type { Analyzer } from './app.js';
 import { format, integer, option, pushNameStartRefusal } from './cli/parsers.js';
 import { addServeOptions } from './cli/serve-options.js';
 import { apiKeysOf, applyConfig, printConfig, pushLimitsOf } from './config/apply.js';
-import { DEFAULT_FORMAT, PRESETS } from './parse/log-format.js';
-import { defaultWorkers } from './pool/parse-pool.js';
 import type { ApiKey } from './sources/push/api-keys.js';
 import { redactedUrl, senderEnvironment } from './sources/queue/queue-plan.js';
+import { DEFAULT_FORMAT, PRESETS } from './transforms/log/log-format.js';
+import { defaultWorkers } from './transforms/pool/parse-pool.js';
 import { VERSION } from './version.js';
 
 // The queue senders' settings (Redis__ConnectionString, …) are read too; ours win.
@@ -65,7 +65,7 @@ scan.action(async (files: string[], opts: { format: string; workers: number; max
   if (hint) {
     // Most lines did not parse: say with which format, and which preset reads them, if one does.
     const { readFileSync } = await import('node:fs');
-    const { suggestFormat } = await import('./parse/suggest-format.js');
+    const { suggestFormat } = await import('./transforms/log/suggest-format.js');
     const sample = readFileSync(files[0] as string)
       .subarray(0, 256 * 1024)
       .toString('latin1')
@@ -134,7 +134,7 @@ serve.action(async (opts) => {
     if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);
     const { createAnalyzer } = await import('./app.js');
     // A name that is not UTF-8 arrives with its bytes replaced: find the file it means.
-    const { resolveArgvPath } = await import('./tail/argv-path.js');
+    const { resolveArgvPath } = await import('./sources/file/argv-path.js');
     const watch = await Promise.all(
       watchList
         .map((w) => w.trim())

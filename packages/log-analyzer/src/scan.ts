@@ -5,10 +5,10 @@
 import { stat } from 'node:fs/promises';
 import { type CountingOptions, createCounting } from './counting.js';
 import { render, storeFamilies } from './export/exposition.js';
+import { resolveArgvPath } from './sources/file/argv-path.js';
+import { FileReader } from './sources/file/file-reader.js';
+import { fsPath } from './sources/file/fs-names.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
-import { resolveArgvPath } from './tail/argv-path.js';
-import { FileReader } from './tail/file-reader.js';
-import { fsPath } from './tail/fs-names.js';
 
 /** Lines read, and how many of them did not parse. */
 export interface ScanTotals {

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChunkSummary } from '../src/parse/chunk-summary.js';
-import { ParsePool } from '../src/pool/parse-pool.js';
-import { FileReader } from '../src/tail/file-reader.js';
+import { FileReader } from '../src/sources/file/file-reader.js';
+import type { ChunkSummary } from '../src/store/chunk-summary.js';
+import { ParsePool } from '../src/transforms/pool/parse-pool.js';
 import { lines, tempDir } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

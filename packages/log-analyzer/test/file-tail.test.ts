@@ -1,9 +1,9 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
-import type { ChunkSummary } from '../src/parse/chunk-summary.js';
-import { ParsePool } from '../src/pool/parse-pool.js';
-import { FileTail } from '../src/tail/file-tail.js';
+import { FileTail } from '../src/sources/file/file-tail.js';
+import type { ChunkSummary } from '../src/store/chunk-summary.js';
+import { ParsePool } from '../src/transforms/pool/parse-pool.js';
 import { lines, tempDir, WAIT } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -8,8 +8,8 @@ import type { Analyzer, AnalyzerConfig, PushConfig } from '../src/app.js';
 import { createAnalyzer } from '../src/app.js';
 import { render, storeFamilies } from '../src/export/exposition.js';
 import { parseApiKey, tenantScope } from '../src/sources/push/api-keys.js';
-import { decodeBatch } from '../src/sources/push/batch.js';
 import { decodeRecords, encodeRecord } from '../src/sources/push/push-log.js';
+import { decodeBatch } from '../src/transforms/push/batch.js';
 import { metricValue, tempDir, testConfig } from './helpers.js';
 
 const running: Analyzer[] = [];

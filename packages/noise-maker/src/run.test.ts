@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
-import { compileFormat } from '../../log-analyzer/src/parse/log-format.js';
+import { compileFormat } from '../../log-analyzer/src/transforms/log/log-format.js';
 import { type RunOptions, startRun } from './run.js';
 import { steady } from './schedule/rate-schedule.js';
 

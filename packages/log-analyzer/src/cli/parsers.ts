@@ -3,9 +3,9 @@
 // from. Each throws commander's InvalidArgumentError with what was expected.
 
 import { InvalidArgumentError, Option } from 'commander';
-import { compileFormat, FormatError } from '../parse/log-format.js';
 import { CONSUMER_ID } from '../sources/queue/queue-plan.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
+import { compileFormat, FormatError } from '../transforms/log/log-format.js';
 
 /** Every flag can also come from LOG_ANALYZER_<FLAG>, e.g. --max-line-bytes ← LOG_ANALYZER_MAX_LINE_BYTES. */
 export function option(flags: string, description: string): Option {

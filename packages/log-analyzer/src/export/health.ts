@@ -2,7 +2,7 @@
 // last minute is degraded; a queue is also degraded while Redis is away or after it had to stop.
 // And /api/status's files: each followed file with its lines and errors.
 
-import type { Stage } from '../aggregate/metrics.js';
+import type { Stage } from '../metrics/catalog.js';
 import type { Store } from '../store/store.js';
 
 export type Health = { status: 'ok' } | { status: 'degraded'; reason: string };

@@ -1,6 +1,6 @@
 // The HTTP surface, as a Hono app with no socket: tests call app.request('/metrics').
 // GET /metrics (Prometheus text, or OpenMetrics when asked), /health, /api/health, /api/status,
-// /metrics/stats, / (links), and the push endpoints (sources/push/routes.ts).
+// /metrics/stats, / (links), and the routes the wiring mounts (push, history, the live page).
 // /metrics serves the store's *published* values (durable in a checkpoint, taken for the scrape)
 // and the live self metrics. Concurrent scrapes share one render; the store's part is rendered once per
 // publication. Every request passes the Host check and, with --metrics-auth, read-auth.ts's
@@ -10,7 +10,6 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { type Context, Hono } from 'hono';
 import { Registry } from 'prom-client';
-import { addPushRoutes, type PushRoutesOptions } from '../sources/push/routes.js';
 import type { Published } from '../store/checkpointer.js';
 import { type ExpositionFamily, registryFamilies, render, storeBlock, storeFamilies } from './exposition.js';
 import { presentedKey, type ReadEnv, readRule, readVerdict, tenantSnapshot } from './read-auth.js';
@@ -27,8 +26,6 @@ export interface HttpAppOptions {
   commit: string;
   /** Each source's health: `ok`, or `degraded` with why. */
   dependencies: () => Record<string, { status: 'ok' | 'degraded'; reason?: string }>;
-  /** The push endpoints; absent: none. */
-  push?: PushRoutesOptions;
   /** GET /metrics/stats, without the exporter part (added here). */
   stats: () => { collector: object; aggregator: object };
   /**
@@ -44,7 +41,7 @@ export interface HttpAppOptions {
   extraText?: () => string;
   /** Where the exposition is served (default /metrics). */
   metricsPath?: string;
-  /** More routes (the history's JSON, the live page), mounted at the root. */
+  /** More routes (push, the history's JSON, the live page), mounted at the root in this order. */
   routes?: Hono<ReadEnv>[];
 }
 
@@ -266,7 +263,6 @@ export function createHttpApp(options: HttpAppOptions) {
   app.get('/api/status', async (c) =>
     c.json({ version, uptimeSeconds: uptime(), ...(await status()), ingestion: options.stats() }),
   );
-  if (options.push) addPushRoutes(app as unknown as Hono, options.push);
   for (const routes of options.routes ?? []) app.route('/', routes);
   app.get('/', (c) => c.html(LANDING(version)));
   // Browsers ask it of every page that names no icon (/metrics, a style sheet): no content, kept a day.

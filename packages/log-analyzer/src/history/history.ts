@@ -8,7 +8,8 @@
 // as its quantiles and its observation rate. At most `maxSeries` are kept; a new one past that
 // pushes out the one least recently changed (counted).
 
-import { type Family, type FamilyKind, pairsKey, type Series, type Store } from '../store/store.js';
+import type { FamilyKind } from '../metrics/catalog.js';
+import { type Family, pairsKey, type Series, type Store } from '../store/store.js';
 
 export interface HistoryOptions {
   stepMs: number;

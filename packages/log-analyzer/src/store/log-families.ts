@@ -1,9 +1,9 @@
 // The log families (what the lines say) in the store, and how one worker's ChunkSummary folds
 // into them: one add per label set, never per line.
 
-import { type ErrorReason, LOG_FAMILIES } from '../aggregate/metrics.js';
-import type { ChunkSummary } from '../parse/chunk-summary.js';
-import { METHODS } from '../parse/methods.js';
+import { type ErrorReason, LOG_FAMILIES } from '../metrics/catalog.js';
+import { METHODS } from '../metrics/methods.js';
+import type { ChunkSummary } from './chunk-summary.js';
 import type { Family, Store } from './store.js';
 
 export interface LogFamilies {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FamilyKind } from '../metrics/catalog.js';
 import {
   futureVerdict,
   holdsOrder,
@@ -7,7 +8,6 @@ import {
   namesTaken,
   overflowVerdict,
 } from './push-checks.js';
-import type { FamilyKind } from './store.js';
 
 const NOW = Date.parse('2026-12-03T09:00:00Z');
 

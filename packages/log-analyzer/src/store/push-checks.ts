@@ -2,8 +2,7 @@
 // finite number, a timestamp too far ahead of the clock, a new family whose exposed names would
 // collide with another's. pushed-families.ts asks them; each returns null or why not.
 
-import type { RejectReason } from '../aggregate/metrics.js';
-import type { FamilyKind } from './store.js';
+import type { FamilyKind, RejectReason } from '../metrics/catalog.js';
 
 export type Verdict = null | [RejectReason, string];
 

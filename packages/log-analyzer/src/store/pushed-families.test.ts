@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type DecodedBatch, decodeBatch, tenantOfKey } from '../sources/push/batch.js';
 import { PUSH_DEFAULTS } from '../sources/push/push-source.js';
+import { decodeBatch } from '../transforms/push/batch.js';
+import { type DecodedBatch, tenantOfKey } from './push-batch.js';
 import { PushedFamilies } from './pushed-families.js';
 import { type FamilySnapshot, familiesFor, Store } from './store.js';
 

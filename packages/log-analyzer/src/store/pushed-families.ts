@@ -6,11 +6,11 @@
 // name bind only it. Tenants that agree share the family served under the name; a tenant whose
 // definition clashes with it gets a family of its own, served only on reads scoped to it.
 
-import { isReservedPushName, type RejectReason } from '../aggregate/metrics.js';
-import { type DecodedBatch, type FamilyInfo, splitKey, tenantOfKey } from '../sources/push/batch.js';
-import type { Rejection } from '../sources/push/decode.js';
+import type { Target } from '../metrics/catalog.js';
+import { isReservedPushName, type RejectReason } from '../metrics/catalog.js';
+import { type DecodedBatch, type FamilyInfo, type Rejection, splitKey, tenantOfKey } from './push-batch.js';
 import { futureVerdict, holdsOrder, nameConflictVerdict, namesTaken, overflowVerdict } from './push-checks.js';
-import { atLeastMinEpsilon, DEFAULT_TARGETS, SlidingQuantiles, type Target } from './quantiles.js';
+import { atLeastMinEpsilon, DEFAULT_TARGETS, SlidingQuantiles } from './quantiles.js';
 import {
   type Family,
   familyKey,

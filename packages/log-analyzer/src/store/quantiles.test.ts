@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  atLeastMinEpsilon,
-  DEFAULT_TARGETS,
-  MIN_EPSILON,
-  SlidingQuantiles,
-  type Target,
-  TargetedQuantiles,
-} from './quantiles.js';
+import type { Target } from '../metrics/catalog.js';
+import { atLeastMinEpsilon, DEFAULT_TARGETS, MIN_EPSILON, SlidingQuantiles, TargetedQuantiles } from './quantiles.js';
 
 /** A seeded uniform [0, 1) (mulberry32), so failures reproduce. */
 function random(seed: number): () => number {

@@ -9,10 +9,7 @@
 // window): ε 0.01 → ~100 tuples, 0.001 → ~1,000, 0.0001 → ~12,000, 0.00001 → ~107,000 and 198 s
 // before merges were batched by size.
 
-export interface Target {
-  quantile: number;
-  epsilon: number;
-}
+import type { Target } from '../metrics/catalog.js';
 
 /** client_golang's DefObjectives: the median to 5 %, p90 to 1 %, p99 to 0.1 % of the rank. */
 export const DEFAULT_TARGETS: readonly Target[] = [

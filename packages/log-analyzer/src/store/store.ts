@@ -4,33 +4,8 @@
 // Plain maps and arrays, not prom-client metrics, so a snapshot is a cheap copy and restoring
 // one on start makes counters carry on across restarts instead of resetting.
 
-import type { SlidingQuantiles, Target } from './quantiles.js';
-
-export type FamilyKind = 'counter' | 'gauge' | 'histogram' | 'summary';
-
-export interface FamilySpec {
-  name: string;
-  help: string;
-  kind: FamilyKind;
-  /** Label names of every series; empty for pushed families, whose series carry their own `names`. */
-  labelNames: readonly string[];
-  /** Histogram upper bounds (without +Inf). */
-  bounds?: readonly number[];
-  /** Summary quantiles and their rank errors. */
-  targets?: readonly Target[];
-  /** Made by pushes (store/pushed-families.ts), not by a source of the analyzer's own. */
-  pushed?: boolean;
-  /**
-   * Pushed: the tenants whose definition of the name this is (each with the help it gave; '' for
-   * series without tenant_id). A tenant's type, help and layout bind only that tenant.
-   */
-  tenants?: Record<string, string>;
-  /**
-   * Pushed: the one tenant of a family whose definition clashes with the one served under its
-   * name. Kept apart (its own key in the store), served only on reads scoped to that tenant.
-   */
-  tenant?: string;
-}
+import type { FamilySpec } from '../metrics/catalog.js';
+import type { SlidingQuantiles } from './quantiles.js';
 
 /** A family's key in the store: its name, and a tenant's own family apart from the served one. */
 export function familyKey(spec: Pick<FamilySpec, 'name' | 'tenant'>): string {

@@ -4,7 +4,7 @@
 // neither timing nor a heap dump gives one away; a key is never logged.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { TENANT, type TenantScope } from './decode.js';
+import { TENANT, type TenantScope } from '../../transforms/push/decode.js';
 
 export interface ApiKey {
   key: string;

@@ -3,14 +3,16 @@
 // fsynced (durable acks), applied to the store (the acknowledgement), then answered. Its position
 // in a checkpoint is the last push-log record applied.
 
-import type { RejectReason } from '../../aggregate/metrics.js';
+import type { Env, Hono } from 'hono';
+import type { RejectReason } from '../../metrics/catalog.js';
+import type { DecodedBatch, Rejection } from '../../store/push-batch.js';
 import { countByReason, type PushedFamilies, type PushOptions } from '../../store/pushed-families.js';
+import type { DecodePool } from '../../transforms/pool/decode-pool.js';
+import { type BatchContext, decodeBatch } from '../../transforms/push/batch.js';
+import type { DecodeLimits, TenantScope } from '../../transforms/push/decode.js';
 import { ANY_TENANT, type ApiKey, ApiKeys } from './api-keys.js';
-import { type BatchContext, type DecodedBatch, decodeBatch } from './batch.js';
-import type { DecodeLimits, Rejection, TenantScope } from './decode.js';
-import type { DecodePool } from './decode-pool.js';
 import { PushLog } from './push-log.js';
-import type { PushRoutesOptions } from './routes.js';
+import { pushRoutes } from './routes.js';
 
 export interface PushConfig extends PushOptions, DecodeLimits {
   enabled: boolean;
@@ -140,10 +142,11 @@ export class PushSource {
   }
 
   /** What the HTTP edge needs; undefined when pushing is off. */
-  routes(): PushRoutesOptions | undefined {
+  /** The push endpoints, to mount on the HTTP app; undefined when push is off. */
+  routes<E extends Env>(): Hono<E> | undefined {
     const { config } = this.options;
     if (!config.enabled) return undefined;
-    return {
+    return pushRoutes<E>({
       maxBodyBytes: config.maxBodyBytes,
       keys: () => this.keys,
       decode: (bytes, tenant) => this.options.decodePool.decode(bytes, this.context(tenant)),
@@ -154,7 +157,7 @@ export class PushSource {
         this.options.onSamples('rejected', reason, n);
       },
       onAnswered: this.options.onAnswered,
-    };
+    });
   }
 
   /** Applies a decoded push and counts every refusal; resolves once acknowledged (durably, by default). */

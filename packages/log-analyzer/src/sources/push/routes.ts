@@ -2,12 +2,13 @@
 // ingest the wiring hands in (which answers once the store has the samples, and durably so when
 // the checkpoint is configured to). Each endpoint answers in the shape its clients expect.
 
-import type { Context, Hono } from 'hono';
+import { type Context, type Env, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { RejectReason } from '../../aggregate/metrics.js';
+import type { RejectReason } from '../../metrics/catalog.js';
+import type { DecodedBatch, Rejection } from '../../store/push-batch.js';
+import type { BatchError } from '../../transforms/push/batch.js';
+import type { TenantScope } from '../../transforms/push/decode.js';
 import { ApiKeys, tenantScope } from './api-keys.js';
-import type { BatchError, DecodedBatch } from './batch.js';
-import type { Rejection, TenantScope } from './decode.js';
 
 export interface PushRoutesOptions {
   maxBodyBytes: number;
@@ -42,7 +43,9 @@ const EXPECTED: Record<Exclude<Endpoint, 'any'>, string> = {
   'track-batch': 'an array of {"name","value","type",...}',
 };
 
-export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
+/** The push endpoints as routes of their own; E is the environment of the app they are mounted on. */
+export function pushRoutes<E extends Env>(options: PushRoutesOptions): Hono<E> {
+  const app = new Hono<E>();
   const { maxBodyBytes } = options;
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
@@ -107,6 +110,7 @@ export function addPushRoutes(app: Hono, options: PushRoutesOptions): void {
   app.post('/metrics/track', limit, handler('track'));
   app.post('/metrics/track/batch', limit, handler('track-batch'));
   app.post('/update', limit, handler('any'));
+  return app;
 }
 
 /** The answer in the shape of the body that was sent. */

@@ -2,7 +2,7 @@
 // processing lists it finds, whose lists it may take over, the settings the senders' conventions
 // name, what a refused message is and what its dead letter says. The I/O around them is queue-source.ts.
 
-import type { Rejection } from '../push/decode.js';
+import type { Rejection } from '../../store/push-batch.js';
 //
 // Keys, for the queue key K (senders LPUSH onto K; the oldest message is at its right end):
 //   K:processing:<consumer>:<seq>  one claimed batch, oldest message first, until the checkpoint

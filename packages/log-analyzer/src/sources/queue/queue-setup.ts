@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { PushedFamilies } from '../../store/pushed-families.js';
-import type { DecodePool } from '../push/decode-pool.js';
+import type { DecodePool } from '../../transforms/pool/decode-pool.js';
 import type { PushConfig } from '../push/push-source.js';
 import { createQueueMetrics } from './queue-metrics.js';
 import { chooseConsumer } from './queue-plan.js';

@@ -11,9 +11,10 @@
 // never reach this process) go to a dead-letter list bounded in count and bytes. Redis down:
 // reconnects, says so, loses nothing. The decisions are pure, in queue-plan.ts.
 
-import type { RejectReason } from '../../aggregate/metrics.js';
+import type { RejectReason } from '../../metrics/catalog.js';
+import type { DecodedBatch } from '../../store/push-batch.js';
 import { countByReason, type PushedFamilies } from '../../store/pushed-families.js';
-import { type BatchContext, type DecodedBatch, decodeMessageBatch } from '../push/batch.js';
+import { type BatchContext, decodeMessageBatch } from '../../transforms/push/batch.js';
 import { type LeaseClock, LeaseKeeper, REAL_CLOCK } from './lease-keeper.js';
 import { deadLetter, foreignBatches, planRecovery, redactedUrl, refusals } from './queue-plan.js';
 import { NUL, RedisQueue } from './redis-queue.js';

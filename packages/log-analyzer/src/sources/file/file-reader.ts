@@ -4,9 +4,9 @@
 // Shared by `scan` (read once) and the tailer (read again on every change).
 
 import { type FileHandle, open } from 'node:fs/promises';
-import type { ChunkSummary } from '../parse/chunk-summary.js';
-import { emptySummary } from '../parse/chunk-summary.js';
-import type { Lease, ParsePool } from '../pool/parse-pool.js';
+import type { ChunkSummary } from '../../store/chunk-summary.js';
+import { emptySummary } from '../../store/chunk-summary.js';
+import type { Lease, ParsePool } from '../../transforms/pool/parse-pool.js';
 import { type Fingerprint, fingerprintBytes } from './fingerprint.js';
 import { fsPath } from './fs-names.js';
 import { LineChunker } from './line-chunker.js';

@@ -1,17 +1,15 @@
 // A push body → a compact batch grouped by series, ready for the store. Pure, so it runs on a
 // decode thread (large bodies) or inline (small ones) with the same result. What crosses the
-// thread boundary is this DecodedBatch: a few typed arrays and one string per series, which
+// thread boundary is the store's DecodedBatch (store/push-batch.ts): a few typed arrays and one string per series, which
 // clones far faster than one object per sample would.
 
-import type { RejectReason } from '../../aggregate/metrics.js';
-import type { Target } from '../../store/quantiles.js';
+import type { RejectReason } from '../../metrics/catalog.js';
+import type { DecodedBatch, FamilyInfo } from '../../store/push-batch.js';
 import {
   type Decoded,
   type DecodeLimits,
   decodeBody,
   decodeMessages,
-  type MetricType,
-  type Rejection,
   type Sample,
   type TenantScope,
 } from './decode.js';
@@ -24,34 +22,6 @@ export interface BatchContext {
   prefix: string;
   /** Which tenant_id the writer may set (decode.ts TenantScope): its key's tenant, '' none, null any. */
   tenant: TenantScope;
-}
-
-/** One distinct (name, type, help, layout) in the batch, in order of first appearance. */
-export interface FamilyInfo {
-  name: string;
-  type: MetricType;
-  help: string | null;
-  buckets: number[] | null;
-  targets: Target[] | null;
-}
-
-export interface DecodedBatch {
-  shape: Decoded['shape'];
-  total: number;
-  /** Items refused by the decoder. */
-  rejected: Rejection[];
-  families: FamilyInfo[];
-  /** Per group (one series of one source): its family, series key (pairsKey) and source. */
-  family: Int32Array;
-  keys: string[];
-  sources: string[];
-  /** Group g's samples are [start[g], start[g + 1]) of the arrays below, in body order. */
-  start: Int32Array;
-  values: Float64Array;
-  /** Sample times (ms since the epoch), NaN when none was given. */
-  stamps: Float64Array;
-  /** Each sample's index in the body, for the answer. */
-  indexes: Int32Array;
 }
 
 export interface BatchError {
@@ -182,28 +152,4 @@ function sameFamily(info: FamilyInfo, sample: Sample): boolean {
       p.length === q.length &&
       p.every((t, i) => t.quantile === q[i]?.quantile && t.epsilon === q[i]?.epsilon))
   );
-}
-
-/** A series key (pairsKey) back into label names and values: only for a series seen the first time. */
-export function splitKey(key: string): { names: string[]; values: string[] } {
-  const parts = key.split('\u0000');
-  const names: string[] = [];
-  const values: string[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    names.push(parts[i] as string);
-    values.push(parts[i + 1] as string);
-  }
-  return { names, values };
-}
-
-/** The tenant of a series key (pairsKey, sorted by name): its tenant_id, or '' when none. */
-export function tenantOfKey(key: string): string {
-  for (let at = 0; at < key.length; ) {
-    const nameEnd = key.indexOf('\u0000', at);
-    const valueEnd = key.indexOf('\u0000', nameEnd + 1);
-    if (nameEnd < 0 || valueEnd < 0) return '';
-    if (key.slice(at, nameEnd) === 'tenant_id') return key.slice(nameEnd + 1, valueEnd);
-    at = valueEnd + 1;
-  }
-  return '';
 }

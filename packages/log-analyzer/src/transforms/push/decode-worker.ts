@@ -4,8 +4,9 @@
 // the body was refused, and the bytes moved back (the push log writes a body; a refused queue
 // message goes to the dead letters), so they are never copied between threads.
 
-import { movedBack } from '../../parse/moved-back.js';
-import { type BatchContext, type BatchError, type DecodedBatch, decodeBatch, decodeJoinedBatch } from './batch.js';
+import type { DecodedBatch } from '../../store/push-batch.js';
+import { movedBack } from '../pool/moved-back.js';
+import { type BatchContext, type BatchError, decodeBatch, decodeJoinedBatch } from './batch.js';
 
 /** A push body, or `count` queue messages joined by NUL bytes; either way moved here and back. */
 export type DecodeTask = { bytes: Uint8Array; context: BatchContext; count?: number };

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { METHODS } from '../../metrics/methods.js';
 import { emptyParsedLine, type ParsedLine, parseLine } from './line-parser.js';
 import { compileFormat, PRESETS } from './log-format.js';
-import { METHODS } from './methods.js';
 
 const enc = new TextEncoder();
 

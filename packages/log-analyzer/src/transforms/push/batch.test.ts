@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type DecodedBatch, decodeBatch, decodeMessageBatch, exposedName, splitKey } from './batch.js';
+import { type DecodedBatch, splitKey } from '../../store/push-batch.js';
+import { decodeBatch, decodeMessageBatch, exposedName } from './batch.js';
 
 const CONTEXT = {
   limits: { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 64, maxSeriesBytes: 2048 },

@@ -6,8 +6,8 @@
 
 import { type Stats, stat, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import type { ChunkSummary } from '../parse/chunk-summary.js';
-import type { ParsePool } from '../pool/parse-pool.js';
+import type { ChunkSummary } from '../../store/chunk-summary.js';
+import type { ParsePool } from '../../transforms/pool/parse-pool.js';
 import { judgeChanged, judgePath } from './decisions.js';
 import { FileReader } from './file-reader.js';
 import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, stillStartsWith } from './fingerprint.js';

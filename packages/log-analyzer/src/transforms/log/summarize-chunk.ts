@@ -1,10 +1,11 @@
 // Chunk → ChunkSummary: splits bytes into lines and folds each parsed line into counts.
 // Runs inside the parse workers; pure, so tests and `scan` golden files exercise it directly.
 
-import { type ChunkSummary, DURATION_BUCKETS, type DurationCount, type RequestCount } from './chunk-summary.js';
+import { DURATION_BUCKETS } from '../../metrics/catalog.js';
+import { METHODS } from '../../metrics/methods.js';
+import type { ChunkSummary, DurationCount, RequestCount } from '../../store/chunk-summary.js';
 import { emptyParsedLine, type LineParser, lineParser } from './line-parser.js';
 import type { FormatPlan } from './log-format.js';
-import { METHODS } from './methods.js';
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;

@@ -8,8 +8,8 @@
 // written into the generated source, never text from the format, so no format can inject code.
 // Bytes are never decoded: non-UTF-8 cannot break a line, and nothing is allocated per line.
 
+import { methodIndex, OTHER } from '../../metrics/methods.js';
 import type { FormatPlan } from './log-format.js';
-import { methodIndex, OTHER } from './methods.js';
 import { isValidTimestamp, TIMESTAMP_LENGTH } from './timestamp.js';
 
 /** What a line contributes to the metrics. Reused across lines: the parser fills it in. */

@@ -1,116 +1,7 @@
-// Every metric the analyzer exposes: names, help texts and labels live here and nowhere else.
-// Log families (what the lines say) live in the store, are checkpointed and carry on across
-// restarts; `scan` prints exactly them. Self metrics (how the analyzer is doing) are a prom-client
-// registry, live, added for `serve`.
+// The analyzer's own metrics (how it is doing): a prom-client registry, live, added for `serve`.
+// Names, help texts and reason label values come from catalog.ts; values are read at scrape time.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
-import { DURATION_BUCKETS } from '../parse/chunk-summary.js';
-import type { FamilySpec } from '../store/store.js';
-
-/** Why a line is counted in log_errors_total. */
-export const ERROR_REASONS = ['parse_failure', 'line_too_long', 'worker_failure'] as const;
-export type ErrorReason = (typeof ERROR_REASONS)[number];
-
-/** Why a pushed sample (or a whole push) was refused: label values of log_analyzer_push_samples_total. */
-export const REJECT_REASONS = [
-  'invalid_json',
-  'invalid_body',
-  'unsupported_media_type',
-  'body_too_large',
-  'too_many_items',
-  'invalid_name',
-  'name_too_long',
-  'reserved_name',
-  'name_conflict',
-  'invalid_type',
-  'invalid_value',
-  'overflow',
-  'negative_counter',
-  'help_too_long',
-  'invalid_label',
-  'label_name_too_long',
-  'label_too_long',
-  'too_many_labels',
-  'series_too_large',
-  'invalid_layout',
-  'epsilon_too_small',
-  'type_conflict',
-  'help_conflict',
-  'bucket_mismatch',
-  'quantile_mismatch',
-  'out_of_order',
-  'too_far_in_future',
-  'series_limit',
-  'tenant_not_allowed',
-  'decode_failed',
-  'too_large',
-] as const;
-export type RejectReason = (typeof REJECT_REASONS)[number];
-
-/**
- * Names of the analyzer's own families (a pushed or scraped family would shadow them, or expose a
- * second TYPE block): a log family's name, its sample names (`_bucket`, …) and a counter's name
- * without `_total` (its OpenMetrics family name); the self metrics.
- */
-export function isReservedName(name: string): boolean {
-  return (
-    name.startsWith('log_analyzer_') ||
-    name === 'log_lines_per_second' ||
-    Object.values(LOG_FAMILIES).some(
-      (f) =>
-        name === f.name ||
-        name.startsWith(`${f.name}_`) ||
-        (f.kind === 'counter' && name === f.name.replace(/_total$/, '')),
-    )
-  );
-}
-
-/**
- * Prefixes of the other families the analyzer serves, whether enabled now or not (a reload may
- * turn them on): the scrape source's scrape_target_*, the host stats' node_* and container_*, and
- * prom-client's default process_* and nodejs_* (served as log_analyzer_*, but the names are theirs).
- * Pushed names only: a scraped node_exporter keeps its node_* names.
- */
-const PUSH_RESERVED_PREFIXES = ['scrape_target_', 'node_', 'container_', 'process_', 'nodejs_'];
-
-/** Names pushed metrics may not take: every family the analyzer serves. */
-export function isReservedPushName(name: string): boolean {
-  return isReservedName(name) || PUSH_RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix));
-}
-
-export const LOG_FAMILIES = {
-  lines: {
-    name: 'log_lines_total',
-    help: 'Lines read from the log file, good or bad.',
-    kind: 'counter',
-    labelNames: ['file'],
-  },
-  errors: {
-    name: 'log_errors_total',
-    help: 'Lines that could not be counted as requests, by reason.',
-    kind: 'counter',
-    labelNames: ['file', 'reason'],
-  },
-  requests: {
-    name: 'http_requests_total',
-    help: 'Requests logged, by method and status code.',
-    kind: 'counter',
-    labelNames: ['file', 'method', 'status'],
-  },
-  responseBytes: {
-    name: 'http_response_bytes_total',
-    help: 'Response bytes logged (%b/%B/%O), by method and status code.',
-    kind: 'counter',
-    labelNames: ['file', 'method', 'status'],
-  },
-  duration: {
-    name: 'http_request_duration_seconds',
-    help: 'Time taken to serve the request (%D or %T), in seconds.',
-    kind: 'histogram',
-    labelNames: ['file', 'method'],
-    bounds: DURATION_BUCKETS,
-  },
-} as const satisfies Record<string, FamilySpec>;
 
 /** Live state the self metrics read at scrape time, so nothing is updated on the hot path. */
 export interface SelfMetricsSource {
@@ -138,16 +29,6 @@ export interface SelfMetrics {
   pushSamples: Counter<'result' | 'reason'>;
   pushRequests: Counter<'code'>;
   pushExpired: Counter;
-}
-
-/** The stages that report errors in log_analyzer_errors_total. */
-export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http' | 'push' | 'queue';
-
-/** A bounded label value for an error: its errno code, or its kind. */
-export function errorLabel(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (typeof code === 'string' && /^E[A-Z0-9]{1,15}$/.test(code)) return code;
-  return 'other';
 }
 
 export function createSelfMetrics(registry: Registry, version: string, source: SelfMetricsSource): SelfMetrics {

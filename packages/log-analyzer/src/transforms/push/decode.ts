@@ -8,12 +8,10 @@
 //   queue message (Redis)    {"type","name","value","labels"?,"buckets"?,"quantiles"?,"epsilons"?}
 //   POST /update             any of the above
 
-import type { RejectReason } from '../../aggregate/metrics.js';
-import { MIN_EPSILON, type Target } from '../../store/quantiles.js';
+import type { RejectReason, Target } from '../../metrics/catalog.js';
+import { type BatchShape, METRIC_TYPES, type MetricType, type Rejection } from '../../store/push-batch.js';
+import { MIN_EPSILON } from '../../store/quantiles.js';
 import { BodyError, parseJson } from './json-body.js';
-
-export const METRIC_TYPES = ['counter', 'gauge', 'histogram', 'summary'] as const;
-export type MetricType = (typeof METRIC_TYPES)[number];
 
 export interface Sample {
   name: string;
@@ -33,15 +31,9 @@ export interface Sample {
   source: string;
 }
 
-export interface Rejection {
-  index: number;
-  reason: RejectReason;
-  message: string;
-}
-
 export interface Decoded {
   /** The body's shape, for the answer. */
-  shape: 'batch' | 'track' | 'track-batch' | 'queue';
+  shape: BatchShape;
   samples: { index: number; sample: Sample }[];
   rejected: Rejection[];
   total: number;

@@ -4,9 +4,9 @@
 // so the pool can reuse it. A thread whose task threw ends itself (a fresh one takes its place).
 
 import { writeSync } from 'node:fs';
-import type { ChunkSummary } from './chunk-summary.js';
+import type { ChunkSummary } from '../../store/chunk-summary.js';
+import { movedBack } from '../pool/moved-back.js';
 import { compileFormat } from './log-format.js';
-import { movedBack } from './moved-back.js';
 import { ChunkSummarizer } from './summarize-chunk.js';
 
 export interface ParseTask {

@@ -4,11 +4,11 @@
 // the same pure decodeBatch runs, so the result does not depend on where.
 
 import { Piscina } from 'piscina';
-import { type BatchContext, decodeBatch, decodeJoinedBatch } from './batch.js';
-import type { DecodeResult, DecodeTask, JoinedResult } from './decode-worker.js';
+import { type BatchContext, decodeBatch, decodeJoinedBatch } from '../push/batch.js';
+import type { DecodeResult, DecodeTask, JoinedResult } from '../push/decode-worker.js';
 
 const runningFromSource = import.meta.url.endsWith('.ts');
-const workerFile = new URL(`./decode-worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url).href;
+const workerFile = new URL(`../push/decode-worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url).href;
 
 /** Bodies smaller than this are decoded inline. */
 const INLINE_BELOW_BYTES = 32 * 1024;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_EXAMPLE } from '../../../test/fixtures/push-examples.js';
-import { tenantOfKey } from './batch.js';
+import { tenantOfKey } from '../../store/push-batch.js';
 import { decodeBody, decodeMessages, MAX_HELP_BYTES, MAX_LABEL_NAME_BYTES, MAX_NAME_BYTES } from './decode.js';
 import { BodyError, parseJson } from './json-body.js';
 

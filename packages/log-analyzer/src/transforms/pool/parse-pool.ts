@@ -6,8 +6,8 @@
 
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { type ChunkSummary, emptySummary } from '../parse/chunk-summary.js';
-import type { ParseResult, ParseTask } from '../parse/worker.js';
+import { type ChunkSummary, emptySummary } from '../../store/chunk-summary.js';
+import type { ParseResult, ParseTask } from '../log/worker.js';
 
 /** One pool slot, owned by whoever acquired it until run() or release() gives it back (once). */
 export interface Lease {
@@ -31,7 +31,7 @@ export interface ParsePoolOptions {
 
 // Under vitest/tsx this module is TypeScript and so is its worker; built, both are .js.
 const runningFromSource = import.meta.url.endsWith('.ts');
-const workerFile = new URL(`../parse/worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url).href;
+const workerFile = new URL(`../log/worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url).href;
 const DEFAULT_READ_BYTES = 1024 * 1024;
 
 export function defaultWorkers(): number {

@@ -1,7 +1,7 @@
 // A push body's JSON: parsed, or refused as a whole (BodyError) with where it stopped being JSON,
 // by position, line and column, however deeply it nests. Pure; the body is never echoed back.
 
-import type { RejectReason } from '../../aggregate/metrics.js';
+import type { RejectReason } from '../../metrics/catalog.js';
 
 /** A request-wide refusal: nothing in the body is applied. */
 export class BodyError extends Error {

@@ -1,9 +1,6 @@
 // The message a parse worker sends back for one chunk: small, pre-aggregated counts.
 // It crosses the thread boundary by structured clone, so it holds plain numbers and arrays only.
 
-/** Upper bounds of the latency histogram, in seconds (Prometheus' defaults, which suit web requests). */
-export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
-
 export interface RequestCount {
   method: number; // index into METHODS
   status: number;

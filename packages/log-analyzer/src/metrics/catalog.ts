@@ -1,0 +1,154 @@
+// Every metric the analyzer exposes: names, help texts and labels live here and nowhere else.
+// Log families (what the lines say) live in the store, are checkpointed and carry on across
+// restarts; `scan` prints exactly them. Self metrics (how the analyzer is doing) are built in
+// self-metrics.ts from the names and reasons here.
+
+/** Upper bounds of the latency histogram, in seconds (Prometheus' defaults, which suit web requests). */
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** A summary's objective: a quantile and its allowed rank error. */
+export interface Target {
+  quantile: number;
+  epsilon: number;
+}
+
+export type FamilyKind = 'counter' | 'gauge' | 'histogram' | 'summary';
+
+export interface FamilySpec {
+  name: string;
+  help: string;
+  kind: FamilyKind;
+  /** Label names of every series; empty for pushed families, whose series carry their own `names`. */
+  labelNames: readonly string[];
+  /** Histogram upper bounds (without +Inf). */
+  bounds?: readonly number[];
+  /** Summary quantiles and their rank errors. */
+  targets?: readonly Target[];
+  /** Made by pushes (store/pushed-families.ts), not by a source of the analyzer's own. */
+  pushed?: boolean;
+  /**
+   * Pushed: the tenants whose definition of the name this is (each with the help it gave; '' for
+   * series without tenant_id). A tenant's type, help and layout bind only that tenant.
+   */
+  tenants?: Record<string, string>;
+  /**
+   * Pushed: the one tenant of a family whose definition clashes with the one served under its
+   * name. Kept apart (its own key in the store), served only on reads scoped to that tenant.
+   */
+  tenant?: string;
+}
+
+/** Why a line is counted in log_errors_total. */
+export const ERROR_REASONS = ['parse_failure', 'line_too_long', 'worker_failure'] as const;
+export type ErrorReason = (typeof ERROR_REASONS)[number];
+
+/** Why a pushed sample (or a whole push) was refused: label values of log_analyzer_push_samples_total. */
+export const REJECT_REASONS = [
+  'invalid_json',
+  'invalid_body',
+  'unsupported_media_type',
+  'body_too_large',
+  'too_many_items',
+  'invalid_name',
+  'name_too_long',
+  'reserved_name',
+  'name_conflict',
+  'invalid_type',
+  'invalid_value',
+  'overflow',
+  'negative_counter',
+  'help_too_long',
+  'invalid_label',
+  'label_name_too_long',
+  'label_too_long',
+  'too_many_labels',
+  'series_too_large',
+  'invalid_layout',
+  'epsilon_too_small',
+  'type_conflict',
+  'help_conflict',
+  'bucket_mismatch',
+  'quantile_mismatch',
+  'out_of_order',
+  'too_far_in_future',
+  'series_limit',
+  'tenant_not_allowed',
+  'decode_failed',
+  'too_large',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/**
+ * Names of the analyzer's own families (a pushed or scraped family would shadow them, or expose a
+ * second TYPE block): a log family's name, its sample names (`_bucket`, …) and a counter's name
+ * without `_total` (its OpenMetrics family name); the self metrics.
+ */
+export function isReservedName(name: string): boolean {
+  return (
+    name.startsWith('log_analyzer_') ||
+    name === 'log_lines_per_second' ||
+    Object.values(LOG_FAMILIES).some(
+      (f) =>
+        name === f.name ||
+        name.startsWith(`${f.name}_`) ||
+        (f.kind === 'counter' && name === f.name.replace(/_total$/, '')),
+    )
+  );
+}
+
+/**
+ * Prefixes of the other families the analyzer serves, whether enabled now or not (a reload may
+ * turn them on): the scrape source's scrape_target_*, the host stats' node_* and container_*, and
+ * prom-client's default process_* and nodejs_* (served as log_analyzer_*, but the names are theirs).
+ * Pushed names only: a scraped node_exporter keeps its node_* names.
+ */
+const PUSH_RESERVED_PREFIXES = ['scrape_target_', 'node_', 'container_', 'process_', 'nodejs_'];
+
+/** Names pushed metrics may not take: every family the analyzer serves. */
+export function isReservedPushName(name: string): boolean {
+  return isReservedName(name) || PUSH_RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+export const LOG_FAMILIES = {
+  lines: {
+    name: 'log_lines_total',
+    help: 'Lines read from the log file, good or bad.',
+    kind: 'counter',
+    labelNames: ['file'],
+  },
+  errors: {
+    name: 'log_errors_total',
+    help: 'Lines that could not be counted as requests, by reason.',
+    kind: 'counter',
+    labelNames: ['file', 'reason'],
+  },
+  requests: {
+    name: 'http_requests_total',
+    help: 'Requests logged, by method and status code.',
+    kind: 'counter',
+    labelNames: ['file', 'method', 'status'],
+  },
+  responseBytes: {
+    name: 'http_response_bytes_total',
+    help: 'Response bytes logged (%b/%B/%O), by method and status code.',
+    kind: 'counter',
+    labelNames: ['file', 'method', 'status'],
+  },
+  duration: {
+    name: 'http_request_duration_seconds',
+    help: 'Time taken to serve the request (%D or %T), in seconds.',
+    kind: 'histogram',
+    labelNames: ['file', 'method'],
+    bounds: DURATION_BUCKETS,
+  },
+} as const satisfies Record<string, FamilySpec>;
+
+/** The stages that report errors in log_analyzer_errors_total. */
+export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http' | 'push' | 'queue';
+
+/** A bounded label value for an error: its errno code, or its kind. */
+export function errorLabel(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z0-9]{1,15}$/.test(code)) return code;
+  return 'other';
+}
