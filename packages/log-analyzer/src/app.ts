@@ -12,18 +12,20 @@ import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
-import { dependencies, fileStatuses } from './export/health.js';
+import { dependencies } from './export/health.js';
 import { createHistoryMetrics } from './export/history-metrics.js';
 import { aggregatedText } from './export/history-queries.js';
 import { historyRoutes } from './export/history-routes.js';
 import { hostAllowed } from './export/host-check.js';
 import { createHttpApp } from './export/http-app.js';
-import { createHttpServer, openFilesLimit } from './export/http-server.js';
+import { connectionCap, createHttpServer, openFilesLimit } from './export/http-server.js';
 import { LiveFeed, storeTotals } from './export/live-feed.js';
 import type { ReadEnv } from './export/read-auth.js';
+import { fileStatuses, statusAnswer } from './export/status.js';
 import { uiRoutes } from './export/ui-routes.js';
 import { History, type HistoryOptions } from './history/history.js';
-import { errorLabel, isReservedName, LOG_FAMILIES, type Stage } from './metrics/catalog.js';
+import { isReservedName, LOG_FAMILIES } from './metrics/catalog.js';
+import { ErrorReport } from './metrics/error-report.js';
 import { LineRate } from './metrics/line-rate.js';
 import { createSelfMetrics } from './metrics/self-metrics.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
@@ -150,17 +152,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   });
 
   // Every stage's errors: counted by stage and code; said once per distinct problem, not per retry.
-  const lastSaid = new Map<string, string>();
-  /** The last error of each stage, for /health (a stage with one in the last minute is degraded). */
-  const lastError = new Map<Stage, { at: number; message: string }>();
-  const reportError = (stage: Stage, subject: string, error: unknown) => {
-    selfMetrics.errors.inc({ stage, error: errorLabel(error) });
-    lastError.set(stage, { at: Date.now(), message: `${subject}: ${error instanceof Error ? error.message : error}` });
-    const message = error instanceof Error ? error.message : String(error);
-    const key = `${stage}\u0000${subject}`;
-    if (lastSaid.get(key) !== message) warn(`${stage}: ${subject}: ${message}`);
-    lastSaid.set(key, message);
-  };
+  const errorReport = new ErrorReport(selfMetrics.errors, warn);
+  const reportError = errorReport.report.bind(errorReport);
   pool.onTask = (seconds) => selfMetrics.taskDuration.observe(seconds);
   pool.onFailure = (error) => reportError('parse', 'a parse worker failed; the chunk is tried again', error);
   // The push source (after the store's restore: it applies again what the push log has past it).
@@ -230,7 +223,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       for (const metric of [selfMetrics.readBytes, selfMetrics.rotations, selfMetrics.truncations]) {
         metric.remove({ file });
       }
-      lastSaid.delete(`read\u0000${file}`);
+      errorReport.forget('read', file);
     },
     onRotation: (file) => selfMetrics.rotations.inc({ file }),
     onError: (file, error) => reportError('read', file, error),
@@ -294,7 +287,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     commit: COMMIT,
     dependencies: () =>
       dependencies({
-        lastError,
+        lastError: errorReport.lastError,
         push: push.enabled,
         queue: queue && { up: queue.up, halted: queue.halted, url: redactedUrl(config.queue?.url ?? '') },
         now: Date.now(),
@@ -315,17 +308,18 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     selfRegistry,
     version: VERSION,
     startedAt,
-    status: async () => ({
-      discovery: tailer?.discovery,
-      checkpoint: {
-        file: config.positionsFile,
-        resumed: saved !== null,
-        publishedAt: checkpointer?.published.at ? new Date(checkpointer.published.at).toISOString() : null,
-        series: store.seriesCount,
-      },
-      files: fileStatuses(store, tailer?.statuses() ?? []),
-      pool: pool.stats(),
-    }),
+    status: async () =>
+      statusAnswer({
+        discovery: tailer?.discovery,
+        checkpoint: {
+          file: config.positionsFile,
+          resumed: saved !== null,
+          publishedAt: checkpointer?.published.at ?? 0,
+          series: store.seriesCount,
+        },
+        files: fileStatuses(store, tailer?.statuses() ?? []),
+        pool: pool.stats(),
+      }),
   });
 
   const rateTimer = setInterval(() => lineRate.sample(Date.now()), 1000);
@@ -367,12 +361,10 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     listen(port, host) {
       boundTo = host;
       return new Promise((resolve, reject) => {
-        // Descriptors are shared with the files followed: clients get what the files leave over.
         const limit = openFilesLimit();
         const http = createHttpServer({
           fetch: app.fetch,
-          maxConnections: () =>
-            Math.min(config.maxConnections ?? 256, Math.max(16, limit - 64 - (tailer?.openDescriptors ?? 0))),
+          maxConnections: () => connectionCap(config.maxConnections ?? 256, limit, tailer?.openDescriptors ?? 0),
           maxStreams: () => config.maxStreams ?? 16,
           slowReaderMs: config.slowReaderMs ?? 10_000,
           onEvicted: (reason) => selfMetrics.httpEvicted.inc({ reason }),

@@ -1,9 +1,7 @@
 // /health's `dependencies`: each source ok, or degraded with why. A stage with an error in the
 // last minute is degraded; a queue is also degraded while Redis is away or after it had to stop.
-// And /api/status's files: each followed file with its lines and errors.
 
 import type { Stage } from '../metrics/catalog.js';
-import type { Store } from '../store/store.js';
 
 export type Health = { status: 'ok' } | { status: 'degraded'; reason: string };
 
@@ -29,14 +27,4 @@ export function dependencies({ lastError, push, queue, now }: HealthInputs): Rec
         : { status: 'degraded', reason: `redis ${queue.url} is not reachable` };
   }
   return out;
-}
-
-/** Each followed file's status with its lines and errors, from the store itself: one source of truth (one pass each). */
-export function fileStatuses<T extends { path: string }>(
-  store: Store,
-  files: readonly T[],
-): (T & { lines: number; errors: number })[] {
-  const lines = store.sumBy('log_lines_total', 'file');
-  const errors = store.sumBy('log_errors_total', 'file');
-  return files.map((file) => ({ ...file, lines: lines.get(file.path) ?? 0, errors: errors.get(file.path) ?? 0 }));
 }

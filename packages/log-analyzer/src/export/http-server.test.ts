@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   type Connection,
+  connectionCap,
   createHttpServer,
   type EvictReason,
   nextBodyStall,
@@ -100,6 +101,19 @@ describe('nextStall and streamCap', () => {
     { name: 'at least one', given: [1, 16], want: 1 },
   ] as { name: string; given: [number, number]; want: number }[])('$name', ({ given, want }) => {
     expect(streamCap(...given)).toBe(want);
+  });
+});
+
+describe('connectionCap', () => {
+  it.each([
+    { name: 'the configured cap when descriptors are plenty', given: [256, 1_048_576, 10_000], want: 256 },
+    { name: 'what the files leave over, 64 kept aside', given: [256, 1024, 900], want: 60 },
+    { name: 'never fewer than 16, however many files', given: [256, 1024, 1000], want: 16 },
+    { name: 'never fewer than 16, even past the limit', given: [256, 1024, 5000], want: 16 },
+    { name: 'a configured cap below 16 holds', given: [8, 1024, 1000], want: 8 },
+    { name: 'no files: the limit less 64', given: [10_000, 1024, 0], want: 960 },
+  ] as { name: string; given: [number, number, number]; want: number }[])('$name', ({ given, want }) => {
+    expect(connectionCap(...given)).toBe(want);
   });
 });
 

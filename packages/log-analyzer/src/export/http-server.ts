@@ -253,3 +253,16 @@ export function openFilesLimit(): number {
     return 1_048_576;
   }
 }
+
+/** Descriptors kept for everything but files and clients (the checkpoint, the push log, workers, Redis). */
+const RESERVED_DESCRIPTORS = 64;
+/** Connections allowed whatever the files hold: a scraper and a few viewers always fit. */
+const MIN_CONNECTIONS = 16;
+
+/**
+ * The connection cap: descriptors are shared with the files followed, so clients get what the
+ * files leave over, never fewer than 16 and never more than configured. Pure.
+ */
+export function connectionCap(configured: number, openFilesLimit: number, fileDescriptors: number): number {
+  return Math.min(configured, Math.max(MIN_CONNECTIONS, openFilesLimit - RESERVED_DESCRIPTORS - fileDescriptors));
+}
