@@ -6,9 +6,9 @@
 import { Piscina } from 'piscina';
 import { type BatchContext, decodeBatch, decodeJoinedBatch } from '../push/batch.js';
 import type { DecodeResult, DecodeTask, JoinedResult } from '../push/decode-worker.js';
+import { workerExecArgv, workerUrl } from './worker-url.js';
 
-const runningFromSource = import.meta.url.endsWith('.ts');
-const workerFile = new URL(`../push/decode-worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url).href;
+const workerFile = workerUrl('../push/decode-worker');
 
 /** Bodies smaller than this are decoded inline. */
 const INLINE_BELOW_BYTES = 32 * 1024;
@@ -36,7 +36,7 @@ export class DecodePool {
       minThreads: 0,
       maxThreads: threads,
       idleTimeout: 30_000,
-      ...(runningFromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+      ...(workerExecArgv ? { execArgv: workerExecArgv } : {}),
     });
   }
 

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { type ChunkSummary, emptySummary } from '../../store/chunk-summary.js';
 import type { ParseResult, ParseTask } from '../log/worker.js';
+import { workerExecArgv, workerUrl } from './worker-url.js';
 
 /** One pool slot, owned by whoever acquired it until run() or release() gives it back (once). */
 export interface Lease {
@@ -29,9 +30,7 @@ export interface ParsePoolOptions {
   workerFile?: string;
 }
 
-// Under vitest/tsx this module is TypeScript and so is its worker; built, both are .js.
-const runningFromSource = import.meta.url.endsWith('.ts');
-const workerFile = new URL(`../log/worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url).href;
+const workerFile = workerUrl('../log/worker');
 const DEFAULT_READ_BYTES = 1024 * 1024;
 
 export function defaultWorkers(): number {
@@ -63,7 +62,8 @@ export class ParsePool {
       maxThreads: options.workers,
       concurrentTasksPerWorker: 2,
       idleTimeout: 60_000,
-      execArgv: runningFromSource ? ['--import', 'tsx'] : [],
+      // Built, a parse thread takes none of the process's flags.
+      execArgv: workerExecArgv ?? [],
     });
   }
 
