@@ -2,14 +2,12 @@
 // (or, for cumulative sources, add the difference to the last running total), gauges set (an older
 // timestamp never overwrites a newer one), histograms and summaries observe. Owns the limits
 // (series per tenant and family, per tenant, in all) and expiry. Checks that need no state are the
-// decoder's. A tenant (the label tenant_id) has its own definitions: its type, help and layout of a
-// name bind only it. Tenants that agree share the family served under the name; a tenant whose
-// definition clashes with it gets a family of its own, served only on reads scoped to it.
+// decoder's. Which family a tenant's (label tenant_id) samples go to, and the definitions tenants
+// bind, are tenant-placement.ts's.
 
-import type { Target } from '../metrics/catalog.js';
-import { isReservedPushName, type RejectReason } from '../metrics/catalog.js';
+import type { RejectReason } from '../metrics/catalog.js';
 import { type DecodedBatch, type FamilyInfo, type Rejection, splitKey, tenantOfKey } from './push-batch.js';
-import { futureVerdict, holdsOrder, nameConflictVerdict, namesTaken, overflowVerdict } from './push-checks.js';
+import { futureVerdict, holdsOrder, overflowVerdict } from './push-checks.js';
 import { atLeastMinEpsilon, DEFAULT_TARGETS, SlidingQuantiles } from './quantiles.js';
 import {
   type Family,
@@ -20,10 +18,16 @@ import {
   type SummarySeries,
   type ValueSeries,
 } from './store.js';
+import {
+  bindTenant,
+  createFamily,
+  nameConflict,
+  type Outcome,
+  type Placement,
+  placeFamily,
+  sharedConflict,
+} from './tenant-placement.js';
 
-/** Prometheus's default histogram buckets (client_golang DefBuckets), for histograms pushed without any. */
-export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-export const DEFAULT_HELP = 'Pushed metric (no help text was given).';
 /** Sources whose running totals one cumulative counter series remembers. */
 const MAX_SOURCES_PER_SERIES = 64;
 
@@ -48,31 +52,6 @@ export interface PushStats {
   resets: number;
 }
 
-type Outcome = null | [RejectReason, string];
-/**
- * Where a tenant's samples of a batch family go: a family, a family to create ('shared': none has
- * the name yet; 'tenant': the served one's definition clashes, the tenant gets its own), or why not.
- */
-type Placement = Family | 'shared' | 'tenant' | [RejectReason, string];
-
-/** Why a definition is not the family's (type, buckets, quantiles; help aside), or null. */
-function differs(spec: Family['spec'], info: FamilyInfo): Outcome {
-  const { name } = info;
-  if (spec.kind !== info.type) return ['type_conflict', `${name} is a ${spec.kind}, not a ${info.type}`];
-  if (info.buckets && !sameNumbers(spec.bounds ?? [], info.buckets)) {
-    return ['bucket_mismatch', `${name} has buckets ${(spec.bounds ?? []).join(',')}`];
-  }
-  if (info.targets && !sameTargets(spec.targets ?? [], info.targets)) {
-    return ['quantile_mismatch', `${name} has other quantiles or epsilons`];
-  }
-  return null;
-}
-
-const sameNumbers = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
-const sameTargets = (a: readonly Target[], b: readonly Target[]) =>
-  a.length === b.length && a.every((t, i) => t.quantile === b[i]?.quantile && t.epsilon === b[i]?.epsilon);
-
 export class PushedFamilies {
   readonly stats: PushStats = { accepted: 0, rejected: new Map(), expired: 0, resets: 0 };
   private total = 0;
@@ -92,7 +71,7 @@ export class PushedFamilies {
       for (const s of family.series.values()) {
         s.touched = now;
         this.count(family, s, 1);
-        if (migrate) this.bind(family, tenantOf(s), family.spec.help);
+        if (migrate) bindTenant(family, tenantOf(s), family.spec.help);
       }
     }
   }
@@ -146,7 +125,7 @@ export class PushedFamilies {
       const slot = `${f}\u0000${tenant}`;
       let place = placed.get(slot);
       if (place === undefined || typeof place === 'string') {
-        place = this.place(info, tenant);
+        place = placeFamily(this.store, info, tenant);
         placed.set(slot, place);
       }
       if (Array.isArray(place)) {
@@ -161,13 +140,14 @@ export class PushedFamilies {
         const refused =
           (family
             ? null
-            : (this.nameConflict(info, tenant) ?? (place === 'shared' ? this.sharedConflict(info) : null))) ??
+            : (nameConflict(this.store, info, tenant) ??
+              (place === 'shared' ? sharedConflict(this.store, info) : null))) ??
           this.refuseNewSeries(info.name, tenant);
         if (refused) {
           refuse(from, to, refused);
           continue;
         }
-        family ??= this.create(info, place === 'tenant' ? tenant : undefined);
+        family ??= createFamily(this.store, info, place === 'tenant' ? tenant : undefined);
         placed.set(slot, family);
         const { names, values } = splitKey(key);
         s = newSeries(family, names, values, now);
@@ -197,95 +177,12 @@ export class PushedFamilies {
         }
         continue;
       }
-      this.bind(family as Family, tenant, info.help);
+      bindTenant(family as Family, tenant, info.help);
       s.touched = now;
       (family as Family).changed(s);
     }
     this.stats.accepted += batch.values.length - rejected.length;
     return rejected;
-  }
-
-  /**
-   * Where a tenant's samples of a batch family go. The tenant's own definition binds it (its own
-   * family, or the shared one it is bound to); a tenant new to the name joins the shared family
-   * when the definitions agree, or gets its own when they clash. Series without a tenant ('')
-   * always use the shared definition: theirs cannot be served apart.
-   */
-  private place(info: FamilyInfo, tenant: string): Placement {
-    const { name } = info;
-    const shared = this.store.get(name);
-    if (namesTaken(name, info.type).some(isReservedPushName) || (shared && !shared.spec.pushed)) {
-      return ['reserved_name', `${name} is one of the analyzer's own metrics`];
-    }
-    const own = tenant === '' ? undefined : this.store.get(familyKey({ name, tenant }));
-    if (own) return differs(own.spec, info) ?? this.helpOf(own, own.spec.help, info) ?? own;
-    if (!shared) return 'shared';
-    const given = shared.spec.tenants?.[tenant];
-    const clash = differs(shared.spec, info);
-    if (clash) return given !== undefined || tenant === '' ? clash : 'tenant';
-    // Joining: the shared family now shows in this tenant's view, beside its own families.
-    return this.helpOf(shared, given, info) ?? (given === undefined ? this.nameConflict(info, tenant) : null) ?? shared;
-  }
-
-  /** A help text other than the one a tenant gave before is refused (none given matches any). */
-  private helpOf(family: Family, given: string | undefined, info: FamilyInfo): Outcome {
-    if (!info.help || given === undefined || given === DEFAULT_HELP || info.help === given) return null;
-    return ['help_conflict', `${family.spec.name} has another help text`];
-  }
-
-  /** A new family of the batch's definition: the shared one, or a tenant's own (a clash). */
-  private create(info: FamilyInfo, tenant: string | undefined): Family {
-    return this.store.family({
-      name: info.name,
-      help: info.help ?? DEFAULT_HELP,
-      kind: info.type,
-      labelNames: [],
-      pushed: true,
-      ...(info.type === 'histogram' ? { bounds: info.buckets ?? DEFAULT_BUCKETS } : {}),
-      ...(info.type === 'summary' ? { targets: info.targets ?? DEFAULT_TARGETS } : {}),
-      ...(tenant === undefined ? { tenants: {} } : { tenant }),
-    });
-  }
-
-  /**
-   * Binds a tenant to a family's definition, with its help (the first given). The served help is
-   * the first one any tenant gave. Changed in place (a copy of the spec copies the map).
-   */
-  private bind(family: Family, tenant: string, help: string | null): void {
-    const { spec } = family;
-    if (help && spec.help === DEFAULT_HELP) {
-      spec.help = help;
-      family.version++;
-    }
-    if (spec.tenant !== undefined) return;
-    const given = spec.tenants?.[tenant];
-    if (given !== undefined && (given !== DEFAULT_HELP || !help)) return;
-    spec.tenants ??= {};
-    spec.tenants[tenant] = help ?? DEFAULT_HELP;
-    family.version++;
-  }
-
-  /**
-   * A family's exposed names would meet another's in the tenant's scoped view: its own families,
-   * and the shared ones it does not override ('' : the unscoped view, shared families only).
-   * Checked when a tenant creates a family or joins a shared one.
-   */
-  private nameConflict(info: FamilyInfo, tenant: string): Outcome {
-    const kindOf = (name: string) =>
-      ((tenant === '' ? undefined : this.store.get(familyKey({ name, tenant }))) ?? this.store.get(name))?.spec.kind;
-    return nameConflictVerdict(info.name, info.type, kindOf);
-  }
-
-  /** A new shared family shows in every tenant's view but those that have their own of the name. */
-  private sharedConflict(info: FamilyInfo): Outcome {
-    const tenants = new Set<string>();
-    for (const family of this.families()) if (family.spec.tenant !== undefined) tenants.add(family.spec.tenant);
-    for (const tenant of tenants) {
-      if (this.store.get(familyKey({ name: info.name, tenant }))) continue;
-      const conflict = this.nameConflict(info, tenant);
-      if (conflict) return [conflict[0], `${conflict[1]} for tenant ${tenant}`];
-    }
-    return null;
   }
 
   /** Counts refusals made before the store saw the samples (decoding, whole bodies). */
