@@ -31,6 +31,9 @@ const increments = JSON.stringify(
   Array.from({ length: 400 }, () => ({ name: 'x', type: 'counter', value: 1, labels: { pad: 'a'.repeat(12) } })),
 );
 
+/** A push of another name than x: applied when answered, it leaves x_total as it is. */
+const marker = JSON.stringify([{ name: 'marker', type: 'gauge', value: 1 }]);
+
 async function push(s: Served, body: string): Promise<number> {
   const url = (await s.url).replace(/\/metrics$/, '/metrics/track/batch');
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -88,7 +91,11 @@ async function threeStepsThenKill(): Promise<{ dir: string; args: string[]; chec
     appendFileSync(file, lines(10));
     expect(await push(s, increments)).toBe(200);
     await vi.waitFor(async () => expect(await linesRead(s)).toBe(10 * step), WAIT);
+    // One more cycle, then the total again: a checkpoint after steps 1 and 2; after step 3, which
+    // must not take one (the newest generation stays step 2's), a marker pushed and applied.
     if (step < 3) await scrape(s);
+    else expect(await push(s, marker)).toBe(200);
+    expect(await linesRead(s)).toBe(10 * step);
   }
   s.child.kill('SIGKILL');
   await s.exited;

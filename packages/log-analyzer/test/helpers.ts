@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
-import { type Analyzer, type AnalyzerConfig, createAnalyzer } from '../src/app.js';
+import { type Analyzer, type AnalyzerConfig, createAnalyzer, type PushConfig } from '../src/app.js';
 
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'log-analyzer-'));
@@ -132,6 +132,48 @@ export function useAnalyzers(usePolling: boolean) {
       running.splice(running.indexOf(analyzer), 1);
     },
   };
+}
+
+/**
+ * Per test: in-process analyzers with push settings, each following *.log in a temp dir of its own,
+ * stopped and removed afterwards. `running` and `cleanups` take more (or give one back).
+ */
+export function usePushAnalyzers() {
+  const running: Analyzer[] = [];
+  const cleanups: (() => void)[] = [];
+  afterEach(async () => {
+    for (const a of running.splice(0)) await a.stop();
+    for (const c of cleanups.splice(0)) c();
+  });
+  async function analyzer(push: Partial<PushConfig> = {}, overrides: Partial<AnalyzerConfig> = {}): Promise<Analyzer> {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const a = await createAnalyzer(testConfig({ watch: [join(t.dir, '*.log')], push, ...overrides }));
+    running.push(a);
+    await a.ready;
+    return a;
+  }
+  return { analyzer, running, cleanups };
+}
+
+/**
+ * An in-process analyzer draining a Redis queue, with a checkpoint file in a fresh temp dir (its
+ * removal goes on `cleanups`).
+ */
+export async function startQueueAnalyzer(
+  cleanups: (() => void)[],
+  queue: NonNullable<AnalyzerConfig['queue']>,
+  push: Partial<PushConfig> = {},
+): Promise<Analyzer> {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  return startAnalyzer({ watch: [`${dir}/none.log`], positionsFile: `${dir}/checkpoint.json`, push, queue });
+}
+
+/** Lets the queue source's claim loop turn twice more: the round under way ends, and one whole round after it. */
+export async function queueCycle(analyzer: Analyzer): Promise<void> {
+  const loops = analyzer.queue?.loops ?? 0;
+  await vi.waitFor(() => expect(analyzer.queue?.loops).toBeGreaterThan(loops + 1), WAIT);
 }
 
 export const MAIN = join(import.meta.dirname, '../src/main.ts');

@@ -3,21 +3,15 @@
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Analyzer, AnalyzerConfig, PushConfig } from '../src/app.js';
-import { createAnalyzer } from '../src/app.js';
+import { describe, expect, it } from 'vitest';
+import type { Analyzer } from '../src/app.js';
 import { render, storeFamilies } from '../src/export/exposition.js';
 import { parseApiKey, tenantScope } from '../src/sources/push/api-keys.js';
 import { decodeRecords, encodeRecord } from '../src/sources/push/push-log.js';
 import { decodeBatch } from '../src/transforms/push/batch.js';
-import { metricValue, tempDir, testConfig } from './helpers.js';
+import { metricValue, tempDir, usePushAnalyzers } from './helpers.js';
 
-const running: Analyzer[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  for (const a of running.splice(0)) await a.stop();
-  for (const c of cleanups.splice(0)) c();
-});
+const { analyzer, running, cleanups } = usePushAnalyzers();
 
 const KEYS = [
   { key: 'key-of-a', tenant: 'a' },
@@ -25,15 +19,6 @@ const KEYS = [
   { key: 'key-without-tenant', tenant: null },
   { key: 'key-of-relay', tenant: '*' },
 ];
-
-async function analyzer(push: Partial<PushConfig> = {}, overrides: Partial<AnalyzerConfig> = {}): Promise<Analyzer> {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const a = await createAnalyzer(testConfig({ watch: [join(t.dir, '*.log')], push, ...overrides }));
-  running.push(a);
-  await a.ready;
-  return a;
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field below
 type Json = any;

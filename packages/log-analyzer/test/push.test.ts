@@ -2,27 +2,12 @@
 // the semantics, the limits and bad input.
 
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Analyzer, AnalyzerConfig, PushConfig } from '../src/app.js';
-import { createAnalyzer } from '../src/app.js';
+import { describe, expect, it } from 'vitest';
+import type { Analyzer } from '../src/app.js';
 import { API_EXAMPLE } from './fixtures/push-examples.js';
-import { tempDir, testConfig } from './helpers.js';
+import { tempDir, usePushAnalyzers } from './helpers.js';
 
-const running: Analyzer[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  for (const a of running.splice(0)) await a.stop();
-  for (const c of cleanups.splice(0)) c();
-});
-
-async function analyzer(push: Partial<PushConfig> = {}, overrides: Partial<AnalyzerConfig> = {}): Promise<Analyzer> {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const a = await createAnalyzer(testConfig({ watch: [join(t.dir, '*.log')], push, ...overrides }));
-  running.push(a);
-  await a.ready;
-  return a;
-}
+const { analyzer, running, cleanups } = usePushAnalyzers();
 
 /** A JSON answer, loosely typed: the tests check its shape. */
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field below

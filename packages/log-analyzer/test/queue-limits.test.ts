@@ -4,7 +4,7 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import type { Analyzer } from '../src/app.js';
 import type { QueueConfig } from '../src/sources/queue/queue-source.js';
-import { metricValue, startAnalyzer, tempDir, WAIT } from './helpers.js';
+import { metricValue, startQueueAnalyzer, WAIT } from './helpers.js';
 import { padded, startRedis, type TestRedis } from './redis.js';
 
 const KEY = 'prom-stream-gateway:metric-queue';
@@ -22,13 +22,7 @@ afterEach(async () => {
 /** A redis-server and an analyzer draining it (with a checkpoint file). */
 async function start(queue: Partial<QueueConfig> & { consumer: string }): Promise<Analyzer> {
   redis = await startRedis();
-  const { dir, cleanup } = tempDir();
-  cleanups.push(cleanup);
-  analyzer = await startAnalyzer({
-    watch: [`${dir}/none.log`],
-    positionsFile: `${dir}/checkpoint.json`,
-    queue: { url: redis.url, ...queue },
-  });
+  analyzer = await startQueueAnalyzer(cleanups, { url: redis.url, ...queue });
   return analyzer;
 }
 

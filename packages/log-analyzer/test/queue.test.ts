@@ -2,7 +2,7 @@
 // senders, dead letters, Redis restarted mid-drain. (kill -9, replicas and take-over: queue-serve.test.ts.)
 import { afterEach, expect, it, vi } from 'vitest';
 import type { Analyzer } from '../src/app.js';
-import { metricValue, startAnalyzer, tempDir, WAIT } from './helpers.js';
+import { metricValue, queueCycle, startQueueAnalyzer, WAIT } from './helpers.js';
 import { startRedis, type TestRedis } from './redis.js';
 
 const KEY = 'prom-stream-gateway:metric-queue';
@@ -21,20 +21,17 @@ async function start(
   overrides: { batch?: number; deadMax?: number; maxSeriesPerFamily?: number; allowTenantId?: boolean } = {},
 ) {
   if (!redis) throw new Error('no redis');
-  const { dir, cleanup } = tempDir();
-  cleanups.push(cleanup);
-  analyzer = await startAnalyzer({
-    watch: [`${dir}/none.log`],
-    positionsFile: `${dir}/checkpoint.json`,
-    push: overrides.maxSeriesPerFamily ? { maxSeriesPerFamily: overrides.maxSeriesPerFamily } : {},
-    queue: {
+  analyzer = await startQueueAnalyzer(
+    cleanups,
+    {
       url: redis.url,
       consumer: 'test',
       batch: overrides.batch ?? 1000,
       deadMax: overrides.deadMax ?? 10_000,
       allowTenantId: overrides.allowTenantId ?? false,
     },
-  });
+    overrides.maxSeriesPerFamily ? { maxSeriesPerFamily: overrides.maxSeriesPerFamily } : {},
+  );
   return analyzer;
 }
 
@@ -51,8 +48,7 @@ const accepted = (a: Analyzer) => metricValue(a, 'log_analyzer_redis_messages_to
 /** Waits for `want` accepted messages, lets the claim loop turn twice more and checkpoints, then checks again. */
 async function settled(a: Analyzer, want: number): Promise<void> {
   await vi.waitFor(async () => expect(await accepted(a)).toBe(want), { ...WAIT, timeout: 60_000 });
-  const loops = a.queue?.loops ?? 0;
-  await vi.waitFor(() => expect(a.queue?.loops).toBeGreaterThan(loops + 1), WAIT);
+  await queueCycle(a);
   await a.checkpoint();
   expect(await accepted(a)).toBe(want);
 }
