@@ -15,7 +15,11 @@ export interface Sink<B, R = void> {
   apply(batch: B): R | Promise<R>;
 }
 
-/** A sink whose apply has applied the batch when it returns (a replay at start applies in order, without waiting). */
+/**
+ * A sink whose apply has applied the batch when it returns. The push and queue sources move their
+ * position right after it, in the same synchronous section, so a checkpoint sees both or neither;
+ * a replay at start applies in order without waiting.
+ */
 export interface SyncSink<B, R = void> extends Sink<B, R> {
   apply(batch: B): R;
 }
