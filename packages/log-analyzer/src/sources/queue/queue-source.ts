@@ -282,11 +282,11 @@ export class QueueSource implements Checkpointed<QueuePosition> {
   /** A batch's turn, in claim order: read again if it did not split, fenced by the lease, applied. */
   private async handOn(result: PromiseSettledResult<Decoded>): Promise<void> {
     try {
-      if (result.status === 'rejected') throw result.reason;
-      const { claimed, bytes } = result.value;
       // After a batch that could not be read again, applying a later one would let the checkpoint
       // include it and so lose the earlier one: they all wait in their lists for the next start.
       if (this.readFailed) return;
+      if (result.status === 'rejected') throw result.reason;
+      const { claimed, bytes } = result.value;
       const { context } = this.options;
       let texts: () => string[] = () => new TextDecoder().decode(bytes).split('\0');
       let ready = result.value.batch;
