@@ -31,7 +31,7 @@ import { createSelfMetrics } from './metrics/self-metrics.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
 import { Tailer } from './sources/file/tailer.js';
 import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/host/host-metrics.js';
-import { PUSH_DEFAULTS, type PushConfig, PushSource } from './sources/push/push-source.js';
+import { PUSH_DEFAULTS, type PushConfig, PushSource, restorePushPosition } from './sources/push/push-source.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
 import { setUpQueue } from './sources/queue/queue-setup.js';
 import type { QueueConfig, QueueSource } from './sources/queue/queue-source.js';
@@ -39,6 +39,7 @@ import { SCRAPE_DEFAULTS, type ScrapeConfig, ScrapeSource } from './sources/scra
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
+import type { TimedBatch } from './store/push-batch.js';
 import { PushedFamilies } from './store/pushed-families.js';
 import type { Store } from './store/store.js';
 import { compileFormat } from './transforms/log/log-format.js';
@@ -133,6 +134,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   if (saved) store.restore(saved.store);
   const push: PushConfig = { ...PUSH_DEFAULTS, ...config.push };
   const pushed = new PushedFamilies(store, push);
+  /** Where the push and queue sources' batches go: the store's pushed families. */
+  const pushSink = { apply: ({ batch, at }: TimedBatch) => pushed.take(batch, at) };
   const selfRegistry = new Registry();
   const lineRate = new LineRate();
 
@@ -162,13 +165,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   decodePool.onFailure = (error) => reportError('push', 'a decode thread failed', error);
   const pushSource = new PushSource({
     config: push,
+    sink: pushSink,
     pushed,
     decodePool,
     checkpointFile: config.positionsFile,
-    applied: Number((saved?.sources.push as { applied?: number } | undefined)?.applied ?? 0),
-    onApplied: () => {
-      merges++;
-    },
+    restored: restorePushPosition(saved?.sources.push),
     onSamples: (result, reason, n) => selfMetrics.pushSamples.inc(reason ? { result, reason } : { result }, n),
     onAnswered: (status) => selfMetrics.pushRequests.inc({ code: String(status) }),
     onExpired: (n) => selfMetrics.pushExpired.inc(n),
@@ -182,19 +183,14 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         saved: saved?.sources.queue,
         checkpointFile: config.positionsFile,
         push,
-        pushed,
+        sink: pushSink,
         decodePool,
         registry: selfRegistry,
-        onApplied: () => {
-          merges++;
-        },
         onError: (subject, error) => reportError('queue', subject, error),
       })
     : null;
 
   let refusalSaid = false;
-  /** Merges so far: with the tailer's positionsVersion, says whether a checkpoint has anything new. */
-  let merges = 0;
   tailer = new Tailer({
     resumeFrom: saved ? readFilePositions(saved.sources.file, saved.writtenAt) : null,
     patterns: config.watch,
@@ -233,7 +229,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     onSummary: (file, summary) => {
       // The store's merge is the acknowledgement: the reader commits its offset when this returns.
       mergeSummary(families, file, summary);
-      merges++;
       lineRate.add(file, summary.lines);
       if (summary.workerFailures)
         reportError('parse', file, new Error(`${summary.workerFailures} lines no worker could parse`));
@@ -244,18 +239,23 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   checkpointer = new Checkpointer({
     store,
     path: config.positionsFile,
-    version: () => `${merges}:${tailer?.positionsVersion}`,
-    positions: () => ({
-      file: tailer?.positions(),
-      push: pushSource.position(),
-      ...(queue ? { queue: queue.position() } : {}),
-    }),
     // The previous generation stays usable: the push log keeps what it lacks. Queue batches go
     // once the newest has them (README: a fall-back to the previous generation misses them).
-    kept: saved?.sources ?? null,
-    onWritten: (seconds, _bytes, positions, oldestKept) => {
-      pushSource.durable(oldestKept.push);
-      queue?.durable(positions.queue);
+    sources: [
+      // Temporary adapter until the Tailer implements Checkpointed itself (issue 22, file source).
+      {
+        name: 'file',
+        position: () => tailer?.positions(),
+        get positionVersion() {
+          return tailer?.positionsVersion ?? 0;
+        },
+        durable() {},
+      },
+      pushSource,
+      ...(queue ? [queue] : []),
+    ],
+    resumed: saved !== null,
+    onWritten: (seconds) => {
       selfMetrics.checkpointWrites.inc();
       selfMetrics.checkpointDuration.observe(seconds);
     },

@@ -5,28 +5,27 @@
 // same synchronous section as the store's snapshot, and tells the source once a checkpoint that
 // holds it is durable, so the source may let go of what it kept for a replay.
 
-/** Where a source's batches go: the store (through a transform). Resolves once applied. */
-export interface Sink<B> {
-  apply(batch: B): void | Promise<void>;
+export type { Checkpointed } from '../store/checkpointer.js';
+
+/**
+ * Where a source's batches go: the store (through a transform). apply resolves once the store has
+ * applied the batch, with what the store made of it (R: refusals to count or answer).
+ */
+export interface Sink<B, R = void> {
+  apply(batch: B): R | Promise<R>;
 }
 
-/** A source as the checkpointer sees it. P is its position's own type (never `unknown`). */
-export interface Checkpointed<P> {
-  /** Its key in the checkpoint's `sources`. */
-  readonly name: string;
-  /** The position the store's counts include now; read in the checkpoint's synchronous section. */
-  position(): P;
-  /**
-   * Moves whenever position() may have changed without the store changing (a file discovered or
-   * forgotten): with the store's version it tells the checkpointer whether anything is new.
-   */
-  readonly positionVersion: number;
-  /**
-   * A checkpoint holding `newest` is durable; `oldestKept` is the position of the oldest
-   * generation a start may still fall back to (`<file>.prev`). What both include may go.
-   */
-  durable(newest: P, oldestKept: P): void;
+/**
+ * A sink whose apply has applied the batch when it returns. The push and queue sources move their
+ * position right after it, in the same synchronous section, so a checkpoint sees both or neither;
+ * a replay at start applies in order without waiting.
+ */
+export interface SyncSink<B, R = void> extends Sink<B, R> {
+  apply(batch: B): R;
 }
 
-/** Reads a saved position back: the typed value, or null when there is none (a first start). */
+/**
+ * Reads a saved position back: the typed value, or null when there is none (a first start) or
+ * it is not one this source wrote. Called once, at the edge; nothing after it sees `unknown`.
+ */
 export type RestorePosition<P> = (saved: unknown) => P | null;

@@ -7,29 +7,45 @@
 import { checkpointBody, serializeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { Store, StoreSnapshot } from './store.js';
 
+/**
+ * A source as the checkpointer sees it (sources/source.ts re-exports it as part of the source
+ * contract; it lives here because the store may not import the sources). P is the source's own
+ * position type, never `unknown`: the source validated what it restored, at its edge.
+ */
+export interface Checkpointed<P> {
+  /** Its key in the checkpoint's `sources`. */
+  readonly name: string;
+  /** The position the store's counts include now; read in the checkpoint's synchronous section. */
+  position(): P;
+  /**
+   * Moves whenever position() may have changed without the store changing (a file discovered or
+   * forgotten, a batch applied that changed no value): with the store's version it tells the
+   * checkpointer whether anything is new.
+   */
+  readonly positionVersion: number;
+  /**
+   * The position restored at start, from the checkpoint the first write keeps as the previous
+   * generation (absent or null: that checkpoint held none of this source's).
+   */
+  readonly restored?: P | null;
+  /**
+   * A checkpoint holding `newest` is durable; `oldestKept` is the position of the oldest
+   * generation a start may still fall back to (`<file>.prev`), null when that generation holds
+   * none of this source's. What both include may go.
+   */
+  durable(newest: P, oldestKept: P | null): void;
+}
+
 export interface CheckpointerOptions {
   store: Store;
   /** Where to write; null: nothing is durable, the cycle only publishes. */
   path: string | null;
-  /** Every source's committed position, read in the same tick as the store's snapshot. */
-  positions(): Record<string, unknown>;
-  /**
-   * Changes whenever the store or a position may have changed. Equal to the last checkpoint's:
-   * nothing is taken or written (an idle analyzer costs nothing here).
-   */
-  version(): string;
-  /** The positions of the checkpoint on disk at start (it becomes the previous generation at the first write). */
-  kept?: Record<string, unknown> | null;
-  /**
-   * A checkpoint is durable: these are the positions it saved, and those of the oldest generation
-   * kept beside it (`<file>.prev`, which a start falls back to): a source may drop what that includes.
-   */
-  onWritten?(
-    seconds: number,
-    bytes: number,
-    positions: Record<string, unknown>,
-    oldestKept: Record<string, unknown>,
-  ): void;
+  /** Every source whose position a checkpoint saves, each under its name. */
+  sources: readonly Checkpointed<unknown>[];
+  /** Whether a checkpoint was on disk at start (the first write keeps it as the previous generation). */
+  resumed?: boolean;
+  /** A checkpoint is durable (after every source was told). */
+  onWritten?(seconds: number, bytes: number): void;
   onError?(error: Error): void;
 }
 
@@ -42,15 +58,26 @@ export interface Published {
 
 export class Checkpointer {
   published: Published = { snapshot: { families: [] }, generation: 0, at: 0 };
-  private lastVersion: string | null = null;
+  /** The store's version and each source's positionVersion at the last checkpoint taken (null: none yet). */
+  private lastVersions: number[] | null = null;
   private running: Promise<void> | null = null;
   private again = false;
 
-  /** The positions of the last checkpoint written (or found at start): the next write keeps it as the previous generation. */
-  private newest: Record<string, unknown> | null;
+  /**
+   * Each source's position in the last checkpoint written (or found at start), in the order of
+   * `sources`: the next write keeps that checkpoint as the previous generation. null: none yet.
+   */
+  private newest: unknown[] | null;
 
   constructor(private readonly options: CheckpointerOptions) {
-    this.newest = options.kept ?? null;
+    this.newest = options.resumed ? options.sources.map((source) => source.restored ?? null) : null;
+  }
+
+  /** The store's version, then every source's positionVersion: all equal to the last ones means nothing is new. */
+  private versions(): number[] {
+    const versions = [this.options.store.version];
+    for (const source of this.options.sources) versions.push(source.positionVersion);
+    return versions;
   }
 
   /**
@@ -75,8 +102,9 @@ export class Checkpointer {
   }
 
   private async once(): Promise<void> {
-    const version = this.options.version();
-    if (version === this.lastVersion) {
+    const versions = this.versions();
+    const last = this.lastVersions;
+    if (last && versions.every((v, i) => v === last[i])) {
       // Nothing moved: what is published (and on disk) is still every current value.
       this.published = { ...this.published, at: Date.now() };
       return;
@@ -84,8 +112,12 @@ export class Checkpointer {
     // One synchronous section: the counts and the positions they include are taken together.
     const at = Date.now();
     const snapshot = this.options.store.snapshot();
-    const positions = this.options.positions();
-    const { path } = this.options;
+    const { path, sources } = this.options;
+    const taken = sources.map((source) => source.position());
+    const positions: Record<string, unknown> = {};
+    sources.forEach((source, i) => {
+      positions[source.name] = taken[i];
+    });
     if (path) {
       const started = performance.now();
       let full: string;
@@ -95,13 +127,16 @@ export class Checkpointer {
         await writeCheckpoint(path, full);
       } catch (error) {
         this.options.onError?.(error as Error);
-        return; // tried again at the next interval: the version stays unrecorded
+        return; // tried again at the next interval: the versions stay unrecorded
       }
-      const oldestKept = this.newest ?? positions;
-      this.newest = positions;
-      this.options.onWritten?.((performance.now() - started) / 1000, full.length, positions, oldestKept);
+      const oldestKept = this.newest ?? taken;
+      this.newest = taken;
+      sources.forEach((source, i) => {
+        source.durable(taken[i], oldestKept[i] ?? null);
+      });
+      this.options.onWritten?.((performance.now() - started) / 1000, full.length);
     }
-    this.lastVersion = version;
+    this.lastVersions = versions;
     this.published = { snapshot, generation: this.published.generation + 1, at };
   }
 }

@@ -16,6 +16,12 @@ export interface Rejection {
   message: string;
 }
 
+/** What the store made of a batch: the samples it accepted, and every item refused (the decoder's first). */
+export interface Taken {
+  accepted: number;
+  rejected: Rejection[];
+}
+
 /** One distinct (name, type, help, layout) in the batch, in order of first appearance. */
 export interface FamilyInfo {
   name: string;
@@ -66,4 +72,10 @@ export function tenantOfKey(key: string): string {
     at = valueEnd + 1;
   }
   return '';
+}
+
+/** A batch for a push source's sink, and the time it is applied at (a replay: the time it first came). */
+export interface TimedBatch {
+  batch: DecodedBatch;
+  at: number;
 }

@@ -6,7 +6,7 @@
 // bind, are tenant-placement.ts's.
 
 import type { RejectReason } from '../metrics/catalog.js';
-import { type DecodedBatch, type FamilyInfo, type Rejection, splitKey, tenantOfKey } from './push-batch.js';
+import { type DecodedBatch, type FamilyInfo, type Rejection, splitKey, type Taken, tenantOfKey } from './push-batch.js';
 import { futureVerdict, holdsOrder, overflowVerdict } from './push-checks.js';
 import { atLeastMinEpsilon, DEFAULT_TARGETS, SlidingQuantiles } from './quantiles.js';
 import {
@@ -96,7 +96,7 @@ export class PushedFamilies {
    * Applies a decoded batch, counting the decoder's refusals with the store's: every item refused,
    * with its reason, and how many were accepted. Both sources that push (HTTP, queue) come here.
    */
-  take(batch: DecodedBatch, now: number): { accepted: number; rejected: Rejection[] } {
+  take(batch: DecodedBatch, now: number): Taken {
     for (const r of batch.rejected) this.reject(r.reason, 1);
     const refused = this.apply(batch, now);
     return { accepted: batch.values.length - refused.length, rejected: [...batch.rejected, ...refused] };

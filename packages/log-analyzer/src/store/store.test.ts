@@ -128,4 +128,26 @@ describe('Store chunks', () => {
     restored.restore(parseCheckpoint(serializeCheckpoint(checkpointBody(second, {}), 1)).store);
     expect(restored.snapshot()).toEqual(second);
   });
+
+  it('has a version that moves with every change, family added or deleted, and never goes back', () => {
+    const store = new Store();
+    const seen = [store.version];
+    const step = (change: () => void) => {
+      change();
+      expect(store.version).toBeGreaterThan(seen.at(-1) as number);
+      seen.push(store.version);
+    };
+    const spec = { name: 'a_total', help: 'A.', kind: 'counter', labelNames: ['x'] } as const;
+    step(() => store.family(spec));
+    step(() => store.family(spec).inc(['1'], 1));
+    step(() => store.family(spec).inc(['1'], 0)); // a series touched counts as a change
+    step(() => store.dropSeries('x', '1'));
+    step(() => store.family(spec).inc(['2'], 5));
+    step(() => store.delete('a_total')); // the family's changes stay counted
+    step(() => store.family(spec)); // added again, empty
+    const before = store.version;
+    store.family(spec); // the same family: no change
+    store.delete('missing');
+    expect(store.version).toBe(before);
+  });
 });

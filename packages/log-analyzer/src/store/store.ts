@@ -181,6 +181,8 @@ export function chunksOf(copy: FamilySnapshot): readonly Series[][] | undefined 
 
 export class Store {
   private readonly families = new Map<string, Family>();
+  /** One per family added or deleted, plus the versions the deleted families had reached. */
+  private retired = 0;
   /**
    * Each family's last copy, the version it was taken at, and each live chunk's copy. Copies are
    * never changed after.
@@ -197,8 +199,20 @@ export class Store {
     if (!family) {
       family = new Family(spec);
       this.families.set(key, family);
+      this.retired++;
     }
     return family;
+  }
+
+  /**
+   * Moves with every change of any family, and when one is added or deleted; never goes back
+   * (a deleted family's version stays counted), so equal versions mean nothing changed. Summed
+   * when asked (once per checkpoint): a change costs only its family's increment.
+   */
+  get version(): number {
+    let version = this.retired;
+    for (const family of this.families.values()) version += family.version;
+    return version;
   }
 
   has(name: string): boolean {
@@ -211,7 +225,10 @@ export class Store {
   }
 
   delete(name: string): void {
+    const family = this.families.get(name);
+    if (!family) return;
     this.families.delete(name);
+    this.retired += family.version + 1;
   }
 
   all(): IterableIterator<Family> {

@@ -1,15 +1,16 @@
 // The push source: owns the push log, the API keys and the pushed families'
 // expiry, and hands the HTTP edge (routes.ts) what it needs. A push is decoded, logged and
-// fsynced (durable acks), applied to the store (the acknowledgement), then answered. Its position
-// in a checkpoint is the last push-log record applied.
+// fsynced (durable acks), handed to its sink (the store: the acknowledgement), then answered. Its
+// position in a checkpoint is the last push-log record applied.
 
 import type { Env, Hono } from 'hono';
 import type { RejectReason } from '../../metrics/catalog.js';
-import type { DecodedBatch, Rejection } from '../../store/push-batch.js';
+import type { DecodedBatch, Rejection, Taken, TimedBatch } from '../../store/push-batch.js';
 import { countByReason, type PushedFamilies, type PushOptions } from '../../store/pushed-families.js';
 import type { DecodePool } from '../../transforms/pool/decode-pool.js';
 import { type BatchContext, decodeBatch } from '../../transforms/push/batch.js';
 import type { DecodeLimits, TenantScope } from '../../transforms/push/decode.js';
+import type { Checkpointed, RestorePosition, SyncSink } from '../source.js';
 import { ANY_TENANT, type ApiKey, ApiKeys } from './api-keys.js';
 import { PushLog } from './push-log.js';
 import { pushRoutes } from './routes.js';
@@ -48,24 +49,39 @@ export const PUSH_DEFAULTS: PushConfig = {
   ack: 'durable',
 };
 
+/** What a checkpoint keeps of the push source: the last push-log record its counts include (0: none). */
+export interface PushPosition {
+  applied: number;
+}
+
+/** The saved push position, or null when there is none or it is not one this source wrote. */
+export const restorePushPosition: RestorePosition<PushPosition> = (saved) => {
+  if (typeof saved !== 'object' || saved === null || !('applied' in saved)) return null;
+  const { applied } = saved;
+  return typeof applied === 'number' && Number.isSafeInteger(applied) && applied >= 0 ? { applied } : null;
+};
+
 export interface PushSourceOptions {
   config: PushConfig;
+  /** Applies a push to the store (and counts the store's refusals). */
+  sink: SyncSink<TimedBatch, Taken>;
+  /** The pushed families: refusals before the store, expiry and the stats answer. */
   pushed: PushedFamilies;
   /** The decode threads (shared with the queue source). */
   decodePool: DecodePool;
   /** The checkpoint file (the push log sits beside it); null: no log. */
   checkpointFile: string | null;
-  /** The last push-log record the checkpoint includes (0: none). */
-  applied: number;
-  /** The store changed (the checkpointer's version moves). */
-  onApplied(): void;
+  /** The position the checkpoint found at start holds (null: none, every record is new). */
+  restored: PushPosition | null;
   onSamples(result: 'accepted' | 'rejected', reason: RejectReason | null, n: number): void;
   onAnswered(status: number): void;
   onExpired(n: number): void;
   onError(subject: string, error: unknown): void;
 }
 
-export class PushSource {
+export class PushSource implements Checkpointed<PushPosition> {
+  readonly name = 'push';
+  readonly restored: PushPosition | null;
   private readonly log: PushLog | null;
   private keys: ApiKeys | null;
   private readonly expiryTimer: NodeJS.Timeout;
@@ -74,7 +90,8 @@ export class PushSource {
 
   constructor(private readonly options: PushSourceOptions) {
     const { config } = options;
-    this.applied = options.applied;
+    this.restored = options.restored;
+    this.applied = options.restored?.applied ?? 0;
     this.keys = config.apiKeys.length > 0 ? new ApiKeys(config.apiKeys) : null;
     const opened =
       config.enabled && config.ack === 'durable' && options.checkpointFile
@@ -91,16 +108,14 @@ export class PushSource {
     // What was logged after the checkpoint: applied again, in order, at the time it came.
     for (const record of opened?.replay ?? []) {
       const batch = decodeBatch(record.body, this.context(record.tenant));
-      if (!('error' in batch)) options.pushed.apply(batch, record.at);
+      // The decoder's refusals are not counted again (the store's own are, as when it came).
+      if (!('error' in batch)) options.sink.apply({ batch: { ...batch, rejected: [] }, at: record.at });
       this.applied = record.seq;
     }
     this.expiryTimer = setInterval(
       () => {
         const dropped = options.pushed.expire(Date.now());
-        if (dropped > 0) {
-          options.onApplied();
-          options.onExpired(dropped);
-        }
+        if (dropped > 0) options.onExpired(dropped);
       },
       Math.min(10_000, Math.max(100, (config.ttlMs ?? 10_000) / 4)),
     );
@@ -113,15 +128,22 @@ export class PushSource {
   }
 
   /** Called in the checkpoint's synchronous section: what it includes of the log. */
-  position(): { applied: number } {
+  position(): PushPosition {
     this.log?.rotate();
     return { applied: this.applied };
   }
 
-  /** A checkpoint with this position is durable: the log records it includes can go. */
-  durable(position: unknown): void {
-    const applied = (position as { applied?: number } | undefined)?.applied;
-    if (typeof applied === 'number') this.log?.release(applied);
+  /** Moves with every record applied (even one the store refused whole). */
+  get positionVersion(): number {
+    return this.applied;
+  }
+
+  /**
+   * A checkpoint is durable: the log records that the oldest generation kept includes can go
+   * (a start falling back to `<file>.prev` applies the rest again).
+   */
+  durable(_newest: PushPosition, oldestKept: PushPosition | null): void {
+    if (oldestKept) this.log?.release(oldestKept.applied);
   }
 
   /** New keys (a reload): pushes are checked against them from the next request on. */
@@ -166,7 +188,6 @@ export class PushSource {
     bytes: Uint8Array,
     tenant: TenantScope,
   ): Promise<Rejection[] | { unavailable: string }> {
-    const { pushed } = this.options;
     // The time the log records is the time it is applied at, so a replay decides the same (the
     // timestamp bound is relative to it).
     const at = Date.now();
@@ -174,18 +195,18 @@ export class PushSource {
     if (this.log && batch.values.length > 0) {
       try {
         // Resolved in append order and applied right away: batches are applied in the log's order.
+        // That order is the ordered acknowledgement (no InOrder needed): the log's group commit
+        // resolves appends in the order they were made, and nothing is awaited between the
+        // resolution and the apply below.
         this.applied = await this.log.append(bytes, tenant, at);
       } catch (error) {
         this.options.onError('push log', error);
         return { unavailable: 'cannot write the push log' };
       }
     }
-    const { accepted, rejected } = pushed.take(batch, at);
+    const { accepted, rejected } = this.options.sink.apply({ batch, at });
     for (const [reason, n] of countByReason(rejected)) this.options.onSamples('rejected', reason, n);
-    if (accepted > 0) {
-      this.options.onSamples('accepted', null, accepted);
-      this.options.onApplied();
-    }
+    if (accepted > 0) this.options.onSamples('accepted', null, accepted);
     return rejected;
   }
 

@@ -12,6 +12,7 @@ import {
   processingPattern,
   redactedUrl,
   refusals,
+  restoreQueuePosition,
   senderEnvironment,
   TOO_LARGE,
 } from './queue-plan.js';
@@ -59,6 +60,29 @@ describe('processing keys', () => {
         ],
       ],
     ]);
+  });
+});
+
+describe('restoreQueuePosition', () => {
+  it.each([
+    {
+      name: 'what the queue source writes',
+      given: { consumer: 'web-1', applied: 7 },
+      want: { consumer: 'web-1', applied: 7 },
+    },
+    { name: 'nothing applied yet', given: { consumer: 'web-1', applied: 0 }, want: { consumer: 'web-1', applied: 0 } },
+    { name: 'none saved (a first start)', given: undefined, want: null },
+    { name: 'null', given: null, want: null },
+    { name: 'not an object', given: 'web-1', want: null },
+    { name: 'no applied', given: { consumer: 'web-1' }, want: null },
+    { name: 'no consumer', given: { applied: 7 }, want: null },
+    { name: 'a consumer id no list can have', given: { consumer: 'not valid!', applied: 7 }, want: null },
+    { name: 'a consumer that is not a string', given: { consumer: 7, applied: 7 }, want: null },
+    { name: 'applied as text', given: { consumer: 'web-1', applied: '7' }, want: null },
+    { name: 'applied negative', given: { consumer: 'web-1', applied: -1 }, want: null },
+    { name: 'applied fractional', given: { consumer: 'web-1', applied: 1.5 }, want: null },
+  ])('$name', ({ given, want }) => {
+    expect(restoreQueuePosition(given)).toEqual(want);
   });
 });
 

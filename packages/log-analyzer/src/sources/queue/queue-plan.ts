@@ -15,6 +15,20 @@ import type { Rejection } from '../../store/push-batch.js';
 /** A consumer id: what names its processing lists; letters, digits, `.`, `_` and `-`. */
 export const CONSUMER_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
+/** What a checkpoint keeps of the queue: whose lists, and the last batch its counts include. */
+export interface QueuePosition {
+  consumer: string;
+  applied: number;
+}
+
+/** The saved queue position (RestorePosition), or null when there is none or it is not one the queue source wrote. */
+export function restoreQueuePosition(saved: unknown): QueuePosition | null {
+  if (typeof saved !== 'object' || saved === null || !('consumer' in saved) || !('applied' in saved)) return null;
+  const { consumer, applied } = saved;
+  if (typeof consumer !== 'string' || !CONSUMER_ID.test(consumer)) return null;
+  return typeof applied === 'number' && Number.isSafeInteger(applied) && applied >= 0 ? { consumer, applied } : null;
+}
+
 /**
  * Which consumer id to use: the one configured, else the checkpoint's (a restart must find its
  * own processing lists), else a new one from the host name.

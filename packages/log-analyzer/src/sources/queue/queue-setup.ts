@@ -5,34 +5,40 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import type { PushedFamilies } from '../../store/pushed-families.js';
+import type { Taken, TimedBatch } from '../../store/push-batch.js';
 import type { DecodePool } from '../../transforms/pool/decode-pool.js';
 import type { PushConfig } from '../push/push-source.js';
+import type { SyncSink } from '../source.js';
 import { createQueueMetrics } from './queue-metrics.js';
-import { chooseConsumer } from './queue-plan.js';
-import { QUEUE_DEFAULTS, type QueueConfig, type QueuePosition, QueueSource } from './queue-source.js';
+import { chooseConsumer, restoreQueuePosition } from './queue-plan.js';
+import { QUEUE_DEFAULTS, type QueueConfig, QueueSource } from './queue-source.js';
 
 export interface QueueSetup {
   /** allowTenantId: messages may set tenant_id (else a message naming a tenant is refused). */
   queue: Partial<QueueConfig> & { url: string; consumer?: string | null; allowTenantId?: boolean };
-  /** What the checkpoint saved of the queue, if anything. */
+  /** What the checkpoint saved of the queue, if anything (read back here, at the edge). */
   saved: unknown;
   checkpointFile: string | null;
   push: PushConfig;
-  pushed: PushedFamilies;
+  /** Applies a batch to the store. */
+  sink: SyncSink<TimedBatch, Taken>;
   decodePool: DecodePool;
   registry: Registry;
-  onApplied(): void;
   onError(subject: string, error: unknown): void;
 }
 
 export function setUpQueue(setup: QueueSetup): QueueSource {
   const { push } = setup;
-  const saved = setup.saved as Partial<QueuePosition> | undefined;
-  const consumer = chooseConsumer(setup.queue.consumer ?? null, saved, hostname(), randomBytes(3).toString('hex'));
+  const saved = restoreQueuePosition(setup.saved);
+  const consumer = chooseConsumer(
+    setup.queue.consumer ?? null,
+    saved ?? undefined,
+    hostname(),
+    randomBytes(3).toString('hex'),
+  );
   const source = new QueueSource({
     config: { ...QUEUE_DEFAULTS, ...setup.queue, consumer },
-    pushed: setup.pushed,
+    sink: setup.sink,
     context: {
       limits: push,
       namespace: push.namespace,
@@ -41,11 +47,11 @@ export function setUpQueue(setup: QueueSetup): QueueSource {
       tenant: setup.queue.allowTenantId ? null : '',
     },
     decode: (bytes, count, context) => setup.decodePool.decodeJoined(bytes, count, context),
-    applied: saved?.consumer === consumer ? Number(saved.applied ?? 0) : 0,
+    // Another consumer's position says nothing about this one's lists.
+    restored: saved?.consumer === consumer ? saved : null,
     checkpointed: setup.checkpointFile !== null,
     // A restart of this process (same host, same checkpoint) holds the same lease.
     owner: `${hostname()}:${setup.checkpointFile ? resolve(setup.checkpointFile) : `pid ${process.pid}`}`,
-    onApplied: setup.onApplied,
     onMessages: (result, reason, n) => metrics.messages.inc(reason ? { result, reason } : { result }, n),
     onDeadLetters: (n) => metrics.deadLetters.inc(n),
     onBatch: (seconds) => metrics.batchDuration.observe(seconds),

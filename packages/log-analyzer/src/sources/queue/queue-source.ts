@@ -12,12 +12,16 @@
 // reconnects, says so, loses nothing. The decisions are pure, in queue-plan.ts.
 
 import type { RejectReason } from '../../metrics/catalog.js';
-import type { DecodedBatch } from '../../store/push-batch.js';
-import { countByReason, type PushedFamilies } from '../../store/pushed-families.js';
+import type { DecodedBatch, Taken, TimedBatch } from '../../store/push-batch.js';
+import { countByReason } from '../../store/pushed-families.js';
 import { type BatchContext, decodeMessageBatch } from '../../transforms/push/batch.js';
+import { InOrder } from '../in-order.js';
+import type { Checkpointed, SyncSink } from '../source.js';
+import { AppliedBatches } from './applied-batches.js';
 import { type LeaseClock, LeaseKeeper, REAL_CLOCK } from './lease-keeper.js';
-import { deadLetter, foreignBatches, planRecovery, redactedUrl, refusals } from './queue-plan.js';
+import { deadLetter, foreignBatches, planRecovery, type QueuePosition, redactedUrl, refusals } from './queue-plan.js';
 import { NUL, RedisQueue } from './redis-queue.js';
+import { Waiters } from './waiters.js';
 
 export interface QueueConfig {
   /** redis://[user:password@]host:port[/db] */
@@ -52,15 +56,10 @@ export const QUEUE_DEFAULTS = {
   maxMessageBytes: 2 ** 20,
 };
 
-/** What a checkpoint keeps of the queue: whose lists, and the last batch its counts include. */
-export interface QueuePosition {
-  consumer: string;
-  applied: number;
-}
-
 export interface QueueSourceOptions {
   config: QueueConfig;
-  pushed: PushedFamilies;
+  /** Applies a batch to the store (and counts the store's refusals). */
+  sink: SyncSink<TimedBatch, Taken>;
   context: BatchContext;
   /** `count` messages joined by NUL bytes → a batch (null: they did not split into `count`), and the bytes back. */
   decode(
@@ -68,13 +67,12 @@ export interface QueueSourceOptions {
     count: number,
     context: BatchContext,
   ): Promise<{ batch: DecodedBatch | null; bytes: Uint8Array }>;
-  /** The last batch the checkpoint includes (0: none). */
-  applied: number;
+  /** The checkpoint's position at start, when it is this consumer's (null: none, every list is new). */
+  restored: QueuePosition | null;
   /** Whether a checkpoint makes batches durable; without one a batch is deleted once applied. */
   checkpointed: boolean;
   /** Who holds the lease: a restart of this process (same checkpoint) is the same owner. */
   owner: string;
-  onApplied(): void;
   onMessages(result: 'accepted' | 'rejected', reason: RejectReason | null, n: number): void;
   onDeadLetters(n: number): void;
   onBatch(seconds: number): void;
@@ -95,26 +93,32 @@ interface Claimed {
   claimedAt: number;
 }
 
-interface Applied {
-  seq: number;
-  /** Dead letters to write with the batch's deletion. */
-  dead: string[];
-  messages: number;
+/** A claimed batch, decoded on a thread: what InOrder hands on in claim order. */
+interface Decoded {
+  claimed: Claimed;
+  /** null: the messages did not split (a NUL in one, or the thread died); read again one by one. */
+  batch: DecodedBatch | null;
+  bytes: Uint8Array;
 }
 
-export class QueueSource {
+export class QueueSource implements Checkpointed<QueuePosition> {
+  readonly name = 'queue';
+  readonly restored: QueuePosition | null;
   private readonly redis: RedisQueue;
   private nextSeq = 1;
   /** The last batch applied: every batch up to it is in the store. */
   private applied: number;
   /** Applied, not yet deleted (waiting for a checkpoint, or for Redis). */
-  private readonly pending: Applied[] = [];
+  private readonly pending: AppliedBatches;
   /** The seq of a claim whose answer was lost with the connection: its list may hold messages. */
   private unsure: number | null = null;
-  /** Batches are applied in claim order: each waits for the one before. */
-  private chain: Promise<void> = Promise.resolve();
+  /** Batches are applied in claim order, whatever order their decodes finish in. */
+  private readonly ordered = new InOrder<Decoded>((result) => this.handOn(result));
+  /** A batch could not be read again: none after it may be applied (the next start applies it first). */
+  private readFailed = false;
   private inFlight = 0;
-  private readonly settled = new Set<() => void>();
+  /** The claim loop waiting for room, backoff and empty-queue sleeps: woken by a change. */
+  private readonly waiters = new Waiters();
   private stopped = false;
   private running: Promise<void> | null = null;
   private recovered = false;
@@ -135,7 +139,8 @@ export class QueueSource {
 
   constructor(private readonly options: QueueSourceOptions) {
     const { config } = options;
-    this.applied = options.applied;
+    this.restored = options.restored;
+    this.applied = options.restored?.applied ?? 0;
     const clock = config.clock ?? REAL_CLOCK;
     this.now = clock.now;
     this.redis = new RedisQueue({ ...config, owner: options.owner }, (error) => this.down(error));
@@ -145,6 +150,15 @@ export class QueueSource {
       clock,
       (why) => this.halt(`${why}; draining stopped until the next start (the batches it took are counted there)`),
     );
+    this.pending = new AppliedBatches(this.redis, {
+      deadMax: config.deadMax,
+      onDeadLetters: options.onDeadLetters,
+      onError: options.onError,
+      onReleased: (messages) => {
+        this.processing -= messages;
+        this.waiters.wake(); // room for claims again
+      },
+    });
   }
 
   /** Stops draining for good (until a restart), and says why. */
@@ -153,7 +167,7 @@ export class QueueSource {
     this.halted = why;
     this.options.onError(`queue consumer ${this.options.config.consumer}`, new Error(why));
     this.stopped = true;
-    this.wake();
+    this.waiters.wake();
   }
 
   private down(error: unknown): void {
@@ -194,14 +208,14 @@ export class QueueSource {
         if (this.stopped) return;
         if (!this.recovered) await this.recover();
         if (this.unsure !== null) await this.reclaim(this.unsure);
-        void this.release(this.durableUpTo);
+        void this.pending.release();
         failures = 0;
         await this.drain();
       } catch (error) {
         if (this.stopped) return;
         this.down(error);
         this.options.onError(`redis ${redactedUrl(this.options.config.url)}`, error);
-        await this.sleep(Math.min(100 * 2 ** failures++, 5000));
+        await this.waiters.sleep(Math.min(100 * 2 ** failures++, 5000));
       }
     }
   }
@@ -209,30 +223,9 @@ export class QueueSource {
   private async ready(): Promise<void> {
     while (!this.redis.ready) {
       if (this.stopped) return;
-      await this.sleep(50);
+      await this.waiters.sleep(50);
     }
     this.up = true;
-  }
-
-  /** Wakes whatever waits: the claim loop for room, a backoff sleep. */
-  private wake(): void {
-    const waiting = [...this.settled];
-    this.settled.clear();
-    for (const wake of waiting) wake();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.settled.delete(wake);
-        resolve();
-      }, ms);
-      const wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.settled.add(wake);
-    });
   }
 
   /** On start: our lists the checkpoint includes are deleted; the others are applied again, in order. */
@@ -259,8 +252,8 @@ export class QueueSource {
     const { config } = this.options;
     while (!this.stopped) {
       this.loops++;
-      if (this.inFlight >= config.workers || this.pending.length >= (config.maxPending ?? MAX_PENDING_BATCHES)) {
-        await new Promise<void>((resolve) => this.settled.add(resolve));
+      if (this.inFlight >= config.workers || this.pending.size >= (config.maxPending ?? MAX_PENDING_BATCHES)) {
+        await this.waiters.next();
         continue;
       }
       if (this.now() >= this.nextTakeOverAt) await this.takeOver();
@@ -271,66 +264,69 @@ export class QueueSource {
       if (count === 0) {
         // Empty: look again shortly (no blocking move: it would hand over a message of any size).
         this.nextSeq--; // nothing claimed: the number is used again
-        await this.sleep(EMPTY_POLL_MS);
+        await this.waiters.sleep(EMPTY_POLL_MS);
         continue;
       }
       this.begin({ seq, bytes, count, claimedAt: this.now() });
     }
   }
 
-  /** Decodes a claimed batch (on a thread) and applies it after the batch before it. */
+  /** Decodes a claimed batch (on a thread); InOrder applies it after the batch before it. */
   private begin(batch: Claimed): void {
     this.inFlight++;
     this.processing += batch.count;
-    const { context } = this.options;
-    const decoded = this.options.decode(batch.bytes, batch.count, context);
-    const previous = this.chain;
-    this.chain = (async () => {
-      await previous;
-      try {
-        const result = await decoded;
-        let texts: () => string[] = () => new TextDecoder().decode(result.bytes).split('\0');
-        let ready = result.batch;
-        if (!ready) {
-          // A message held a NUL (or the thread died): decode them one by one, from their list.
-          const messages = (await this.redis.batch(batch.seq)).map(String);
-          ready = decodeMessageBatch(messages, context);
-          texts = () => messages;
-        }
-        // Never apply once the lease might have run out: another replica may be taking this batch.
-        if (!(await this.lease.fence())) return;
-        this.apply(batch, ready, texts);
-      } catch (error) {
-        // Redis went away before the batch could be read again: it stays in its list, and the next
-        // start applies it. Batches after it must not be applied before it: this source stops.
-        this.options.onError('reading a batch again (it is applied at the next start)', error);
-        this.halted = 'a batch could not be read again from Redis; draining stopped until the next start';
-        this.stopped = true;
-      } finally {
-        this.inFlight--;
-        this.wake();
-      }
-    })();
+    const decoded = this.options.decode(batch.bytes, batch.count, this.options.context);
+    void this.ordered.add(decoded.then((result) => ({ claimed: batch, ...result })));
   }
 
+  /** A batch's turn, in claim order: read again if it did not split, fenced by the lease, applied. */
+  private async handOn(result: PromiseSettledResult<Decoded>): Promise<void> {
+    try {
+      // After a batch that could not be read again, applying a later one would let the checkpoint
+      // include it and so lose the earlier one: they all wait in their lists for the next start.
+      if (this.readFailed) return;
+      if (result.status === 'rejected') throw result.reason;
+      const { claimed, bytes } = result.value;
+      const { context } = this.options;
+      let texts: () => string[] = () => new TextDecoder().decode(bytes).split('\0');
+      let ready = result.value.batch;
+      if (!ready) {
+        // A message held a NUL (or the thread died): decode them one by one, from their list.
+        const messages = (await this.redis.batch(claimed.seq)).map(String);
+        ready = decodeMessageBatch(messages, context);
+        texts = () => messages;
+      }
+      // Never apply once the lease might have run out: another replica may be taking this batch.
+      if (!(await this.lease.fence())) return;
+      this.apply(claimed, ready, texts);
+    } catch (error) {
+      // Redis went away before the batch could be read again: it stays in its list, and the next
+      // start applies it. Batches after it must not be applied before it: this source stops.
+      this.options.onError('reading a batch again (it is applied at the next start)', error);
+      this.halted = 'a batch could not be read again from Redis; draining stopped until the next start';
+      this.readFailed = true;
+      this.stopped = true;
+    } finally {
+      this.inFlight--;
+      this.waiters.wake();
+    }
+  }
+
+  /** The store applies the batch and its position moves in one synchronous section (a checkpoint sees both or neither). */
   private apply(batch: Claimed, decoded: DecodedBatch, texts: () => string[]): void {
-    const { pushed, config } = this.options;
+    const { config } = this.options;
     const now = this.now();
-    const taken = pushed.take(decoded, now);
+    const taken = this.options.sink.apply({ batch: decoded, at: now });
     const rejected = refusals(taken.rejected, taken.rejected.length > 0 ? texts() : [], config.maxMessageBytes);
     for (const [reason, n] of countByReason(rejected)) this.options.onMessages('rejected', reason, n);
     if (taken.accepted > 0) this.options.onMessages('accepted', null, taken.accepted);
     this.applied = batch.seq;
-    this.options.onApplied();
     this.options.onBatch((now - batch.claimedAt) / 1000);
     // The list keeps the newest --redis-dead-max: so does the batch.
     const refused = config.deadMax > 0 ? rejected.slice(-config.deadMax) : [];
     const dead = refused.map((r) => deadLetter(r.text, r.reason, r.message, now, config.consumer, r.size));
-    this.pending.push({ seq: batch.seq, dead, messages: batch.count });
-    if (!this.options.checkpointed) {
-      this.durableUpTo = batch.seq;
-      void this.release(batch.seq);
-    }
+    this.pending.add({ seq: batch.seq, dead, messages: batch.count });
+    if (!this.options.checkpointed) void this.pending.durable(batch.seq);
   }
 
   /** Called in the checkpoint's synchronous section: which batches its counts include. */
@@ -338,42 +334,14 @@ export class QueueSource {
     return { consumer: this.options.config.consumer, applied: this.applied };
   }
 
-  /** A checkpoint with this position is written: the batches it includes can go (with their dead letters). */
-  durable(position: unknown): void {
-    const applied = (position as Partial<QueuePosition> | undefined)?.applied;
-    if (typeof applied !== 'number') return;
-    this.durableUpTo = applied;
-    void this.release(applied);
+  /** Moves with every batch applied (even one whose messages were all refused). */
+  get positionVersion(): number {
+    return this.applied;
   }
 
-  private releasing: Promise<void> = Promise.resolve();
-  /** The last batch a written checkpoint includes. */
-  private durableUpTo = 0;
-
-  private release(upTo: number): Promise<void> {
-    this.releasing = this.releasing.then(async () => {
-      const { config } = this.options;
-      const done = this.pending.filter((p) => p.seq <= upTo);
-      if (done.length === 0 || !this.redis.ready) return;
-      const dead = config.deadMax > 0 ? done.flatMap((p) => p.dead).slice(-config.deadMax) : [];
-      try {
-        await this.redis.release(
-          done.map((p) => p.seq),
-          dead,
-          config.deadMax,
-        );
-      } catch (error) {
-        this.options.onError('deleting applied batches (tried again at the next checkpoint)', error);
-        return;
-      }
-      if (dead.length > 0) this.options.onDeadLetters(dead.length);
-      for (const p of done) {
-        this.pending.splice(this.pending.indexOf(p), 1);
-        this.processing -= p.messages;
-      }
-      this.wake(); // room for claims again
-    });
-    return this.releasing;
+  /** A checkpoint with this position is written: the batches it includes can go (with their dead letters). */
+  durable(newest: QueuePosition): void {
+    void this.pending.durable(newest.applied);
   }
 
   /** Takes over the lists of consumers whose lease has expired. */
@@ -400,11 +368,8 @@ export class QueueSource {
 
   /** Waits until every claimed batch is applied (tests, shutdown). */
   async idle(): Promise<void> {
-    let chain: Promise<void>;
-    do {
-      chain = this.chain;
-      await chain;
-    } while (chain !== this.chain);
+    do await this.ordered.idle();
+    while (this.ordered.size > 0);
   }
 
   /** Stops claiming and waits until every claimed batch is applied; the checkpoint after it includes them all. */
@@ -413,7 +378,7 @@ export class QueueSource {
     // Batches already claimed are applied while the lease still holds; none after it could lapse.
     this.lease.stop();
     if (this.depthTimer) clearInterval(this.depthTimer);
-    this.wake();
+    this.waiters.wake();
     await this.running?.catch(() => {});
     await this.idle();
   }
@@ -421,7 +386,7 @@ export class QueueSource {
   /** After the last checkpoint: deletes what it includes, and disconnects. */
   async close(): Promise<void> {
     await this.stop();
-    await this.releasing;
+    await this.pending.settled();
     this.redis.close();
   }
 }
