@@ -10,11 +10,11 @@ import type { DecodePool } from '../../transforms/pool/decode-pool.js';
 import type { PushConfig } from '../push/push-source.js';
 import { createQueueMetrics } from './queue-metrics.js';
 import { chooseConsumer } from './queue-plan.js';
-import { QUEUE_DEFAULTS, type QueueConfig, type QueuePosition, QueueSource } from './queue-source.js';
+import { type QueueConfig, type QueuePosition, QueueSource } from './queue-source.js';
 
 export interface QueueSetup {
   /** allowTenantId: messages may set tenant_id (else a message naming a tenant is refused). */
-  queue: Partial<QueueConfig> & { url: string; consumer?: string | null; allowTenantId?: boolean };
+  queue: Omit<QueueConfig, 'consumer'> & { consumer: string | null; allowTenantId: boolean };
   /** What the checkpoint saved of the queue, if anything. */
   saved: unknown;
   checkpointFile: string | null;
@@ -31,7 +31,7 @@ export function setUpQueue(setup: QueueSetup): QueueSource {
   const saved = setup.saved as Partial<QueuePosition> | undefined;
   const consumer = chooseConsumer(setup.queue.consumer ?? null, saved, hostname(), randomBytes(3).toString('hex'));
   const source = new QueueSource({
-    config: { ...QUEUE_DEFAULTS, ...setup.queue, consumer },
+    config: { ...setup.queue, consumer },
     pushed: setup.pushed,
     context: {
       limits: push,

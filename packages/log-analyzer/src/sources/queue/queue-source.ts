@@ -42,16 +42,6 @@ export interface QueueConfig {
   maxPending?: number;
 }
 
-export const QUEUE_DEFAULTS = {
-  key: 'prom-stream-gateway:metric-queue',
-  workers: 2,
-  db: 0,
-  batch: 1000,
-  deadMax: 10_000,
-  leaseMs: 30_000,
-  maxMessageBytes: 2 ** 20,
-};
-
 /** What a checkpoint keeps of the queue: whose lists, and the last batch its counts include. */
 export interface QueuePosition {
   consumer: string;
