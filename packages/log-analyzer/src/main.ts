@@ -4,14 +4,6 @@
 import { Command } from 'commander';
 import type { Analyzer } from './app.js';
 import { pushNameStartRefusal } from './cli/parsers.js';
-import {
-  analyzerSettingsOf,
-  historyOf,
-  pushConfigOf,
-  queueConfigOf,
-  scrapeOf,
-  systemOf,
-} from './config/analyzer-config.js';
 import { apiKeysOf, applyConfig, printConfig } from './config/apply.js';
 import { senderEnvironment } from './config/environment.js';
 import { addScanOptions, addServeOptions } from './config/serve-options.js';
@@ -129,6 +121,9 @@ serve.action(async (opts) => {
     // Before anything starts: an unwritable checkpoint is one clear line and exit 2, not a spin.
     if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);
     const { createAnalyzer } = await import('./app.js');
+    const { analyzerSettingsOf, historyOf, pushConfigOf, queueConfigOf, scrapeOf, systemOf } = await import(
+      './config/analyzer-config.js'
+    );
     // A name that is not UTF-8 arrives with its bytes replaced: find the file it means.
     const { resolveArgvPath } = await import('./sources/file/argv-path.js');
     const watch = await Promise.all(
