@@ -10,6 +10,14 @@
 
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
+import {
+  ANALYZER_DEFAULTS,
+  HISTORY_DEFAULTS,
+  PUSH_DEFAULTS,
+  QUEUE_DEFAULTS,
+  SCRAPE_DEFAULTS,
+  SYSTEM_DEFAULTS,
+} from './config/analyzer-config.js';
 import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
 import { dependencies } from './export/health.js';
@@ -30,12 +38,12 @@ import { LineRate } from './metrics/line-rate.js';
 import { createSelfMetrics } from './metrics/self-metrics.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
 import { Tailer } from './sources/file/tailer.js';
-import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/host/host-metrics.js';
-import { PUSH_DEFAULTS, type PushConfig, PushSource, restorePushPosition } from './sources/push/push-source.js';
+import { registerHostMetrics, type SystemConfig } from './sources/host/host-metrics.js';
+import { type PushConfig, PushSource, restorePushPosition } from './sources/push/push-source.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
 import { setUpQueue } from './sources/queue/queue-setup.js';
 import type { QueueConfig, QueueSource } from './sources/queue/queue-source.js';
-import { SCRAPE_DEFAULTS, type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
+import { type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries, mergeSummary } from './store/log-families.js';
@@ -88,7 +96,9 @@ export interface AnalyzerConfig {
   /** Short-term history of every series (on by default, with these sizes). */
   history?: Partial<HistoryOptions>;
   /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */
-  queue?: (Partial<QueueConfig> & { url: string; consumer?: string | null; allowTenantId?: boolean }) | null;
+  queue?:
+    | (Partial<Omit<QueueConfig, 'consumer'>> & { url: string; consumer?: string | null; allowTenantId?: boolean })
+    | null;
 }
 
 export { PUSH_DEFAULTS, type PushConfig };
@@ -179,7 +189,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   // The queue source (after the store's restore: it applies again the batches the checkpoint lacks).
   const queue = config.queue
     ? setUpQueue({
-        queue: config.queue,
+        queue: { ...QUEUE_DEFAULTS, ...config.queue },
         saved: saved?.sources.queue,
         checkpointFile: config.positionsFile,
         push,
@@ -199,7 +209,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     pollIntervalMs: config.pollIntervalMs,
     rotateWaitMs: config.rotateWaitMs,
     usePolling: config.usePolling,
-    forgetAfterMs: config.forgetAfterMs ?? 600_000,
+    forgetAfterMs: config.forgetAfterMs ?? ANALYZER_DEFAULTS.forgetAfterMs,
     pool,
     maxLineBytes: config.maxLineBytes,
     onFollow: (file) => initFileSeries(families, file),
@@ -264,7 +274,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   // What /metrics serves before the first checkpoint: the restored values, durable already.
   await checkpointer.checkpoint();
 
-  const history = new History(store, config.history);
+  const history = new History(store, { ...HISTORY_DEFAULTS, ...config.history });
   const feed = new LiveFeed(() =>
     storeTotals(
       store,
@@ -297,7 +307,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     hostAllowed: (host) => hostAllowed(host, boundTo, config.allowedHosts ?? []),
     aggregated: (tenant) => aggregatedText(history, Date.now(), tenant),
     extraText: () => scrape.exposition(),
-    metricsPath: config.metricsPath ?? '/metrics',
+    metricsPath: config.metricsPath ?? ANALYZER_DEFAULTS.metricsPath,
     routes: [
       ...[pushSource.routes<ReadEnv>()].filter((r) => r !== undefined),
       historyRoutes(history),
@@ -326,7 +336,10 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   rateTimer.unref();
   const historyTimer = setInterval(() => history.sample(Date.now()), history.options.stepMs);
   historyTimer.unref();
-  const checkpointTimer = setInterval(() => void checkpointer?.checkpoint(), config.checkpointIntervalMs ?? 1000);
+  const checkpointTimer = setInterval(
+    () => void checkpointer?.checkpoint(),
+    config.checkpointIntervalMs ?? ANALYZER_DEFAULTS.checkpointIntervalMs,
+  );
   checkpointTimer.unref();
   // Discovery goes on in the background: the HTTP side answers meanwhile (50,000 files take a while).
   const ready = tailer.start();
@@ -364,9 +377,14 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         const limit = openFilesLimit();
         const http = createHttpServer({
           fetch: app.fetch,
-          maxConnections: () => connectionCap(config.maxConnections ?? 256, limit, tailer?.openDescriptors ?? 0),
-          maxStreams: () => config.maxStreams ?? 16,
-          slowReaderMs: config.slowReaderMs ?? 10_000,
+          maxConnections: () =>
+            connectionCap(
+              config.maxConnections ?? ANALYZER_DEFAULTS.maxConnections,
+              limit,
+              tailer?.openDescriptors ?? 0,
+            ),
+          maxStreams: () => config.maxStreams ?? ANALYZER_DEFAULTS.maxStreams,
+          slowReaderMs: config.slowReaderMs ?? ANALYZER_DEFAULTS.slowReaderMs,
           onEvicted: (reason) => selfMetrics.httpEvicted.inc({ reason }),
         });
         const s = http.server;

@@ -3,16 +3,16 @@
 
 import { Command } from 'commander';
 import type { Analyzer } from './app.js';
-import { format, integer, option, pushNameStartRefusal } from './cli/parsers.js';
-import { addServeOptions } from './cli/serve-options.js';
-import { apiKeysOf, applyConfig, printConfig, pushLimitsOf } from './config/apply.js';
+import { pushNameStartRefusal } from './cli/parsers.js';
+import { apiKeysOf, applyConfig, printConfig } from './config/apply.js';
+import { senderEnvironment } from './config/environment.js';
+import { addScanOptions, addServeOptions } from './config/serve-options.js';
 import type { ApiKey } from './sources/push/api-keys.js';
-import { redactedUrl, senderEnvironment } from './sources/queue/queue-plan.js';
-import { DEFAULT_FORMAT, PRESETS } from './transforms/log/log-format.js';
-import { defaultWorkers } from './transforms/pool/parse-pool.js';
+import { redactedUrl } from './sources/queue/queue-plan.js';
+import { PRESETS } from './transforms/log/log-format.js';
 import { VERSION } from './version.js';
 
-// The queue senders' settings (Redis__ConnectionString, …) are read too; ours win.
+// The names other clients use (the queue senders' Redis__ConnectionString, METRICS_CONFIG, …) are read too; ours win.
 Object.assign(process.env, senderEnvironment(process.env));
 
 /** A host a person can open: an address that binds every interface is reached at localhost. */
@@ -26,26 +26,17 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
-const shared = [
-  option('-f, --format <format>', `a preset (${Object.keys(PRESETS).join(', ')}) or an Apache LogFormat string`)
-    .default(PRESETS[DEFAULT_FORMAT], DEFAULT_FORMAT)
-    .argParser(format),
-  option('-w, --workers <n>', 'parse worker threads').default(defaultWorkers()).argParser(integer(1, 256)),
-  option('--max-line-bytes <n>', 'longer lines are skipped and counted as errors (line_too_long)')
-    .default(65536)
-    .argParser(integer(1, 64 * 1024 * 1024)),
-];
-
 const program = new Command('log-analyzer')
   .description('Turns Apache access logs into Prometheus metrics.')
   .version(VERSION)
   .showHelpAfterError('(run with --help for usage)');
 
-const scan = program
-  .command('scan')
-  .description('read FILEs once from the start and print their metrics in Prometheus text format')
-  .argument('<file...>', 'access log files');
-for (const o of shared) scan.addOption(o);
+const scan = addScanOptions(
+  program
+    .command('scan')
+    .description('read FILEs once from the start and print their metrics in Prometheus text format')
+    .argument('<file...>', 'access log files'),
+);
 scan.action(async (files: string[], opts: { format: string; workers: number; maxLineBytes: number }) => {
   let text: string;
   // Set by the scan's callback: most lines did not parse.
@@ -86,10 +77,9 @@ const serve = addServeOptions(
     .command('serve', { isDefault: true })
     .description('follow log files and serve their metrics over HTTP (the default command)'),
 );
-for (const o of shared) serve.addOption(o);
 
 serve.action(async (opts) => {
-  const configPath: string | undefined = opts.config ?? (process.env.METRICS_CONFIG || undefined);
+  const configPath: string | undefined = opts.config;
   let origins: Map<string, string>;
   try {
     origins = await applyConfig(serve, configPath);
@@ -127,12 +117,13 @@ serve.action(async (opts) => {
   if (opts.metricsAuth && apiKeys.length === 0) fail('--metrics-auth needs --api-key or --api-keys-file');
   const nameStart = pushNameStartRefusal(opts.pushNamespace, opts.pushPrefix);
   if (nameStart) fail(nameStart);
-  const cumulative: string[] =
-    typeof opts.pushCumulative === 'string' ? opts.pushCumulative.split(',') : opts.pushCumulative;
   try {
     // Before anything starts: an unwritable checkpoint is one clear line and exit 2, not a spin.
     if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);
     const { createAnalyzer } = await import('./app.js');
+    const { analyzerSettingsOf, historyOf, pushConfigOf, queueConfigOf, scrapeOf, systemOf } = await import(
+      './config/analyzer-config.js'
+    );
     // A name that is not UTF-8 arrives with its bytes replaced: find the file it means.
     const { resolveArgvPath } = await import('./sources/file/argv-path.js');
     const watch = await Promise.all(
@@ -142,67 +133,14 @@ serve.action(async (opts) => {
         .map(resolveArgvPath),
     );
     analyzer = await createAnalyzer({
+      ...analyzerSettingsOf(opts),
       watch,
-      format: opts.format,
-      workers: opts.workers,
-      maxLineBytes: opts.maxLineBytes,
-      from: opts.from,
-      maxFiles: opts.maxFiles,
-      pollIntervalMs: opts.pollInterval,
-      rotateWaitMs: opts.rotateWait,
-      usePolling: opts.poll,
       positionsFile,
-      startFresh: opts.startFresh,
-      checkpointIntervalMs: opts.checkpointInterval,
-      forgetAfterMs: opts.forgetAfter,
-      maxConnections: opts.maxConnections,
-      maxStreams: opts.maxStreams,
-      slowReaderMs: opts.slowReaderTimeout,
-      allowedHosts: opts.allowedHosts ?? [],
-      push: {
-        enabled: opts.push,
-        namespace: opts.pushNamespace,
-        prefix: opts.pushPrefix,
-        cumulativeSources: new Set(cumulative.map((c) => c.trim()).filter(Boolean)),
-        ...pushLimitsOf(opts),
-        ack: opts.pushAck,
-        maxBodyBytes: opts.pushMaxBody,
-        apiKeys,
-        metricsAuth: opts.metricsAuth,
-      },
-      metricsPath: opts.metricsPath,
-      history: {
-        maxSeries: opts.historyMaxSeries,
-        stepMs: opts.historyStep,
-        windowMs: opts.historyWindow,
-        rollupMs: opts.historyRollup,
-        rollupWindowMs: opts.historyRollupWindow,
-      },
-      scrape: { intervalMs: opts.scrapeInterval * 1000, targets: opts.scrapeTarget ?? [] },
-      system: {
-        enabled: opts.systemStats,
-        cpu: opts.systemCpu,
-        ram: opts.systemRam,
-        disk: opts.systemDisk,
-        network: opts.systemNetwork,
-      },
-      queue: opts.redisUrl
-        ? {
-            url: opts.redisUrl,
-            key: opts.redisKey,
-            workers: opts.redisWorkers,
-            // The URL's database wins over --redis-db.
-            db: /^\/\d+$/.test(new URL(opts.redisUrl).pathname)
-              ? Number(new URL(opts.redisUrl).pathname.slice(1))
-              : opts.redisDb,
-            batch: opts.redisBatch,
-            deadMax: opts.redisDeadMax,
-            consumer: opts.redisConsumer ?? null,
-            leaseMs: opts.redisLease,
-            allowTenantId: opts.redisAllowTenantId,
-            maxMessageBytes: opts.redisMaxMessageBytes,
-          }
-        : null,
+      push: pushConfigOf(opts, apiKeys),
+      history: historyOf(opts),
+      scrape: scrapeOf(opts),
+      system: systemOf(opts),
+      queue: queueConfigOf(opts),
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;

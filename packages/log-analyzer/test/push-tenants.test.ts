@@ -65,7 +65,7 @@ describe('caps per tenant', () => {
   });
 
   it('by default a tenant holds at most a tenth of --push-max-series', async () => {
-    const { pushLimitsOf } = await import('../src/config/apply.js');
+    const { pushLimitsOf } = await import('../src/config/analyzer-config.js');
     expect(pushLimitsOf({ pushMaxSeries: 100_000 }).maxSeriesPerTenant).toBe(10_000);
     expect(pushLimitsOf({ pushMaxSeries: 5 }).maxSeriesPerTenant).toBe(1);
     expect(pushLimitsOf({ pushMaxSeries: 5, pushMaxSeriesPerTenant: 5 }).maxSeriesPerTenant).toBe(5);

@@ -2,16 +2,10 @@
 // the config file) goes through one of these, so a value is checked the same way wherever it comes
 // from. Each throws commander's InvalidArgumentError with what was expected.
 
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { CONSUMER_ID } from '../sources/queue/queue-plan.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
 import { compileFormat, FormatError } from '../transforms/log/log-format.js';
-
-/** Every flag can also come from LOG_ANALYZER_<FLAG>, e.g. --max-line-bytes ← LOG_ANALYZER_MAX_LINE_BYTES. */
-export function option(flags: string, description: string): Option {
-  const long = /--([a-z-]+)/.exec(flags)?.[1] ?? '';
-  return new Option(flags, description).env(`LOG_ANALYZER_${long.replace(/-/g, '_').toUpperCase()}`);
-}
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { type ApiKey, parseApiKey, parseApiKeysFile } from '../sources/push/api-keys.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
 import { redacted } from './changes.js';
+import { BY_OPTION } from './settings.js';
 
 /** Where a value may come from, weakest first: a stronger one is never replaced by a weaker one. */
 const RANK: Record<string, number> = { default: 0, config: 1, env: 2, cli: 3 };
@@ -93,7 +94,7 @@ export async function printConfig(
         ? `[${(v as ScrapeTarget[]).map((t) => `{ name = ${JSON.stringify(t.name)}, url = ${JSON.stringify(t.url)}, type = "${t.type}" }`).join(', ')}]`
         : JSON.stringify(v);
     // API keys are never printed: a comment with their count and tenants stands for them.
-    const secret = setting.option === 'apiKey' && Array.isArray(value);
+    const secret = BY_OPTION.get(setting.option)?.secret === 'keys' && Array.isArray(value);
     const shown =
       value === undefined ? '# (not set)' : secret ? `# ${key} = ${toml(value)}` : `${key} = ${toml(value)}`;
     const note = secret ? `${(value as unknown[]).length} redacted, ` : '';
@@ -125,21 +126,4 @@ export function apiKeysOf(opts: { apiKey?: string[]; apiKeysFile?: string }): Ap
     }
   }
   return keys;
-}
-
-/** The push limits the options set: one reading for the start and a reload. */
-export function pushLimitsOf(opts: Record<string, unknown>) {
-  return {
-    ttlMs: (opts.pushTtl as number | undefined) ?? null,
-    maxItems: opts.pushMaxItems as number,
-    maxLabels: opts.pushMaxLabels as number,
-    maxLabelValueBytes: opts.pushMaxLabelBytes as number,
-    maxSeriesBytes: opts.pushMaxSeriesBytes as number,
-    maxSeries: opts.pushMaxSeries as number,
-    maxSeriesPerFamily: opts.pushMaxSeriesPerFamily as number,
-    // By default a tenant holds at most a tenth of all: one tenant never fills what others need.
-    maxSeriesPerTenant:
-      (opts.pushMaxSeriesPerTenant as number | undefined) ??
-      Math.max(1, Math.floor((opts.pushMaxSeries as number) / 10)),
-  };
 }

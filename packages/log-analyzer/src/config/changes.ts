@@ -5,18 +5,21 @@
 import type { ApiKey } from '../sources/push/api-keys.js';
 import { redactedUrl } from '../sources/queue/queue-plan.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
+import { BY_OPTION } from './settings.js';
 
-/** A setting's value with its secrets replaced: keys by `***` (their tenants kept), URLs' passwords by `***`. */
+/** A setting's value with its secrets (settings.ts) replaced: keys by `***` (their tenants kept), URLs' passwords by `***`. */
 export function redacted(option: string, value: unknown): unknown {
   if (value === undefined || value === null) return value;
-  if (option === 'apiKey') {
-    return (value as string[]).map((k) => (k.includes(':') ? `***:${k.slice(k.indexOf(':') + 1)}` : '***'));
+  switch (BY_OPTION.get(option)?.secret) {
+    case 'keys':
+      return (value as string[]).map((k) => (k.includes(':') ? `***:${k.slice(k.indexOf(':') + 1)}` : '***'));
+    case 'url':
+      return redactedUrl(value as string);
+    case 'targets':
+      return (value as ScrapeTarget[]).map((t) => ({ ...t, url: redactedUrl(t.url) }));
+    default:
+      return value;
   }
-  if (option === 'redisUrl') return redactedUrl(value as string);
-  if (option === 'scrapeTarget') {
-    return (value as ScrapeTarget[]).map((t) => ({ ...t, url: redactedUrl(t.url) }));
-  }
-  return value;
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -77,7 +80,8 @@ export function describeReload(given: {
   const later: string[] = [];
   for (const option of [...new Set([...Object.keys(before), ...Object.keys(after)])]) {
     // The keys themselves are said as counts above.
-    if (option === 'apiKey' || JSON.stringify(before[option]) === JSON.stringify(after[option])) continue;
+    if (BY_OPTION.get(option)?.secret === 'keys' || JSON.stringify(before[option]) === JSON.stringify(after[option]))
+      continue;
     const change = `${keyOf(option)} ${shown(option, before[option])} → ${shown(option, after[option])}`;
     (inPlace.has(option) ? now : later).push(change);
   }

@@ -1,89 +1,42 @@
 // The config file (TOML) and the nested environment names, as values of the command line's own
 // options: a key's text goes through the same parser as its flag (so a port, a duration or a size
 // is checked the same way wherever it comes from), and the file's shape (sections, key names,
-// types) is checked by one schema. Precedence: defaults < file < environment < flags.
+// types) is checked by one schema, made from the settings table (settings.ts). Precedence:
+// defaults < file < environment < flags.
 // Pure but for reading the file: the caller applies what this returns.
 
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
+import { type EnvAlias, nestedEnvName, optionName, TABLE } from './settings.js';
 
 /** A key of the file: its section and name, the serve option it sets, and the TOML type it takes. */
-export interface Setting {
+export interface FileKey {
   key: string;
   /** The serve command's option (attribute name). */
   option: string;
   type: 'string' | 'number' | 'boolean' | 'list' | 'targets';
 }
 
-const S = (key: string, option: string, type: Setting['type'] = 'string'): Setting => ({ key, option, type });
-
-/** Every key of the file, and the option it sets. */
-export const SETTINGS: readonly Setting[] = [
-  S('server.host', 'host'),
-  S('server.port', 'port', 'number'),
-  S('server.max_connections', 'maxConnections', 'number'),
-  S('server.max_streams', 'maxStreams', 'number'),
-  S('server.slow_reader_timeout', 'slowReaderTimeout'),
-  S('server.allowed_hosts', 'allowedHosts', 'list'),
-  S('metrics.prometheus_endpoint', 'metricsPath'),
-  S('metrics.metrics_prefix', 'pushPrefix'),
-  S('metrics.metrics_namespace', 'pushNamespace'),
-  S('metrics.auth', 'metricsAuth', 'boolean'),
-  S('files.watch', 'watch', 'list'),
-  S('files.format', 'format'),
-  S('files.from', 'from'),
-  S('files.max_files', 'maxFiles', 'number'),
-  S('files.poll', 'poll', 'boolean'),
-  S('files.poll_interval', 'pollInterval', 'number'),
-  S('files.rotate_wait', 'rotateWait', 'number'),
-  S('files.forget_after', 'forgetAfter'),
-  S('files.max_line_bytes', 'maxLineBytes', 'number'),
-  S('files.workers', 'workers', 'number'),
-  S('checkpoint.path', 'positions'),
-  S('checkpoint.interval', 'checkpointInterval'),
-  S('checkpoint.start_fresh', 'startFresh', 'boolean'),
-  S('push.enabled', 'push', 'boolean'),
-  S('push.ack', 'pushAck'),
-  S('push.cumulative', 'pushCumulative', 'list'),
-  S('push.ttl', 'pushTtl'),
-  S('push.max_body', 'pushMaxBody'),
-  S('push.max_items', 'pushMaxItems', 'number'),
-  S('push.max_labels', 'pushMaxLabels', 'number'),
-  S('push.max_label_bytes', 'pushMaxLabelBytes', 'number'),
-  S('push.max_series_bytes', 'pushMaxSeriesBytes', 'number'),
-  S('push.max_series', 'pushMaxSeries', 'number'),
-  S('push.max_series_per_family', 'pushMaxSeriesPerFamily', 'number'),
-  S('push.max_series_per_tenant', 'pushMaxSeriesPerTenant', 'number'),
-  S('push.api_keys', 'apiKey', 'list'),
-  S('push.api_keys_file', 'apiKeysFile'),
-  S('push.allow_unauthenticated', 'pushOpen', 'boolean'),
-  S('redis.url', 'redisUrl'),
-  S('redis.key', 'redisKey'),
-  S('redis.workers', 'redisWorkers', 'number'),
-  S('redis.db', 'redisDb', 'number'),
-  S('redis.batch', 'redisBatch', 'number'),
-  S('redis.dead_max', 'redisDeadMax', 'number'),
-  S('redis.consumer', 'redisConsumer'),
-  S('redis.lease', 'redisLease'),
-  S('redis.allow_tenant_id', 'redisAllowTenantId', 'boolean'),
-  S('redis.max_message_bytes', 'redisMaxMessageBytes'),
-  S('history.max_series', 'historyMaxSeries', 'number'),
-  S('history.step', 'historyStep'),
-  S('history.window', 'historyWindow'),
-  S('history.rollup', 'historyRollup'),
-  S('history.rollup_window', 'historyRollupWindow'),
-  S('scrape.interval_secs', 'scrapeInterval', 'number'),
-  S('scrape.targets', 'scrapeTarget', 'targets'),
-  S('system.enabled', 'systemStats', 'boolean'),
-  S('system.collect_cpu', 'systemCpu', 'boolean'),
-  S('system.collect_ram', 'systemRam', 'boolean'),
-  S('system.collect_disk', 'systemDisk', 'boolean'),
-  S('system.collect_network', 'systemNetwork', 'boolean'),
+/** The file's sections, in the order `config print` writes them (a new one: after these). */
+const SECTIONS = [
+  ...new Set([
+    ...['server', 'metrics', 'files', 'checkpoint', 'push', 'redis', 'history', 'scrape', 'system'],
+    ...TABLE.flatMap((s) => (s.key ? [s.key.split('.')[0] as string] : [])),
+  ]),
 ];
+
+/** Every key of the file (the settings table's, by section), and the option it sets. */
+export const SETTINGS: readonly FileKey[] = SECTIONS.flatMap((section) =>
+  TABLE.filter((s) => s.key?.startsWith(`${section}.`)).map((s) => ({
+    key: s.key as string,
+    option: optionName(s),
+    type: s.toml ?? 'string',
+  })),
+);
 
 const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
 
-const value: Record<Setting['type'], z.ZodType> = {
+const value: Record<FileKey['type'], z.ZodType> = {
   string: z.string({ error: 'expected a string' }),
   number: z.number({ error: 'expected a number' }),
   boolean: z.boolean({ error: 'expected true or false' }),
@@ -226,7 +179,7 @@ export function readConfig(text: string, file: string): OptionValues {
   for (const [section, keys] of Object.entries(checked.data as Record<string, Record<string, unknown>>)) {
     for (const [name, v] of Object.entries(keys ?? {})) {
       const key = `${section}.${name}`;
-      const setting = BY_KEY.get(key) as Setting;
+      const setting = BY_KEY.get(key) as FileKey;
       const from = `${file}:${lineOf(text, [section, name])}`;
       values.set(setting.option, {
         value: typeof v === 'number' ? String(v) : (v as string | string[] | boolean),
@@ -238,16 +191,32 @@ export function readConfig(text: string, file: string): OptionValues {
   return values;
 }
 
+/** A key's environment names besides APP__SECTION__KEY (settings.ts), by option. */
+const KEY_ALIASES = new Map(TABLE.map((s) => [optionName(s), (s.aliases ?? []).filter((a) => a.as === 'key')]));
+
 /**
  * The nested environment names: APP__SECTION__KEY for every key (APP__SERVER__PORT,
- * APP__METRICS__PROMETHEUS_ENDPOINT, …), and EXPORTER_PORT for the port. Lists are comma-separated.
+ * APP__METRICS__PROMETHEUS_ENDPOINT, …), then a key's other names (EXPORTER_PORT for the port);
+ * the first one set wins. Lists are comma-separated.
  */
 export function readEnvironment(env: Readonly<Record<string, string | undefined>>): OptionValues {
   const values: OptionValues = new Map();
   for (const setting of SETTINGS) {
-    const name = `APP__${setting.key.replace('.', '__').toUpperCase()}`;
-    const text = env[name];
-    if (text === undefined || text === '') continue;
+    const names: readonly Omit<EnvAlias, 'as'>[] = [
+      { name: nestedEnvName(setting.key) },
+      ...(KEY_ALIASES.get(setting.option) ?? []),
+    ];
+    let found: { name: string; text: string } | undefined;
+    for (const { name, read } of names) {
+      const raw = env[name];
+      const text = raw && read ? read(raw) : raw;
+      if (text) {
+        found = { name, text };
+        break;
+      }
+    }
+    if (!found) continue;
+    const { name, text } = found;
     const value =
       setting.type === 'boolean'
         ? /^(1|true|yes|on)$/i.test(text)
@@ -258,9 +227,6 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
               .filter(Boolean)
           : text;
     values.set(setting.option, { value, key: setting.key, from: name });
-  }
-  if (env.EXPORTER_PORT && !values.has('port')) {
-    values.set('port', { value: env.EXPORTER_PORT, key: 'server.port', from: 'EXPORTER_PORT' });
   }
   return values;
 }

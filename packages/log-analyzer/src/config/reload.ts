@@ -15,9 +15,10 @@ import { resolveArgvPath } from '../sources/file/argv-path.js';
 import type { ApiKey } from '../sources/push/api-keys.js';
 import type { PushConfig } from '../sources/push/push-source.js';
 import type { ScrapeConfig } from '../sources/scrape/scrape-source.js';
-import { apiKeysOf, applyConfig, pushLimitsOf } from './apply.js';
+import { pushLimitsOf, scrapeOf } from './analyzer-config.js';
+import { apiKeysOf, applyConfig } from './apply.js';
 import { authRefusal, describeReload, keysChange } from './changes.js';
-import { SETTINGS } from './config-file.js';
+import { BY_OPTION, optionName, TABLE } from './settings.js';
 
 /** What a reload changes in place. */
 export interface Reloadable {
@@ -47,29 +48,11 @@ export interface ReloadTarget {
   reload(next: Reloadable): Promise<void>;
 }
 
-/** Options a reload changes in place. */
-const IN_PLACE = new Set([
-  'watch',
-  'format',
-  'scrapeTarget',
-  'scrapeInterval',
-  'historyMaxSeries',
-  'apiKey',
-  'apiKeysFile',
-  'pushMaxItems',
-  'pushMaxLabels',
-  'pushMaxLabelBytes',
-  'pushMaxSeriesBytes',
-  'pushMaxSeries',
-  'pushMaxSeriesPerFamily',
-  'pushMaxSeriesPerTenant',
-  'pushTtl',
-  'pushOpen',
-]);
+/** Options a reload changes in place (settings.ts); a change to any other waits for the next start. */
+const IN_PLACE: ReadonlySet<string> = new Set(TABLE.filter((s) => s.reload).map(optionName));
 
 /** An option's name as the config file spells it (its flag's attribute name when it has no key). */
-const KEYS = new Map(SETTINGS.map((s) => [s.option, s.key]));
-const keyOf = (option: string) => KEYS.get(option) ?? option;
+const keyOf = (option: string) => BY_OPTION.get(option)?.key ?? option;
 
 function hashOf(path: string | undefined): string {
   if (!path) return 'none';
@@ -152,7 +135,7 @@ export function watchConfig(options: {
           format: opts.format,
           apiKeys,
           pushLimits: pushLimitsOf(opts),
-          scrape: { targets: opts.scrapeTarget ?? [], intervalMs: opts.scrapeInterval * 1000 },
+          scrape: scrapeOf(opts),
           historyMaxSeries: opts.historyMaxSeries,
         });
         const changedKeys = keysChange(keys, apiKeys);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HISTORY_DEFAULTS } from '../config/analyzer-config.js';
 import { History } from '../history/history.js';
 import { Store } from '../store/store.js';
 import { historyRoutes } from './history-routes.js';
@@ -69,7 +70,7 @@ describe('the live feed and its routes', () => {
     expect(feed.snapshot()).toHaveLength(2); // keeps the last 2
     stop();
     expect(feed.clients).toBe(0);
-    const app = uiRoutes(feed, new History(new Store()));
+    const app = uiRoutes(feed, new History(new Store(), HISTORY_DEFAULTS));
     const res = await app.request('/ui/events');
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body?.getReader();
@@ -80,7 +81,7 @@ describe('the live feed and its routes', () => {
   });
 
   it('serves the page and uPlot from the package, no CDN', async () => {
-    const app = uiRoutes(new LiveFeed(() => totals(0, 0, [], null)), new History(new Store()));
+    const app = uiRoutes(new LiveFeed(() => totals(0, 0, [], null)), new History(new Store(), HISTORY_DEFAULTS));
     const page = await (await app.request('/ui')).text();
     expect(page).toContain('<script src="/ui/uplot.js">');
     expect(page).not.toMatch(/https?:\/\//);
@@ -90,7 +91,7 @@ describe('the live feed and its routes', () => {
   });
 
   it('history routes answer bad parameters with 400, naming them', async () => {
-    const app = historyRoutes(new History(new Store()), () => 0);
+    const app = historyRoutes(new History(new Store(), HISTORY_DEFAULTS), () => 0);
     for (const [path, word] of [
       ['/metrics/series?limit=0', 'limit'],
       ['/metrics/series?limit=x', 'limit'],

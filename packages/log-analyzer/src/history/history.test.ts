@@ -1,5 +1,6 @@
 // The history with the clock in the test's hands: sample(now) is what the timer calls.
 import { describe, expect, it } from 'vitest';
+import { HISTORY_DEFAULTS } from '../config/analyzer-config.js';
 import { aggregatedText, seriesAnswer, trendAnswer } from '../export/history-queries.js';
 import { type HistogramSeries, Store, type ValueSeries } from '../store/store.js';
 import { bucketQuantile, History } from './history.js';
@@ -8,7 +9,7 @@ const S = 10_000; // the default step
 
 function setup(options = {}) {
   const store = new Store();
-  const history = new History(store, options);
+  const history = new History(store, { ...HISTORY_DEFAULTS, ...options });
   const counters = store.family({ name: 'hits_total', help: 'h', kind: 'counter', labelNames: ['path'] });
   const gauges = store.family({ name: 'depth', help: 'd', kind: 'gauge', labelNames: ['q'] });
   const counter = (path: string) => {

@@ -19,14 +19,6 @@ export interface HistoryOptions {
   maxSeries: number;
 }
 
-export const HISTORY_DEFAULTS: HistoryOptions = {
-  stepMs: 10_000,
-  windowMs: 3_600_000,
-  rollupMs: 300_000,
-  rollupWindowMs: 86_400_000,
-  maxSeries: 10_000,
-};
-
 const HISTOGRAM_QUANTILES = [0.5, 0.95, 0.99];
 
 /** One kept series: a store series itself, or one derived from it (a quantile, a rate of observations). */
@@ -148,9 +140,10 @@ export class History {
 
   constructor(
     private readonly store: Store,
-    options: Partial<HistoryOptions> = {},
+    options: HistoryOptions,
   ) {
-    this.options = { ...HISTORY_DEFAULTS, ...options };
+    // A copy: a reload changes maxSeries in place.
+    this.options = { ...options };
   }
 
   get size(): number {

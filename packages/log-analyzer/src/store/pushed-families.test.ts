@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PUSH_DEFAULTS } from '../sources/push/push-source.js';
+import { PUSH_DEFAULTS } from '../config/analyzer-config.js';
 import { decodeBatch } from '../transforms/push/batch.js';
 import { type DecodedBatch, tenantOfKey } from './push-batch.js';
 import { PushedFamilies } from './pushed-families.js';

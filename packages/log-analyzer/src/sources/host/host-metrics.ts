@@ -25,8 +25,6 @@ export interface SystemConfig {
   sysRoot?: string;
 }
 
-export const SYSTEM_DEFAULTS: SystemConfig = { enabled: false, cpu: true, ram: true, disk: false, network: true };
-
 export function registerHostMetrics(registry: Registry, config: SystemConfig): void {
   if (!config.enabled) return;
   const registers = [registry];

@@ -30,25 +30,6 @@ export interface PushConfig extends PushOptions, DecodeLimits {
   ack: 'durable' | 'merged';
 }
 
-export const PUSH_DEFAULTS: PushConfig = {
-  enabled: true,
-  namespace: '',
-  prefix: '',
-  cumulativeSources: new Set(),
-  maxBodyBytes: 1024 * 1024,
-  maxItems: 10_000,
-  maxLabels: 32,
-  maxLabelValueBytes: 1024,
-  maxSeriesBytes: 2048,
-  maxSeries: 100_000,
-  maxSeriesPerFamily: 10_000,
-  maxSeriesPerTenant: 10_000,
-  ttlMs: null,
-  apiKeys: [],
-  metricsAuth: false,
-  ack: 'durable',
-};
-
 /** What a checkpoint keeps of the push source: the last push-log record its counts include (0: none). */
 export interface PushPosition {
   applied: number;

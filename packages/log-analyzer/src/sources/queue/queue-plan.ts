@@ -125,28 +125,6 @@ export function foreignBatches(
   return byConsumer;
 }
 
-/**
- * The senders' conventions for settings (a .NET-style configuration, `Section__Key`), as
- * LOG_ANALYZER_* names; ours win when both are set. Returns what to add to the environment, or
- * the one setting that cannot be read.
- */
-export function senderEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const set = (ours: string, value: string | undefined) => {
-    if (value !== undefined && value !== '' && env[ours] === undefined) out[ours] = value;
-  };
-  const connection = env.Redis__ConnectionString;
-  // host:port[,option=value…] (StackExchange.Redis's form); only the endpoint is ours to read.
-  const endpoint = connection?.split(',')[0]?.trim();
-  set('LOG_ANALYZER_REDIS_URL', endpoint ? (endpoint.includes('://') ? endpoint : `redis://${endpoint}`) : undefined);
-  set('LOG_ANALYZER_REDIS_WORKERS', env.Redis__MetricQueueWorkers);
-  set('LOG_ANALYZER_REDIS_DB', env.Redis__MetricQueueDatabase);
-  set('LOG_ANALYZER_REDIS_KEY', env.Redis__MetricQueueKey);
-  const sort = env.Metrics__SortIncomingLabels?.trim().toLowerCase();
-  if (sort === 'false' || sort === '0') set('LOG_ANALYZER_NO_SORT_LABELS', 'true');
-  return out;
-}
-
 /** How much of a message (and of its error) a dead letter keeps: the list is bounded in bytes too. */
 export const DEAD_MESSAGE_CHARS = 4096;
 const DEAD_ERROR_CHARS = 1024;

@@ -11,11 +11,11 @@ import type { PushConfig } from '../push/push-source.js';
 import type { SyncSink } from '../source.js';
 import { createQueueMetrics } from './queue-metrics.js';
 import { chooseConsumer, restoreQueuePosition } from './queue-plan.js';
-import { QUEUE_DEFAULTS, type QueueConfig, QueueSource } from './queue-source.js';
+import { type QueueConfig, QueueSource } from './queue-source.js';
 
 export interface QueueSetup {
   /** allowTenantId: messages may set tenant_id (else a message naming a tenant is refused). */
-  queue: Partial<QueueConfig> & { url: string; consumer?: string | null; allowTenantId?: boolean };
+  queue: Omit<QueueConfig, 'consumer'> & { consumer: string | null; allowTenantId: boolean };
   /** What the checkpoint saved of the queue, if anything (read back here, at the edge). */
   saved: unknown;
   checkpointFile: string | null;
@@ -37,7 +37,7 @@ export function setUpQueue(setup: QueueSetup): QueueSource {
     randomBytes(3).toString('hex'),
   );
   const source = new QueueSource({
-    config: { ...QUEUE_DEFAULTS, ...setup.queue, consumer },
+    config: { ...setup.queue, consumer },
     sink: setup.sink,
     context: {
       limits: push,

@@ -46,16 +46,6 @@ export interface QueueConfig {
   maxPending?: number;
 }
 
-export const QUEUE_DEFAULTS = {
-  key: 'prom-stream-gateway:metric-queue',
-  workers: 2,
-  db: 0,
-  batch: 1000,
-  deadMax: 10_000,
-  leaseMs: 30_000,
-  maxMessageBytes: 2 ** 20,
-};
-
 export interface QueueSourceOptions {
   config: QueueConfig;
   /** Applies a batch to the store (and counts the store's refusals). */

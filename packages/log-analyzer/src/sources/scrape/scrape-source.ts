@@ -21,11 +21,10 @@ export interface ScrapeConfig {
   targets: ScrapeTarget[];
 }
 
-export const SCRAPE_DEFAULTS: ScrapeConfig = {
-  intervalMs: 15_000,
+/** Each scrape's timeout and body limit (not settings). */
+export const SCRAPE_LIMITS: Pick<ScrapeConfig, 'timeoutMs' | 'maxBodyBytes'> = {
   timeoutMs: 5_000,
   maxBodyBytes: 10 * 2 ** 20,
-  targets: [],
 };
 
 /** Samples taken from one target at most, and numeric fields of one custom target. */

@@ -1,0 +1,137 @@
+// From the serve options' values (flags, environment and file, by the settings table's option
+// names) to the config objects of the analyzer's stages. Applied to the table's defaults it gives
+// the only default objects there are: the wiring completes a partial config (tests) with them, and
+// the stages keep no defaults of their own.
+
+import type { HistoryOptions } from '../history/history.js';
+import type { SystemConfig } from '../sources/host/host-metrics.js';
+import type { ApiKey } from '../sources/push/api-keys.js';
+import type { PushConfig } from '../sources/push/push-source.js';
+import { SCRAPE_LIMITS, type ScrapeConfig, type ScrapeTarget } from '../sources/scrape/scrape-source.js';
+import { DEFAULTS } from './settings.js';
+
+/** The serve options' values by option name (commander's `opts()`). */
+type Options = Readonly<Record<string, unknown>>;
+
+/** A list option's value: from LOG_ANALYZER_<FLAG> it comes as one comma-separated text. */
+function list(value: unknown): string[] {
+  return typeof value === 'string' ? value.split(',') : ((value as string[] | undefined) ?? []);
+}
+
+/** The analyzer's own settings (files, checkpoint, HTTP). */
+export function analyzerSettingsOf(opts: Options) {
+  return {
+    format: opts.format as string,
+    workers: opts.workers as number,
+    maxLineBytes: opts.maxLineBytes as number,
+    from: opts.from as 'end' | 'beginning',
+    maxFiles: opts.maxFiles as number,
+    pollIntervalMs: opts.pollInterval as number,
+    rotateWaitMs: opts.rotateWait as number,
+    usePolling: opts.poll as boolean,
+    startFresh: opts.startFresh as boolean,
+    checkpointIntervalMs: opts.checkpointInterval as number,
+    forgetAfterMs: opts.forgetAfter as number,
+    maxConnections: opts.maxConnections as number,
+    maxStreams: opts.maxStreams as number,
+    slowReaderMs: opts.slowReaderTimeout as number,
+    allowedHosts: (opts.allowedHosts as string[] | undefined) ?? [],
+    metricsPath: opts.metricsPath as string,
+  };
+}
+
+/** The push limits the options set: one reading for the start and a reload. */
+export function pushLimitsOf(opts: Options) {
+  return {
+    ttlMs: (opts.pushTtl as number | undefined) ?? null,
+    maxItems: opts.pushMaxItems as number,
+    maxLabels: opts.pushMaxLabels as number,
+    maxLabelValueBytes: opts.pushMaxLabelBytes as number,
+    maxSeriesBytes: opts.pushMaxSeriesBytes as number,
+    maxSeries: opts.pushMaxSeries as number,
+    maxSeriesPerFamily: opts.pushMaxSeriesPerFamily as number,
+    // By default a tenant holds at most a tenth of all: one tenant never fills what others need.
+    maxSeriesPerTenant:
+      (opts.pushMaxSeriesPerTenant as number | undefined) ??
+      Math.max(1, Math.floor((opts.pushMaxSeries as number) / 10)),
+  };
+}
+
+export function pushConfigOf(opts: Options, apiKeys: ApiKey[]): PushConfig {
+  return {
+    enabled: opts.push as boolean,
+    namespace: opts.pushNamespace as string,
+    prefix: opts.pushPrefix as string,
+    cumulativeSources: new Set(
+      list(opts.pushCumulative)
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ),
+    ...pushLimitsOf(opts),
+    ack: opts.pushAck as PushConfig['ack'],
+    maxBodyBytes: opts.pushMaxBody as number,
+    apiKeys,
+    metricsAuth: opts.metricsAuth as boolean,
+  };
+}
+
+/** The queue's settings but its URL (and a database the URL names). */
+function queueSettingsOf(opts: Options) {
+  return {
+    key: opts.redisKey as string,
+    workers: opts.redisWorkers as number,
+    db: opts.redisDb as number,
+    batch: opts.redisBatch as number,
+    deadMax: opts.redisDeadMax as number,
+    consumer: (opts.redisConsumer as string | undefined) ?? null,
+    leaseMs: opts.redisLease as number,
+    allowTenantId: opts.redisAllowTenantId as boolean,
+    maxMessageBytes: opts.redisMaxMessageBytes as number,
+  };
+}
+
+/** The Redis queue to drain, or null (no --redis-url). */
+export function queueConfigOf(opts: Options) {
+  if (!opts.redisUrl) return null;
+  const url = opts.redisUrl as string;
+  const settings = queueSettingsOf(opts);
+  // The URL's database wins over --redis-db.
+  const named = /^\/\d+$/.test(new URL(url).pathname) ? Number(new URL(url).pathname.slice(1)) : null;
+  return { ...settings, url, db: named ?? settings.db };
+}
+
+export function historyOf(opts: Options): HistoryOptions {
+  return {
+    maxSeries: opts.historyMaxSeries as number,
+    stepMs: opts.historyStep as number,
+    windowMs: opts.historyWindow as number,
+    rollupMs: opts.historyRollup as number,
+    rollupWindowMs: opts.historyRollupWindow as number,
+  };
+}
+
+export function scrapeOf(opts: Options): ScrapeConfig {
+  return {
+    ...SCRAPE_LIMITS,
+    intervalMs: (opts.scrapeInterval as number) * 1000,
+    targets: (opts.scrapeTarget as ScrapeTarget[] | undefined) ?? [],
+  };
+}
+
+export function systemOf(opts: Options): SystemConfig {
+  return {
+    enabled: opts.systemStats as boolean,
+    cpu: opts.systemCpu as boolean,
+    ram: opts.systemRam as boolean,
+    disk: opts.systemDisk as boolean,
+    network: opts.systemNetwork as boolean,
+  };
+}
+
+// The defaults, read off the settings table once.
+export const ANALYZER_DEFAULTS = analyzerSettingsOf(DEFAULTS);
+export const PUSH_DEFAULTS: PushConfig = pushConfigOf(DEFAULTS, []);
+export const QUEUE_DEFAULTS = queueSettingsOf(DEFAULTS);
+export const HISTORY_DEFAULTS: HistoryOptions = historyOf(DEFAULTS);
+export const SCRAPE_DEFAULTS: ScrapeConfig = scrapeOf(DEFAULTS);
+export const SYSTEM_DEFAULTS: SystemConfig = systemOf(DEFAULTS);

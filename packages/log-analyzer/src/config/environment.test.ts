@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { senderEnvironment } from './environment.js';
+
+describe("the senders' settings", () => {
+  it.each([
+    [{ Redis__ConnectionString: 'redis:6379' }, { LOG_ANALYZER_REDIS_URL: 'redis://redis:6379' }],
+    [{ Redis__ConnectionString: 'redis:6379,abortConnect=false' }, { LOG_ANALYZER_REDIS_URL: 'redis://redis:6379' }],
+    [{ Redis__ConnectionString: 'redis://r:1/2' }, { LOG_ANALYZER_REDIS_URL: 'redis://r:1/2' }],
+    [{ Redis__ConnectionString: 'a:1', LOG_ANALYZER_REDIS_URL: 'redis://b:2' }, {}],
+    [
+      { Redis__MetricQueueWorkers: '4', Redis__MetricQueueDatabase: '3', Redis__MetricQueueKey: 'q' },
+      { LOG_ANALYZER_REDIS_WORKERS: '4', LOG_ANALYZER_REDIS_DB: '3', LOG_ANALYZER_REDIS_KEY: 'q' },
+    ],
+    [{ Metrics__SortIncomingLabels: 'false' }, { LOG_ANALYZER_NO_SORT_LABELS: 'true' }],
+    [{ Metrics__SortIncomingLabels: 'true' }, {}],
+    [{ Redis__ConnectionString: '' }, {}],
+  ])('%o', (env, want) => {
+    expect(senderEnvironment(env)).toEqual(want);
+  });
+});

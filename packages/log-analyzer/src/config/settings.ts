@@ -1,0 +1,589 @@
+// Every setting, declared once: its flag, config-file key, environment names, default, parser,
+// whether a reload applies it, and its help text. The command line (serve-options.ts), the config
+// file's schema (config-file.ts), the environment (environment.ts, config-file.ts), `config print`
+// and a reload's account (apply.ts, reload.ts, changes.ts) and the default config objects the
+// wiring completes partial configs with (analyzer-config.ts) are all read off this table; the
+// README's flag list is checked against it. Adding a setting is adding an entry here.
+
+import { Option } from 'commander';
+import {
+  bytes,
+  collect,
+  consumerId,
+  duration,
+  format,
+  integer,
+  metricNamePart,
+  redisUrl,
+  scrapeTarget,
+  urlPath,
+} from '../cli/parsers.js';
+import { DEFAULT_FORMAT, PRESETS } from '../transforms/log/log-format.js';
+import { defaultWorkers } from '../transforms/pool/parse-pool.js';
+
+/**
+ * Another environment name existing clients use for a setting. `flag`: read as LOG_ANALYZER_<FLAG>
+ * is (LOG_ANALYZER_<FLAG> wins when both are set); `key`: read after APP__SECTION__KEY (which wins).
+ * `read` turns the client's text into the flag's, or undefined to ignore it.
+ */
+export interface EnvAlias {
+  name: string;
+  as: 'flag' | 'key';
+  read?: (text: string) => string | undefined;
+}
+
+export interface Setting {
+  /** commander's flags: `-p, --port <port>`, `--poll`, `--no-push`. */
+  flags: string;
+  help: string;
+  /** The value when nothing sets it (absent: unset; a `--no-…` switch: true). */
+  default?: unknown;
+  /** How --help shows the default (`1s` for 1000). */
+  shown?: string;
+  /** The flag's value parser (cli/parsers.ts): a file's or the environment's text goes through it too. */
+  parse?: (value: string, previous: never) => unknown;
+  choices?: readonly string[];
+  /** Its key in the config file, `section.name`; absent: no key. */
+  key?: string;
+  /** The key's TOML type; absent: a string (a number is taken too). */
+  toml?: 'number' | 'boolean' | 'list' | 'targets';
+  /** Environment names besides LOG_ANALYZER_<FLAG> and APP__SECTION__KEY. */
+  aliases?: readonly EnvAlias[];
+  /** A reload applies it in place; else a change waits for the next start. */
+  reload?: true;
+  /** How it is shown (config print, a reload's account): API keys as ***, a URL's password as ***. */
+  secret?: 'keys' | 'url' | 'targets';
+  /** No LOG_ANALYZER_<FLAG> (the `--no-…` switches have none). */
+  noEnv?: true;
+  /** The `--no-…` flag that unsets it, and its help. */
+  off?: { flags: string; help: string };
+  /** An option of `scan` too. */
+  scan?: true;
+  /** The default depends on the machine (the README shows a placeholder). */
+  varies?: true;
+}
+
+/** Queue senders' connection string `host:port[,option=value…]` (StackExchange.Redis's form): only the endpoint is ours. */
+function connectionString(text: string): string | undefined {
+  const endpoint = text.split(',')[0]?.trim();
+  if (!endpoint) return undefined;
+  return endpoint.includes('://') ? endpoint : `redis://${endpoint}`;
+}
+
+/** Every setting, in the order --help lists them. */
+export const TABLE: readonly Setting[] = [
+  {
+    flags: '--watch <path...>',
+    help: 'files or globs (*, **, ?, [ab]) to follow',
+    default: ['./logs/*.log'],
+    key: 'files.watch',
+    toml: 'list',
+    reload: true,
+  },
+  {
+    flags: '-p, --port <port>',
+    help: 'HTTP port',
+    default: 8080,
+    parse: integer(0, 65535),
+    key: 'server.port',
+    toml: 'number',
+    aliases: [{ name: 'EXPORTER_PORT', as: 'key' }],
+  },
+  { flags: '--host <host>', help: 'HTTP address to bind', default: '0.0.0.0', key: 'server.host' },
+  {
+    flags: '--from <where>',
+    help: 'where to start reading files present at start (later files: from the beginning)',
+    choices: ['end', 'beginning'],
+    default: 'end',
+    key: 'files.from',
+  },
+  {
+    flags: '--max-files <n>',
+    help: 'most files followed at once',
+    default: 1000,
+    parse: integer(1),
+    key: 'files.max_files',
+    toml: 'number',
+  },
+  {
+    flags: '--poll-interval <ms>',
+    help: 'how often every file is re-checked',
+    default: 250,
+    parse: integer(10, 60_000),
+    key: 'files.poll_interval',
+    toml: 'number',
+  },
+  {
+    flags: '--rotate-wait <ms>',
+    help: 'how long a rotated-away file is still read after its last write',
+    default: 5000,
+    parse: integer(0, 3_600_000),
+    key: 'files.rotate_wait',
+    toml: 'number',
+  },
+  {
+    flags: '--poll',
+    help: 'poll the file system instead of using events (network and VM-shared mounts)',
+    default: false,
+    key: 'files.poll',
+    toml: 'boolean',
+  },
+  {
+    flags: '--positions <file>',
+    help: 'the checkpoint: counts and read positions, kept across restarts',
+    default: './.log-analyzer/positions.json',
+    key: 'checkpoint.path',
+    off: { flags: '--no-positions', help: 'no checkpoint: every start is a first start, counters start at 0' },
+  },
+  {
+    flags: '--checkpoint-interval <duration>',
+    help: 'how often counts and positions are checkpointed (and /metrics moves on)',
+    default: 1000,
+    shown: '1s',
+    parse: duration,
+    key: 'checkpoint.interval',
+  },
+  {
+    flags: '--start-fresh',
+    help: 'when neither the checkpoint nor its previous generation can be used: move them aside and start from zero (default: refuse to start)',
+    default: false,
+    key: 'checkpoint.start_fresh',
+    toml: 'boolean',
+  },
+  {
+    flags: '--forget-after <duration>',
+    help: 'a file gone this long is forgotten, with its series',
+    default: 600_000,
+    shown: '10m',
+    parse: duration,
+    key: 'files.forget_after',
+  },
+  {
+    flags: '--max-connections <n>',
+    help: 'HTTP connections at once (the oldest idle or slow one is closed at the cap)',
+    default: 256,
+    parse: integer(1, 100_000),
+    key: 'server.max_connections',
+    toml: 'number',
+  },
+  {
+    flags: '--max-streams <n>',
+    help: 'live-page streams (/ui/events) at once, at most half of --max-connections',
+    default: 16,
+    parse: integer(1, 100_000),
+    key: 'server.max_streams',
+    toml: 'number',
+  },
+  {
+    flags: '--slow-reader-timeout <duration>',
+    help: 'a client that takes no byte of its answer, or sends no byte of its request body, for this long is closed',
+    default: 10_000,
+    shown: '10s',
+    parse: duration,
+    key: 'server.slow_reader_timeout',
+  },
+  {
+    flags: '--allowed-hosts <host...>',
+    help: 'Host headers answered besides IP addresses and localhost (default: any, or only loopback when bound to it)',
+    parse: collect,
+    key: 'server.allowed_hosts',
+    toml: 'list',
+  },
+  {
+    flags: '--no-push',
+    help: 'no push endpoints (POST /api/metrics, /metrics/track, /update)',
+    noEnv: true,
+    key: 'push.enabled',
+    toml: 'boolean',
+  },
+  {
+    flags: '--push-namespace <name>',
+    help: 'put before every pushed name, with a _',
+    default: '',
+    parse: metricNamePart('namespace', true),
+    key: 'metrics.metrics_namespace',
+  },
+  {
+    flags: '--push-prefix <text>',
+    help: 'put before every pushed name',
+    default: '',
+    parse: metricNamePart('prefix', false),
+    key: 'metrics.metrics_prefix',
+  },
+  {
+    flags: '--push-cumulative <source...>',
+    help: 'sources whose counters push running totals, not increments',
+    default: [],
+    key: 'push.cumulative',
+    toml: 'list',
+  },
+  {
+    flags: '--push-ttl <duration>',
+    help: 'drop pushed series not updated for this long (default: never)',
+    parse: duration,
+    key: 'push.ttl',
+    reload: true,
+  },
+  {
+    flags: '--push-ack <when>',
+    help: 'answer a push once durable in the checkpoint, or once merged (faster, a crash may lose the last second)',
+    choices: ['durable', 'merged'],
+    default: 'durable',
+    key: 'push.ack',
+  },
+  {
+    flags: '--push-max-body <size>',
+    help: 'largest push body (413 above)',
+    default: 1024 * 1024,
+    shown: '1MiB',
+    parse: bytes,
+    key: 'push.max_body',
+  },
+  {
+    flags: '--push-max-items <n>',
+    help: 'most samples in one push',
+    default: 10_000,
+    parse: integer(1, 1_000_000),
+    key: 'push.max_items',
+    toml: 'number',
+    reload: true,
+  },
+  {
+    flags: '--push-max-labels <n>',
+    help: 'most labels on one pushed series',
+    default: 32,
+    parse: integer(0, 1000),
+    key: 'push.max_labels',
+    toml: 'number',
+    reload: true,
+  },
+  {
+    flags: '--push-max-label-bytes <n>',
+    help: 'longest pushed label value, in UTF-8 bytes',
+    default: 1024,
+    parse: integer(1, 65536),
+    key: 'push.max_label_bytes',
+    toml: 'number',
+    reload: true,
+  },
+  {
+    flags: '--push-max-series-bytes <n>',
+    help: "most UTF-8 bytes of a pushed series' label names and values together",
+    default: 2048,
+    parse: integer(1, 1_048_576),
+    key: 'push.max_series_bytes',
+    toml: 'number',
+    reload: true,
+  },
+  {
+    flags: '--push-max-series <n>',
+    help: 'most pushed series in all',
+    default: 100_000,
+    parse: integer(1, 10_000_000),
+    key: 'push.max_series',
+    toml: 'number',
+    reload: true,
+  },
+  {
+    flags: '--push-max-series-per-family <n>',
+    help: 'most series of one pushed name',
+    default: 10_000,
+    parse: integer(1, 10_000_000),
+    key: 'push.max_series_per_family',
+    toml: 'number',
+    reload: true,
+  },
+  {
+    flags: '--push-max-series-per-tenant <n>',
+    help: 'most pushed series of one tenant (default: a tenth of --push-max-series)',
+    parse: integer(1, 10_000_000),
+    key: 'push.max_series_per_tenant',
+    toml: 'number',
+    reload: true,
+  },
+  {
+    flags: '--api-key <key[:tenant]...>',
+    help: 'writes need one of these keys (Authorization: Bearer KEY or X-API-Key); :* may set any tenant_id',
+    parse: collect,
+    key: 'push.api_keys',
+    toml: 'list',
+    reload: true,
+    secret: 'keys',
+  },
+  {
+    flags: '--api-keys-file <file>',
+    help: 'more keys, one KEY[:TENANT] per line',
+    key: 'push.api_keys_file',
+    reload: true,
+  },
+  {
+    flags: '--metrics-auth',
+    help: 'reading (/metrics, its JSON, /ui, /api/status) needs an API key too',
+    default: false,
+    key: 'metrics.auth',
+    toml: 'boolean',
+  },
+  {
+    flags: '--push-open',
+    help: 'a reload may remove every API key, leaving push open (refused otherwise)',
+    default: false,
+    key: 'push.allow_unauthenticated',
+    toml: 'boolean',
+    reload: true,
+  },
+  {
+    flags: '--redis-url <url>',
+    help: 'drain a Redis list of metric messages: redis://HOST:PORT[/DB] (default: off)',
+    parse: redisUrl,
+    key: 'redis.url',
+    aliases: [{ name: 'Redis__ConnectionString', as: 'flag', read: connectionString }],
+    secret: 'url',
+  },
+  {
+    flags: '--redis-key <key>',
+    help: 'the list senders LPUSH onto',
+    default: 'prom-stream-gateway:metric-queue',
+    key: 'redis.key',
+    aliases: [{ name: 'Redis__MetricQueueKey', as: 'flag' }],
+  },
+  {
+    flags: '--redis-workers <n>',
+    help: 'batches claimed and decoding at once',
+    default: 2,
+    parse: integer(1, 64),
+    key: 'redis.workers',
+    toml: 'number',
+    aliases: [{ name: 'Redis__MetricQueueWorkers', as: 'flag' }],
+  },
+  {
+    flags: '--redis-db <n>',
+    help: 'the database, unless the URL names one',
+    default: 0,
+    parse: integer(0, 1_000_000),
+    key: 'redis.db',
+    toml: 'number',
+    aliases: [{ name: 'Redis__MetricQueueDatabase', as: 'flag' }],
+  },
+  {
+    flags: '--redis-batch <n>',
+    help: 'most messages claimed at once',
+    default: 1000,
+    parse: integer(1, 100_000),
+    key: 'redis.batch',
+    toml: 'number',
+  },
+  {
+    flags: '--redis-dead-max <n>',
+    help: 'dead letters kept in <key>:dead',
+    default: 10_000,
+    parse: integer(0, 10_000_000),
+    key: 'redis.dead_max',
+    toml: 'number',
+  },
+  {
+    flags: '--redis-consumer <id>',
+    help: "this replica's name for its processing lists (default: the checkpoint's, else host name + random)",
+    parse: consumerId,
+    key: 'redis.consumer',
+  },
+  {
+    flags: '--redis-lease <duration>',
+    help: 'a replica silent this long has its processing lists taken over',
+    default: 30_000,
+    shown: '30s',
+    parse: duration,
+    key: 'redis.lease',
+  },
+  {
+    flags: '--redis-allow-tenant-id',
+    help: 'queue messages may set tenant_id (else refused: tenant_not_allowed)',
+    default: false,
+    key: 'redis.allow_tenant_id',
+    toml: 'boolean',
+  },
+  {
+    flags: '--redis-max-message-bytes <size>',
+    help: 'a larger queue message is dead-lettered (too_large) unread',
+    default: 2 ** 20,
+    shown: '1MiB',
+    parse: bytes,
+    key: 'redis.max_message_bytes',
+  },
+  {
+    flags: '--history-max-series <n>',
+    help: 'series whose short-term history is kept (the least recently changed go)',
+    default: 10_000,
+    parse: integer(1, 1_000_000),
+    key: 'history.max_series',
+    toml: 'number',
+    reload: true,
+  },
+  {
+    flags: '--history-step <duration>',
+    help: 'one point per series this often',
+    default: 10_000,
+    shown: '10s',
+    parse: duration,
+    key: 'history.step',
+  },
+  {
+    flags: '--history-window <duration>',
+    help: 'points kept per series',
+    default: 3_600_000,
+    shown: '1h',
+    parse: duration,
+    key: 'history.window',
+  },
+  {
+    flags: '--history-rollup <duration>',
+    help: 'rollups of this length',
+    default: 300_000,
+    shown: '5m',
+    parse: duration,
+    key: 'history.rollup',
+  },
+  {
+    flags: '--history-rollup-window <duration>',
+    help: 'rollups kept per series',
+    default: 86_400_000,
+    shown: '24h',
+    parse: duration,
+    key: 'history.rollup_window',
+  },
+  {
+    flags: '--scrape-target <type:name=url...>',
+    help: 'scrape another service: prometheus:api=http://api:8000/metrics, health:…, custom:…',
+    parse: scrapeTarget,
+    key: 'scrape.targets',
+    toml: 'targets',
+    reload: true,
+    secret: 'targets',
+  },
+  {
+    flags: '--scrape-interval <seconds>',
+    help: 'how often targets are scraped',
+    default: 15,
+    parse: integer(1, 86_400),
+    key: 'scrape.interval_secs',
+    toml: 'number',
+    reload: true,
+  },
+  {
+    flags: '--system-stats',
+    help: "the host's CPU, memory, disks and network as node_exporter names them",
+    default: false,
+    key: 'system.enabled',
+    toml: 'boolean',
+  },
+  {
+    flags: '--no-system-cpu',
+    help: 'with --system-stats: no CPU seconds, load or CPU limit',
+    noEnv: true,
+    key: 'system.collect_cpu',
+    toml: 'boolean',
+  },
+  {
+    flags: '--no-system-ram',
+    help: 'with --system-stats: no memory fields or memory limit',
+    noEnv: true,
+    key: 'system.collect_ram',
+    toml: 'boolean',
+  },
+  {
+    flags: '--system-disk',
+    help: 'with --system-stats: file systems and disk bytes too',
+    default: false,
+    key: 'system.collect_disk',
+    toml: 'boolean',
+  },
+  {
+    flags: '--no-system-network',
+    help: 'with --system-stats: no network bytes',
+    noEnv: true,
+    key: 'system.collect_network',
+    toml: 'boolean',
+  },
+  {
+    flags: '--no-sort-labels',
+    help: "accepted for the senders' setting; label order never makes two series here",
+    aliases: [
+      {
+        name: 'Metrics__SortIncomingLabels',
+        as: 'flag',
+        read: (text) => (/^(false|0)$/.test(text.trim().toLowerCase()) ? 'true' : undefined),
+      },
+    ],
+  },
+  {
+    flags: '--config <file>',
+    help: 'a TOML config file (also METRICS_CONFIG); flags and environment win over it',
+    aliases: [{ name: 'METRICS_CONFIG', as: 'flag' }],
+  },
+  {
+    flags: '--metrics-path <path>',
+    help: 'the path /metrics is served at',
+    default: '/metrics',
+    parse: urlPath,
+    key: 'metrics.prometheus_endpoint',
+  },
+  {
+    flags: '-f, --format <format>',
+    help: `a preset (${Object.keys(PRESETS).join(', ')}) or an Apache LogFormat string`,
+    default: PRESETS[DEFAULT_FORMAT],
+    shown: DEFAULT_FORMAT,
+    parse: format,
+    key: 'files.format',
+    reload: true,
+    scan: true,
+  },
+  {
+    flags: '-w, --workers <n>',
+    help: 'parse worker threads',
+    default: defaultWorkers(),
+    parse: integer(1, 256),
+    key: 'files.workers',
+    toml: 'number',
+    scan: true,
+    varies: true,
+  },
+  {
+    flags: '--max-line-bytes <n>',
+    help: 'longer lines are skipped and counted as errors (line_too_long)',
+    default: 65536,
+    parse: integer(1, 64 * 1024 * 1024),
+    key: 'files.max_line_bytes',
+    toml: 'number',
+    scan: true,
+  },
+];
+
+/** The long flag without its dashes: `port`, `no-push`. */
+export function longFlag(setting: Pick<Setting, 'flags'>): string {
+  return /--([a-z-]+)/.exec(setting.flags)?.[1] ?? '';
+}
+
+/** The option's name in the parsed options (commander's attribute name): `port`, `push`, `systemCpu`. */
+export function optionName(setting: Setting): string {
+  return new Option(setting.flags).attributeName();
+}
+
+/** LOG_ANALYZER_<FLAG>: --max-line-bytes ← LOG_ANALYZER_MAX_LINE_BYTES. */
+export function envName(setting: Setting): string {
+  return `LOG_ANALYZER_${longFlag(setting).replace(/-/g, '_').toUpperCase()}`;
+}
+
+/** APP__SECTION__KEY: server.port ← APP__SERVER__PORT. */
+export function nestedEnvName(key: string): string {
+  return `APP__${key.replace('.', '__').toUpperCase()}`;
+}
+
+/** The setting an option name belongs to. */
+export const BY_OPTION: ReadonlyMap<string, Setting> = new Map(TABLE.map((s) => [optionName(s), s]));
+
+/** Every option's default by option name (a `--no-…` switch: true; unset ones absent). */
+export const DEFAULTS: Readonly<Record<string, unknown>> = Object.fromEntries(
+  TABLE.flatMap((s) => {
+    if (s.default !== undefined) return [[optionName(s), s.default]];
+    return longFlag(s).startsWith('no-') ? [[optionName(s), true]] : [];
+  }),
+);
