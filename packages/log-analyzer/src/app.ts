@@ -1,5 +1,6 @@
 // Wires the stages and is the one place that knows them all:
-//   file source (tail/: discovery, reading)  → parse pool (pool/: worker threads, leases)
+//   file source (sources/file/: discovery, reading; chunks with their positions)
+//   → parse stage (transforms/log/parse-stage.ts: chunk → pool worker → summary)
 //   → store (store/: merges summaries = acknowledges; the source commits positions only then)
 //   → checkpointer (store/: counts + every source's positions, durable, then published)
 //   → exporters (export/: /metrics serves the published values, JSON status, the HTTP server).
@@ -26,6 +27,7 @@ import { History, type HistoryOptions } from './history/history.js';
 import { errorLabel, isReservedName, LOG_FAMILIES, type Stage } from './metrics/catalog.js';
 import { LineRate } from './metrics/line-rate.js';
 import { createSelfMetrics } from './metrics/self-metrics.js';
+import type { FileEvents } from './sources/file/file-events.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
 import { Tailer } from './sources/file/tailer.js';
 import { registerHostMetrics, SYSTEM_DEFAULTS, type SystemConfig } from './sources/host/host-metrics.js';
@@ -36,7 +38,7 @@ import type { QueueConfig, QueueSource } from './sources/queue/queue-source.js';
 import { SCRAPE_DEFAULTS, type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
-import { initFileSeries, mergeSummary } from './store/log-families.js';
+import { initFileSeries } from './store/log-families.js';
 import { PushedFamilies } from './store/pushed-families.js';
 import type { Store } from './store/store.js';
 import { compileFormat } from './transforms/log/log-format.js';
@@ -127,7 +129,13 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     : null;
   const lock = opened?.lock ?? null;
   const saved = opened?.checkpoint ?? null;
-  const { store, families, pool } = createCounting(config);
+  // The parse stage merges each file chunk's summary (the acknowledgement); this is told of each.
+  const { store, families, pool, parse } = createCounting(config, (file, summary) => {
+    merges++;
+    lineRate.add(file, summary.lines);
+    if (summary.workerFailures)
+      reportError('parse', file, new Error(`${summary.workerFailures} lines no worker could parse`));
+  });
   if (saved) store.restore(saved.store);
   const push: PushConfig = { ...PUSH_DEFAULTS, ...config.push };
   const pushed = new PushedFamilies(store, push);
@@ -200,21 +208,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     : null;
 
   let refusalSaid = false;
-  /** Merges so far: with the tailer's positionsVersion, says whether a checkpoint has anything new. */
+  /** Merges so far: with the tailer's positionVersion, says whether a checkpoint has anything new. */
   let merges = 0;
-  tailer = new Tailer({
-    resumeFrom: saved ? readFilePositions(saved.sources.file, saved.writtenAt) : null,
-    patterns: config.watch,
-    from: config.from,
-    maxFiles: config.maxFiles,
-    pollIntervalMs: config.pollIntervalMs,
-    rotateWaitMs: config.rotateWaitMs,
-    usePolling: config.usePolling,
-    forgetAfterMs: config.forgetAfterMs ?? 600_000,
-    pool,
-    maxLineBytes: config.maxLineBytes,
-    onFollow: (file) => initFileSeries(families, file),
-    onFileRefused: (file) => {
+  const fileEvents: FileEvents = {
+    follow: (file) => initFileSeries(families, file),
+    refused: (file) => {
       selfMetrics.filesRefused.inc();
       if (!refusalSaid) {
         warn(
@@ -224,7 +222,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       }
       refusalSaid = true;
     },
-    onForget: (file) => {
+    forget: (file) => {
       store.dropSeries('file', file);
       lineRate.forget(file);
       for (const metric of [selfMetrics.readBytes, selfMetrics.rotations, selfMetrics.truncations]) {
@@ -232,28 +230,34 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       }
       lastSaid.delete(`read\u0000${file}`);
     },
-    onRotation: (file) => selfMetrics.rotations.inc({ file }),
-    onError: (file, error) => reportError('read', file, error),
-    onWatchError: (path, error) => reportError('watch', path, error),
-    onWaiting: (base) => warn(`waiting for ${base} to appear (it is followed as soon as it does)`),
-    onTruncation: (file) => selfMetrics.truncations.inc({ file }),
-    onSummary: (file, summary) => {
-      // The store's merge is the acknowledgement: the reader commits its offset when this returns.
-      mergeSummary(families, file, summary);
-      merges++;
-      lineRate.add(file, summary.lines);
-      if (summary.workerFailures)
-        reportError('parse', file, new Error(`${summary.workerFailures} lines no worker could parse`));
-    },
-    onRead: (file, bytes) => selfMetrics.readBytes.inc({ file }, bytes),
+    rotation: (file) => selfMetrics.rotations.inc({ file }),
+    error: (file, error) => reportError('read', file, error),
+    watchError: (path, error) => reportError('watch', path, error),
+    waiting: (base) => warn(`waiting for ${base} to appear (it is followed as soon as it does)`),
+    truncation: (file) => selfMetrics.truncations.inc({ file }),
+    read: (file, bytes) => selfMetrics.readBytes.inc({ file }, bytes),
+  };
+  tailer = new Tailer({
+    resumeFrom: saved ? readFilePositions(saved.sources.file, saved.writtenAt) : null,
+    patterns: config.watch,
+    from: config.from,
+    maxFiles: config.maxFiles,
+    pollIntervalMs: config.pollIntervalMs,
+    rotateWaitMs: config.rotateWaitMs,
+    usePolling: config.usePolling,
+    forgetAfterMs: config.forgetAfterMs ?? 600_000,
+    maxLineBytes: config.maxLineBytes,
+    // Chunks go through the parse stage to the store; the reader commits a chunk's position once applied.
+    chunks: parse,
+    events: fileEvents,
   });
 
   checkpointer = new Checkpointer({
     store,
     path: config.positionsFile,
-    version: () => `${merges}:${tailer?.positionsVersion}`,
+    version: () => `${merges}:${tailer?.positionVersion}`,
     positions: () => ({
-      file: tailer?.positions(),
+      file: tailer?.position(),
       push: pushSource.position(),
       ...(queue ? { queue: queue.position() } : {}),
     }),

@@ -28,5 +28,9 @@ export interface Checkpointed<P> {
   durable(newest: P, oldestKept: P): void;
 }
 
-/** Reads a saved position back: the typed value, or null when there is none (a first start). */
-export type RestorePosition<P> = (saved: unknown) => P | null;
+/**
+ * Reads a saved position back: the typed value, or null when there is none (a first start).
+ * `writtenAt` is when the checkpoint was written (ms since epoch), for positions saved by older
+ * versions that lack a time of their own (the file source's `knownAt`).
+ */
+export type RestorePosition<P> = (saved: unknown, writtenAt: number) => P | null;
