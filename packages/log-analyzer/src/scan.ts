@@ -1,4 +1,4 @@
-// One-shot mode: every file from byte 0 to EOF through the same pool and store, then the log
+// One-shot mode: every file from byte 0 to EOF through the same parse stage and store, then the log
 // metrics as text. The pipeline is the serve pipeline minus the watching, which makes it the
 // golden-file harness.
 
