@@ -160,6 +160,7 @@ export class Tailer implements Checkpointed<FilePosition> {
     return [...this.tails.values()].map((tail) => tail.status());
   }
 
+  /** Moves when a file is found, opened, let go or forgotten (position() changed with no merge). */
   get positionVersion(): number {
     return this.changes;
   }
