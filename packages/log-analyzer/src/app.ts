@@ -1,5 +1,6 @@
 // Wires the stages and is the one place that knows them all:
-//   file source (tail/: discovery, reading)  → parse pool (pool/: worker threads, leases)
+//   file source (sources/file/: discovery, reading; chunks with their positions)
+//   → parse stage (transforms/log/parse-stage.ts: chunk → pool worker → summary)
 //   → store (store/: merges summaries = acknowledges; the source commits positions only then)
 //   → checkpointer (store/: counts + every source's positions, durable, then published)
 //   → exporters (export/: /metrics serves the published values, JSON status, the HTTP server).
@@ -36,6 +37,7 @@ import { isReservedName, LOG_FAMILIES } from './metrics/catalog.js';
 import { ErrorReport } from './metrics/error-report.js';
 import { LineRate } from './metrics/line-rate.js';
 import { createSelfMetrics } from './metrics/self-metrics.js';
+import type { FileEvents } from './sources/file/file-events.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
 import { Tailer } from './sources/file/tailer.js';
 import { registerHostMetrics, type SystemConfig } from './sources/host/host-metrics.js';
@@ -46,7 +48,7 @@ import type { QueueConfig, QueueSource } from './sources/queue/queue-source.js';
 import { type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
-import { initFileSeries, mergeSummary } from './store/log-families.js';
+import { initFileSeries } from './store/log-families.js';
 import type { TimedBatch } from './store/push-batch.js';
 import { PushedFamilies } from './store/pushed-families.js';
 import type { Store } from './store/store.js';
@@ -140,7 +142,12 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     : null;
   const lock = opened?.lock ?? null;
   const saved = opened?.checkpoint ?? null;
-  const { store, families, pool } = createCounting(config);
+  // The parse stage merges each file chunk's summary (the acknowledgement); this is told of each.
+  const { store, families, pool, parse } = createCounting(config, (file, summary) => {
+    lineRate.add(file, summary.lines);
+    if (summary.workerFailures)
+      reportError('parse', file, new Error(`${summary.workerFailures} lines no worker could parse`));
+  });
   if (saved) store.restore(saved.store);
   const push: PushConfig = { ...PUSH_DEFAULTS, ...config.push };
   const pushed = new PushedFamilies(store, push);
@@ -179,7 +186,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     pushed,
     decodePool,
     checkpointFile: config.positionsFile,
-    restored: restorePushPosition(saved?.sources.push),
+    restored: saved ? restorePushPosition(saved.sources.push, saved.writtenAt) : null,
     onSamples: (result, reason, n) => selfMetrics.pushSamples.inc(reason ? { result, reason } : { result }, n),
     onAnswered: (status) => selfMetrics.pushRequests.inc({ code: String(status) }),
     onExpired: (n) => selfMetrics.pushExpired.inc(n),
@@ -201,19 +208,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     : null;
 
   let refusalSaid = false;
-  tailer = new Tailer({
-    resumeFrom: saved ? readFilePositions(saved.sources.file, saved.writtenAt) : null,
-    patterns: config.watch,
-    from: config.from,
-    maxFiles: config.maxFiles,
-    pollIntervalMs: config.pollIntervalMs,
-    rotateWaitMs: config.rotateWaitMs,
-    usePolling: config.usePolling,
-    forgetAfterMs: config.forgetAfterMs ?? ANALYZER_DEFAULTS.forgetAfterMs,
-    pool,
-    maxLineBytes: config.maxLineBytes,
-    onFollow: (file) => initFileSeries(families, file),
-    onFileRefused: (file) => {
+  const fileEvents: FileEvents = {
+    follow: (file) => initFileSeries(families, file),
+    refused: (file) => {
       selfMetrics.filesRefused.inc();
       if (!refusalSaid) {
         warn(
@@ -223,7 +220,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       }
       refusalSaid = true;
     },
-    onForget: (file) => {
+    forget: (file) => {
       store.dropSeries('file', file);
       lineRate.forget(file);
       for (const metric of [selfMetrics.readBytes, selfMetrics.rotations, selfMetrics.truncations]) {
@@ -231,19 +228,26 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       }
       errorReport.forget('read', file);
     },
-    onRotation: (file) => selfMetrics.rotations.inc({ file }),
-    onError: (file, error) => reportError('read', file, error),
-    onWatchError: (path, error) => reportError('watch', path, error),
-    onWaiting: (base) => warn(`waiting for ${base} to appear (it is followed as soon as it does)`),
-    onTruncation: (file) => selfMetrics.truncations.inc({ file }),
-    onSummary: (file, summary) => {
-      // The store's merge is the acknowledgement: the reader commits its offset when this returns.
-      mergeSummary(families, file, summary);
-      lineRate.add(file, summary.lines);
-      if (summary.workerFailures)
-        reportError('parse', file, new Error(`${summary.workerFailures} lines no worker could parse`));
-    },
-    onRead: (file, bytes) => selfMetrics.readBytes.inc({ file }, bytes),
+    rotation: (file) => selfMetrics.rotations.inc({ file }),
+    error: (file, error) => reportError('read', file, error),
+    watchError: (path, error) => reportError('watch', path, error),
+    waiting: (base) => warn(`waiting for ${base} to appear (it is followed as soon as it does)`),
+    truncation: (file) => selfMetrics.truncations.inc({ file }),
+    read: (file, bytes) => selfMetrics.readBytes.inc({ file }, bytes),
+  };
+  tailer = new Tailer({
+    resumeFrom: saved ? readFilePositions(saved.sources.file, saved.writtenAt) : null,
+    patterns: config.watch,
+    from: config.from,
+    maxFiles: config.maxFiles,
+    pollIntervalMs: config.pollIntervalMs,
+    rotateWaitMs: config.rotateWaitMs,
+    usePolling: config.usePolling,
+    forgetAfterMs: config.forgetAfterMs ?? ANALYZER_DEFAULTS.forgetAfterMs,
+    maxLineBytes: config.maxLineBytes,
+    // Chunks go through the parse stage to the store; the reader commits a chunk's position once applied.
+    chunks: parse,
+    events: fileEvents,
   });
 
   checkpointer = new Checkpointer({
@@ -251,19 +255,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     path: config.positionsFile,
     // The previous generation stays usable: the push log keeps what it lacks. Queue batches go
     // once the newest has them (README: a fall-back to the previous generation misses them).
-    sources: [
-      // Temporary adapter until the Tailer implements Checkpointed itself (issue 22, file source).
-      {
-        name: 'file',
-        position: () => tailer?.positions(),
-        get positionVersion() {
-          return tailer?.positionsVersion ?? 0;
-        },
-        durable() {},
-      },
-      pushSource,
-      ...(queue ? [queue] : []),
-    ],
+    sources: [tailer, pushSource, ...(queue ? [queue] : [])],
     resumed: saved !== null,
     onWritten: (seconds) => {
       selfMetrics.checkpointWrites.inc();

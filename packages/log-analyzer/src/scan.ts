@@ -1,4 +1,4 @@
-// One-shot mode: every file from byte 0 to EOF through the same pool and store, then the log
+// One-shot mode: every file from byte 0 to EOF through the same parse stage and store, then the log
 // metrics as text. The pipeline is the serve pipeline minus the watching, which makes it the
 // golden-file harness.
 
@@ -8,7 +8,7 @@ import { render, storeFamilies } from './export/exposition.js';
 import { resolveArgvPath } from './sources/file/argv-path.js';
 import { FileReader } from './sources/file/file-reader.js';
 import { fsPath } from './sources/file/fs-names.js';
-import { initFileSeries, mergeSummary } from './store/log-families.js';
+import { initFileSeries } from './store/log-families.js';
 
 /** Lines read, and how many of them did not parse. */
 export interface ScanTotals {
@@ -22,19 +22,13 @@ export async function scanFiles(
   options: CountingOptions,
   onTotals?: (totals: ScanTotals) => void,
 ): Promise<string> {
-  const { store, families, pool } = createCounting(options);
+  const { store, families, pool, parse } = createCounting(options);
   const readers: FileReader[] = [];
   try {
     for (const given of paths) {
       const path = await resolveArgvPath(given);
       if (!(await stat(fsPath(path))).isFile()) throw new Error(`cannot read ${given}: not a regular file`);
-      readers.push(
-        await FileReader.open(path, 0, {
-          pool,
-          maxLineBytes: options.maxLineBytes,
-          onSummary: (summary) => mergeSummary(families, path, summary),
-        }),
-      );
+      readers.push(await FileReader.open(path, 0, { sink: parse.forFile(path), maxLineBytes: options.maxLineBytes }));
       initFileSeries(families, path);
     }
     for (const reader of readers) {

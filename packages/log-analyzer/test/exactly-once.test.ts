@@ -204,7 +204,7 @@ describe.each(MODES)('exactly once ($mode)', ({ usePolling }) => {
     const b = await start(['access.log'], { positionsFile });
     await expectSettled(b, () => total(b), 15, WAIT);
     const rotated = statSync(`${file}.1`);
-    expect(b.tailer.positions().finished.map((f) => f.ino)).toContain(rotated.ino);
+    expect(b.tailer.position().finished.map((f) => f.ino)).toContain(rotated.ino);
   });
 
   it('refused files are said once in total, and counted', async () => {

@@ -2,7 +2,9 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
 import { FileTail } from '../src/sources/file/file-tail.js';
-import type { ChunkSummary } from '../src/store/chunk-summary.js';
+import { logFamilies } from '../src/store/log-families.js';
+import { Store } from '../src/store/store.js';
+import { ParseStage } from '../src/transforms/log/parse-stage.js';
 import { ParsePool } from '../src/transforms/pool/parse-pool.js';
 import { lines, tempDir, WAIT } from './helpers.js';
 
@@ -16,15 +18,21 @@ function setup() {
   const pool = new ParsePool({ workers: 1, format: 'combined', maxLineBytes: 65536 });
   let counted = 0;
   const errors: string[] = [];
+  const chunks = new ParseStage(pool, logFamilies(new Store(), false), (_, s) => {
+    counted += s.lines;
+  });
   const tail = (path: string) =>
     new FileTail(path, {
-      pool,
+      chunks,
       maxLineBytes: 65536,
       rotateWaitMs: 100,
-      onSummary: (_: string, s: ChunkSummary) => {
-        counted += s.lines;
+      events: {
+        follow: () => {},
+        rotation: () => {},
+        truncation: () => {},
+        read: () => {},
+        error: (_: string, error: unknown) => errors.push((error as NodeJS.ErrnoException).code ?? String(error)),
       },
-      onError: (_: string, error: unknown) => errors.push((error as NodeJS.ErrnoException).code ?? String(error)),
     });
   cleanups.push(t.cleanup, () => pool.close());
   return { dir: t.dir, tail, counted: () => counted, errors };

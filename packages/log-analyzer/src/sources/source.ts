@@ -27,5 +27,7 @@ export interface SyncSink<B, R = void> extends Sink<B, R> {
 /**
  * Reads a saved position back: the typed value, or null when there is none (a first start) or
  * it is not one this source wrote. Called once, at the edge; nothing after it sees `unknown`.
+ * `writtenAt` is when the checkpoint was written (ms since epoch), for positions saved by older
+ * versions that lack a time of their own (the file source's `knownAt`).
  */
-export type RestorePosition<P> = (saved: unknown) => P | null;
+export type RestorePosition<P> = (saved: unknown, writtenAt: number) => P | null;

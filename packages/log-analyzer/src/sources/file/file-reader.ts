@@ -1,12 +1,13 @@
-// Reads one open file from an offset to EOF in newline-cut chunks and hands them on to be parsed
-// and merged. Owns the file's fd, its read offset, its partial last line, and the committed
-// offset: the byte up to which every line has been acknowledged (merged into the store).
-// Shared by `scan` (read once) and the tailer (read again on every change).
+// Reads one open file from an offset to EOF in newline-cut chunks and hands each to its sink (the
+// parse stage). Owns the file's fd, its read offset, its partial last line, and the committed
+// offset: the byte up to which every line has been acknowledged (applied to the store), fed only
+// from InOrder. Shared by `scan` (read once) and the tailer (read again on every change).
 
 import { type FileHandle, open } from 'node:fs/promises';
 import type { ChunkSummary } from '../../store/chunk-summary.js';
-import { emptySummary } from '../../store/chunk-summary.js';
-import type { Lease, ParsePool } from '../../transforms/pool/parse-pool.js';
+import type { ChunkSink } from '../../transforms/log/parse-stage.js';
+import type { Lease } from '../../transforms/pool/parse-pool.js';
+import { InOrder } from '../in-order.js';
 import { type Fingerprint, fingerprintBytes } from './fingerprint.js';
 import { fsPath } from './fs-names.js';
 import { LineChunker } from './line-chunker.js';
@@ -15,13 +16,12 @@ import { LineChunker } from './line-chunker.js';
 export const TAIL_BYTES = 128;
 
 export interface FileReaderOptions {
-  pool: ParsePool;
-  maxLineBytes: number;
   /**
-   * Receives every summary of this file, in file order: the store merges it, and its return is
-   * the acknowledgement; only then does the committed offset move past the chunk.
+   * Where this file's chunks go: parsed in any order, applied in read order; once apply()
+   * returns, the committed offset moves past the chunk (in the same synchronous section).
    */
-  onSummary: (summary: ChunkSummary) => void;
+  sink: ChunkSink;
+  maxLineBytes: number;
   onRead?: (bytes: number) => void;
   /**
    * Asked after every read, before its bytes are counted: is this still the file we were reading?
@@ -39,9 +39,16 @@ export class FileReader {
   /** Set to stop reading at the next chunk boundary (shutdown). */
   stopping = false;
   private readonly chunker: LineChunker;
-  /** Chunks handed on, oldest first: their byte ranges and, once parsed, their summaries. */
-  private readonly pending: Pending[] = [];
-  private readonly merges = new Set<Promise<void>>();
+  /** Chunks handed on and not yet applied, in read order; applying one commits its end. */
+  private readonly acks = new InOrder<Parsed>((settled) => {
+    if (settled.status !== 'fulfilled') return; // never: dispatch() turns a failed parse into a value
+    const { end, tail, summary, error } = settled.value;
+    if (summary) this.options.sink.apply(summary);
+    // Parsing failed and the bytes could not be read again (the file went away): say so.
+    else this.options.onError?.(error);
+    this.committed = end;
+    this.committedTail = fingerprintBytes(tail);
+  });
   private committed: number;
   /** The last bytes of what was handed on, and the fingerprint of those before `committed`. */
   private lastBytes: Uint8Array = new Uint8Array(0);
@@ -54,7 +61,7 @@ export class FileReader {
   ) {
     this.offset = offset;
     this.committed = offset;
-    this.chunker = new LineChunker(options.maxLineBytes, (size) => options.pool.buffer(size));
+    this.chunker = new LineChunker(options.maxLineBytes, (size) => options.sink.buffer(size));
   }
 
   static async open(path: string, offset: number, options: FileReaderOptions): Promise<FileReader> {
@@ -71,7 +78,7 @@ export class FileReader {
    * record. It never passes a partial line or a chunk still being parsed.
    */
   get committedOffset(): number {
-    return this.pending.length > 0 ? this.committed : this.offset - this.chunker.pendingBytes;
+    return this.acks.size > 0 ? this.committed : this.offset - this.chunker.pendingBytes;
   }
 
   /** Fingerprint of the bytes just before committedOffset (empty when unknown). */
@@ -81,14 +88,14 @@ export class FileReader {
 
   /**
    * Reads to the current end of file. `size`, when known, saves the work when there is nothing
-   * new: no pool slot, no buffer. Resolves once everything read is handed on.
+   * new: no pool slot, no buffer. Resolves once everything read is handed to the sink.
    */
   async drain(size = Number.POSITIVE_INFINITY): Promise<number> {
     let total = 0;
     while (!this.stopping && this.offset < size) {
       // No fstat per read: a short read says we reached the end (it costs a thread-pool round trip).
-      const want = this.options.pool.readBytes;
-      const lease = await this.options.pool.acquire();
+      const want = this.options.sink.readBytes;
+      const lease = await this.options.sink.ready();
       const { buffer, carried } = this.chunker.prepare(want);
       let bytesRead: number;
       try {
@@ -122,7 +129,7 @@ export class FileReader {
 
   /** End of this file's data: its unterminated last line, if any, is counted now. */
   async flush(): Promise<void> {
-    const lease = await this.options.pool.acquire();
+    const lease = await this.options.sink.ready();
     this.dispatch(lease, this.chunker.flush());
   }
 
@@ -139,9 +146,9 @@ export class FileReader {
     this.committedTail = tail;
   }
 
-  /** Resolves when every chunk handed out so far is merged. */
+  /** Resolves when every chunk handed out so far is applied. */
   async settled(): Promise<void> {
-    while (this.merges.size > 0) await Promise.all(this.merges);
+    while (this.acks.size > 0) await this.acks.idle();
   }
 
   async close(): Promise<void> {
@@ -151,56 +158,33 @@ export class FileReader {
   }
 
   /**
-   * Called holding one pool slot, which the chunk's run (or this method) gives back.
-   * Summaries are merged in file order, whatever order the workers finish in: that keeps
-   * the committed offset exact and makes output (and golden files) deterministic.
+   * Called holding one pool slot, which the sink's parse (or this method) gives back. Chunks are
+   * applied in file order, whatever order the workers finish in: that keeps the committed offset
+   * exact and makes output (and golden files) deterministic.
    */
   private dispatch(lease: Lease, { chunk, tooLong }: { chunk: Uint8Array | null; tooLong: number }): void {
     const end = this.offset - this.chunker.pendingBytes;
-    if (tooLong > 0) {
-      // The skipped line's bytes are gone: what lies before the committed offset is unknown.
-      this.lastBytes = new Uint8Array(0);
-      this.enqueue(end, Promise.resolve({ ...emptySummary(), lines: tooLong, tooLong }));
-    }
-    if (!chunk) {
+    // The skipped line's bytes are gone: what lies before the committed offset is unknown.
+    if (tooLong > 0) this.lastBytes = new Uint8Array(0);
+    if (!chunk && tooLong === 0) {
       lease.release();
       return;
     }
-    this.lastBytes = lastBytesOf(this.lastBytes, chunk);
+    if (chunk) this.lastBytes = lastBytesOf(this.lastBytes, chunk);
+    const tail = this.lastBytes;
     // The chunk's bytes are the last `length` bytes before `end`; if a worker fails, read them again.
-    const length = chunk.length;
+    const length = chunk?.length ?? 0;
     const again = async () => {
       const bytes = new Uint8Array(length);
       await this.handle.read(bytes, 0, length, end - length);
       return bytes;
     };
-    this.enqueue(end, this.options.pool.run(lease, chunk, again));
-  }
-
-  private enqueue(end: number, result: Promise<ChunkSummary>): void {
-    const entry: Pending = { end, tail: this.lastBytes, summary: null, done: false };
-    this.pending.push(entry);
-    const merge = result
-      .then(
-        (summary) => {
-          entry.summary = summary;
-        },
-        (error: unknown) => {
-          // Parsing failed and the bytes could not be read again (the file went away): say so.
-          this.options.onError?.(error);
-        },
-      )
-      .then(() => {
-        entry.done = true;
-        while (this.pending[0]?.done) {
-          const next = this.pending.shift() as Pending;
-          if (next.summary) this.options.onSummary(next.summary);
-          this.committed = next.end;
-          this.committedTail = fingerprintBytes(next.tail);
-        }
-      });
-    this.merges.add(merge);
-    void merge.finally(() => this.merges.delete(merge));
+    const parsed = this.options.sink.parse({ bytes: chunk, tooLong, lease, again }).then(
+      (summary): Parsed => ({ end, tail, summary, error: null }),
+      (error: unknown): Parsed => ({ end, tail, summary: null, error }),
+    );
+    // A sink whose apply throws loses that chunk's counts, not the reader: say so, and go on.
+    this.acks.add(parsed).catch((error: unknown) => this.options.onError?.(error));
   }
 }
 
@@ -214,9 +198,10 @@ function lastBytesOf(previous: Uint8Array, chunk: Uint8Array): Uint8Array {
   return out;
 }
 
-interface Pending {
+/** A chunk back from its parse: where it ends, the bytes before that, and its counts (or why none). */
+interface Parsed {
   end: number;
   tail: Uint8Array;
   summary: ChunkSummary | null;
-  done: boolean;
+  error: unknown;
 }

@@ -6,9 +6,9 @@
 
 import { type Stats, stat, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import type { ChunkSummary } from '../../store/chunk-summary.js';
-import type { ParsePool } from '../../transforms/pool/parse-pool.js';
+import type { ChunkSinks } from '../../transforms/log/parse-stage.js';
 import { judgeChanged, judgePath } from './decisions.js';
+import type { FileEvents } from './file-events.js';
 import { FileReader } from './file-reader.js';
 import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, stillStartsWith } from './fingerprint.js';
 import { fsPath } from './fs-names.js';
@@ -17,19 +17,14 @@ import type { IdentityRegistry } from './identities.js';
 import type { SavedFile, SavedPath } from './saved-positions.js';
 
 export interface FileTailOptions {
-  pool: ParsePool;
+  /** Where every file's chunks go (the parse stage): one sink per path. */
+  chunks: ChunkSinks;
+  /** Follow, rotation, truncation, bytes read, errors: told with this path as the `file`. */
+  events: Pick<FileEvents, 'follow' | 'rotation' | 'truncation' | 'read' | 'error'>;
   maxLineBytes: number;
   rotateWaitMs: number;
-  onSummary(label: string, summary: ChunkSummary): void;
-  onRead?(label: string, bytes: number): void;
-  onRotation?(label: string): void;
-  onTruncation?(label: string): void;
   /** The set of open files or where they restart changed (what a checkpoint keeps of this path). */
   onPositionsChanged?(): void;
-  /** The first time this path follows a file (an alias of another path's file never does). */
-  onFollow?(label: string): void;
-  /** A file could not be opened or read (permissions, I/O errors); the next check tries again. */
-  onError?(label: string, error: unknown): void;
   /** Whether a path is followed by its own tail: such a file is never read as a copy. */
   isWatched?(path: string): boolean;
   /** Which tail holds which file; one registry for all tails (see identities.ts). */
@@ -143,7 +138,7 @@ export class FileTail {
         }
         this.pathEmpty = !this.pathHasCurrent;
       } catch (error) {
-        this.options.onError?.(this.label, error);
+        this.options.events.error(this.label, error);
       }
       this.started = true;
       this.resuming = null;
@@ -297,7 +292,7 @@ export class FileTail {
         if (emptyBefore) await this.adoptMissed(previousLook);
         // A new file at the path, right away or after a gap: that is a rotation.
         if (await this.adopt('beginning', false)) {
-          if (this.vanished) this.options.onRotation?.(this.label);
+          if (this.vanished) this.options.events.rotation(this.label);
           this.vanished = false;
           const opened = this.current();
           if (opened && opened.ino !== stats.ino) {
@@ -311,7 +306,7 @@ export class FileTail {
     });
     // A failure must not leave the queue rejected: every later discovery would be skipped.
     this.discovering = this.discovering
-      .catch((error: unknown) => this.options.onError?.(this.label, error))
+      .catch((error: unknown) => this.options.events.error(this.label, error))
       .finally(() => {
         this.discoveringSince = null;
       });
@@ -366,18 +361,17 @@ export class FileTail {
     }
     let file: OpenFile | null = null;
     const reader = FileReader.over(handle, 0, {
-      pool: this.options.pool,
+      sink: this.options.chunks.forFile(this.label),
       maxLineBytes: this.options.maxLineBytes,
-      onSummary: (summary) => this.options.onSummary(this.label, summary),
-      onRead: (bytes) => this.options.onRead?.(this.label, bytes),
-      onError: (error) => this.options.onError?.(this.label, error),
+      onRead: (bytes) => this.options.events.read(this.label, bytes),
+      onError: (error) => this.options.events.error(this.label, error),
       stillSameFile: () => (file ? stillStartsWith(file.reader.handle, file.head) : Promise.resolve(true)),
     });
     const head = await fingerprintOf(handle, stats.size);
     const now = this.now();
     file = { reader, dev: stats.dev, ino: stats.ino, head, size: stats.size, mtimeMs: stats.mtimeMs, lastGrowth: now };
     if (this.started) this.lastActivity = now; // a new generation while running
-    if (!this.followed) this.options.onFollow?.(this.label);
+    if (!this.followed) this.options.events.follow(this.label);
     this.followed = true;
     return { file, finished: claim.finished };
   }
@@ -425,7 +419,7 @@ export class FileTail {
     );
     for (const { file } of opened) {
       this.files.push(file);
-      this.options.onRotation?.(this.label);
+      this.options.events.rotation(this.label);
     }
   }
 
@@ -479,7 +473,7 @@ export class FileTail {
       } while (this.again && !this.stopped);
     };
     this.reading = run()
-      .catch((error: unknown) => this.options.onError?.(this.label, error))
+      .catch((error: unknown) => this.options.events.error(this.label, error))
       .finally(() => {
         this.reading = null;
       });
@@ -494,7 +488,7 @@ export class FileTail {
       verdict === 'truncated' || judgeChanged(await stillStartsWith(file.reader.handle, file.head)) === 'truncated';
     if (truncated) {
       this.options.onPositionsChanged?.();
-      this.options.onTruncation?.(this.label);
+      this.options.events.truncation(this.label);
       await this.adoptCopy(file);
       await file.reader.restartAt(0);
       file.head = await fingerprintOf(file.reader.handle, stats.size);

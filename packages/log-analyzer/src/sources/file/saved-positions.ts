@@ -1,6 +1,7 @@
 // The file source's part of a checkpoint: what it keeps of each path and file, and reading it back
 // (validated; positions files of version 1, one offset per path, read as one current generation). Pure.
 
+import type { RestorePosition } from '../source.js';
 import type { SavedGeneration } from './decisions.js';
 import type { Fingerprint } from './fingerprint.js';
 
@@ -26,10 +27,12 @@ export interface SavedPath {
   current: boolean;
 }
 
-export interface FilePositions {
-  writtenAt: number;
+/** The file source's position: what a checkpoint keeps of it, and what a start resumes from. */
+export interface FilePosition {
   paths: SavedPath[];
   finished: FinishedFile[];
+  /** Every file written before then is in `paths` or `finished`, or was never to be read (ms since epoch). */
+  knownAt: number;
 }
 
 const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
@@ -61,7 +64,7 @@ interface Version1 {
 }
 
 /** Null when there is nothing usable (a warning is the caller's). */
-export function readFilePositions(value: unknown, writtenAt: number): FilePositions | null {
+export const readFilePositions: RestorePosition<FilePosition> = (value, writtenAt) => {
   const doc = value as { paths?: unknown; finished?: unknown; files?: unknown; knownAt?: unknown } | null | undefined;
   if (!doc || typeof doc !== 'object') return null;
   if (Array.isArray(doc.files)) {
@@ -72,7 +75,7 @@ export function readFilePositions(value: unknown, writtenAt: number): FilePositi
         files: [{ dev: p.dev, ino: p.ino, offset: p.offset, head: p.fingerprint, tail: { length: 0, sha256: '' } }],
         current: true,
       }));
-    return { writtenAt, paths, finished: [] };
+    return { knownAt: writtenAt, paths, finished: [] };
   }
   const paths = (Array.isArray(doc.paths) ? doc.paths : []).filter(
     (p): p is SavedPath =>
@@ -87,5 +90,5 @@ export function readFilePositions(value: unknown, writtenAt: number): FilePositi
   );
   // Files written after knownAt may hold lines nobody counted (older checkpoints: their write time).
   const knownAt = isCount(doc.knownAt) ? doc.knownAt : writtenAt;
-  return { writtenAt: knownAt, paths, finished };
-}
+  return { knownAt, paths, finished };
+};

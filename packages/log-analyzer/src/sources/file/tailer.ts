@@ -3,19 +3,24 @@
 // the directories and which tail holds which file (device + inode: a file reached through
 // several paths is followed once). chokidar watches each walked directory (depth 0) so changes
 // wake their tail at once; a poll re-checks directories by their stat and files by a backoff
-// schedule, because chokidar can drop the last change event of a burst.
+// schedule, because chokidar can drop the last change event of a burst. As the checkpoint sees
+// it, the file source: its position is every path's open generations and the finished files.
 
 import { type Dirent, type Stats, stat, statSync } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
+import type { Checkpointed } from '../source.js';
+import type { FileEvents } from './file-events.js';
 import { FileTail, type FileTailOptions, type FileTailStatus, type StartAt } from './file-tail.js';
 import { decodeName, fsPath } from './fs-names.js';
 import { compileWatchPattern, type WatchPattern } from './glob.js';
 import { IdentityRegistry } from './identities.js';
-import type { FinishedFile, SavedPath } from './saved-positions.js';
+import type { FilePosition, SavedPath } from './saved-positions.js';
 
-export interface TailerOptions extends Omit<FileTailOptions, 'identities' | 'isWatched'> {
+export interface TailerOptions extends Omit<FileTailOptions, 'identities' | 'isWatched' | 'onPositionsChanged'> {
+  /** Every event of every followed file and watched directory. */
+  events: FileEvents;
   patterns: readonly string[];
   /** Files present at the first start: read from their end or their beginning. New files: always the beginning. */
   from: 'end' | 'beginning';
@@ -23,16 +28,10 @@ export interface TailerOptions extends Omit<FileTailOptions, 'identities' | 'isW
   pollIntervalMs: number;
   /** No chokidar events: every file and directory is polled (network and VM-shared mounts). */
   usePolling?: boolean;
-  /** The file source's part of the last checkpoint, if there was one (writtenAt: its knownAt). */
-  resumeFrom?: { writtenAt: number; paths: readonly SavedPath[]; finished?: readonly FinishedFile[] } | null;
+  /** The file source's part of the last checkpoint, if there was one (readFilePositions). */
+  resumeFrom?: FilePosition | null;
   /** Tails whose file is gone, and the series they labelled, are forgotten after this long. */
   forgetAfterMs: number;
-  /** A file matched but --max-files were followed already (said by the caller once in total). */
-  onFileRefused?(label: string): void;
-  onForget?(label: string): void;
-  onWatchError?(path: string, error: unknown): void;
-  /** A pattern's base directory does not exist (yet): it is walked as soon as it appears. */
-  onWaiting?(base: string): void;
 }
 
 export interface DiscoveryStatus {
@@ -79,7 +78,8 @@ function isFile(path: string): boolean {
 
 const dirKey = (pattern: WatchPattern, pathOrId: string) => `${pattern.pattern}\u0000${pathOrId}`;
 
-export class Tailer {
+export class Tailer implements Checkpointed<FilePosition> {
+  readonly name = 'file';
   private readonly tails = new Map<string, FileTail>();
   private readonly lastChecked = new Map<FileTail, number>();
   private readonly gone = new Map<string, number>();
@@ -102,14 +102,14 @@ export class Tailer {
   private ticking: Promise<void> | null = null;
   private starting: Promise<void> = Promise.resolve();
   private knownAt: number;
-  /** Moves whenever what positions() returns may have changed other than through merges. */
-  positionsVersion = 0;
+  /** Moves whenever what position() returns may have changed other than through merges. */
+  private changes = 0;
 
   constructor(private readonly options: TailerOptions) {
     this.patterns = options.patterns.map((p) => compileWatchPattern(p, isFile(p)));
     const resume = options.resumeFrom;
     // First start: what exists now is "before" (--from applies); later files are new.
-    this.knownAt = resume?.writtenAt ?? Date.now();
+    this.knownAt = resume?.knownAt ?? Date.now();
     this.saved = new Map((resume?.paths ?? []).map((p) => [p.path, p]));
     this.identities = new IdentityRegistry(options.forgetAfterMs, this.now);
     for (const p of resume?.paths ?? []) for (const f of p.files) this.identities.reserve(p.path, f.dev, f.ino);
@@ -128,10 +128,10 @@ export class Tailer {
     await Promise.all(this.patterns.map((pattern) => this.walk(pattern, pattern.base)));
     if (this.stopping) return;
     for (const pattern of this.patterns) {
-      if (!this.dirs.has(dirKey(pattern, pattern.base))) this.options.onWaiting?.(pattern.base);
+      if (!this.dirs.has(dirKey(pattern, pattern.base))) this.options.events.waiting(pattern.base);
     }
     this.ready = true;
-    this.positionsVersion++; // knownAt moves on from here
+    this.changes++; // knownAt moves on from here
     // Checkpointed files whose path no longer matches anything: let other paths have them.
     this.identities.dropReservations();
     this.timer = setInterval(() => void this.tick(), this.options.pollIntervalMs);
@@ -160,12 +160,17 @@ export class Tailer {
     return [...this.tails.values()].map((tail) => tail.status());
   }
 
+  /** Moves when a file is found, opened, let go or forgotten (position() changed with no merge). */
+  get positionVersion(): number {
+    return this.changes;
+  }
+
   /**
    * The file source's part of a checkpoint. Synchronous. `knownAt`: every file written before
    * then is in it or was never to be read; it moves on only once discovery (and every resume)
    * is done, so a crash during a start does not hide files rotated in and out before it.
    */
-  positions(): { paths: SavedPath[]; finished: FinishedFile[]; knownAt: number } {
+  position(): FilePosition {
     if (this.ready) {
       let knownAt = Date.now();
       for (const tail of this.tails.values()) {
@@ -178,6 +183,9 @@ export class Tailer {
     for (const [path, saved] of this.saved) if (!this.tails.has(path)) paths.push(saved);
     return { paths, finished: this.identities.finishedFiles(), knownAt: this.knownAt };
   }
+
+  /** Nothing to let go: the files themselves are what a start reads again. */
+  durable(): void {}
 
   /** One poll: directories by their stat, then every tail that is due. Resolves when done. */
   tick(): Promise<void> {
@@ -234,7 +242,7 @@ export class Tailer {
     }
     const unwatched = [...this.tails].filter(([label]) => !this.patterns.some((p) => p.matches(label)));
     await Promise.all(unwatched.map(([, tail]) => tail.retire()));
-    this.positionsVersion++;
+    this.changes++;
   }
 
   /** Resolves after one check of every file: everything written before the call has been read. */
@@ -274,7 +282,7 @@ export class Tailer {
     watcher.on('add', wake);
     watcher.on('change', wake);
     watcher.on('unlink', wake);
-    watcher.on('error', (error) => this.options.onWatchError?.(pattern.base, error));
+    watcher.on('error', (error) => this.options.events.watchError(pattern.base, error));
     return watcher;
   }
 
@@ -308,7 +316,7 @@ export class Tailer {
     try {
       entries = await readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
-      this.options.onWatchError?.(dir, error);
+      this.options.events.watchError(dir, error);
       return;
     }
     // A bounded number at a time: a directory of 50,000 files must not open them all at once.
@@ -372,7 +380,7 @@ export class Tailer {
       if (!this.refused.has(label)) {
         if (this.refused.size < REFUSED_KEPT) this.refused.add(label);
         this.refusedTotal++;
-        this.options.onFileRefused?.(label);
+        this.options.events.refused(label);
       }
       return;
     }
@@ -382,18 +390,18 @@ export class Tailer {
       isWatched: (path) => this.patterns.some((p) => p.matches(path)),
       identities: this.identities,
       onPositionsChanged: () => {
-        this.positionsVersion++;
+        this.changes++;
       },
     });
     this.tails.set(label, tail);
-    this.positionsVersion++;
+    this.changes++;
     this.lastChecked.set(tail, this.now());
     const saved = this.saved.get(label);
     if (saved && this.options.resumeFrom) {
       // Handed over in this same tick: a checkpoint taken meanwhile must still see the path's
       // saved generations (the tail keeps them until it has them open again).
       this.saved.delete(label);
-      await tail.start({ kind: 'saved', saved, writtenAt: this.options.resumeFrom.writtenAt });
+      await tail.start({ kind: 'saved', saved, writtenAt: this.options.resumeFrom.knownAt });
     } else {
       await tail.start(await this.startAt(label));
     }
@@ -414,7 +422,7 @@ export class Tailer {
     if (this.ready) return { kind: 'beginning' };
     // Not in the checkpoint: a file written since the checkpoint holds lines nobody counted.
     const stats = resume ? await statOrNull(label) : null;
-    if (stats && resume && stats.mtimeMs > resume.writtenAt) return { kind: 'beginning' };
+    if (stats && resume && stats.mtimeMs > resume.knownAt) return { kind: 'beginning' };
     return { kind: this.options.from };
   }
 
@@ -429,11 +437,11 @@ export class Tailer {
       if (since === undefined) this.gone.set(label, now);
       else if (now - since >= this.options.forgetAfterMs) {
         this.tails.delete(label);
-        this.positionsVersion++;
+        this.changes++;
         this.lastChecked.delete(tail);
         this.gone.delete(label);
         this.refused.delete(label);
-        this.options.onForget?.(label);
+        this.options.events.forget(label);
       }
     }
     this.identities.expire();

@@ -15,6 +15,6 @@ describe('restorePushPosition', () => {
     { name: 'applied fractional', given: { applied: 0.5 }, want: null },
     { name: 'applied past what a double counts exactly', given: { applied: 2 ** 53 }, want: null },
   ])('$name', ({ given, want }) => {
-    expect(restorePushPosition(given)).toEqual(want);
+    expect(restorePushPosition(given, 0)).toEqual(want);
   });
 });
