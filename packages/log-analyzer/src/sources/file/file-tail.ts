@@ -1,9 +1,9 @@
 // The path follower: follows one watched path across appends, rotation, truncation and deletion.
 // Owns the path's open generations (generation.ts: the file at the path now, and those rotated
 // away from it, each read to its end and let go by itself) and decides, by looking at the path,
-// when a new one starts: rotation, truncation with its copy, deletion, a switched symlink. The
-// decisions (idle, grown, truncated, replaced, gone; when a new generation starts; what to read on start)
-// are pure, in decisions.ts; this file does the I/O around them.
+// when a new one starts: rotation, a copytruncate copy, a re-created file, a switched symlink.
+// The decisions (idle, grown, truncated, replaced, gone; when a new generation starts; when a
+// rotated one is done) are pure, in decisions.ts; this file does the I/O around them.
 
 import { type Stats, stat, statSync } from 'node:fs';
 import type { ChunkSummary } from '../../store/chunk-summary.js';

@@ -110,8 +110,8 @@ export class Generation {
   }
 
   /**
-   * Done: its unterminated last line counts, then `letGo` learns where it was read to (while it
-   * is still held, so no other path can take it in between), then its fd is closed.
+   * Done: its unterminated last line counts, every chunk is acknowledged, `letGo` learns where it
+   * was read to (the identity registry remembers it as finished there), then its fd is closed.
    */
   async finish(letGo: (saved: SavedFile) => void): Promise<void> {
     await this.reader.flush();
