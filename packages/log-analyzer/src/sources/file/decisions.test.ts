@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { type Candidate, judgeChanged, judgePath, type Known, planResume, type SavedGeneration } from './decisions.js';
+import {
+  type Arrival,
+  type Candidate,
+  judgeChanged,
+  judgePath,
+  judgeRotated,
+  type Known,
+  leavesPath,
+  planArrival,
+  planResume,
+  type SavedGeneration,
+} from './decisions.js';
 
 const known: Known = { dev: 1, ino: 10, size: 500, mtimeMs: 1000, offset: 500 };
 
@@ -33,6 +44,62 @@ describe('judgePath', () => {
     { given: false, want: 'truncated' },
   ] as const)('after a change, first bytes matching=$given → $want', ({ given, want }) => {
     expect(judgeChanged(given)).toBe(want);
+  });
+});
+
+describe('leavesPath', () => {
+  it.each([
+    { name: 'untouched: still ours', given: 'idle', want: false },
+    { name: 'grown: still ours', given: 'changed', want: false },
+    { name: 'truncated: still ours, read again from 0', given: 'truncated', want: false },
+    { name: 'renamed away, another file there', given: 'replaced', want: true },
+    { name: 'renamed away or deleted, nothing there', given: 'gone', want: true },
+  ] as const)('$name → $want', ({ given, want }) => {
+    expect(leavesPath(given)).toBe(want);
+  });
+});
+
+describe('planArrival', () => {
+  const at = (given: Partial<Arrival>): Arrival => ({
+    following: false,
+    fileThere: true,
+    heldElsewhere: false,
+    emptyBefore: false,
+    ...given,
+  });
+  it.each([
+    { name: 'we follow the file there', given: at({ following: true }), want: [] },
+    { name: 'a new file where ours was: a rotation', given: at({}), want: ['open-at-path'] },
+    {
+      name: 'a file where nothing was: generations may have come and gone in the gap',
+      given: at({ emptyBefore: true }),
+      want: ['find-missed', 'open-at-path'],
+    },
+    { name: 'nothing there', given: at({ fileThere: false }), want: [] },
+    { name: 'still nothing there', given: at({ fileThere: false, emptyBefore: true }), want: [] },
+    {
+      name: 'the file there is followed by another path (a switched symlink)',
+      given: at({ heldElsewhere: true }),
+      want: [],
+    },
+  ] as const)('$name', ({ given, want }) => {
+    expect(planArrival(given)).toEqual(want);
+  });
+});
+
+describe('judgeRotated', () => {
+  it.each([
+    { name: 'renamed, written to just now', given: { links: 1, quietMs: 0, rotateWaitMs: 5_000 }, want: 'wait' },
+    {
+      name: 'renamed, quiet just short of the wait',
+      given: { links: 1, quietMs: 4_999, rotateWaitMs: 5_000 },
+      want: 'wait',
+    },
+    { name: 'renamed, quiet for the wait', given: { links: 1, quietMs: 5_000, rotateWaitMs: 5_000 }, want: 'finish' },
+    { name: 'deleted: nobody can write to it', given: { links: 0, quietMs: 0, rotateWaitMs: 5_000 }, want: 'finish' },
+    { name: 'no wait configured', given: { links: 2, quietMs: 0, rotateWaitMs: 0 }, want: 'finish' },
+  ] as const)('$name → $want', ({ given, want }) => {
+    expect(judgeRotated(given.links, given.quietMs, given.rotateWaitMs)).toBe(want);
   });
 });
 

@@ -1,6 +1,7 @@
 // The file source's decisions, as pure functions of what we know and what stat and the
-// fingerprints say: is this file the same, grown, truncated, replaced or gone; and on start,
-// which files beside a path hold lines the checkpoint has not counted yet. No I/O here.
+// fingerprints say: is this file the same, grown, truncated, replaced or gone; when a new
+// generation starts at a path and when a rotated one is done; and on start, which files beside a
+// path hold lines the checkpoint has not counted yet. No I/O here.
 
 /** What we know of a file we hold open. */
 export interface Known {
@@ -43,6 +44,48 @@ export function judgePath(known: Known, seen: Seen | null): PathVerdict {
 /** After 'changed': the file still starts with the bytes we fingerprinted, or it was truncated and regrew. */
 export function judgeChanged(headStillMatches: boolean): 'grown' | 'truncated' {
   return headStillMatches ? 'grown' : 'truncated';
+}
+
+/** The file we follow at the path left it (renamed away, replaced, deleted): it becomes a rotated generation. */
+export function leavesPath(verdict: PathVerdict): boolean {
+  return verdict === 'replaced' || verdict === 'gone';
+}
+
+/** What a look at the path finds, once the file we followed there (if any) is known to stay or leave. */
+export interface Arrival {
+  /** We still follow a file at the path. */
+  following: boolean;
+  /** A regular file sits at the path. */
+  fileThere: boolean;
+  /** That file is followed under another path already (a symlink, a glob that matches it too). */
+  heldElsewhere: boolean;
+  /** The previous look found nothing at the path. */
+  emptyBefore: boolean;
+}
+
+export type ArrivalStep =
+  /** Whole generations may have come and gone since the last look: open them from beside the path. */
+  | 'find-missed'
+  /** Open the file at the path as the new current generation. */
+  | 'open-at-path';
+
+/**
+ * Whether a new generation starts at the path, in order. Nothing was at the path at the last
+ * look: whole generations may have been created, written and renamed away in the gap; they are
+ * older than the file at the path now, so they go first.
+ */
+export function planArrival({ following, fileThere, heldElsewhere, emptyBefore }: Arrival): ArrivalStep[] {
+  if (following || !fileThere || heldElsewhere) return [];
+  return emptyBefore ? ['find-missed', 'open-at-path'] : ['open-at-path'];
+}
+
+/**
+ * A generation rotated away from the path, just read to its end: deleted, nobody can write to it
+ * any more; renamed, it stays open `rotateWaitMs` after its last growth for writers that have not
+ * reopened yet (the next poll looks again).
+ */
+export function judgeRotated(links: number, quietMs: number, rotateWaitMs: number): 'finish' | 'wait' {
+  return links === 0 || quietMs >= rotateWaitMs ? 'finish' : 'wait';
 }
 
 /** A generation the checkpoint knows: a file that was at the path, or rotated away from it. */

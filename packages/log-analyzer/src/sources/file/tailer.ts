@@ -16,6 +16,7 @@ import { FileTail, type FileTailOptions, type FileTailStatus, type StartAt } fro
 import { decodeName, fsPath } from './fs-names.js';
 import { compileWatchPattern, type WatchPattern } from './glob.js';
 import { IdentityRegistry } from './identities.js';
+import { pollDue, pollEveryMs } from './poll-schedule.js';
 import type { FilePosition, SavedPath } from './saved-positions.js';
 
 export interface TailerOptions extends Omit<FileTailOptions, 'identities' | 'isWatched' | 'onPositionsChanged'> {
@@ -47,17 +48,6 @@ interface WatchedDir {
   id: string;
   mtimeMs: number;
   real: string;
-}
-
-/**
- * How often a tail is polled. With events, polling only catches what an event missed: chokidar
- * can drop the last change of a burst, so a file written in the last 10 s is polled every
- * `baseMs`; a quiet file is woken by the next event at once and polled only as a safety net.
- * Without events (--poll) every file is polled every `baseMs`. Pure.
- */
-export function pollEveryMs(baseMs: number, quietMs: number, events: boolean): number {
-  if (!events || quietMs < 10_000) return baseMs;
-  return quietMs < 60_000 ? Math.max(baseMs, 5_000) : Math.max(baseMs, 30_000);
 }
 
 function statOrNull(path: string): Promise<Stats | null> {
@@ -196,7 +186,7 @@ export class Tailer implements Checkpointed<FilePosition> {
       const due: Promise<void>[] = [];
       for (const tail of this.tails.values()) {
         const every = pollEveryMs(this.options.pollIntervalMs, now - tail.lastActivity, !this.options.usePolling);
-        if (now - (this.lastChecked.get(tail) ?? 0) + 1 < every) continue;
+        if (!pollDue(now, this.lastChecked.get(tail) ?? 0, every)) continue;
         this.lastChecked.set(tail, now);
         // With events, the file system is local: a synchronous stat tells an idle file cheaply.
         if (!this.options.usePolling && tail.idleNow()) continue;
