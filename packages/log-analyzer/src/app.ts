@@ -1,16 +1,28 @@
-// Wires the stages and is the one place that knows them all:
-//   file source (sources/file/: discovery, reading; chunks with their positions)
-//   → parse stage (transforms/log/parse-stage.ts: chunk → pool worker → summary)
-//   → store (store/: merges summaries = acknowledges; the source commits positions only then)
-//   → checkpointer (store/: counts + every source's positions, durable, then published)
-//   → exporters (export/: /metrics serves the published values, JSON status, the HTTP server).
-// Who owns what: the Tailer owns files and positions, the ParsePool its workers and buffers, the
-// Store every counted value, the Checkpointer the checkpoint file and what /metrics may serve,
-// the HTTP server its connections. Everything here is handed in by main.ts, so tests build an
-// analyzer in-process.
+// The wiring: the one module that knows every stage. It builds them in data order, connects each
+// source to its transform and the store, and says who owns what:
+//
+//   sources     file    sources/file/tailer.ts          followed files, their descriptors and positions
+//               push    sources/push/push-source.ts     push routes, API keys, the push log
+//               queue   sources/queue/queue-source.ts   its Redis lists and lease
+//               scrape  sources/scrape/scrape-source.ts targets and their last answers (served live)
+//               host    sources/host/host-metrics.ts    nothing: /proc and /sys read at scrape time
+//   transforms  parse   transforms/log/parse-stage.ts   the parse workers and their buffers (pool/)
+//               decode  transforms/push/ (decode-pool)  the decode threads, for push and queue alike
+//   store               store/store.ts, pushed-families every counted value; applying is the acknowledgement
+//   checkpoint          store/checkpointer.ts           the checkpoint file, its lock, what /metrics serves
+//   history             history/history.ts              the last hour of every series
+//   exporters           export/http-app.ts, http-server the routes, the connections, the live page's stream
+//   errors              metrics/error-report.ts         every stage's errors, counted and said once
+//
+// A file chunk:     Tailer → parse stage (a worker) → store (mergeSummary) → checkpointer → /metrics.
+// A pushed sample:  push routes → decode → push log → store (PushedFamilies.take) → checkpointer → /metrics.
+// A queued message: queue source → decode → store (the same take) → checkpointer → /metrics.
+// Sources take typed positions back from the checkpoint here and are told when one is durable.
+// Everything here is handed in by main.ts, so tests build an analyzer in-process.
 
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
+import type { AnalyzerConfig } from './config/analyzer-config.js';
 import {
   ANALYZER_DEFAULTS,
   HISTORY_DEFAULTS,
@@ -32,7 +44,7 @@ import { LiveFeed, storeTotals } from './export/live-feed.js';
 import type { ReadEnv } from './export/read-auth.js';
 import { fileStatuses, statusAnswer } from './export/status.js';
 import { uiRoutes } from './export/ui-routes.js';
-import { History, type HistoryOptions } from './history/history.js';
+import { History } from './history/history.js';
 import { isReservedName, LOG_FAMILIES } from './metrics/catalog.js';
 import { ErrorReport } from './metrics/error-report.js';
 import { LineRate } from './metrics/line-rate.js';
@@ -40,12 +52,12 @@ import { createSelfMetrics } from './metrics/self-metrics.js';
 import type { FileEvents } from './sources/file/file-events.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
 import { Tailer } from './sources/file/tailer.js';
-import { registerHostMetrics, type SystemConfig } from './sources/host/host-metrics.js';
+import { registerHostMetrics } from './sources/host/host-metrics.js';
 import { type PushConfig, PushSource, restorePushPosition } from './sources/push/push-source.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
 import { setUpQueue } from './sources/queue/queue-setup.js';
-import type { QueueConfig, QueueSource } from './sources/queue/queue-source.js';
-import { type ScrapeConfig, ScrapeSource } from './sources/scrape/scrape-source.js';
+import type { QueueSource } from './sources/queue/queue-source.js';
+import { ScrapeSource } from './sources/scrape/scrape-source.js';
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries } from './store/log-families.js';
@@ -55,55 +67,6 @@ import type { Store } from './store/store.js';
 import { compileFormat } from './transforms/log/log-format.js';
 import { DecodePool } from './transforms/pool/decode-pool.js';
 import { COMMIT, VERSION } from './version.js';
-
-export interface AnalyzerConfig {
-  watch: readonly string[];
-  format: string;
-  workers: number;
-  maxLineBytes: number;
-  from: 'end' | 'beginning';
-  maxFiles: number;
-  pollIntervalMs: number;
-  rotateWaitMs: number;
-  usePolling: boolean;
-  /** The checkpoint (counts and positions) for restarts; null: never saved, every start is a first start. */
-  positionsFile: string | null;
-  /** When no checkpoint generation is usable: move them aside and start from zero (else the start is refused). */
-  startFresh?: boolean;
-  /** How often a checkpoint is taken, and so how fresh /metrics is (default 1000 ms). */
-  checkpointIntervalMs?: number;
-  /** Files gone for this long are forgotten with their series (default 10 minutes). */
-  forgetAfterMs?: number;
-  /** HTTP connections open at once (default 256). */
-  maxConnections?: number;
-  /** Live-page streams open at once (default 16, at most half of maxConnections). */
-  maxStreams?: number;
-  /** A client that takes no byte of its answer for this long is closed (default 10 s). */
-  slowReaderMs?: number;
-  /** Host headers answered besides IP addresses and localhost (export/host-check.ts). */
-  allowedHosts?: readonly string[];
-  readBytes?: number;
-  /** A parse worker other than the real one (tests). */
-  workerFile?: string;
-  /** Warnings (corrupt checkpoint, refused files, errors said once); stderr by default. */
-  warn?: (message: string) => void;
-  /** Push ingestion (on by default, with these limits). */
-  push?: Partial<PushConfig>;
-  /** Other services to scrape (none by default). */
-  scrape?: Partial<ScrapeConfig>;
-  /** Host stats in node_exporter's names (off by default). */
-  system?: Partial<SystemConfig>;
-  /** The path the Prometheus exposition is served at (default /metrics). */
-  metricsPath?: string;
-  /** Short-term history of every series (on by default, with these sizes). */
-  history?: Partial<HistoryOptions>;
-  /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */
-  queue?:
-    | (Partial<Omit<QueueConfig, 'consumer'>> & { url: string; consumer?: string | null; allowTenantId?: boolean })
-    | null;
-}
-
-export { PUSH_DEFAULTS, type PushConfig };
 
 export interface Analyzer {
   store: Store;

@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
-import { type Analyzer, type AnalyzerConfig, createAnalyzer, type PushConfig } from '../src/app.js';
+import { type Analyzer, createAnalyzer } from '../src/app.js';
+import type { AnalyzerConfig } from '../src/config/analyzer-config.js';
+import type { PushConfig } from '../src/sources/push/push-source.js';
 
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'log-analyzer-'));

@@ -3,7 +3,9 @@
 // answer forbids framing and inline script; a foreign Host is not answered.
 
 import { describe, expect, it } from 'vitest';
-import type { Analyzer, AnalyzerConfig, PushConfig } from '../src/app.js';
+import type { Analyzer } from '../src/app.js';
+import type { AnalyzerConfig } from '../src/config/analyzer-config.js';
+import type { PushConfig } from '../src/sources/push/push-source.js';
 import { useAnalyzers } from './helpers.js';
 
 const analyzers = useAnalyzers(false);

@@ -7,8 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Analyzer, AnalyzerConfig, PushConfig } from '../src/app.js';
+import type { Analyzer } from '../src/app.js';
 import { createAnalyzer } from '../src/app.js';
+import type { AnalyzerConfig } from '../src/config/analyzer-config.js';
+import type { PushConfig } from '../src/sources/push/push-source.js';
 import { expectSettled, lines, metricValue, queueCycle, tempDir, testConfig, WAIT } from './helpers.js';
 import { startRedis, type TestRedis } from './redis.js';
 

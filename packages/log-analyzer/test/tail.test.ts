@@ -16,7 +16,8 @@ import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as writerPause } from 'node:timers/promises';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Analyzer, AnalyzerConfig } from '../src/app.js';
+import type { Analyzer } from '../src/app.js';
+import type { AnalyzerConfig } from '../src/config/analyzer-config.js';
 import { expectSettled, line, lines, MODES, metricValue, useAnalyzers, WAIT } from './helpers.js';
 
 describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {

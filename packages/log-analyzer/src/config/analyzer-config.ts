@@ -7,6 +7,7 @@ import type { HistoryOptions } from '../history/history.js';
 import type { SystemConfig } from '../sources/host/host-metrics.js';
 import type { ApiKey } from '../sources/push/api-keys.js';
 import type { PushConfig } from '../sources/push/push-source.js';
+import type { QueueConfig } from '../sources/queue/queue-source.js';
 import { SCRAPE_LIMITS, type ScrapeConfig, type ScrapeTarget } from '../sources/scrape/scrape-source.js';
 import { DEFAULTS } from './settings.js';
 
@@ -135,3 +136,51 @@ export const QUEUE_DEFAULTS = queueSettingsOf(DEFAULTS);
 export const HISTORY_DEFAULTS: HistoryOptions = historyOf(DEFAULTS);
 export const SCRAPE_DEFAULTS: ScrapeConfig = scrapeOf(DEFAULTS);
 export const SYSTEM_DEFAULTS: SystemConfig = systemOf(DEFAULTS);
+
+/** What createAnalyzer (app.ts) takes: each stage's part; what is left out takes the table's default. */
+export interface AnalyzerConfig {
+  watch: readonly string[];
+  format: string;
+  workers: number;
+  maxLineBytes: number;
+  from: 'end' | 'beginning';
+  maxFiles: number;
+  pollIntervalMs: number;
+  rotateWaitMs: number;
+  usePolling: boolean;
+  /** The checkpoint (counts and positions) for restarts; null: never saved, every start is a first start. */
+  positionsFile: string | null;
+  /** When no checkpoint generation is usable: move them aside and start from zero (else the start is refused). */
+  startFresh?: boolean;
+  /** How often a checkpoint is taken, and so how fresh /metrics is (default 1000 ms). */
+  checkpointIntervalMs?: number;
+  /** Files gone for this long are forgotten with their series (default 10 minutes). */
+  forgetAfterMs?: number;
+  /** HTTP connections open at once (default 256). */
+  maxConnections?: number;
+  /** Live-page streams open at once (default 16, at most half of maxConnections). */
+  maxStreams?: number;
+  /** A client that takes no byte of its answer for this long is closed (default 10 s). */
+  slowReaderMs?: number;
+  /** Host headers answered besides IP addresses and localhost (export/host-check.ts). */
+  allowedHosts?: readonly string[];
+  readBytes?: number;
+  /** A parse worker other than the real one (tests). */
+  workerFile?: string;
+  /** Warnings (corrupt checkpoint, refused files, errors said once); stderr by default. */
+  warn?: (message: string) => void;
+  /** Push ingestion (on by default, with these limits). */
+  push?: Partial<PushConfig>;
+  /** Other services to scrape (none by default). */
+  scrape?: Partial<ScrapeConfig>;
+  /** Host stats in node_exporter's names (off by default). */
+  system?: Partial<SystemConfig>;
+  /** The path the Prometheus exposition is served at (default /metrics). */
+  metricsPath?: string;
+  /** Short-term history of every series (on by default, with these sizes). */
+  history?: Partial<HistoryOptions>;
+  /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */
+  queue?:
+    | (Partial<Omit<QueueConfig, 'consumer'>> & { url: string; consumer?: string | null; allowTenantId?: boolean })
+    | null;
+}
