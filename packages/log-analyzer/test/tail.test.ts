@@ -265,3 +265,31 @@ describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {
     expect(saved()).toEqual({ lines: 5, offset: lines(5).length });
   });
 });
+
+describe('generations that come and go between two looks, then a crash', () => {
+  // Polled once an hour and no events: nothing looks at the path between the writes and the
+  // checkpoint, as when a burst of rotations falls between two polls and the analyzer dies then.
+  const analyzers = useAnalyzers(true);
+
+  it('a generation rotated in and out after the last look is read at the next start', async () => {
+    const dir = analyzers.dir();
+    const positionsFile = join(analyzers.scratch(), 'positions.json');
+    const file = join(dir, 'access.log');
+    const slow = { positionsFile, pollIntervalMs: 3_600_000, checkpointIntervalMs: 3_600_000 };
+    writeFileSync(file, lines(3));
+    const a = await analyzers.start(['*.log'], slow);
+    await a.ready;
+    await expectSettled(a, () => metricValue(a, 'log_lines_total', { file }), 3, WAIT);
+    // Unseen: the followed file is rotated away, a new one gets 5 lines and is rotated away too,
+    // and a third starts with 2 lines.
+    renameSync(file, join(dir, 'access.log.2'));
+    writeFileSync(file, lines(5));
+    renameSync(file, join(dir, 'access.log.1'));
+    writeFileSync(file, lines(2));
+    // The checkpoint (taken at stop, as a periodic one would be) must not claim to know them.
+    await analyzers.stop(a);
+    const b = await analyzers.start(['*.log'], slow);
+    await b.ready;
+    await expectSettled(b, () => metricValue(b, 'log_lines_total', { file }), 10, WAIT);
+  });
+});

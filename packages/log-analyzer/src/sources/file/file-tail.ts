@@ -75,14 +75,13 @@ export class FileTail {
   private again = false;
   /** The path's file as stat saw it in the last discovery (saves an fstat when reading it). */
   private seen: Stats | null = null;
-  /** When the path was last looked at (ms, wall clock like file times). */
-  private lookedAt = 0;
-  private readonly opener: GenerationOpener;
   /**
-   * Set while a discovery is under way: files it finds are not in position() until they are open,
-   * so a checkpoint taken meanwhile must not claim to know everything written since then.
+   * When the last (or the current) look at the path started (ms, wall clock like file times):
+   * files written since may be beside the path unseen, so a checkpoint claims to know only what
+   * was written before it (Tailer.position's knownAt).
    */
-  discoveringSince: number | null = null;
+  lookedAt = 0;
+  private readonly opener: GenerationOpener;
   /** The last discovery found the path's file untouched and fully read. */
   private pathIdle = false;
   private resuming: SavedPath | null = null;
@@ -261,7 +260,6 @@ export class FileTail {
       this.pathIdle = false;
       const previousLook = this.lookedAt;
       this.lookedAt = Date.now();
-      this.discoveringSince = this.lookedAt;
       const stats = await statOrNull(this.label);
       this.seen = stats;
       const emptyBefore = this.pathEmpty;
@@ -298,11 +296,7 @@ export class FileTail {
       if (this.current && this.current.ino !== stats.ino) await this.adoptMissed(previousLook);
     });
     // A failure must not leave the queue rejected: every later discovery would be skipped.
-    this.discovering = this.discovering
-      .catch((error: unknown) => this.options.events.error(this.label, error))
-      .finally(() => {
-        this.discoveringSince = null;
-      });
+    this.discovering = this.discovering.catch((error: unknown) => this.options.events.error(this.label, error));
     return this.discovering;
   }
 

@@ -8,7 +8,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { type Fingerprint, stillStartsWith } from './fingerprint.js';
 import { fsPath } from './fs-names.js';
 import { Generation, type GenerationReaderOptions } from './generation.js';
-import { findCopy, findMissed, findResumeSteps, type HeldFile, holdSiblings } from './generations.js';
+import { findCopy, findMissed, findResumeSteps, type HeldFile, holdSiblings, MTIME_SLACK_MS } from './generations.js';
 import type { IdentityRegistry } from './identities.js';
 import type { SavedFile, SavedPath } from './saved-positions.js';
 
@@ -31,9 +31,6 @@ interface PlannedOpen {
   /** Fingerprint of the bytes before `offset`, when known. */
   tail?: Fingerprint | undefined;
 }
-
-/** File times come from a coarse clock: they may trail Date.now() by a tick. */
-const MTIME_SLACK_MS = 20;
 
 export class GenerationOpener {
   private followed = false;

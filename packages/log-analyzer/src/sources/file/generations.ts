@@ -124,6 +124,9 @@ export async function findResumeSteps(
   });
 }
 
+/** File times come from a coarse clock (the kernel's tick): they may trail Date.now() by one. */
+export const MTIME_SLACK_MS = 20;
+
 /** While running: held files beside the path (not at it), written since `sinceMs`; oldest first. */
 export function findMissed(held: readonly HeldFile[], sinceMs: number): HeldFile[] {
   const candidates = held.filter((f) => !f.atPath);

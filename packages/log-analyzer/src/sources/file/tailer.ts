@@ -14,6 +14,7 @@ import type { Checkpointed } from '../source.js';
 import type { FileEvents } from './file-events.js';
 import { FileTail, type FileTailOptions, type FileTailStatus, type StartAt } from './file-tail.js';
 import { decodeName, fsPath } from './fs-names.js';
+import { MTIME_SLACK_MS } from './generations.js';
 import { compileWatchPattern, type WatchPattern } from './glob.js';
 import { IdentityRegistry } from './identities.js';
 import { pollDue, pollEveryMs } from './poll-schedule.js';
@@ -162,10 +163,13 @@ export class Tailer implements Checkpointed<FilePosition> {
    */
   position(): FilePosition {
     if (this.ready) {
+      // Only what every tail saw in its last look is known: a generation that came and went
+      // after a path's last look is newer than its lookedAt, so a start reads it whole.
+      // (File times trail the clock by up to a tick: a file written just after a look may carry
+      // a time just before it.)
       let knownAt = Date.now();
-      for (const tail of this.tails.values()) {
-        if (tail.discoveringSince !== null) knownAt = Math.min(knownAt, tail.discoveringSince);
-      }
+      for (const tail of this.tails.values()) knownAt = Math.min(knownAt, tail.lookedAt);
+      knownAt -= MTIME_SLACK_MS;
       this.knownAt = Math.max(this.knownAt, knownAt);
     }
     const paths = [...this.tails.values()].flatMap((tail) => tail.position() ?? []);
