@@ -16,6 +16,8 @@ const dist = (p) => import(join(ROOT, 'packages/log-analyzer/dist', p));
 const { Store } = await dist('store/store.js');
 const { History } = await dist('history/history.js');
 const { historyRoutes } = await dist('export/history-routes.js');
+// The analyzer's default history sizes (config/settings.ts declares them once).
+const { HISTORY_DEFAULTS } = await dist('config/analyzer-config.js');
 
 const SERIES = 10_000;
 
@@ -50,7 +52,7 @@ function memory() {
   const store = new Store();
   const series = fill(store);
   const before = heap();
-  const history = new History(store);
+  const history = new History(store, HISTORY_DEFAULTS);
   history.sample(0);
   for (const s of series) s.value += 1;
   history.sample(10_000);
@@ -66,7 +68,7 @@ async function queries() {
   const store = new Store();
   const series = fill(store);
   // 24 h of 5-minute rollups: sample once per rollup (the points ring then holds the last hour of them).
-  const history = new History(store, { stepMs: 300_000, windowMs: 3_600_000 });
+  const history = new History(store, { ...HISTORY_DEFAULTS, stepMs: 300_000, windowMs: 3_600_000 });
   const H = 3_600_000;
   for (let t = 0; t <= 24 * H; t += 300_000) {
     for (const [i, s] of series.entries()) s.value += 1 + ((i + t / 300_000) % 7);
@@ -76,7 +78,7 @@ async function queries() {
   // And an hour of 10-s points at the default sizes, for /metrics/series (360 points a series).
   const fineStore = new Store();
   const fineSeries = fill(fineStore);
-  const fine = new History(fineStore);
+  const fine = new History(fineStore, HISTORY_DEFAULTS);
   for (let t = 0; t <= H; t += 10_000) {
     for (const [i, s] of fineSeries.entries()) s.value += 1 + (i % 7);
     fine.sample(t);
