@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
 import { FileTail } from '../src/sources/file/file-tail.js';
@@ -21,9 +21,10 @@ function setup() {
   const chunks = new ParseStage(pool, logFamilies(new Store(), false), (_, s) => {
     counted += s.lines;
   });
-  const tail = (path: string) =>
+  const tail = (path: string, isWatched?: (path: string) => boolean) =>
     new FileTail(path, {
       chunks,
+      isWatched,
       maxLineBytes: 65536,
       rotateWaitMs: 100,
       events: {
@@ -61,4 +62,37 @@ it('stop() leaves the partial last line unread, and its position before it', asy
   await t.start({ kind: 'beginning' });
   await t.stop();
   expect(t.position()?.files.at(-1)?.offset).toBe(lines(3).length);
+});
+
+it('a look claims the files beside the path only once it has opened them (kill -9 mid-look)', async () => {
+  // A checkpoint taken while a look is still opening the generations that came and went since
+  // the previous look used to say it knew every file written before this look began (lookedAt);
+  // after a kill -9 then, the start skipped those generations: one whole one lost in crash.test.ts.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  cleanups.push(() => void vi.useRealTimers());
+  const { dir, tail, counted } = setup();
+  const file = join(dir, 'access.log');
+  writeFileSync(file, lines(3));
+  let midLook: number | null = null;
+  // Asked of each name beside the path while the look holds them: a checkpoint's moment.
+  const t: FileTail = tail(file, () => {
+    midLook ??= t.lookedAt;
+    return false;
+  });
+  cleanups.push(() => t.stop());
+  vi.setSystemTime(1_000_000);
+  await t.start({ kind: 'beginning' });
+  await vi.waitFor(() => expect(counted()).toBe(3), WAIT);
+  expect(t.lookedAt).toBe(1_000_000);
+  // Unseen: the followed file is rotated away, a new one gets 5 lines and is rotated away too.
+  renameSync(file, join(dir, 'access.log.2'));
+  writeFileSync(file, lines(5));
+  renameSync(file, join(dir, 'access.log.1'));
+  writeFileSync(file, lines(2));
+  vi.setSystemTime(2_000_000);
+  await t.check();
+  // Mid-look, only the previous look counts; once the missed generation is open, this one does.
+  expect(midLook).toBe(1_000_000);
+  expect(t.lookedAt).toBe(2_000_000);
+  await vi.waitFor(() => expect(counted()).toBe(10), WAIT);
 });

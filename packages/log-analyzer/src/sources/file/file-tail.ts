@@ -76,9 +76,10 @@ export class FileTail {
   /** The path's file as stat saw it in the last discovery (saves an fstat when reading it). */
   private seen: Stats | null = null;
   /**
-   * When the last (or the current) look at the path started (ms, wall clock like file times):
-   * files written since may be beside the path unseen, so a checkpoint claims to know only what
-   * was written before it (Tailer.position's knownAt).
+   * When the last finished look at the path started (ms, wall clock like file times): files
+   * written since may be beside the path unseen, so a checkpoint claims to know only what was
+   * written before it (Tailer.position's knownAt). A look in progress does not count until it has
+   * opened the generations it found beside the path: a checkpoint taken meanwhile would claim them.
    */
   lookedAt = 0;
   private readonly opener: GenerationOpener;
@@ -122,7 +123,7 @@ export class FileTail {
     this.discovering = this.discovering.then(async () => {
       // The start is a look: the first discovery looks beside the path for generations written
       // since (without it, a generation rotated in and out before that discovery was never read).
-      this.lookedAt = Date.now();
+      const lookStart = Date.now();
       try {
         if (startAt.kind === 'saved') {
           // The generations the checkpoint knows and those rotated in and out meanwhile, oldest first.
@@ -136,6 +137,7 @@ export class FileTail {
           if (stats) await this.adopt(startAt.kind, true);
         }
         this.pathEmpty = this.current === null;
+        this.lookedAt = lookStart;
       } catch (error) {
         this.options.events.error(this.label, error);
       }
@@ -257,47 +259,53 @@ export class FileTail {
   private discover(): Promise<void> {
     this.discovering = this.discovering.then(async () => {
       if (this.stopped) return;
-      this.pathIdle = false;
-      const previousLook = this.lookedAt;
-      this.lookedAt = Date.now();
-      const stats = await statOrNull(this.label);
-      this.seen = stats;
-      const emptyBefore = this.pathEmpty;
-      this.pathEmpty = stats === null;
-      const verdict = this.current?.judge(stats) ?? null;
-      this.pathIdle = verdict === 'idle';
-      if (this.pathIdle) return;
-      if (this.current && verdict !== null) {
-        this.options.onPositionsChanged?.();
-        if (leavesPath(verdict)) {
-          this.rotated.push(this.current); // renamed away, replaced or deleted: read to its end
-          this.current = null;
-          this.vanished = true;
-          // Generations that came and went since we last looked (faster than one check) are beside it.
-          await this.adoptMissed(previousLook);
-        }
-        this.again = true;
-      }
-      const arrival = planArrival({
-        following: this.current !== null,
-        fileThere: stats !== null,
-        heldElsewhere: stats !== null && this.options.identities?.claimable(this.label, stats.dev, stats.ino) === false,
-        emptyBefore,
-      });
-      if (!stats || arrival.length === 0) return;
-      this.options.onPositionsChanged?.();
-      if (arrival.includes('find-missed')) await this.adoptMissed(previousLook);
-      if (!(await this.adopt('beginning', false))) return;
-      // A new file at the path, right away or after a gap: that is a rotation.
-      if (this.vanished) this.options.events.rotation(this.label);
-      this.vanished = false;
-      // The file we saw was rotated away before we could open it: it is beside the path now,
-      // older than the one we opened (read first: the path's file is read last).
-      if (this.current && this.current.ino !== stats.ino) await this.adoptMissed(previousLook);
+      // The look's time counts once it is over (see lookedAt).
+      const lookStart = Date.now();
+      await this.look(this.lookedAt);
+      this.lookedAt = lookStart;
     });
     // A failure must not leave the queue rejected: every later discovery would be skipped.
     this.discovering = this.discovering.catch((error: unknown) => this.options.events.error(this.label, error));
     return this.discovering;
+  }
+
+  /** One look at the path (discover's body); `previousLook`: when the last finished one started. */
+  private async look(previousLook: number): Promise<void> {
+    this.pathIdle = false;
+    const stats = await statOrNull(this.label);
+    this.seen = stats;
+    const emptyBefore = this.pathEmpty;
+    this.pathEmpty = stats === null;
+    const verdict = this.current?.judge(stats) ?? null;
+    this.pathIdle = verdict === 'idle';
+    if (this.pathIdle) return;
+    if (this.current && verdict !== null) {
+      this.options.onPositionsChanged?.();
+      if (leavesPath(verdict)) {
+        this.rotated.push(this.current); // renamed away, replaced or deleted: read to its end
+        this.current = null;
+        this.vanished = true;
+        // Generations that came and went since we last looked (faster than one check) are beside it.
+        await this.adoptMissed(previousLook);
+      }
+      this.again = true;
+    }
+    const arrival = planArrival({
+      following: this.current !== null,
+      fileThere: stats !== null,
+      heldElsewhere: stats !== null && this.options.identities?.claimable(this.label, stats.dev, stats.ino) === false,
+      emptyBefore,
+    });
+    if (!stats || arrival.length === 0) return;
+    this.options.onPositionsChanged?.();
+    if (arrival.includes('find-missed')) await this.adoptMissed(previousLook);
+    if (!(await this.adopt('beginning', false))) return;
+    // A new file at the path, right away or after a gap: that is a rotation.
+    if (this.vanished) this.options.events.rotation(this.label);
+    this.vanished = false;
+    // The file we saw was rotated away before we could open it: it is beside the path now,
+    // older than the one we opened (read first: the path's file is read last).
+    if (this.current && this.current.ino !== stats.ino) await this.adoptMissed(previousLook);
   }
 
   /** Whether this path has `dev:ino` open. */
