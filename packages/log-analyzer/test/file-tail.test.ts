@@ -95,4 +95,7 @@ it('a look claims the files beside the path only once it has opened them (kill -
   expect(midLook).toBe(1_000_000);
   expect(t.lookedAt).toBe(2_000_000);
   await vi.waitFor(() => expect(counted()).toBe(10), WAIT);
+  // One more full look and read: a generation read twice would show now.
+  await t.check();
+  expect(counted()).toBe(10);
 });
