@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DecodedBatch } from '../../store/push-batch.js';
 import type { BatchContext, BatchError } from '../push/batch.js';
@@ -281,5 +282,52 @@ describe('decodeRemoteWrite', () => {
     expect(b.keys.length).toBe(100_000);
     expect(b.values[99_999]).toBe(99_999);
     expect(b.rejected).toEqual([]);
+  });
+});
+
+describe('decodeRemoteWrite on fuzzed bodies', () => {
+  const valid = encodeWriteRequest([
+    { labels: [['__name__', 'a_total'], ['job', 'x']], samples: [{ value: 3, timestamp: 1000 }] },
+    { labels: [['__name__', 'g'], ['le', '0.5']], samples: [{ value: -1, timestamp: 2000 }], histograms: 1 },
+  ]);
+  /** Never throws; a batch's arrays agree with each other, and every sample is taken or refused once. */
+  function holds(body: Uint8Array): void {
+    const decoded = decodeRemoteWrite(body, CONTEXT);
+    if ('error' in decoded) {
+      expect([400, 413]).toContain(decoded.error.status);
+      return;
+    }
+    const n = decoded.values.length;
+    expect(decoded.start[decoded.keys.length]).toBe(n);
+    expect(decoded.stamps.length).toBe(n);
+    expect(new Set([...decoded.indexes, ...decoded.rejected.map((r) => r.index)]).size).toBe(
+      n + decoded.rejected.length,
+    );
+    expect(n + decoded.rejected.length).toBeLessThanOrEqual(decoded.total);
+  }
+
+  it('random bytes, compressed or not', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        holds(bytes);
+        holds(snappyCompress(bytes));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a valid request with bytes changed, before or after compression', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (changes, afterCompression) => {
+          const body = afterCompression ? snappyCompress(valid) : valid.slice();
+          for (const [at, byte] of changes) body[at % body.length] = byte;
+          holds(afterCompression ? body : snappyCompress(body));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
