@@ -287,8 +287,21 @@ describe('decodeRemoteWrite', () => {
 
 describe('decodeRemoteWrite on fuzzed bodies', () => {
   const valid = encodeWriteRequest([
-    { labels: [['__name__', 'a_total'], ['job', 'x']], samples: [{ value: 3, timestamp: 1000 }] },
-    { labels: [['__name__', 'g'], ['le', '0.5']], samples: [{ value: -1, timestamp: 2000 }], histograms: 1 },
+    {
+      labels: [
+        ['__name__', 'a_total'],
+        ['job', 'x'],
+      ],
+      samples: [{ value: 3, timestamp: 1000 }],
+    },
+    {
+      labels: [
+        ['__name__', 'g'],
+        ['le', '0.5'],
+      ],
+      samples: [{ value: -1, timestamp: 2000 }],
+      histograms: 1,
+    },
   ]);
   /** Never throws; a batch's arrays agree with each other, and every sample is taken or refused once. */
   function holds(body: Uint8Array): void {
