@@ -50,8 +50,10 @@ it('a real Prometheus forwards what it scrapes: counters, gauges, a reset, with 
   const s = serve(['--watch', join(t.dir, '*.log'), '--no-positions', '--checkpoint-interval', '200ms']);
   const analyzer = new URL(await s.url);
   const demo = await target();
+  const histogram =
+    '# TYPE demo_latency_seconds histogram\ndemo_latency_seconds_bucket{le="0.5"} 3\ndemo_latency_seconds_bucket{le="+Inf"} 4\ndemo_latency_seconds_sum 2.5\ndemo_latency_seconds_count 4\n';
   const counter = (n: number) =>
-    `# TYPE demo_requests_total counter\ndemo_requests_total{path="/a"} ${n}\n# TYPE demo_temperature_celsius gauge\ndemo_temperature_celsius 21.5\n`;
+    `# TYPE demo_requests_total counter\ndemo_requests_total{path="/a"} ${n}\n# TYPE demo_temperature_celsius gauge\ndemo_temperature_celsius 21.5\n${histogram}`;
   demo.set(counter(5));
   writeFileSync(
     join(t.dir, 'prometheus.yml'),
@@ -87,6 +89,10 @@ remote_write:
     expect(await line(s, requests)).toBe(5);
     expect(await line(s, `demo_temperature_celsius{${labels}}`)).toBe(21.5);
     expect(await line(s, `up{${labels}}`)).toBe(1);
+    // A classic histogram's parts: gauges under their own names, `le` kept.
+    expect(await line(s, `demo_latency_seconds_bucket{${labels},le="0.5"}`)).toBe(3);
+    expect(await line(s, `demo_latency_seconds_bucket{${labels},le="+Inf"}`)).toBe(4);
+    expect(await line(s, `demo_latency_seconds_count{${labels}}`)).toBe(4);
   }, WAIT);
 
   demo.set(counter(8));
