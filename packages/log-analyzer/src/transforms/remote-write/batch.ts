@@ -136,7 +136,8 @@ export function seriesOf(labels: readonly string[] | null, context: BatchContext
  */
 const decisions = new Map<string, Map<string, SeriesDecision | Verdict>>();
 let cached = 0;
-const MAX_CACHED = 200_000;
+// About --push-max-series (default): each entry holds its label bytes as a string and the key (~0.4 KB).
+const MAX_CACHED = 100_000;
 
 function decisionsFor(context: BatchContext): Map<string, SeriesDecision | Verdict> {
   const { limits } = context;
