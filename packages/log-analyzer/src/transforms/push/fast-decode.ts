@@ -1,0 +1,448 @@
+// The fast decoder: a push body's or queue batch's UTF-8 bytes → the store's DecodedBatch in one
+// scan (fast-scan.ts) and one pass over its rows, without an object, a labels object or a key
+// string per sample. A series seen before (series-cache.ts, by raw bytes) costs a hash and a byte
+// compare. Every item it does not take itself (first sight of a series, anything unusual, every
+// refusal) goes to the exact checks (decode.ts decodeItem) on that item's own JSON, so the answer
+// is the slow path's by construction; a body outside its subset returns null before anything is
+// kept, and batch.ts decodes it the slow way. Pure apart from its caches (one set per thread).
+
+import type { Target } from '../../metrics/catalog.js';
+import type { DecodedBatch, MetricType, Rejection } from '../../store/push-batch.js';
+import type { BatchContext } from './batch.js';
+import {
+  bucketsOf,
+  type DecodeLimits,
+  decodeItem,
+  decodeMessage,
+  ItemError,
+  MAX_HELP_BYTES,
+  type Sample,
+  targetsOf,
+} from './decode.js';
+import { ABSENT, ARRAY, Fallback, latin1, NULL, NUMBER, numberAt, OBJECT, Scanner, STRING } from './fast-json.js';
+import {
+  at,
+  BUCKETS,
+  DELEGATE,
+  END,
+  EPSILONS,
+  FLAGS,
+  HELP,
+  INNER_TIMESTAMP,
+  INNER_VALUE,
+  ItemTable,
+  LABELS,
+  LABELS_HASH,
+  LABELS_PLAIN,
+  METRIC_TYPE,
+  METRICS,
+  NAME,
+  QUANTILES,
+  ROW,
+  SERVICE,
+  SOURCE,
+  START,
+  scanItem,
+  scanItems,
+  TENANT,
+  TIMESTAMP,
+  TYPE,
+  VALUE,
+} from './fast-scan.js';
+import { BatchGrouper } from './group.js';
+import { BytesMemo, type Parts, SeriesCache, type SeriesEntry, sameBytes, seriesHash } from './series-cache.js';
+
+/** The caches of this thread: series, help texts, layouts. */
+export class FastCaches {
+  readonly series: SeriesCache;
+  readonly help = new BytesMemo<string>();
+  readonly buckets = new BytesMemo<number[] | null>();
+  readonly targets = new BytesMemo<Target[] | null>();
+  readonly table = new ItemTable();
+  batches = 0;
+  /** Items taken from their bytes, and items handed to the exact checks (for tests and benchmarks). */
+  taken = 0;
+  checked = 0;
+
+  constructor(seriesSize?: number) {
+    this.series = new SeriesCache(seriesSize);
+  }
+}
+
+const defaultCaches = new FastCaches();
+
+/** Contexts (contextOf) by number, for a cheap compare in each series entry. */
+const contextIds = new Map<string, number>();
+let nextContext = 1;
+
+/** What a series key was checked under besides its bytes: the tenant scope and the label limits. */
+function contextOf(context: BatchContext): string {
+  const { limits, tenant } = context;
+  return `${tenant === null ? '\u0002' : tenant}\u0001${limits.maxLabels},${limits.maxLabelValueBytes},${limits.maxSeriesBytes}`;
+}
+
+const TYPE_NAMES: readonly MetricType[] = ['counter', 'gauge', 'histogram', 'summary'];
+const TYPE_BYTES = TYPE_NAMES.map((t) => Uint8Array.from(t, (c) => c.charCodeAt(0)));
+
+/** Pure: the metric type the bytes [start, end) spell, or null. */
+export function typeAt(b: Uint8Array, start: number, end: number): MetricType | null {
+  for (let t = 0; t < TYPE_BYTES.length; t++) {
+    const word = TYPE_BYTES[t] as Uint8Array;
+    if (word.length !== end - start) continue;
+    let k = 0;
+    while (k < word.length && word[k] === b[start + k]) k++;
+    if (k === word.length) return TYPE_NAMES[t] as MetricType;
+  }
+  return null;
+}
+
+/** What the fast pass made of an item: taken; for the exact checks; for them, and remembered if kept. */
+const TAKEN = 0;
+const CHECK = 1;
+const NEW_SERIES = 2;
+type Verdict = typeof TAKEN | typeof CHECK | typeof NEW_SERIES;
+
+/** One decode: the body, its rows, and what is made of them. */
+class Pass {
+  readonly grouper: BatchGrouper;
+  readonly rejected: Rejection[] = [];
+  readonly rows: Int32Array;
+  readonly batch: number;
+  readonly seed: number;
+  readonly context: number;
+  readonly parts: Parts;
+  /** The hash of the series take() did not find (delegate() remembers it under that). */
+  private missed = 0;
+
+  constructor(
+    readonly b: Uint8Array,
+    readonly caches: FastCaches,
+    readonly limits: DecodeLimits,
+    readonly tenant: string | null,
+    context: BatchContext,
+  ) {
+    this.grouper = new BatchGrouper(context.namespace, context.prefix);
+    this.rows = caches.table.rows;
+    this.batch = caches.batches++;
+    const key = contextOf(context);
+    let id = contextIds.get(key);
+    if (id === undefined) {
+      if (contextIds.size >= 1024) contextIds.clear();
+      id = nextContext++;
+      contextIds.set(key, id);
+    }
+    this.context = id;
+    this.seed = Math.imul(0x811c9dc5 ^ id, 0x01000193);
+    this.parts = {
+      b,
+      nameStart: 0,
+      nameEnd: 0,
+      labelsStart: 0,
+      labelsEnd: 0,
+      serviceStart: -1,
+      serviceEnd: -1,
+      tenantStart: -1,
+      tenantEnd: -1,
+    };
+  }
+
+  /** Row r, item `index`: taken from its ranges when it is a series seen before and all is plain, else delegated. */
+  item(r: number, index: number, source: string): void {
+    const verdict = this.take(r, index, source);
+    if (verdict === TAKEN) this.caches.taken++;
+    else {
+      this.caches.checked++;
+      this.delegate(r, index, source, verdict === NEW_SERIES);
+    }
+  }
+
+  /** An item the exact checks decide: kept or refused as decodeItem says. */
+  private delegate(r: number, index: number, source: string, remember: boolean): void {
+    const { rows } = this;
+    let sample: Sample;
+    try {
+      const text = latin1(this.b, rows[r + START] as number, rows[r + END] as number);
+      sample = decodeItem(JSON.parse(text), source, this.limits, this.tenant);
+    } catch (error) {
+      if (!(error instanceof ItemError)) throw error;
+      this.rejected.push({ index, reason: error.reason, message: error.message });
+      return;
+    }
+    if (remember) {
+      const p = this.parts;
+      const service = p.serviceStart < 0 ? null : latin1(this.b, p.serviceStart, p.serviceEnd);
+      this.caches.series.add(this.missed, p, this.context, sample.name, sample.key, service);
+    }
+    this.grouper.sample(index, sample);
+  }
+
+  /** A queue message the fast scan could not take: decoded from its own text (decode.ts decodeMessage). */
+  message(text: string, index: number): void {
+    try {
+      this.grouper.sample(index, decodeMessage(text, this.limits, this.tenant));
+    } catch (error) {
+      if (!(error instanceof ItemError)) throw error;
+      this.rejected.push({ index, reason: error.reason, message: error.message });
+    }
+  }
+
+  /**
+   * Row r from its ranges, or why not. Every check decodeItem makes is either made here the same
+   * way (type, value, timestamp, help) or implied by a cache hit (name, labels, tenant: the entry
+   * was made by decodeItem accepting the same bytes under the same scope and limits).
+   */
+  private take(r: number, index: number, source: string): Verdict {
+    const { rows, b } = this;
+    const flags = rows[r + FLAGS] as number;
+    if (flags & DELEGATE || rows[r + at(NAME)] !== STRING) return CHECK;
+    // Type: `metric_type ?? type`.
+    let tf = at(METRIC_TYPE);
+    if (rows[r + tf] === ABSENT || rows[r + tf] === NULL) tf = at(TYPE);
+    const type =
+      rows[r + tf] === STRING ? typeAt(b, (rows[r + tf + 1] as number) + 1, (rows[r + tf + 2] as number) - 1) : null;
+    // Value: a number, or an object with one (whose timestamp then replaces the item's).
+    let vf = at(VALUE);
+    let tsf = at(TIMESTAMP);
+    if (rows[r + vf] === OBJECT) {
+      vf = at(INNER_VALUE);
+      tsf = at(INNER_TIMESTAMP);
+    }
+    if (type === null || rows[r + vf] !== NUMBER) return CHECK;
+    const value = numberAt(b, rows[r + vf + 1] as number, rows[r + vf + 2] as number);
+    if (!Number.isFinite(value) || (type === 'counter' && value < 0)) return CHECK;
+    let stamp = Number.NaN;
+    const tsKind = rows[r + tsf];
+    if (tsKind === NUMBER) {
+      stamp = numberAt(b, rows[r + tsf + 1] as number, rows[r + tsf + 2] as number);
+      if (!(Number.isFinite(stamp) && stamp >= 0)) return CHECK;
+    } else if (tsKind === STRING) {
+      stamp = Date.parse(latin1(b, (rows[r + tsf + 1] as number) + 1, (rows[r + tsf + 2] as number) - 1));
+      if (Number.isNaN(stamp)) return CHECK;
+    } else if (tsKind !== ABSENT && tsKind !== NULL) return CHECK;
+    // The series: name, labels, service and tenant_id as written.
+    const p = this.parts;
+    p.nameStart = (rows[r + at(NAME) + 1] as number) + 1;
+    p.nameEnd = (rows[r + at(NAME) + 2] as number) - 1;
+    const lf = r + at(LABELS);
+    const labelsKind = rows[lf];
+    let labels: number;
+    if (labelsKind === ABSENT) labels = 0;
+    else if (labelsKind === NULL) labels = 1;
+    else if (labelsKind === OBJECT && flags & LABELS_PLAIN) labels = rows[r + LABELS_HASH] as number;
+    else return CHECK;
+    p.labelsStart = labelsKind === ABSENT ? 0 : (rows[lf + 1] as number);
+    p.labelsEnd = labelsKind === ABSENT ? 0 : (rows[lf + 2] as number);
+    const sf = r + at(SERVICE);
+    const plainService = rows[sf] === STRING && (rows[sf + 2] as number) - (rows[sf + 1] as number) > 2;
+    p.serviceStart = plainService ? (rows[sf + 1] as number) + 1 : -1;
+    p.serviceEnd = plainService ? (rows[sf + 2] as number) - 1 : -1;
+    const nf = r + at(TENANT);
+    const plainTenant = rows[nf] === STRING && (rows[nf + 2] as number) - (rows[nf + 1] as number) > 2;
+    p.tenantStart = plainTenant ? (rows[nf + 1] as number) + 1 : -1;
+    p.tenantEnd = plainTenant ? (rows[nf + 2] as number) - 1 : -1;
+    const hash = seriesHash(p, this.seed, labels);
+    const entry = this.caches.series.find(hash, p, this.context);
+    if (entry === undefined) {
+      this.missed = hash;
+      return NEW_SERIES;
+    }
+    const help = this.help(r, entry);
+    if (help === undefined) return CHECK;
+    const buckets = type === 'histogram' ? this.buckets(r, entry) : null;
+    const targets = type === 'summary' ? this.targets(r, entry) : null;
+    if (buckets === undefined || targets === undefined) return CHECK;
+    const from = entry.service ?? source;
+    const grouper = this.grouper;
+    let g: number;
+    const layout = buckets ?? targets;
+    if (
+      entry.batch === this.batch &&
+      entry.source === from &&
+      entry.type === type &&
+      entry.help === help &&
+      entry.layout === layout
+    ) {
+      g = entry.group;
+    } else {
+      // Its family and group in this batch (layouts compared by reference here: equal ones that
+      // are not the same array only miss this shortcut).
+      g = grouper.groupIn(grouper.familyOf(entry.name, type, help, buckets, targets), entry.key, from);
+      entry.batch = this.batch;
+      entry.source = from;
+      entry.type = type;
+      entry.help = help;
+      entry.layout = layout;
+      entry.group = g;
+    }
+    grouper.add(g, index, value, stamp);
+    return TAKEN;
+  }
+
+  /** The help text (null: none, or ''), or undefined when the exact checks must decide. */
+  private help(r: number, entry: SeriesEntry): string | null | undefined {
+    const { rows, b } = this;
+    const f = r + at(HELP);
+    const kind = rows[f];
+    if (kind === ABSENT || kind === NULL) return null;
+    if (kind !== STRING) return undefined;
+    const start = (rows[f + 1] as number) + 1;
+    const end = (rows[f + 2] as number) - 1;
+    if (end === start) return null;
+    if (end - start > MAX_HELP_BYTES) return undefined;
+    const last = entry.helpMemo;
+    if (last !== null && sameBytes(last, b, start, end)) return last.value;
+    const memo = this.caches.help.find(b, start, end) ?? this.caches.help.add(b, latin1(b, start, end), start, end);
+    entry.helpMemo = memo;
+    return memo.value;
+  }
+
+  /** A histogram's bounds as bucketsOf makes them, or undefined when it refuses them. */
+  private buckets(r: number, entry: SeriesEntry): number[] | null | undefined {
+    const { rows, b } = this;
+    const f = r + at(BUCKETS);
+    const kind = rows[f];
+    if (kind === ABSENT || kind === NULL) return null;
+    const start = rows[f + 1] as number;
+    const end = rows[f + 2] as number;
+    const last = entry.bucketsMemo;
+    if (last !== null && sameBytes(last, b, start, end)) return last.value;
+    let memo = this.caches.buckets.find(b, start, end);
+    if (memo === undefined) {
+      const bounds = refusedAs(() => bucketsOf(JSON.parse(latin1(b, start, end))));
+      if (bounds === undefined) return undefined;
+      memo = this.caches.buckets.add(b, bounds, start, end);
+    }
+    entry.bucketsMemo = memo;
+    return memo.value;
+  }
+
+  /** A summary's targets as targetsOf makes them, or undefined when it refuses them. */
+  private targets(r: number, entry: SeriesEntry): Target[] | null | undefined {
+    const { rows, b } = this;
+    const q = r + at(QUANTILES);
+    const kind = rows[q];
+    if (kind === ABSENT || kind === NULL) return null;
+    const e = r + at(EPSILONS);
+    const qs = rows[q + 1] as number;
+    const qe = rows[q + 2] as number;
+    const es = rows[e] === ABSENT ? 0 : (rows[e + 1] as number);
+    const ee = rows[e] === ABSENT ? 0 : (rows[e + 2] as number);
+    const last = entry.targetsMemo;
+    if (last !== null && sameBytes(last, b, qs, qe, es, ee)) return last.value;
+    let memo = this.caches.targets.find(b, qs, qe, es, ee);
+    if (memo === undefined) {
+      const targets = refusedAs(() =>
+        targetsOf(JSON.parse(latin1(b, qs, qe)), ee === es ? undefined : JSON.parse(latin1(b, es, ee))),
+      );
+      if (targets === undefined) return undefined;
+      memo = this.caches.targets.add(b, targets, qs, qe, es, ee);
+    }
+    entry.targetsMemo = memo;
+    return memo.value;
+  }
+}
+
+/** What `check` returns, or undefined when it refuses (ItemError). */
+function refusedAs<T>(check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ItemError) return undefined;
+    throw error;
+  }
+}
+
+function passFor(b: Uint8Array, context: BatchContext, caches: FastCaches, limits = context.limits): Pass {
+  return new Pass(b, caches, limits, context.tenant, context);
+}
+
+/**
+ * Pure: a push body's bytes → its batch, as batch.ts decodeBatch would make it; null when the body
+ * is outside the fast subset or refused as a whole (the slow path then says exactly why).
+ */
+export function fastDecodeBatch(bytes: Uint8Array, context: BatchContext, caches = defaultCaches): DecodedBatch | null {
+  const { table } = caches;
+  table.clear();
+  const s = new Scanner(bytes);
+  try {
+    s.ws();
+    let top = -1;
+    if (s.peek() === 0x5b) scanItems(s, table, 0);
+    else {
+      top = table.row();
+      if (s.peek() !== 0x7b) return null;
+      scanItem(s, table, top, true, 0);
+    }
+    s.ws();
+    if (s.i !== s.end) return null;
+    const rows = table.rows;
+    const metrics = top >= 0 ? rows[top + at(METRICS)] : ABSENT;
+    if (metrics !== ABSENT && metrics !== ARRAY) return null;
+    const items = top < 0 ? table.count : metrics === ARRAY ? table.count - 1 : 1;
+    if (items > context.limits.maxItems) return null;
+    const pass = passFor(bytes, context, caches);
+    let source = 'unknown';
+    if (metrics === ARRAY && rows[top + at(SOURCE)] === STRING) {
+      const start = (rows[top + at(SOURCE) + 1] as number) + 1;
+      const end = (rows[top + at(SOURCE) + 2] as number) - 1;
+      if (end > start) source = latin1(bytes, start, end);
+    }
+    const first = top < 0 || metrics === ABSENT ? 0 : 1;
+    for (let index = 0; index < items; index++) pass.item((first + index) * ROW, index, source);
+    const shape = top < 0 ? 'track-batch' : metrics === ARRAY ? 'batch' : 'track';
+    return pass.grouper.finish(shape, items, pass.rejected);
+  } catch (error) {
+    if (error instanceof Fallback) return null;
+    throw error;
+  }
+}
+
+const withBom = new TextDecoder();
+const keepBom = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * Pure: `count` queue messages joined by NUL bytes → their batch, as batch.ts decodeJoinedBatch
+ * would make it (null: they do not split into `count`). A message outside the fast subset is
+ * decoded from its own text, exactly as it would be from the whole batch's (the first one's BOM
+ * dropped, as TextDecoder drops it at the start of the bytes).
+ */
+export function fastDecodeJoined(
+  bytes: Uint8Array,
+  count: number,
+  context: BatchContext,
+  caches = defaultCaches,
+): DecodedBatch | null {
+  let messages = 1;
+  for (let i = bytes.indexOf(0); i >= 0; i = bytes.indexOf(0, i + 1)) messages++;
+  if (messages !== count) return null;
+  const { table } = caches;
+  const pass = passFor(bytes, context, caches, {
+    ...context.limits,
+    maxItems: Math.max(context.limits.maxItems, count),
+  });
+  const s = new Scanner(bytes);
+  let start = 0;
+  for (let index = 0; index < count; index++) {
+    let end = bytes.indexOf(0, start);
+    if (end < 0) end = bytes.length;
+    table.clear();
+    s.reset(bytes, start, end);
+    let r = -1;
+    try {
+      s.ws();
+      if (s.peek() === 0x7b) {
+        r = table.row();
+        scanItem(s, table, r, false, 0);
+        s.ws();
+        if (s.i !== end) r = -1;
+      }
+    } catch (error) {
+      if (!(error instanceof Fallback)) throw error;
+      r = -1;
+    }
+    if (r >= 0) pass.item(r, index, 'unknown');
+    else pass.message((index === 0 ? withBom : keepBom).decode(bytes.subarray(start, end)), index);
+    start = end + 1;
+  }
+  return pass.grouper.finish('queue', count, pass.rejected);
+}
