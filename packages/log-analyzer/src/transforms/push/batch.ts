@@ -73,7 +73,7 @@ export function decodeMessageBatch(messages: readonly string[], context: BatchCo
 }
 
 function grouped(decoded: Decoded, context: BatchContext): DecodedBatch {
-  const grouper = new BatchGrouper(context.namespace, context.prefix);
+  const grouper = new BatchGrouper(context.namespace, context.prefix, decoded.samples.length);
   for (const { index, sample } of decoded.samples) grouper.sample(index, sample);
   return grouper.finish(decoded.shape, decoded.total, decoded.rejected);
 }

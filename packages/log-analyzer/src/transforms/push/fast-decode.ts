@@ -120,8 +120,9 @@ class Pass {
     readonly limits: DecodeLimits,
     readonly tenant: string | null,
     context: BatchContext,
+    items: number,
   ) {
-    this.grouper = new BatchGrouper(context.namespace, context.prefix);
+    this.grouper = new BatchGrouper(context.namespace, context.prefix, items);
     this.rows = caches.table.rows;
     this.batch = caches.batches++;
     const key = contextOf(context);
@@ -135,6 +136,7 @@ class Pass {
     this.seed = Math.imul(0x811c9dc5 ^ id, 0x01000193);
     this.parts = {
       b,
+      dv: new DataView(b.buffer, b.byteOffset, b.byteLength),
       nameStart: 0,
       nameEnd: 0,
       labelsStart: 0,
@@ -352,8 +354,14 @@ function refusedAs<T>(check: () => T): T | undefined {
   }
 }
 
-function passFor(b: Uint8Array, context: BatchContext, caches: FastCaches, limits = context.limits): Pass {
-  return new Pass(b, caches, limits, context.tenant, context);
+function passFor(
+  b: Uint8Array,
+  context: BatchContext,
+  caches: FastCaches,
+  items: number,
+  limits = context.limits,
+): Pass {
+  return new Pass(b, caches, limits, context.tenant, context, items);
 }
 
 /**
@@ -380,7 +388,7 @@ export function fastDecodeBatch(bytes: Uint8Array, context: BatchContext, caches
     if (metrics !== ABSENT && metrics !== ARRAY) return null;
     const items = top < 0 ? table.count : metrics === ARRAY ? table.count - 1 : 1;
     if (items > context.limits.maxItems) return null;
-    const pass = passFor(bytes, context, caches);
+    const pass = passFor(bytes, context, caches, items);
     let source = 'unknown';
     if (metrics === ARRAY && rows[top + at(SOURCE)] === STRING) {
       const start = (rows[top + at(SOURCE) + 1] as number) + 1;
@@ -416,7 +424,7 @@ export function fastDecodeJoined(
   for (let i = bytes.indexOf(0); i >= 0; i = bytes.indexOf(0, i + 1)) messages++;
   if (messages !== count) return null;
   const { table } = caches;
-  const pass = passFor(bytes, context, caches, {
+  const pass = passFor(bytes, context, caches, count, {
     ...context.limits,
     maxItems: Math.max(context.limits.maxItems, count),
   });
@@ -426,7 +434,7 @@ export function fastDecodeJoined(
     let end = bytes.indexOf(0, start);
     if (end < 0) end = bytes.length;
     table.clear();
-    s.reset(bytes, start, end);
+    s.range(start, end);
     let r = -1;
     try {
       s.ws();

@@ -31,6 +31,8 @@ const isDigit = (c: number | undefined): boolean => c !== undefined && c >= ZERO
 /** A cursor over `b` up to `end`. Methods move `i` past what they read, or throw FALLBACK. */
 export class Scanner {
   b: Uint8Array;
+  /** The same bytes, read four at a time inside strings (see plainWord). */
+  private dv: DataView;
   i = 0;
   end = 0;
   /** Where the last string()'s text began (its end is i - 1). */
@@ -38,12 +40,13 @@ export class Scanner {
 
   constructor(b: Uint8Array, i = 0, end = b.length) {
     this.b = b;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.i = i;
     this.end = end;
   }
 
-  reset(b: Uint8Array, i: number, end: number): void {
-    this.b = b;
+  /** The same bytes from i to end (another range of them). */
+  range(i: number, end: number): void {
     this.i = i;
     this.end = end;
   }
@@ -71,11 +74,15 @@ export class Scanner {
 
   /** A string at i: its text is [from, i - 1). Escapes, control and non-ASCII bytes fall back. */
   string(): void {
-    const { b, end } = this;
+    const { b, end, dv } = this;
     let i = this.i;
     if (i >= end || b[i] !== QUOTE) throw FALLBACK;
     this.from = ++i;
     for (;;) {
+      if (i + 4 <= end && plainWord(dv.getInt32(i, true))) {
+        i += 4;
+        continue;
+      }
       if (i >= end) throw FALLBACK;
       const c = b[i++] as number;
       if (c === QUOTE) break;
@@ -84,13 +91,24 @@ export class Scanner {
     this.i = i;
   }
 
-  /** As string(), and `h` (FNV-1a) carried on over its bytes and closing quote. */
+  /**
+   * As string(), and `h` carried on over its bytes and closing quote (FNV-1a, four bytes at a
+   * step where it can: the same bytes at the same distance from `end` hash the same).
+   */
   hashedString(h: number): number {
-    const { b, end } = this;
+    const { b, end, dv } = this;
     let i = this.i;
     if (i >= end || b[i] !== QUOTE) throw FALLBACK;
     this.from = ++i;
     for (;;) {
+      if (i + 4 <= end) {
+        const w = dv.getInt32(i, true);
+        if (plainWord(w)) {
+          h = Math.imul(h ^ w, 0x01000193);
+          i += 4;
+          continue;
+        }
+      }
       if (i >= end) throw FALLBACK;
       const c = b[i++] as number;
       h = Math.imul(h ^ c, 0x01000193);
@@ -207,6 +225,17 @@ export class Scanner {
   }
 }
 
+/**
+ * Pure: whether four bytes (a little-endian word) are all plain string bytes: none below 0x20, a
+ * quote, a backslash or 0x80 and above. Bit tricks, exact for "is there any such byte" (Anderson's
+ * haszero and hasless): x - 0x01 borrows into the high bit only from a zero byte, and so on.
+ */
+export function plainWord(w: number): boolean {
+  const q = w ^ 0x22222222;
+  const s = w ^ 0x5c5c5c5c;
+  return ((w | ((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) === 0;
+}
+
 const NULL_BYTES = [0x6e, 0x75, 0x6c, 0x6c];
 const TRUE_BYTES = [0x74, 0x72, 0x75, 0x65];
 const FALSE_BYTES = [0x66, 0x61, 0x6c, 0x73, 0x65];
@@ -262,7 +291,7 @@ export function numberAt(b: Uint8Array, start: number, end: number): number {
 
 /** ASCII bytes as a string (the fast decoder only takes ASCII, where Latin-1 and UTF-8 agree). */
 export function latin1(b: Uint8Array, start: number, end: number): string {
-  if (end - start <= 64) {
+  if (end - start <= 16) {
     let s = '';
     for (let i = start; i < end; i++) s += String.fromCharCode(b[i] as number);
     return s;

@@ -28,16 +28,24 @@ export class BatchGrouper {
   private readonly keys: string[] = [];
   private readonly sources: string[] = [];
   private readonly counts: number[] = [];
-  private readonly groupOf: number[] = [];
-  private readonly values: number[] = [];
-  private readonly stamps: number[] = [];
-  private readonly indexes: number[] = [];
+  /** Per sample in body order, `n` of them: typed, sized for the batch (grown if it was not). */
+  private groupOf: Int32Array;
+  private values: Float64Array;
+  private stamps: Float64Array;
+  private indexes: Int32Array;
+  private n = 0;
   private firstSource: string | undefined;
 
   constructor(
     private readonly namespace: string,
     private readonly prefix: string,
-  ) {}
+    capacity = 16,
+  ) {
+    this.groupOf = new Int32Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.stamps = new Float64Array(capacity);
+    this.indexes = new Int32Array(capacity);
+  }
 
   /** The family of (name, type, help, layout), added at its first appearance. */
   familyOf(
@@ -87,11 +95,29 @@ export class BatchGrouper {
 
   /** One sample of group `g` (stamp: NaN when none). */
   add(g: number, index: number, value: number, stamp: number): void {
-    this.groupOf.push(g);
-    this.values.push(value);
-    this.stamps.push(stamp);
-    this.indexes.push(index);
+    const n = this.n++;
+    if (n === this.groupOf.length) this.grow();
+    this.groupOf[n] = g;
+    this.values[n] = value;
+    this.stamps[n] = stamp;
+    this.indexes[n] = index;
     this.counts[g] = (this.counts[g] as number) + 1;
+  }
+
+  private grow(): void {
+    const size = Math.max(16, this.groupOf.length * 2);
+    const groupOf = new Int32Array(size);
+    groupOf.set(this.groupOf);
+    this.groupOf = groupOf;
+    const values = new Float64Array(size);
+    values.set(this.values);
+    this.values = values;
+    const stamps = new Float64Array(size);
+    stamps.set(this.stamps);
+    this.stamps = stamps;
+    const indexes = new Int32Array(size);
+    indexes.set(this.indexes);
+    this.indexes = indexes;
   }
 
   sample(index: number, sample: Sample): void {
@@ -101,8 +127,7 @@ export class BatchGrouper {
 
   /** The batch: each group's samples contiguous, in body order within a group. */
   finish(shape: BatchShape, total: number, rejected: Rejection[]): DecodedBatch {
-    const { keys, counts, groupOf } = this;
-    const n = groupOf.length;
+    const { keys, counts, groupOf, n } = this;
     const start = new Int32Array(keys.length + 1);
     for (let g = 0; g < keys.length; g++) start[g + 1] = (start[g] as number) + (counts[g] as number);
     const fill = start.slice(0, keys.length);

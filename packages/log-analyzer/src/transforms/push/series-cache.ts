@@ -8,13 +8,18 @@ import type { Target } from '../../metrics/catalog.js';
 import type { MetricType } from '../../store/push-batch.js';
 import { hashBytes } from './fast-json.js';
 
-/** Series held at most by default (two generations of half each); about 250 bytes a series. */
+/** Series held at most by default (two generations of half each); about 300 bytes a series. */
 export const SERIES_CACHE_SIZE = 65_536;
 
 export interface SeriesEntry {
   hash: number;
-  /** The name's bytes, then the labels value's, the service's and the tenant_id's (their lengths below). */
-  bytes: Uint8Array;
+  /**
+   * The name's bytes, then the labels value's, the service's and the tenant_id's, each from a
+   * word boundary, packed four to a little-endian word in `words` from `at` (a chunk shared by
+   * many entries: no object of its own to miss in the CPU cache, and compared four bytes a step).
+   */
+  words: Int32Array;
+  at: number;
   nameLength: number;
   labelsLength: number;
   /** -1: no service (absent, not a string, or ''); likewise tenantLength. */
@@ -27,7 +32,6 @@ export interface SeriesEntry {
   service: string | null;
   /** The group this series took in the batch `batch` (for family, type, help and source as given). */
   batch: number;
-  family: number;
   group: number;
   source: string;
   type: MetricType | null;
@@ -39,9 +43,10 @@ export interface SeriesEntry {
   targetsMemo: Memo<Target[] | null> | null;
 }
 
-/** A byte range of the body: the part of the series identity it holds. */
+/** Byte ranges of the body (read through `dv` too): the parts of a series' identity. */
 export interface Parts {
   b: Uint8Array;
+  dv: DataView;
   nameStart: number;
   nameEnd: number;
   labelsStart: number;
@@ -53,50 +58,72 @@ export interface Parts {
   tenantEnd: number;
 }
 
+/** Words a range of `length` bytes takes (none for -1: absent). */
+const wordsOf = (length: number) => (length + 3) >> 2;
+
+/** FNV-1a style over [start, end), a word at a step, continuing from `h`. */
+function hashRange(p: Parts, start: number, end: number, h: number): number {
+  const { dv, b } = p;
+  let i = start;
+  for (; i + 4 <= end; i += 4) h = Math.imul(h ^ dv.getInt32(i, true), 0x01000193);
+  for (; i < end; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  return h;
+}
+
 /**
  * The hash of a series' identity; `seed` is its context's, `labels` its labels' (a function of
  * their bytes: fast-scan.ts hashes them while it scans them).
  */
 export function seriesHash(p: Parts, seed: number, labels: number): number {
-  const { b } = p;
-  let h = hashBytes(b, p.nameStart, p.nameEnd, seed);
+  let h = hashRange(p, p.nameStart, p.nameEnd, seed);
   h = Math.imul(h ^ labels, 0x01000193);
-  if (p.serviceStart >= 0) h = hashBytes(b, p.serviceStart, p.serviceEnd, Math.imul(h ^ 0xfe, 0x01000193));
-  if (p.tenantStart >= 0) h = hashBytes(b, p.tenantStart, p.tenantEnd, Math.imul(h ^ 0xfd, 0x01000193));
+  if (p.serviceStart >= 0) h = hashRange(p, p.serviceStart, p.serviceEnd, Math.imul(h ^ 0xfe, 0x01000193));
+  if (p.tenantStart >= 0) h = hashRange(p, p.tenantStart, p.tenantEnd, Math.imul(h ^ 0xfd, 0x01000193));
   return h;
 }
 
-function same(b: Uint8Array, start: number, end: number, bytes: Uint8Array, at: number, length: number): boolean {
+/** The bytes [start, end) as packed at words[at …] (the last word's unused bytes zero). */
+function same(p: Parts, start: number, end: number, words: Int32Array, at: number, length: number): boolean {
   if (start < 0) return length === -1;
   if (end - start !== length) return false;
-  for (let i = start; i < end; i++) if (b[i] !== bytes[at++]) return false;
-  return true;
+  const { dv, b } = p;
+  let i = start;
+  for (; i + 4 <= end; i += 4) if (dv.getInt32(i, true) !== words[at++]) return false;
+  if (i === end) return true;
+  let w = 0;
+  for (let shift = 0; i < end; i++, shift += 8) w |= (b[i] as number) << shift;
+  return w === words[at];
 }
 
 function matches(e: SeriesEntry, p: Parts, context: number): boolean {
-  const { b } = p;
-  const at = e.nameLength + e.labelsLength;
-  return (
-    e.context === context &&
-    same(b, p.nameStart, p.nameEnd, e.bytes, 0, e.nameLength) &&
-    same(b, p.labelsStart, p.labelsEnd, e.bytes, e.nameLength, e.labelsLength) &&
-    same(b, p.serviceStart, p.serviceEnd, e.bytes, at, e.serviceLength) &&
-    same(b, p.tenantStart, p.tenantEnd, e.bytes, at + Math.max(0, e.serviceLength), e.tenantLength)
-  );
+  let at = e.at;
+  if (e.context !== context || !same(p, p.nameStart, p.nameEnd, e.words, at, e.nameLength)) return false;
+  at += wordsOf(e.nameLength);
+  if (!same(p, p.labelsStart, p.labelsEnd, e.words, at, e.labelsLength)) return false;
+  at += wordsOf(e.labelsLength);
+  if (!same(p, p.serviceStart, p.serviceEnd, e.words, at, e.serviceLength)) return false;
+  at += wordsOf(e.serviceLength);
+  return same(p, p.tenantStart, p.tenantEnd, e.words, at, e.tenantLength);
 }
 
-const span = (start: number, end: number) => (start < 0 ? 0 : end - start);
+const span = (start: number, end: number) => (start < 0 ? -1 : end - start);
+
+/** Words per chunk of packed bytes (256 KiB). */
+const CHUNK_WORDS = 1 << 16;
 
 /**
  * Series by hash, in two generations: when the young one is full it becomes the old one (the old
  * is dropped) and a series found in the old is moved to the young. So what is pushed again and
  * again stays, at most `size` are held, and there is no moment all are forgotten at once. A hash
- * taken by another identity is replaced by the newer.
+ * taken by another identity is replaced by the newer. Packed bytes live in chunks; a chunk is
+ * freed when no entry it holds is left.
  */
 export class SeriesCache {
   private young = new Map<number, SeriesEntry>();
   private old = new Map<number, SeriesEntry>();
   private readonly generation: number;
+  private chunk = new Int32Array(CHUNK_WORDS);
+  private used = 0;
 
   constructor(size = SERIES_CACHE_SIZE) {
     this.generation = Math.max(1, size >> 1);
@@ -112,36 +139,42 @@ export class SeriesCache {
   }
 
   add(hash: number, p: Parts, context: number, name: string, key: string, service: string | null): SeriesEntry {
-    const { b } = p;
-    const nameLength = p.nameEnd - p.nameStart;
-    const labelsLength = span(p.labelsStart, p.labelsEnd);
-    const bytes = new Uint8Array(
-      nameLength + labelsLength + span(p.serviceStart, p.serviceEnd) + span(p.tenantStart, p.tenantEnd),
-    );
-    let at = 0;
-    for (const [start, end] of [
+    const ranges = [
       [p.nameStart, p.nameEnd],
       [p.labelsStart, p.labelsEnd],
       [p.serviceStart, p.serviceEnd],
       [p.tenantStart, p.tenantEnd],
-    ] as const) {
-      if (start < 0) continue;
-      bytes.set(b.subarray(start, end), at);
-      at += end - start;
+    ] as const;
+    let need = 0;
+    for (const [start, end] of ranges) need += wordsOf(span(start, end));
+    if (this.used + need > this.chunk.length) {
+      this.chunk = new Int32Array(Math.max(CHUNK_WORDS, need));
+      this.used = 0;
     }
+    const words = this.chunk;
+    const at = this.used;
+    let w = at;
+    for (const [start, end] of ranges) {
+      if (start < 0) continue;
+      for (let i = start, k = 0; i < end; i++, k++) {
+        words[w + (k >> 2)] = (words[w + (k >> 2)] as number) | ((p.b[i] as number) << ((k & 3) * 8));
+      }
+      w += wordsOf(end - start);
+    }
+    this.used = w;
     const entry: SeriesEntry = {
       hash,
-      bytes,
-      nameLength,
-      labelsLength,
-      serviceLength: p.serviceStart < 0 ? -1 : p.serviceEnd - p.serviceStart,
-      tenantLength: p.tenantStart < 0 ? -1 : p.tenantEnd - p.tenantStart,
+      words,
+      at,
+      nameLength: p.nameEnd - p.nameStart,
+      labelsLength: p.labelsEnd - p.labelsStart,
+      serviceLength: span(p.serviceStart, p.serviceEnd),
+      tenantLength: span(p.tenantStart, p.tenantEnd),
       context,
       name,
       key,
       service,
       batch: -1,
-      family: -1,
       group: -1,
       source: '',
       type: null,
