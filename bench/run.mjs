@@ -16,6 +16,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { decodeBench } from './decode.mjs';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
 import { pushBench } from './push.mjs';
@@ -156,6 +157,8 @@ results.push = await pushBench(quick ? 4 : 10, 8, quick ? 1 : 3);
 // Pushed totals that do not match what noise-maker sent are a broken promise: the run fails.
 if (!results.push.merged.exact || !results.push.durable.exact) process.exitCode = 1;
 console.error('bench: push: done');
+results.decode = decodeBench(quick ? 3 : 7);
+if (!results.decode.push.identical || !results.decode.queue.identical) process.exitCode = 1;
 
 results.queue = await queueBench(quick ? 500_000 : 2_000_000, quick ? 1 : 3);
 // Drained totals that do not match what noise-maker queued are a broken promise: the run fails.
@@ -246,6 +249,11 @@ if (p.pushgateway) {
     `${'pushgateway (text)'.padEnd(24)}${pad(g.samplesPerSecond.toLocaleString('en'), 11)}${pad(g.p99Ms, 9)}${pad(`${g.peakRssMB} MB`, 10)}`,
   );
   lines.push(`  vs pushgateway: ${p.ratioMerged}× (merged), ${p.ratioDurable}× (durable)`);
+}
+for (const [kind, d] of Object.entries(results.decode)) {
+  lines.push(
+    `decode ${kind} (1,000 samples, CPU/sample): fast ${d.fast.cpuMicrosPerSample} µs (${d.fast.samplesPerCpuSecond.toLocaleString('en')}/s), slow ${d.slow.cpuMicrosPerSample} µs, JSON.parse alone ${d['JSON.parse'].cpuMicrosPerSample} µs; fast ${d.fastOverJsonParse}× JSON.parse, ${d.fastOverSlow}× slow${d.identical ? '' : '  NOT IDENTICAL'}`,
+  );
 }
 const q = results.queue;
 lines.push('');
