@@ -58,6 +58,8 @@ export class FastCaches {
   readonly help = new BytesMemo<string>();
   readonly buckets = new BytesMemo<number[] | null>();
   readonly targets = new BytesMemo<Target[] | null>();
+  /** Metric names, one string each (so the family lookups compare references). */
+  readonly names = new Interner();
   readonly table = new ItemTable();
   batches = 0;
   /** Items taken from their bytes, and items handed to the exact checks (for tests and benchmarks). */
@@ -66,6 +68,19 @@ export class FastCaches {
 
   constructor(seriesSize?: number) {
     this.series = new SeriesCache(seriesSize);
+  }
+}
+
+/** One string object per distinct text, forgotten all at once past 4,096. */
+class Interner {
+  private readonly strings = new Map<string, string>();
+
+  intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    if (this.strings.size >= 4096) this.strings.clear();
+    this.strings.set(s, s);
+    return s;
   }
 }
 
@@ -111,6 +126,8 @@ class Pass {
   readonly seed: number;
   readonly context: number;
   readonly parts: Parts;
+  /** The families found last (a batch has a few): name, type, help and layout by reference. */
+  private readonly recent: { name: string; type: MetricType; help: string | null; layout: unknown; f: number }[] = [];
   /** The hash of the series take() did not find (delegate() remembers it under that). */
   private missed = 0;
 
@@ -173,7 +190,8 @@ class Pass {
     if (remember) {
       const p = this.parts;
       const service = p.serviceStart < 0 ? null : latin1(this.b, p.serviceStart, p.serviceEnd);
-      this.caches.series.add(this.missed, p, this.context, sample.name, sample.key, service);
+      const name = this.caches.names.intern(sample.name);
+      this.caches.series.add(this.missed, p, this.context, name, sample.key, service);
     }
     this.grouper.sample(index, sample);
   }
@@ -268,7 +286,7 @@ class Pass {
     } else {
       // Its family and group in this batch (layouts compared by reference here: equal ones that
       // are not the same array only miss this shortcut).
-      g = grouper.groupIn(grouper.familyOf(entry.name, type, help, buckets, targets), entry.key, from);
+      g = grouper.groupIn(this.familyOf(entry.name, type, help, buckets, targets), entry.key, from);
       entry.batch = this.batch;
       entry.source = from;
       entry.type = type;
@@ -278,6 +296,26 @@ class Pass {
     }
     grouper.add(g, index, value, stamp);
     return TAKEN;
+  }
+
+  /** grouper.familyOf, asked only when this family is not among the few found last. */
+  private familyOf(
+    name: string,
+    type: MetricType,
+    help: string | null,
+    buckets: number[] | null,
+    targets: Target[] | null,
+  ): number {
+    const layout = buckets ?? targets;
+    const { recent } = this;
+    for (let k = 0; k < recent.length; k++) {
+      const m = recent[k] as (typeof recent)[number];
+      if (m.name === name && m.type === type && m.help === help && m.layout === layout) return m.f;
+    }
+    const f = this.grouper.familyOf(name, type, help, buckets, targets);
+    if (recent.length >= 8) recent.shift();
+    recent.push({ name, type, help, layout, f });
+    return f;
   }
 
   /** The help text (null: none, or ''), or undefined when the exact checks must decide. */
@@ -420,37 +458,43 @@ export function fastDecodeJoined(
   context: BatchContext,
   caches = defaultCaches,
 ): DecodedBatch | null {
-  let messages = 1;
-  for (let i = bytes.indexOf(0); i >= 0; i = bytes.indexOf(0, i + 1)) messages++;
-  if (messages !== count) return null;
   const { table } = caches;
   const pass = passFor(bytes, context, caches, count, {
     ...context.limits,
     maxItems: Math.max(context.limits.maxItems, count),
   });
   const s = new Scanner(bytes);
-  let start = 0;
-  for (let index = 0; index < count; index++) {
-    let end = bytes.indexOf(0, start);
-    if (end < 0) end = bytes.length;
+  const length = bytes.length;
+  let index = 0;
+  // A message ends at a NUL or the end: the scan stops there by itself (a NUL is never JSON), so
+  // the bytes are read once; only a message handed over whole is searched for its end.
+  for (let start = 0; ; index++) {
+    if (index === count) return null;
     table.clear();
-    s.range(start, end);
+    s.range(start, length);
     let r = -1;
+    let end = -1;
     try {
       s.ws();
       if (s.peek() === 0x7b) {
         r = table.row();
         scanItem(s, table, r, false, 0);
         s.ws();
-        if (s.i !== end) r = -1;
+        if (s.i === length || bytes[s.i] === 0) end = s.i;
+        else r = -1;
       }
     } catch (error) {
       if (!(error instanceof Fallback)) throw error;
       r = -1;
     }
-    if (r >= 0) pass.item(r, index, 'unknown');
-    else pass.message((index === 0 ? withBom : keepBom).decode(bytes.subarray(start, end)), index);
+    if (r < 0) {
+      end = bytes.indexOf(0, start);
+      if (end < 0) end = length;
+      pass.message((index === 0 ? withBom : keepBom).decode(bytes.subarray(start, end)), index);
+    } else pass.item(r, index, 'unknown');
+    if (end === length) break;
     start = end + 1;
   }
+  if (index + 1 !== count) return null;
   return pass.grouper.finish('queue', count, pass.rejected);
 }
