@@ -8,7 +8,6 @@
 
 import type { Target } from '../../metrics/catalog.js';
 import type { DecodedBatch, MetricType, Rejection } from '../../store/push-batch.js';
-import type { BatchContext } from './batch.js';
 import {
   bucketsOf,
   type DecodeLimits,
@@ -17,6 +16,7 @@ import {
   ItemError,
   MAX_HELP_BYTES,
   type Sample,
+  type TenantScope,
   targetsOf,
 } from './decode.js';
 import { ABSENT, ARRAY, Fallback, latin1, NULL, NUMBER, numberAt, OBJECT, Scanner, STRING } from './fast-json.js';
@@ -51,6 +51,14 @@ import {
 } from './fast-scan.js';
 import { BatchGrouper } from './group.js';
 import { BytesMemo, type Parts, SeriesCache, type SeriesEntry, sameBytes, seriesHash } from './series-cache.js';
+
+/** What a decode is asked under: batch.ts BatchContext (here by shape: batch.ts imports this file). */
+export interface BatchContext {
+  limits: DecodeLimits;
+  namespace: string;
+  prefix: string;
+  tenant: TenantScope;
+}
 
 /** The caches of this thread: series, help texts, layouts. */
 export class FastCaches {
