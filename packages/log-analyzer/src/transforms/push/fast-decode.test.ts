@@ -1,7 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type BatchContext, slowDecodeBatch, slowDecodeJoinedBatch } from './batch.js';
-import { FastCaches, fastDecodeBatch, fastDecodeJoined, typeAt } from './fast-decode.js';
+import { fastDecodeBatch, fastDecodeJoined } from './fast-decode.js';
+import { typeAt } from './fast-item.js';
+import { FastCaches } from './series-cache.js';
 
 /** mulberry32: the same bodies every run. */
 function seeded(seed: number) {

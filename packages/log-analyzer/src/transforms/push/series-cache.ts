@@ -2,11 +2,13 @@
 // service and tenant_id as the sender wrote them, under one tenant scope and limits) → its name and
 // sorted, validated key; and small texts and layouts (help, buckets, quantiles) → their values.
 // Bounded; a hit is always compared byte for byte, so a hash collision or an eviction costs only
-// time (the item is checked again the exact way), never a different answer. One per thread.
+// time (the item is checked again the exact way), never a different answer. One set per thread
+// (FastCaches, at the end).
 
 import type { Target } from '../../metrics/catalog.js';
 import type { MetricType } from '../../store/push-batch.js';
 import { hashBytes } from './fast-json.js';
+import { ItemTable } from './fast-scan.js';
 
 /** Series held at most by default (two generations of half each); about 300 bytes a series. */
 export const SERIES_CACHE_SIZE = 65_536;
@@ -240,5 +242,37 @@ export class BytesMemo<T> {
     const memo = { bytes, split: e1 - s1, value };
     this.entries.set(hashBytes(b, s2, e2, hashBytes(b, s1, e1)), memo);
     return memo;
+  }
+}
+
+/** The caches of this thread: series, help texts, layouts. */
+export class FastCaches {
+  readonly series: SeriesCache;
+  readonly help = new BytesMemo<string>();
+  readonly buckets = new BytesMemo<number[] | null>();
+  readonly targets = new BytesMemo<Target[] | null>();
+  /** Metric names, one string each (so the family lookups compare references). */
+  readonly names = new Interner();
+  readonly table = new ItemTable();
+  batches = 0;
+  /** Items taken from their bytes, and items handed to the exact checks (for tests and benchmarks). */
+  taken = 0;
+  checked = 0;
+
+  constructor(seriesSize?: number) {
+    this.series = new SeriesCache(seriesSize);
+  }
+}
+
+/** One string object per distinct text, forgotten all at once past 4,096. */
+export class Interner {
+  private readonly strings = new Map<string, string>();
+
+  intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    if (this.strings.size >= 4096) this.strings.clear();
+    this.strings.set(s, s);
+    return s;
   }
 }
