@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { decodeBench } from './decode.mjs';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
 import { pushBench } from './push.mjs';
@@ -159,6 +160,8 @@ results.push = await pushBench(quick ? 4 : 10, 8, quick ? 1 : 3);
 // Pushed totals that do not match what noise-maker sent are a broken promise: the run fails.
 if (!results.push.merged.exact || !results.push.durable.exact) process.exitCode = 1;
 console.error('bench: push: done');
+results.decode = decodeBench(quick ? 3 : 7);
+if (!results.decode.push.identical || !results.decode.queue.identical) process.exitCode = 1;
 
 results.remoteWrite = await remoteWriteBench(quick ? 4 : 10, 4, quick ? 1 : 3);
 // Counter totals that do not match the last values sent are a broken promise: the run fails.
@@ -272,6 +275,11 @@ for (const [label, r] of [
   );
 }
 if (rw.pushgateway) lines.push(`  vs pushgateway: ${rw.ratioMerged}× (merged), ${rw.ratioDurable}× (durable)`);
+for (const [kind, d] of Object.entries(results.decode)) {
+  lines.push(
+    `decode ${kind} (1,000 samples, CPU/sample): fast ${d.fast.cpuMicrosPerSample} µs (${d.fast.samplesPerCpuSecond.toLocaleString('en')}/s), slow ${d.slow.cpuMicrosPerSample} µs, JSON.parse alone ${d['JSON.parse'].cpuMicrosPerSample} µs; fast ${d.fastOverJsonParse}× JSON.parse, ${d.fastOverSlow}× slow${d.identical ? '' : '  NOT IDENTICAL'}`,
+  );
+}
 const q = results.queue;
 lines.push('');
 lines.push(
