@@ -8,7 +8,7 @@ export const METRIC_TYPES = ['counter', 'gauge', 'histogram', 'summary'] as cons
 export type MetricType = (typeof METRIC_TYPES)[number];
 
 /** The body's shape, for the answer. */
-export type BatchShape = 'batch' | 'track' | 'track-batch' | 'queue';
+export type BatchShape = 'batch' | 'track' | 'track-batch' | 'queue' | 'statsd';
 
 export interface Rejection {
   index: number;
