@@ -43,6 +43,8 @@ export interface StatsdSourceOptions {
   gaugeValue(name: string, key: string): number | undefined;
   metrics: (state: { udpDrops(): number | null; udpBufferBytes(): number; tcpConnections(): number }) => StatsdMetrics;
   onError(subject: string, error: unknown): void;
+  /** TCP connections open at once (default MAX_TCP_CONNECTIONS). */
+  maxConnections?: number;
 }
 
 /** One TCP connection's unfinished line: its bytes, or that it is past the limit and skipped. */
@@ -59,6 +61,8 @@ export class StatsdSource {
   private readonly connections = new Set<Socket>();
   private timer: NodeJS.Timeout | null = null;
   private drops: () => number | null = () => null;
+  /** Lines read since the last flush, by transport (counted at the flush: no label lookup per datagram). */
+  private readonly read = { udp: 0, tcp: 0 };
   private udpBuffer = 0;
 
   constructor(private readonly options: StatsdSourceOptions) {
@@ -119,14 +123,13 @@ export class StatsdSource {
   }
 
   private lines(transport: 'udp' | 'tcp', bytes: Buffer): void {
-    const n = this.batcher.addLines(bytes);
-    if (n > 0) this.metrics.lines.inc({ transport }, n);
+    this.read[transport] += this.batcher.addLines(bytes);
     if (this.batcher.pending >= FLUSH_SAMPLES) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
   private refuse(transport: 'udp' | 'tcp', reason: StatsdReason): void {
-    this.metrics.lines.inc({ transport });
+    this.read[transport]++;
     this.batcher.refuse(reason);
     this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
@@ -136,6 +139,10 @@ export class StatsdSource {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const { batch, counts } = this.batcher.take();
+    for (const transport of ['udp', 'tcp'] as const) {
+      if (this.read[transport] > 0) this.metrics.lines.inc({ transport }, this.read[transport]);
+      this.read[transport] = 0;
+    }
     const { samples } = this.metrics;
     for (const [reason, n] of counts.refused) samples.inc({ result: 'rejected', reason }, n);
     if (counts.dropped > 0) samples.inc({ result: 'dropped', reason: 'mapping' }, counts.dropped);
@@ -148,7 +155,7 @@ export class StatsdSource {
 
   /** A TCP connection: newline-delimited lines, read as they come, a last one without newline at its end. */
   private accept(socket: Socket): void {
-    if (this.connections.size >= MAX_TCP_CONNECTIONS) {
+    if (this.connections.size >= (this.options.maxConnections ?? MAX_TCP_CONNECTIONS)) {
       this.metrics.tcpRefused.inc();
       socket.destroy();
       return;

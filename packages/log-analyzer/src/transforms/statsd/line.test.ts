@@ -10,6 +10,7 @@ const sample = (name: string, type: string, value: number, more: Record<string, 
   times: 1,
   tags: [],
   tagErrors: 0,
+  rate: 1,
   ...more,
 });
 const refused = (reason: string) => ({ reason, message: expect.any(String) });
@@ -17,14 +18,18 @@ const refused = (reason: string) => ({ reason, message: expect.any(String) });
 describe('parseLine', () => {
   const rows: { name: string; given: string; want: unknown[] }[] = [
     { name: 'a counter', given: 'api.requests:1|c', want: [sample('api.requests', 'c', 1)] },
-    { name: 'a counter at a rate', given: 'a:1|c|@0.1', want: [sample('a', 'c', 10)] },
+    { name: 'a counter at a rate', given: 'a:1|c|@0.1', want: [sample('a', 'c', 10, { rate: 0.1 })] },
     { name: 'a gauge', given: 'q.depth:5|g', want: [sample('q.depth', 'g', 5)] },
     { name: 'a gauge delta up', given: 'q:+5|g', want: [sample('q', 'g', 5, { relative: true })] },
     { name: 'a gauge delta down', given: 'q:-2.5|g', want: [sample('q', 'g', -2.5, { relative: true })] },
-    { name: 'a gauge ignores its rate', given: 'q:4|g|@0.5', want: [sample('q', 'g', 4)] },
+    { name: 'a gauge ignores its rate', given: 'q:4|g|@0.5', want: [sample('q', 'g', 4, { rate: 0.5 })] },
     { name: 'a timer in seconds', given: 't:320|ms', want: [sample('t', 'ms', 0.32)] },
-    { name: 'a timer at a rate', given: 't:100|ms|@0.25', want: [sample('t', 'ms', 0.1, { times: 4 })] },
-    { name: 'a rate rounds down as Go int()', given: 't:1|h|@0.3', want: [sample('t', 'h', 1, { times: 3 })] },
+    { name: 'a timer at a rate', given: 't:100|ms|@0.25', want: [sample('t', 'ms', 0.1, { times: 4, rate: 0.25 })] },
+    {
+      name: 'a rate rounds down as Go int()',
+      given: 't:1|h|@0.3',
+      want: [sample('t', 'h', 1, { times: 3, rate: 0.3 })],
+    },
     { name: 'a histogram as sent', given: 'h:2.5|h', want: [sample('h', 'h', 2.5)] },
     { name: 'a distribution', given: 'd:7|d', want: [sample('d', 'd', 7)] },
     { name: 'a trailing CR', given: 'a:1|c\r', want: [sample('a', 'c', 1)] },
@@ -44,7 +49,7 @@ describe('parseLine', () => {
     {
       name: 'DogStatsD tags with a rate, tag names escaped',
       given: 'a:2|c|@0.5|#a.b-c:x:y',
-      want: [sample('a', 'c', 4, { tags: [['a_b_c', 'x:y']] })],
+      want: [sample('a', 'c', 4, { tags: [['a_b_c', 'x:y']], rate: 0.5 })],
     },
     {
       name: 'DogStatsD valueless tag: skipped and counted',

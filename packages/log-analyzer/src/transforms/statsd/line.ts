@@ -25,6 +25,8 @@ export interface StatsdSample {
   tags: [string, string][];
   /** Tags skipped (no value, empty name): the sample is kept without them. */
   tagErrors: number;
+  /** The sample rate it was sent at (1 when none). */
+  rate: number;
 }
 
 export interface StatsdRefusal {
@@ -97,6 +99,29 @@ function nameAndTags(part: string): { name: string; tags: [string, string][]; er
   return { name: part, tags, errors: 0 };
 }
 
+/**
+ * A sample's value text, its type and rate → the value to apply (a counter's over its rate, a
+ * timer's in seconds) and whether it is a gauge delta; or why it is refused. Apart from the line's
+ * other parts: a line seen before (same name, type, rate and tags) is read again from here alone.
+ */
+export function readValue(
+  text: string,
+  type: StatsdType,
+  rate: number,
+): { value: number; relative: boolean } | StatsdRefusal {
+  if (!FLOAT.test(text)) return refusal('statsd_malformed_value', 'the value is not a number');
+  let value = Number(text);
+  if (!Number.isFinite(value)) return refusal('statsd_malformed_value', 'the value is out of range');
+  if (type === 'c') {
+    if (value < 0) return refusal('negative_counter', 'a counter cannot go down');
+    value /= rate;
+    if (!Number.isFinite(value)) return refusal('statsd_malformed_value', 'the value over its rate is out of range');
+  } else if (type === 'ms') {
+    value /= 1000;
+  }
+  return { value, relative: type === 'g' && (text[0] === '+' || text[0] === '-') };
+}
+
 /** Parses one line (no newline) into samples and refusals; an empty line gives neither. */
 export function parseLine(line: string): (StatsdSample | StatsdRefusal)[] {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
@@ -138,9 +163,6 @@ function parseSample(head: { name: string; tags: [string, string][]; errors: num
     const what = type === 's' ? 'sets (s) are not supported' : `unknown type ${JSON.stringify(type.slice(0, 16))}`;
     return refusal('statsd_invalid_type', what);
   }
-  if (!FLOAT.test(valueText)) return refusal('statsd_malformed_value', 'the value is not a number');
-  let value = Number(valueText);
-  if (!Number.isFinite(value)) return refusal('statsd_malformed_value', 'the value is out of range');
   const tags = head.tags.slice();
   let tagErrors = head.errors;
   let rate = 1;
@@ -168,24 +190,17 @@ function parseSample(head: { name: string; tags: [string, string][]; errors: num
         return refusal('statsd_malformed_component', part === '' ? 'an empty |-part' : 'an unknown |-part');
     }
   }
-  const relative = type === 'g' && (valueText[0] === '+' || valueText[0] === '-');
-  let times = 1;
-  if (type === 'c') {
-    if (value < 0) return refusal('negative_counter', 'a counter cannot go down');
-    value /= rate;
-    if (!Number.isFinite(value)) return refusal('statsd_malformed_value', 'the value over its rate is out of range');
-  } else if (type !== 'g') {
-    // Go's int(1 / rate); every observation the same value.
-    times = Math.trunc(1 / rate);
-    if (times > MAX_OBSERVATIONS_PER_SAMPLE) {
-      return refusal(
-        'statsd_invalid_sample_rate',
-        `@${rate} would be ${times} observations (at most ${MAX_OBSERVATIONS_PER_SAMPLE})`,
-      );
-    }
-    if (type === 'ms') value /= 1000;
+  const times = type === 'ms' || type === 'h' || type === 'd' ? Math.trunc(1 / rate) : 1;
+  if (times > MAX_OBSERVATIONS_PER_SAMPLE) {
+    return refusal(
+      'statsd_invalid_sample_rate',
+      `@${rate} would be ${times} observations (at most ${MAX_OBSERVATIONS_PER_SAMPLE})`,
+    );
   }
-  return { name: head.name, type: type as StatsdType, value, relative, times, tags, tagErrors };
+  const read = readValue(valueText, type as StatsdType, rate);
+  if ('reason' in read) return read;
+  const { value, relative } = read;
+  return { name: head.name, type: type as StatsdType, value, relative, times, tags, tagErrors, rate };
 }
 
 export function isRefusal(r: StatsdSample | StatsdRefusal): r is StatsdRefusal {

@@ -137,6 +137,33 @@ mappings:
       given: { lines: ['bad:1|c', 'x:1|q', 'x:1|q'] },
       want: { ...none, refused: { statsd_invalid_type: 2 }, series: ['bad_total{} counter: 1'] },
     },
+    {
+      name: 'a line seen before is read again for its value only, with the same verdicts',
+      given: {
+        lines: ['a:1|c|#k:v', 'a:2|c|#k:v', 'a:-1|c|#k:v', 'a:x|c|#k:v', 'a:3|c|#k:v,bad', 'a:4|c|#k:v,bad'],
+      },
+      want: {
+        ...none,
+        tagErrors: 2,
+        refused: { negative_counter: 1, statsd_malformed_value: 1 },
+        series: ['a_total{k=v} counter: 1 2 3 4'],
+      },
+    },
+    {
+      name: 'a gauge seen before: set or delta by its sign each time',
+      given: { lines: ['g:5|g', 'g:+1|g', 'g:+1|g', 'g:-3|g', 'g:2|g'] },
+      want: { ...none, series: ['g{} gauge: 5 6 7 4 2'] },
+    },
+    {
+      name: 'a timer at a rate seen before: the same observations',
+      given: { lines: ['t:100|ms|@0.5', 't:300|ms|@0.5'] },
+      want: { ...none, series: ['t{} histogram: 0.1 0.1 0.3 0.3'] },
+    },
+    {
+      name: 'a dropped name seen before is dropped again',
+      given: { lines: ['noise.a:1|c', 'noise.a:2|c'], mapping: MAPPING },
+      want: { ...none, dropped: 2, series: [] },
+    },
   ];
   it.each(rows)('$name', ({ given, want }) => {
     expect(take(given.lines, given.mapping ?? null, given.gauges)).toEqual(want);

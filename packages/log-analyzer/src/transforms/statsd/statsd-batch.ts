@@ -8,7 +8,7 @@ import type { StatsdReason } from '../../metrics/catalog.js';
 import type { DecodedBatch, FamilyInfo, MetricType } from '../../store/push-batch.js';
 import { DEFAULT_BUCKETS } from '../../store/tenant-placement.js';
 import { type DecodeLimits, MAX_NAME_BYTES } from '../push/decode.js';
-import { escapeName, isRefusal, parseLine, type StatsdSample, type StatsdType } from './line.js';
+import { escapeName, isRefusal, parseLine, readValue, type StatsdSample, type StatsdType } from './line.js';
 import { type Mapping, mapName } from './mapping.js';
 
 export type StatsdLimits = Pick<DecodeLimits, 'maxLabels' | 'maxLabelValueBytes' | 'maxSeriesBytes'>;
@@ -46,6 +46,15 @@ type Entry =
       batch: number;
     };
 
+/** A line read before: all but its value, and what it resolved to. */
+interface Seen {
+  entry: Entry;
+  type: StatsdType;
+  rate: number;
+  times: number;
+  tagErrors: number;
+}
+
 interface Group {
   info: FamilyInfo;
   key: string;
@@ -70,6 +79,8 @@ const longerThan = (text: string, max: number) => text.length > max / 3 && Buffe
 
 export class StatsdBatcher {
   private readonly cache = new Map<string, Entry>();
+  /** Lines of one sample by their text without the value (`name` + `|type|@rate|#tags`). */
+  private readonly seen = new Map<string, Seen>();
   private readonly infos = new Map<string, FamilyInfo>();
   private groups: Group[] = [];
   private slots = new Map<string, number>();
@@ -117,14 +128,34 @@ export class StatsdBatcher {
   }
 
   addLine(line: string): void {
-    for (const parsed of parseLine(line)) {
-      if (isRefusal(parsed)) this.refuse(parsed.reason);
-      else this.addSample(parsed);
+    // Most lines repeat one seen before but for the value: only the value is read again. A value
+    // with a colon is several samples; a line whose value is refused is read whole for its reason.
+    const colon = line.indexOf(':');
+    const bar = colon < 0 ? -1 : line.indexOf('|', colon);
+    let seenKey: string | null = null;
+    if (bar > 0) {
+      const valueText = line.slice(colon + 1, bar);
+      if (!valueText.includes(':')) {
+        seenKey = line.slice(0, colon) + line.slice(bar);
+        const seen = this.seen.get(seenKey);
+        if (seen) {
+          const read = readValue(valueText, seen.type, seen.rate);
+          if (!('reason' in read)) {
+            this.counts.tagErrors += seen.tagErrors;
+            this.addTo(seen.entry, read.value, read.relative, seen.times);
+            return;
+          }
+        }
+      }
+    }
+    const parsed = parseLine(line);
+    for (const sample of parsed) {
+      if (isRefusal(sample)) this.refuse(sample.reason);
+      else this.addSample(sample, parsed.length === 1 ? seenKey : null);
     }
   }
 
-  private addSample(sample: StatsdSample): void {
-    this.counts.tagErrors += sample.tagErrors;
+  private addSample(sample: StatsdSample, seenKey: string | null): void {
     let cacheKey = `${sample.type}\u0001${sample.name}`;
     for (const [k, v] of sample.tags) cacheKey += `\u0001${k}\u0002${v}`;
     let entry = this.cache.get(cacheKey);
@@ -133,13 +164,24 @@ export class StatsdBatcher {
       entry = this.resolve(sample);
       this.cache.set(cacheKey, entry);
     }
+    if (seenKey !== null) {
+      if (this.seen.size >= CACHE_SIZE) this.seen.clear();
+      const { type, rate, times } = sample;
+      this.seen.set(seenKey, { entry, type, rate, times, tagErrors: sample.tagErrors });
+    }
+    this.counts.tagErrors += sample.tagErrors;
+    this.addTo(entry, sample.value, sample.relative, sample.times);
+  }
+
+  /** `times` observations of a value of the entry's series (or their count, dropped or refused). */
+  private addTo(entry: Entry, value: number, relative: boolean, times: number): void {
     this.counts.tagErrors += entry.tagErrors;
     if (entry.drop) {
-      this.counts.dropped += sample.times;
+      this.counts.dropped += times;
       return;
     }
     if (entry.reason !== null) {
-      this.refuse(entry.reason, sample.times);
+      this.refuse(entry.reason, times);
       return;
     }
     if (entry.batch !== this.batch) {
@@ -153,13 +195,13 @@ export class StatsdBatcher {
       entry.group = g;
     }
     const group = this.groups[entry.group] as Group;
-    const value = sample.value * entry.scale;
-    if (sample.relative) group.relative ??= group.values.map(() => false);
-    for (let i = 0; i < sample.times; i++) {
-      group.values.push(value);
-      group.relative?.push(sample.relative);
+    const scaled = value * entry.scale;
+    if (relative) group.relative ??= group.values.map(() => false);
+    for (let i = 0; i < times; i++) {
+      group.values.push(scaled);
+      group.relative?.push(relative);
     }
-    this.samples += sample.times;
+    this.samples += times;
   }
 
   /** A sample's family and series key, or why its samples are refused or dropped. */
