@@ -202,3 +202,36 @@ it('refuses a mapping file it cannot follow at start, naming the key', async () 
     'log-analyzer: --statsd-mapping-config: mappings[0].match_type: regex is not supported (only glob: * for one dot-separated part)\n',
   );
 });
+
+it('keeps StatsD counts across kill -9 once /metrics shows them: counters carry on, a delta adds to the restored gauge', async () => {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const args = async () => [
+    '--watch',
+    join(t.dir, '*.log'),
+    '--positions',
+    join(t.dir, 'checkpoint.json'),
+    '--statsd-port',
+    String(await freePort()),
+  ];
+  const first = await args();
+  const a = spawnServe(first);
+  servers.push(a);
+  await a.url;
+  await sendUdp(Number(first.at(-1)), ['kept.count:5|c|#k:v', 'kept.gauge:3|g']);
+  await vi.waitFor(async () => expect(await a.value('kept_count_total')).toBe(5), WAIT);
+  await vi.waitFor(async () => expect(await a.value('kept_gauge')).toBe(3), WAIT);
+  a.child.kill('SIGKILL');
+  await a.exited;
+  const second = await args();
+  const b = spawnServe(second);
+  servers.push(b);
+  await b.url;
+  expect(await b.value('kept_count_total', 'k="v"')).toBe(5);
+  await sendUdp(Number(second.at(-1)), ['kept.count:2|c|#k:v', 'kept.gauge:+1|g']);
+  await vi.waitFor(async () => expect(await b.value('kept_count_total', 'k="v"')).toBe(7), WAIT);
+  await vi.waitFor(async () => expect(await b.value('kept_gauge')).toBe(4), WAIT);
+  await sendUdp(Number(second.at(-1)), ['marker:1|g']);
+  await vi.waitFor(async () => expect(await b.value('marker')).toBe(1), WAIT);
+  expect([await b.value('kept_count_total'), await b.value('kept_gauge')]).toEqual([7, 4]);
+});

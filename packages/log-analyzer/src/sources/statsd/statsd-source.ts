@@ -37,7 +37,7 @@ export const MAX_TCP_CONNECTIONS = 1024;
 export interface StatsdSourceOptions {
   port: number;
   mapping: Mapping | null;
-  /** The push limits (labels per series, label and series bytes), read as they are at start. */
+  /** The push limits (labels per series, label and series bytes): a reload changes them for names not seen yet (a verdict is cached). */
   limits: StatsdLimits;
   sink: SyncSink<TimedBatch, Taken>;
   gaugeValue(name: string, key: string): number | undefined;
@@ -48,7 +48,7 @@ export interface StatsdSourceOptions {
 }
 
 /** One TCP connection's unfinished line: its bytes, or that it is past the limit and skipped. */
-interface Partial {
+interface Unfinished {
   bytes: Buffer | null;
   skipping: boolean;
 }
@@ -161,7 +161,7 @@ export class StatsdSource {
       return;
     }
     this.connections.add(socket);
-    const partial: Partial = { bytes: null, skipping: false };
+    const partial: Unfinished = { bytes: null, skipping: false };
     socket.on('data', (chunk: Buffer) => this.chunk(partial, chunk));
     socket.on('end', () => {
       // The sender closed its side: a last line without a newline is a line (as statsd_exporter reads it).
@@ -177,7 +177,7 @@ export class StatsdSource {
     socket.on('close', () => this.connections.delete(socket));
   }
 
-  private chunk(partial: Partial, chunk: Buffer): void {
+  private chunk(partial: Unfinished, chunk: Buffer): void {
     let from = 0;
     if (partial.skipping) {
       const end = chunk.indexOf(10);

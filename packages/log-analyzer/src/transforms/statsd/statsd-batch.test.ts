@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type DecodedBatch, splitKey } from '../../store/push-batch.js';
 import { parseMapping } from './mapping.js';
@@ -201,5 +202,60 @@ mappings:
     const batcher = new StatsdBatcher({ mapping: null, limits: LIMITS, gaugeValue: () => undefined });
     for (let i = 0; i < 50_000; i++) batcher.addLine(`n${i}:1|c`);
     expect(batcher.take().batch?.keys.length).toBe(50_000);
+  });
+});
+
+describe('StatsdBatcher on any input', () => {
+  // Texts made of StatsD's own punctuation reach every branch; plain bytes reach the UTF-8 check.
+  const statsdish = fc
+    .array(
+      fc.constantFrom(
+        'a',
+        '.',
+        ':',
+        '|',
+        '#',
+        ',',
+        '=',
+        '[',
+        ']',
+        '@',
+        '-',
+        '+',
+        '1',
+        '0.5',
+        'e9',
+        'c',
+        'g',
+        'ms',
+        'h',
+        'd',
+        's',
+        '\n',
+        '\r',
+        'é',
+        '\u0000',
+      ),
+      { maxLength: 80 },
+    )
+    .map((parts) => parts.join(''));
+
+  it('never throws, and hands the store only finite values', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          statsdish.map((t) => Buffer.from(t)),
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+        ),
+        (bytes) => {
+          const batcher = new StatsdBatcher({ mapping: null, limits: LIMITS, gaugeValue: () => 1 });
+          batcher.addLines(bytes);
+          const { batch, counts } = batcher.take();
+          for (const v of batch?.values ?? []) expect(Number.isFinite(v)).toBe(true);
+          expect(counts.dropped).toBe(0);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
