@@ -9,6 +9,7 @@
 //   6. noise-maker --rate max
 //   7. the soak: lines rotated every 100k by rename and by copytruncate (full run), and at 50k
 //      lines/s with the analyzer killed -9 at random moments (quick: fewer lines, fewer kills)
+//   7b. remote-write: 2,000-series snappy protobuf requests beside pushgateway taking the same samples as text
 //   8. resilience: idle CPU with 1,000 and 10,000 followed files, 200 concurrent scrapers,
 //      1,100 slow connections under ulimit -n 1024, the checkpoint's cost with 100,000 series
 
@@ -20,6 +21,7 @@ import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs'
 import { liveFollow, scrapeLatency } from './live.mjs';
 import { pushBench } from './push.mjs';
 import { queueBench } from './queue.mjs';
+import { remoteWriteBench } from './remote-write.mjs';
 import { checkpointCost, churn, concurrentScrapes, idleCost, slowClients, startup } from './resilience.mjs';
 import { statsdBench } from './statsd.mjs';
 
@@ -33,6 +35,7 @@ const results = {
   scrape: null,
   noiseMaker: null,
   push: null,
+  remoteWrite: null,
   queue: null,
   statsd: null,
   history: null,
@@ -159,6 +162,11 @@ results.push = await pushBench(quick ? 4 : 10, 8, quick ? 1 : 3);
 if (!results.push.merged.exact || !results.push.durable.exact) process.exitCode = 1;
 console.error('bench: push: done');
 
+results.remoteWrite = await remoteWriteBench(quick ? 4 : 10, 4, quick ? 1 : 3);
+// Counter totals that do not match the last values sent are a broken promise: the run fails.
+if (!results.remoteWrite.merged.exact || !results.remoteWrite.durable.exact) process.exitCode = 1;
+console.error('bench: remote-write: done');
+
 results.queue = await queueBench(quick ? 500_000 : 2_000_000, quick ? 1 : 3);
 // Drained totals that do not match what noise-maker queued are a broken promise: the run fails.
 if (!results.queue.exact) process.exitCode = 1;
@@ -254,6 +262,23 @@ if (p.pushgateway) {
   );
   lines.push(`  vs pushgateway: ${p.ratioMerged}× (merged), ${p.ratioDurable}× (durable)`);
 }
+const rw = results.remoteWrite;
+lines.push('');
+lines.push(
+  `remote-write: POST /api/v1/write, ${rw.seriesPerRequest.toLocaleString('en')}-series requests (snappy protobuf), ${rw.connections} connections, ${rw.seconds} s (median run)`,
+);
+lines.push('                          samples/s  CPU s per 1M samples   p99 ms  peak RSS');
+for (const [label, r] of [
+  ['analyzer, ack merged', rw.merged],
+  ['analyzer, ack durable', rw.durable],
+  ['pushgateway (text)', rw.pushgateway],
+]) {
+  if (!r) continue;
+  lines.push(
+    `${label.padEnd(24)}${pad(r.samplesPerSecond.toLocaleString('en'), 11)}${pad(r.cpuSecondsPerMillion, 22)}${pad(r.p99Ms, 9)}${pad(`${r.peakRssMB} MB`, 10)}  ${r.exact === undefined ? '' : r.exact ? 'exact' : `NOT EXACT: ${r.counted} of ${r.expected}`}`,
+  );
+}
+if (rw.pushgateway) lines.push(`  vs pushgateway: ${rw.ratioMerged}× (merged), ${rw.ratioDurable}× (durable)`);
 const q = results.queue;
 lines.push('');
 lines.push(

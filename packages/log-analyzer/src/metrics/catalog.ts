@@ -75,6 +75,7 @@ export const REJECT_REASONS = [
   'tenant_not_allowed',
   'decode_failed',
   'too_large',
+  'native_histogram',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

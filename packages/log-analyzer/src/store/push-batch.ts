@@ -7,8 +7,11 @@ import type { RejectReason, Target } from '../metrics/catalog.js';
 export const METRIC_TYPES = ['counter', 'gauge', 'histogram', 'summary'] as const;
 export type MetricType = (typeof METRIC_TYPES)[number];
 
-/** The body's shape, for the answer. */
-export type BatchShape = 'batch' | 'track' | 'track-batch' | 'queue' | 'statsd';
+/**
+ * The body's shape, for the answer. `remote-write`: absolute values of scraped series (a counter's
+ * running total, every sample timestamped): the store keeps the newest per series.
+ */
+export type BatchShape = 'batch' | 'track' | 'track-batch' | 'queue' | 'remote-write' | 'statsd';
 
 export interface Rejection {
   index: number;

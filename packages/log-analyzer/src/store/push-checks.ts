@@ -27,6 +27,25 @@ export function holdsOrder(at: number | undefined, now: number): at is number {
   return at !== undefined && at <= now + MAX_FUTURE_SKEW_MS;
 }
 
+/**
+ * A remote-write sample (an absolute value, always timestamped) against the newest one kept for its
+ * series (`at`, `kept`): an older one is out of order; one as old is a resend (the same value:
+ * nothing changes) or a second value for one time (refused, as Prometheus refuses it).
+ */
+export function absoluteOrderVerdict(
+  at: number | undefined,
+  kept: number | undefined,
+  value: number,
+  stamp: number,
+  now: number,
+): Verdict {
+  if (!holdsOrder(at, now) || stamp > at || (stamp === at && value === kept)) return null;
+  const newest = new Date(at).toISOString();
+  return stamp === at
+    ? ['out_of_order', `another value at ${newest} is already kept`]
+    : ['out_of_order', `a newer sample (at ${newest}) is already kept`];
+}
+
 /** Adding `value` to a stored sum (counter, histogram or summary _sum) would leave the finite numbers. */
 export function overflowVerdict(sum: number, value: number): Verdict {
   if (Number.isFinite(sum + value)) return null;

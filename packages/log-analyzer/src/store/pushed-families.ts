@@ -7,7 +7,7 @@
 
 import type { RejectReason } from '../metrics/catalog.js';
 import { type DecodedBatch, type FamilyInfo, type Rejection, splitKey, type Taken, tenantOfKey } from './push-batch.js';
-import { futureVerdict, holdsOrder, overflowVerdict } from './push-checks.js';
+import { absoluteOrderVerdict, futureVerdict, holdsOrder, overflowVerdict } from './push-checks.js';
 import { atLeastMinEpsilon, DEFAULT_TARGETS, SlidingQuantiles } from './quantiles.js';
 import {
   type Family,
@@ -164,6 +164,7 @@ export class PushedFamilies {
           batch.values[i] as number,
           batch.stamps[i] as number,
           now,
+          batch.shape === 'remote-write',
         );
         if (outcome) refuse(i, i + 1, outcome);
       }
@@ -245,13 +246,17 @@ export class PushedFamilies {
     value: number,
     stamp: number,
     now: number,
+    absolute = false,
   ): Outcome {
     const future = futureVerdict(stamp, now);
     if (future) return future;
     switch (type) {
       case 'counter': {
         const c = s as ValueSeries;
-        if (!this.options.cumulativeSources.has(source)) {
+        // Remote-write: running totals too, ordered by their timestamps (the newest is kept).
+        const order = absolute ? absoluteOrderVerdict(c.at, c.last?.[source], value, stamp, now) : null;
+        if (order) return order;
+        if (!absolute && !this.options.cumulativeSources.has(source)) {
           const overflow = overflowVerdict(c.value, value);
           if (overflow) return overflow;
           c.value += value;
@@ -270,11 +275,15 @@ export class PushedFamilies {
         if (last !== undefined && value < last) this.stats.resets++;
         c.value += increase;
         c.last[source] = value;
+        if (absolute) c.at = stamp;
         return null;
       }
       case 'gauge': {
         const g = s as ValueSeries;
-        if (!Number.isNaN(stamp) && holdsOrder(g.at, now) && stamp < g.at) {
+        if (absolute) {
+          const order = absoluteOrderVerdict(g.at, g.value, value, stamp, now);
+          if (order) return order;
+        } else if (!Number.isNaN(stamp) && holdsOrder(g.at, now) && stamp < g.at) {
           return ['out_of_order', `a newer value (at ${new Date(g.at).toISOString()}) is already set`];
         }
         g.value = value;

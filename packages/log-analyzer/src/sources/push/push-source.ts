@@ -10,9 +10,11 @@ import { countByReason, type PushedFamilies, type PushOptions } from '../../stor
 import type { DecodePool } from '../../transforms/pool/decode-pool.js';
 import { type BatchContext, decodeBatch } from '../../transforms/push/batch.js';
 import type { DecodeLimits, TenantScope } from '../../transforms/push/decode.js';
+import { decodeRemoteWrite } from '../../transforms/remote-write/batch.js';
 import type { Checkpointed, RestorePosition, SyncSink } from '../source.js';
 import { ANY_TENANT, type ApiKey, ApiKeys } from './api-keys.js';
 import { PushLog } from './push-log.js';
+import { remoteWriteBody, remoteWriteRoutes } from './remote-write-routes.js';
 import { pushRoutes } from './routes.js';
 
 export interface PushConfig extends PushOptions, DecodeLimits {
@@ -88,7 +90,9 @@ export class PushSource implements Checkpointed<PushPosition> {
     }
     // What was logged after the checkpoint: applied again, in order, at the time it came.
     for (const record of opened?.replay ?? []) {
-      const batch = decodeBatch(record.body, this.context(record.tenant));
+      const rw = remoteWriteBody(record.body);
+      const context = this.context(record.tenant);
+      const batch = rw ? decodeRemoteWrite(rw, context) : decodeBatch(record.body, context);
       // The decoder's refusals are not counted again (the store's own are, as when it came).
       if (!('error' in batch)) options.sink.apply({ batch: { ...batch, rejected: [] }, at: record.at });
       this.applied = record.seq;
@@ -149,18 +153,31 @@ export class PushSource implements Checkpointed<PushPosition> {
   routes<E extends Env>(): Hono<E> | undefined {
     const { config } = this.options;
     if (!config.enabled) return undefined;
-    return pushRoutes<E>({
+    const onRefused = (reason: RejectReason | 'unauthorized', n: number) => {
+      if (reason === 'unauthorized') return;
+      this.options.pushed.reject(reason, n);
+      this.options.onSamples('rejected', reason, n);
+    };
+    const app = pushRoutes<E>({
       maxBodyBytes: config.maxBodyBytes,
       keys: () => this.keys,
       decode: (bytes, tenant) => this.options.decodePool.decode(bytes, this.context(tenant)),
       ingest: (batch, bytes, tenant) => this.ingest(batch, bytes, tenant),
-      onRefused: (reason, n) => {
-        if (reason === 'unauthorized') return;
-        this.options.pushed.reject(reason, n);
-        this.options.onSamples('rejected', reason, n);
-      },
+      onRefused,
       onAnswered: this.options.onAnswered,
     });
+    // Remote-write: decoded here (a pure function, ~1 ms for 2,000 samples), logged as a marked record.
+    return app.route(
+      '/',
+      remoteWriteRoutes<E>({
+        maxBodyBytes: config.maxBodyBytes,
+        keys: () => this.keys,
+        decode: (body, tenant) => decodeRemoteWrite(body, this.context(tenant)),
+        ingest: (batch, record, tenant) => this.ingest(batch, record, tenant),
+        onRefused,
+        onAnswered: this.options.onAnswered,
+      }),
+    );
   }
 
   /** Applies a decoded push and counts every refusal; resolves once acknowledged (durably, by default). */
