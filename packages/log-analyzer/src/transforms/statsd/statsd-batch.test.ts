@@ -198,6 +198,16 @@ mappings:
     expect(take(['x.a:+1|g', 'x.b:+2|g'], m).series).toEqual(['x{} gauge: 1 3']);
   });
 
+  it('reads lines too long to cache whole every time, with the same result', () => {
+    const limits = { maxLabels: 8, maxLabelValueBytes: 1024, maxSeriesBytes: 4096 };
+    const batcher = new StatsdBatcher({ mapping: null, limits, gaugeValue: () => undefined });
+    const tags = ['a', 'b', 'c'].map((k) => `${k}:${k.repeat(500)}`).join(',');
+    for (const v of [1, 2, 3]) batcher.addLine(`long:${v}|c|#${tags}`);
+    const { batch } = batcher.take();
+    expect(batch?.keys.length).toBe(1);
+    expect([...(batch?.values ?? [])]).toEqual([1, 2, 3]);
+  });
+
   it('survives a flood of distinct names (the cache starts again)', () => {
     const batcher = new StatsdBatcher({ mapping: null, limits: LIMITS, gaugeValue: () => undefined });
     for (let i = 0; i < 50_000; i++) batcher.addLine(`n${i}:1|c`);

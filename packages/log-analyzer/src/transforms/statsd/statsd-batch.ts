@@ -65,6 +65,11 @@ interface Group {
 
 /** Entries kept; past it the cache starts again (a flood of distinct names cannot grow it). */
 const CACHE_SIZE = 20_000;
+/**
+ * Longer keys are not cached (such lines are read whole each time): with CACHE_SIZE, the caches'
+ * keys stay under ~80 MB even when every line is a new 64 KiB one. Real series keys are far shorter.
+ */
+const MAX_CACHED_KEY = 1024;
 const SOURCE = 'statsd';
 const KINDS: Record<StatsdType, MetricType> = {
   c: 'counter',
@@ -135,7 +140,7 @@ export class StatsdBatcher {
     let seenKey: string | null = null;
     if (bar > 0) {
       const valueText = line.slice(colon + 1, bar);
-      if (!valueText.includes(':')) {
+      if (!valueText.includes(':') && line.length - valueText.length <= MAX_CACHED_KEY) {
         seenKey = line.slice(0, colon) + line.slice(bar);
         const seen = this.seen.get(seenKey);
         if (seen) {
@@ -160,9 +165,11 @@ export class StatsdBatcher {
     for (const [k, v] of sample.tags) cacheKey += `\u0001${k}\u0002${v}`;
     let entry = this.cache.get(cacheKey);
     if (!entry) {
-      if (this.cache.size >= CACHE_SIZE) this.cache.clear();
       entry = this.resolve(sample);
-      this.cache.set(cacheKey, entry);
+      if (cacheKey.length <= MAX_CACHED_KEY) {
+        if (this.cache.size >= CACHE_SIZE) this.cache.clear();
+        this.cache.set(cacheKey, entry);
+      }
     }
     if (seenKey !== null) {
       if (this.seen.size >= CACHE_SIZE) this.seen.clear();
