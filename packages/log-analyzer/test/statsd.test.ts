@@ -162,10 +162,24 @@ it('counts what the kernel dropped while the analyzer could not read: lines + dr
   s.child.kill('SIGSTOP');
   try {
     // A separate sender (this process's loop is free, the analyzer's stopped): one line a datagram.
-    const result = spawnSync('python3', [
-      '-c',
-      `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(${sent}): s.sendto(b'flood:1|c',('127.0.0.1',${port}))`,
-    ]);
+    const sender = `
+      const socket = require('node:dgram').createSocket('udp4');
+      let sent = 0;
+      let open = 0;
+      const more = () => {
+        while (open < 256 && sent < ${sent}) {
+          open++;
+          sent++;
+          socket.send('flood:1|c', ${port}, '127.0.0.1', (error) => {
+            if (error) throw error;
+            open--;
+            if (sent < ${sent}) more();
+            else if (open === 0) socket.close();
+          });
+        }
+      };
+      more();`;
+    const result = spawnSync(process.execPath, ['-e', sender]);
     expect(result.status).toBe(0);
   } finally {
     s.child.kill('SIGCONT');
