@@ -24,6 +24,7 @@ import { pushBench } from './push.mjs';
 import { queueBench } from './queue.mjs';
 import { remoteWriteBench } from './remote-write.mjs';
 import { checkpointCost, churn, concurrentScrapes, idleCost, slowClients, startup } from './resilience.mjs';
+import { statsdBench } from './statsd.mjs';
 
 const quick = process.argv.includes('--quick');
 const DATA = join(tmpdir(), 'log-analyzer-bench');
@@ -37,6 +38,7 @@ const results = {
   push: null,
   remoteWrite: null,
   queue: null,
+  statsd: null,
   history: null,
   soak: null,
   resilience: null,
@@ -173,6 +175,11 @@ results.queue = await queueBench(quick ? 500_000 : 2_000_000, quick ? 1 : 3);
 if (!results.queue.exact) process.exitCode = 1;
 console.error('bench: queue: done');
 
+results.statsd = await statsdBench(5, quick ? 1 : 3);
+// Every datagram sent is a line read or a drop counted, or the drop count is broken: the run fails.
+if (!Object.values(results.statsd.rates).every((r) => r.accounted)) process.exitCode = 1;
+console.error('bench: statsd: done');
+
 {
   // In its own process: it needs --expose-gc for the memory figures.
   const run = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench/history.mjs'), String(quick ? 8 : 20)], {
@@ -291,6 +298,15 @@ lines.push(
 lines.push(
   `  redis-benchmark RPOP -P 64: ${Math.round(q.redisBenchmarkRpopPerSecond).toLocaleString('en')}/s; the drain is ${q.vsRedisBenchmark}× that`,
 );
+lines.push('');
+lines.push(
+  `statsd: UDP datagrams of ${results.statsd.linesPerDatagram} lines from a sender process, ${results.statsd.seconds} s (median run)`,
+);
+for (const [rate, t] of Object.entries(results.statsd.rates)) {
+  lines.push(
+    `  at ${rate === 'max' ? 'max' : Number(rate).toLocaleString('en')} lines/s: sent ${t.sentLinesPerSecond.toLocaleString('en')}/s, accepted ${t.samplesPerSecond.toLocaleString('en')} samples/s, dropped by the kernel ${(100 * t.droppedShare).toFixed(1)} % (counted: ${t.accounted ? 'all' : 'NOT ALL'}), ${t.cpuSecondsPerMillion} CPU s per million samples`,
+  );
+}
 const hist = results.history;
 if (hist) {
   lines.push('');

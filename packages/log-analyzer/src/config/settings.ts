@@ -410,6 +410,18 @@ export const TABLE: readonly Setting[] = [
     key: 'redis.max_message_bytes',
   },
   {
+    flags: '--statsd-port <port>',
+    help: 'receive StatsD/DogStatsD lines on this UDP and TCP port (statsd_exporter uses 9125; default: off)',
+    parse: integer(1, 65535),
+    key: 'statsd.port',
+    toml: 'number',
+  },
+  {
+    flags: '--statsd-mapping-config <file>',
+    help: "statsd_exporter's YAML mapping file (globs: names and labels from StatsD names)",
+    key: 'statsd.mapping_config',
+  },
+  {
     flags: '--history-max-series <n>',
     help: 'series whose short-term history is kept (the least recently changed go)',
     default: 10_000,
