@@ -31,10 +31,13 @@ function timedScrape(url) {
 }
 
 /** noise-maker push against a running analyzer; its JSON summary, plus a scrape's time meanwhile. */
-async function analyzerRun(seconds, connections, ack, series = SERIES) {
+export async function analyzerRun(seconds, connections, ack, series = SERIES) {
   const dir = mkdtempSync(join(tmpdir(), 'push-bench-'));
   const checkpoint = ack === 'durable' ? ['--positions', join(dir, 'checkpoint.json')] : [];
-  const analyzer = await startAnalyzer(['--push-ack', ack, ...checkpoint], { positions: ack === 'durable' });
+  // Past the default limits (10,000 series a name), raised so every sample is taken.
+  const limits =
+    series > SERIES ? ['--push-max-series', String(2 * series), '--push-max-series-per-family', String(series)] : [];
+  const analyzer = await startAnalyzer(['--push-ack', ack, ...checkpoint, ...limits], { positions: ack === 'durable' });
   const base = analyzer.url.replace(/\/metrics$/, '');
   const pusher = start(
     process.execPath,

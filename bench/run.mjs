@@ -239,7 +239,7 @@ for (const [label, r] of [
   ...(p.durable100k ? [['durable, 100,000 series', p.durable100k]] : []),
 ]) {
   lines.push(
-    `${label.padEnd(24)}${pad(r.samplesPerSecond.toLocaleString('en'), 11)}${pad(r.p99Ms, 9)}${pad(`${r.peakRssMB} MB`, 10)}${pad(`${r.scrapeIdleMs} ms`, 13)}${pad(`${r.scrapeUnderLoadMs} ms`, 19)}  ${r.exact ? 'exact' : `NOT EXACT: ${r.mismatches.join('; ')}`}`,
+    `${label.padEnd(24)}${pad(r.samplesPerSecond.toLocaleString('en'), 11)}${pad(r.p99Ms, 9)}${pad(`${r.peakRssMB} MB`, 10)}${pad(`${r.scrapeIdleMs} ms`, 13)}${pad(`${r.scrapeUnderLoadMs} ms`, 19)}  ${r.exact ? 'exact' : `NOT EXACT: ${r.mismatches.join('; ')}`}, ${r.pushedSeries.toLocaleString('en')} series stored`,
   );
 }
 if (p.pushgateway) {
