@@ -4,6 +4,7 @@
 // apart from the caches it is given.
 
 import type { Target } from '../../metrics/catalog.js';
+import { MAX_HELP_BYTES } from '../../metrics/prom-names.js';
 import type { MetricType, Rejection } from '../../store/push-batch.js';
 import {
   bucketsOf,
@@ -11,7 +12,6 @@ import {
   decodeItem,
   decodeMessage,
   ItemError,
-  MAX_HELP_BYTES,
   type Sample,
   type TenantScope,
   targetsOf,

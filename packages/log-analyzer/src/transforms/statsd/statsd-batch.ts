@@ -5,9 +5,10 @@
 
 import { isUtf8 } from 'node:buffer';
 import type { StatsdReason } from '../../metrics/catalog.js';
+import { longerThan, MAX_NAME_BYTES } from '../../metrics/prom-names.js';
 import type { DecodedBatch, FamilyInfo, MetricType } from '../../store/push-batch.js';
 import { DEFAULT_BUCKETS } from '../../store/tenant-placement.js';
-import { type DecodeLimits, MAX_NAME_BYTES } from '../push/decode.js';
+import type { DecodeLimits } from '../push/decode.js';
 import { escapeName, isRefusal, parseLine, readValue, type StatsdSample, type StatsdType } from './line.js';
 import { type Mapping, mapName } from './mapping.js';
 
@@ -78,9 +79,6 @@ const KINDS: Record<StatsdType, MetricType> = {
   h: 'histogram',
   d: 'histogram',
 };
-
-/** UTF-8 bytes of `text` above `max` (a UTF-16 unit is at most 3 bytes: most texts need no count). */
-const longerThan = (text: string, max: number) => text.length > max / 3 && Buffer.byteLength(text) > max;
 
 export class StatsdBatcher {
   private readonly cache = new Map<string, Entry>();
