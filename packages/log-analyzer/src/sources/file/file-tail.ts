@@ -166,13 +166,19 @@ export class FileTail {
   idleNow(): boolean {
     const current = this.current;
     if (!current || this.rotated.length > 0 || this.reading || this.again || this.stopped) return false;
+    const lookStart = Date.now();
     let stats: Stats;
     try {
       stats = statSync(fsPath(this.label));
     } catch {
       return false;
     }
-    return current.judge(stats) === 'idle';
+    if (current.judge(stats) !== 'idle') return false;
+    // A whole look: our file is still at the path, so nothing was rotated away from it since the
+    // last one. Otherwise an idle file would hold the checkpoint's knownAt back at its last change,
+    // and a start would read whole again the generations let go (and forgotten) since then.
+    this.lookedAt = lookStart;
+    return true;
   }
 
   /** Looks at the path, opens a new file there at once, and reads whatever is new. Calls coalesce. */
