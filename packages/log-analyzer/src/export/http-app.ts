@@ -11,7 +11,7 @@ import { gzip } from 'node:zlib';
 import { type Context, Hono } from 'hono';
 import { Registry } from 'prom-client';
 import type { Published } from '../store/checkpointer.js';
-import { type ExpositionFamily, registryFamilies, render, storeBlock, storeFamilies } from './exposition.js';
+import { type ExpositionFamily, registryFamilies, render, storeBlocks, storeFamilies } from './exposition.js';
 import { presentedKey, type ReadEnv, readRule, readVerdict, tenantSnapshot } from './read-auth.js';
 
 export interface HttpAppOptions {
@@ -135,7 +135,7 @@ function sharedRenderer(options: HttpAppOptions, openMetrics: boolean): () => Pr
         storeCache = { generation: published.generation, families: storeFamilies(published.snapshot) };
       }
       const self = await registryFamilies(options.selfRegistry);
-      const chunks = storeCache.families.map((family) => storeBlock(family, openMetrics));
+      const chunks = storeCache.families.flatMap((family) => storeBlocks(family, openMetrics));
       const extra = openMetrics ? '' : (options.extraText?.() ?? '');
       const rendered = new Rendered([
         ...chunks,
@@ -155,7 +155,10 @@ function sharedRenderer(options: HttpAppOptions, openMetrics: boolean): () => Pr
 function tenantExposition(published: Published, tenant: string, openMetrics: boolean): Buffer {
   // The tenant's own families (a definition that clashes with the one /metrics serves) included.
   const families = storeFamilies(tenantSnapshot(published.snapshot, tenant), tenant);
-  return Buffer.concat([...families.map((f) => storeBlock(f, openMetrics)), Buffer.from(openMetrics ? '# EOF\n' : '')]);
+  return Buffer.concat([
+    ...families.flatMap((f) => storeBlocks(f, openMetrics)),
+    Buffer.from(openMetrics ? '# EOF\n' : ''),
+  ]);
 }
 
 export function createHttpApp(options: HttpAppOptions) {

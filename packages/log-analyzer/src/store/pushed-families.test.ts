@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PUSH_DEFAULTS } from '../config/analyzer-config.js';
 import { decodeBatch } from '../transforms/push/batch.js';
 import { type DecodedBatch, tenantOfKey } from './push-batch.js';
-import { PushedFamilies } from './pushed-families.js';
+import { PushedFamilies, tenantOfSeriesKey } from './pushed-families.js';
 import { type FamilySnapshot, familiesFor, Store } from './store.js';
 
 const LIMITS = { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 1024, maxSeriesBytes: 2048 };
@@ -24,8 +24,14 @@ describe('tenantOfKey', () => {
     { name: 'tenant_id first', given: key(['tenant_id', 't'], ['z', '1']), want: 't' },
     { name: 'tenant_id last', given: key(['a', '1'], ['tenant_id', 't']), want: 't' },
     { name: 'a value that reads tenant_id is not the name', given: key(['a', 'tenant_id'], ['b', 'x']), want: '' },
+    { name: 'a name ending in tenant_id is not it', given: key(['my_tenant_id', 'm'], ['z', '1']), want: '' },
+    { name: 'a value ending in tenant_id is not it', given: key(['a', 'xtenant_id'], ['tenant_id', 't']), want: 't' },
+    { name: 'an empty tenant_id', given: key(['tenant_id', '']), want: '' },
   ];
   for (const { name, given, want } of table) it(name, () => expect(tenantOfKey(given)).toBe(want));
+  // The store's shortcut (no walk when the key holds no `tenant_id` NUL) answers the same.
+  for (const { name, given, want } of table)
+    it(`tenantOfSeriesKey: ${name}`, () => expect(tenantOfSeriesKey(given)).toBe(want));
 });
 
 describe('familiesFor', () => {
