@@ -16,6 +16,7 @@ const { decodeBatch } = await import(join(DIST, 'transforms/push/batch.js'));
 const { Store } = await import(join(DIST, 'store/store.js'));
 const { PushedFamilies } = await import(join(DIST, 'store/pushed-families.js'));
 const { PushLog } = await import(join(DIST, 'sources/push/push-log.js'));
+const { checkpointBody } = await import(join(DIST, 'store/checkpoint.js'));
 const exposition = await import(join(DIST, 'export/exposition.js'));
 const { storeFamilies } = exposition;
 /** A family's bytes (storeBlocks: pieces; before, storeBlock: one buffer). */
@@ -136,7 +137,16 @@ function render(series) {
     const snapshot = store.snapshot();
     const bytes = storeFamilies(snapshot).reduce((n, f) => n + blockBytes(f), 0);
     const used = process.cpuUsage(before);
-    return { ms: (used.user + used.system) / 1000, wallMs: performance.now() - t, bytes };
+    // The checkpoint a scrape takes first (its JSON body; not the write), for comparison.
+    const json = process.cpuUsage();
+    checkpointBody(snapshot, {});
+    const jsonUsed = process.cpuUsage(json);
+    return {
+      ms: (used.user + used.system) / 1000,
+      wallMs: performance.now() - t,
+      bytes,
+      checkpointMs: (jsonUsed.user + jsonUsed.system) / 1000,
+    };
   };
   once();
   // Every series changed (under load each chunk moves between two scrapes).
@@ -150,6 +160,7 @@ function render(series) {
     allChangedMs: all.ms,
     allChangedWallMs: all.wallMs,
     oneChangedMs: few.ms,
+    checkpointJsonMs: all.checkpointMs,
     bytes: all.bytes,
   };
 }
@@ -169,6 +180,7 @@ export async function applyBench(series = 100_000, repeats = 3) {
       allChangedMs: med('allChangedMs', renders),
       allChangedWallMs: med('allChangedWallMs', renders),
       oneChangedMs: med('oneChangedMs', renders),
+      checkpointJsonMs: med('checkpointJsonMs', renders),
     },
     heapUsedMB: Math.round(memory.heapUsed / 2 ** 20),
     rssMB: Math.round(memory.rss / 2 ** 20),

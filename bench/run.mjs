@@ -16,6 +16,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { applyBench } from './apply.mjs';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
 import { pushBench } from './push.mjs';
@@ -156,6 +157,8 @@ results.push = await pushBench(quick ? 4 : 10, 8, quick ? 1 : 3);
 // Pushed totals that do not match what noise-maker sent are a broken promise: the run fails.
 if (!results.push.merged.exact || !results.push.durable.exact) process.exitCode = 1;
 console.error('bench: push: done');
+// The push path stage by stage in one process (CPU µs per sample), and /metrics with 100,000 pushed series.
+results.pushStages = await applyBench(quick ? 20_000 : 100_000, quick ? 1 : 3);
 
 results.queue = await queueBench(quick ? 500_000 : 2_000_000, quick ? 1 : 3);
 // Drained totals that do not match what noise-maker queued are a broken promise: the run fails.
@@ -247,6 +250,10 @@ if (p.pushgateway) {
   );
   lines.push(`  vs pushgateway: ${p.ratioMerged}× (merged), ${p.ratioDurable}× (durable)`);
 }
+const st = results.pushStages;
+lines.push(
+  `push stages, CPU µs/sample: decode ${st.cpuMicrosPerSample.decode}, apply ${st.cpuMicrosPerSample.apply}, log ${st.cpuMicrosPerSample.logCpu} (wall ${st.cpuMicrosPerSample.logWall}), answer ${st.cpuMicrosPerSample.answer}; /metrics of ${st.metrics.series.toLocaleString('en')} pushed series: ${st.metrics.allChangedMs} ms CPU all changed, ${st.metrics.oneChangedMs} ms one changed`,
+);
 const q = results.queue;
 lines.push('');
 lines.push(
