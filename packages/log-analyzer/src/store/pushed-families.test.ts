@@ -119,3 +119,32 @@ describe('PushedFamilies', () => {
     expect(reasons(pushed, { ...items[0], tenant_id: 't' })).toEqual([]);
   });
 });
+
+describe('label names shared between series', () => {
+  it('series with the same label names hold one array of them, made and restored alike; their values stay their own', () => {
+    const store = new Store();
+    const pushed = new PushedFamilies(store, PUSH_DEFAULTS);
+    const item = (name: string, labels: Record<string, string>) => ({ name, type: 'gauge', value: 1, labels });
+    pushed.apply(
+      batch([item('g', { a: '1', b: 'x' }), item('g', { b: 'y', a: '2' }), item('h', { a: '3', b: 'z' })]),
+      0,
+    );
+    pushed.apply(batch([item('g', { a: '4' })]), 0);
+    const all = [...pushed.families()].flatMap((f) => [...f.series.values()]);
+    const twoNames = all.filter((s) => s.names?.length === 2);
+    expect(twoNames.map((s) => s.labels)).toEqual([
+      ['1', 'x'],
+      ['2', 'y'],
+      ['3', 'z'],
+    ]);
+    expect(new Set(twoNames.map((s) => s.names)).size).toBe(1);
+    expect(all.find((s) => s.names?.length === 1)?.names).toEqual(['a']);
+    // Restored from a checkpoint's JSON (each series its own arrays): shared again.
+    const restored = new Store();
+    restored.restore(JSON.parse(JSON.stringify(store.snapshot())));
+    const again = new PushedFamilies(restored, PUSH_DEFAULTS);
+    const names = [...again.families()].flatMap((f) => [...f.series.values()]).filter((s) => s.names?.length === 2);
+    expect(names).toHaveLength(3);
+    expect(new Set(names.map((s) => s.names)).size).toBe(1);
+  });
+});
