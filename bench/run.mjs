@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { applyBench } from './apply.mjs';
 import { decodeBench } from './decode.mjs';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
@@ -170,6 +171,8 @@ results.remoteWrite = await remoteWriteBench(quick ? 4 : 10, 4, quick ? 1 : 3);
 // Counter totals that do not match the last values sent are a broken promise: the run fails.
 if (!results.remoteWrite.merged.exact || !results.remoteWrite.durable.exact) process.exitCode = 1;
 console.error('bench: remote-write: done');
+// The push path stage by stage in one process (CPU µs per sample), and /metrics with 100,000 pushed series.
+results.pushStages = await applyBench(quick ? 20_000 : 100_000, quick ? 1 : 3);
 
 results.queue = await queueBench(quick ? 500_000 : 2_000_000, quick ? 1 : 3);
 // Drained totals that do not match what noise-maker queued are a broken promise: the run fails.
@@ -294,6 +297,10 @@ for (const [kind, d] of Object.entries(results.decode)) {
     `decode ${kind} (1,000 samples, CPU/sample): fast ${d.fast.cpuMicrosPerSample} µs (${d.fast.samplesPerCpuSecond.toLocaleString('en')}/s), slow ${d.slow.cpuMicrosPerSample} µs, JSON.parse alone ${d['JSON.parse'].cpuMicrosPerSample} µs; fast ${d.fastOverJsonParse}× JSON.parse, ${d.fastOverSlow}× slow${d.identical ? '' : '  NOT IDENTICAL'}`,
   );
 }
+const st = results.pushStages;
+lines.push(
+  `push stages, CPU µs/sample: decode ${st.cpuMicrosPerSample.decode}, apply ${st.cpuMicrosPerSample.apply}, log ${st.cpuMicrosPerSample.logCpu} (wall ${st.cpuMicrosPerSample.logWall}), answer ${st.cpuMicrosPerSample.answer}; /metrics of ${st.metrics.series.toLocaleString('en')} pushed series: ${st.metrics.allChangedMs} ms CPU all changed, ${st.metrics.oneChangedMs} ms one changed`,
+);
 const q = results.queue;
 lines.push('');
 lines.push(
