@@ -188,6 +188,7 @@ export class QueueSource implements Checkpointed<QueuePosition> {
       try {
         await this.redis.connect();
         await this.ready();
+        await this.redis.checkSizes();
         try {
           await this.lease.hold(!this.recovered);
         } catch (error) {
