@@ -29,7 +29,11 @@ export class ClaimConnection {
 
   /** Sends the commands at once; their replies, whole, in order (errors are replies too). */
   async send(commands: readonly (readonly string[])[]): Promise<Buffer[]> {
-    const socket = this.socket ?? (await (this.opening ??= this.open()));
+    let socket = this.socket;
+    if (!socket) {
+      this.opening ??= this.open();
+      socket = await this.opening;
+    }
     const replies = commands.map(
       () => new Promise<Buffer>((resolve, reject) => this.waiting.push({ resolve, reject })),
     );
