@@ -184,8 +184,10 @@ export class RedisQueue {
    */
   async checkSizes(): Promise<void> {
     try {
-      const reply = (await this.client.sendCommand(['CONFIG', 'GET', 'list-compress-depth'])) as unknown[];
-      this.sizesTrusted = Array.isArray(reply) && String(reply[1]) === '0';
+      const reply = (await this.client.sendCommand(['CONFIG', 'GET', 'list-compress-depth'])) as unknown;
+      // [name, value] in RESP2; the client makes it {name: value}.
+      const value = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown> | null)?.['list-compress-depth'];
+      this.sizesTrusted = value !== undefined && String(value) === '0';
     } catch {
       this.sizesTrusted = false;
     }
