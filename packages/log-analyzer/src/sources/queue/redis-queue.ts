@@ -186,7 +186,9 @@ export class RedisQueue {
     try {
       const reply = (await this.client.sendCommand(['CONFIG', 'GET', 'list-compress-depth'])) as unknown;
       // [name, value] in RESP2; the client makes it {name: value}.
-      const value = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown> | null)?.['list-compress-depth'];
+      const value = Array.isArray(reply)
+        ? reply[1]
+        : (reply as Record<string, unknown> | null)?.['list-compress-depth'];
       this.sizesTrusted = value !== undefined && String(value) === '0';
     } catch {
       this.sizesTrusted = false;
