@@ -1,19 +1,29 @@
 // The claim against a real redis-server, through RedisQueue: the batch's messages moved onto its
 // list oldest first and read back joined by NUL bytes; natively (SORT … STORE) when the list's
 // size can be trusted, one by one when lists are compressed or SORT is refused, and in every case
-// no message over the limit crosses. Redis's own command counts say which way a claim went.
-import { afterEach, expect, it } from 'vitest';
+// no message over the limit crosses. Redis's own command counts say which way a claim went. And
+// a drain whose claim connection is cut again and again (between a claim and its read-back too)
+// counts every message once.
+import { afterEach, expect, it, vi } from 'vitest';
+import type { Analyzer } from '../src/app.js';
+import { CLIENT_NAME } from '../src/sources/queue/claim-connection.js';
 import { TOO_LARGE } from '../src/sources/queue/queue-plan.js';
 import { RedisQueue } from '../src/sources/queue/redis-queue.js';
+import { metricValue, queueCycle, startQueueAnalyzer, WAIT } from './helpers.js';
 import { padded, startRedis, type TestRedis } from './redis.js';
 
 const KEY = 'q';
 let redis: TestRedis | null = null;
+let analyzer: Analyzer | null = null;
 const queues: RedisQueue[] = [];
+const cleanups: (() => void)[] = [];
 afterEach(async () => {
   for (const q of queues.splice(0)) q.close();
+  await analyzer?.stop();
+  analyzer = null;
   await redis?.stop();
   redis = null;
+  for (const c of cleanups.splice(0)) c();
 });
 
 async function queue(url: string, db = 0): Promise<RedisQueue> {
@@ -103,3 +113,42 @@ it('the claim connection cut: the claim after it opens a new one, and nothing is
   expect(texts(second?.bytes ?? new Uint8Array())).toEqual([message(2)]);
   expect(await redis.client.lLen(KEY)).toBe(1);
 });
+
+/** Cuts the claim connection (found by its name); whether there was one. */
+async function cutClaims(r: TestRedis): Promise<boolean> {
+  const list = String(await r.client.sendCommand(['CLIENT', 'LIST']));
+  const id = new RegExp(`^id=(\\d+) .*name=${CLIENT_NAME} `, 'm').exec(list)?.[1];
+  if (id) await r.client.sendCommand(['CLIENT', 'KILL', 'ID', id]);
+  return id !== undefined;
+}
+
+it('the claim connection cut again and again mid-drain: each batch is read again from its list, every message counted once', async () => {
+  redis = await startRedis();
+  const N = 20_000;
+  for (let i = 0; i < N; i += 1000) {
+    await redis.client.lPush(
+      KEY,
+      Array.from({ length: 1000 }, (_, j) =>
+        JSON.stringify({ type: 'counter', name: 'hits', value: ((i + j) % 3) + 1 }),
+      ),
+    );
+  }
+  const expected = Array.from({ length: N }, (_, k) => (k % 3) + 1).reduce((x, y) => x + y, 0);
+  const a = await startQueueAnalyzer(cleanups, { url: redis.url, key: KEY, consumer: 'cut', batch: 20 });
+  analyzer = a;
+  const accepted = () => metricValue(a, 'log_analyzer_redis_messages_total', { result: 'accepted' });
+  let cuts = 0;
+  while ((await accepted()) < N && (await redis.client.lLen(KEY)) > 0) {
+    if (await cutClaims(redis)) cuts++;
+    // The next cut once the claim loop has turned again (it reconnects, reads the unsure batch again).
+    const loops = a.queue?.loops ?? 0;
+    await vi.waitFor(() => expect(a.queue?.loops).toBeGreaterThan(loops), WAIT);
+  }
+  expect(cuts).toBeGreaterThan(3);
+  await vi.waitFor(async () => expect(await accepted()).toBe(N), { ...WAIT, timeout: 60_000 });
+  await queueCycle(a);
+  await a.checkpoint();
+  expect(await accepted()).toBe(N);
+  const text = await (await a.app.request('/metrics')).text();
+  expect(text).toContain(`hits_total ${expected}\n`);
+}, 120_000);

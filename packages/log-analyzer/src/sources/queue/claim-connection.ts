@@ -10,6 +10,7 @@ import { connect as connectTls } from 'node:tls';
 import { encodeCommand, ReplyReader } from './resp-reader.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
+export const CLIENT_NAME = 'log-analyzer:claims';
 
 interface Waiting {
   resolve(reply: Buffer): void;
@@ -74,7 +75,9 @@ export class ClaimConnection {
       const password = decodeURIComponent(url.password);
       if (password) setup.push(user ? ['AUTH', user, password] : ['AUTH', password]);
       if (this.db !== 0) setup.push(['SELECT', String(this.db)]);
-      for (const reply of setup.length > 0 ? await this.send(setup) : []) {
+      setup.push(['CLIENT', 'SETNAME', CLIENT_NAME]); // CLIENT LIST tells it from the other connection
+      // AUTH or SELECT refused is an error; the name refused (an ACL) is not.
+      for (const reply of (await this.send(setup)).slice(0, -1)) {
         if (reply[0] === 45 /* - */) throw new Error(reply.toString('utf8', 1).trim());
       }
       return socket;

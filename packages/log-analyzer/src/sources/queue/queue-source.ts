@@ -36,7 +36,7 @@ export interface QueueConfig {
   /** redis://[user:password@]host:port[/db] */
   url: string;
   key: string;
-  /** Batches claimed and decoding at once. */
+  /** Batches decoding at once (mayClaim: one more is claimed ahead). */
   workers: number;
   db: number;
   /** Most messages claimed at once. */
