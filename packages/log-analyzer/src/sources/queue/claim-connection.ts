@@ -5,7 +5,7 @@
 // their replies in order. It opens on first use (AUTH and SELECT from the URL), and a broken
 // connection fails every call waiting on it; the next call opens a new one.
 
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { encodeCommand, ReplyReader } from './resp-reader.js';
 
@@ -35,6 +35,8 @@ export class ClaimConnection {
       this.opening ??= this.open();
       socket = await this.opening;
     }
+    // Closed since (its calls already failed): these would wait for ever.
+    if (socket !== this.socket) throw new Error('the claim connection to Redis closed');
     const replies = commands.map(
       () => new Promise<Buffer>((resolve, reject) => this.waiting.push({ resolve, reject })),
     );
@@ -49,7 +51,7 @@ export class ClaimConnection {
       const port = Number(url.port || 6379);
       const socket =
         url.protocol === 'rediss:'
-          ? connectTls({ host, port, servername: host })
+          ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }) })
           : connectTcp({ host, port, noDelay: true });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {

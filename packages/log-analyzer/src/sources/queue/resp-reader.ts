@@ -158,6 +158,7 @@ export function scalarOf(reply: Buffer): Scalar {
 /**
  * One whole reply that is an array of bulk strings → how many, and them joined by NUL bytes in
  * one buffer of its own (the decode threads take it without a copy). An error reply: the Error.
+ * The messages are moved together inside `reply` (it is spent), then copied out once.
  */
 export function joinedOf(reply: Buffer): { count: number; bytes: Uint8Array } | Error {
   if (reply[0] !== 42 /* * */) {
@@ -166,27 +167,18 @@ export function joinedOf(reply: Buffer): { count: number; bytes: Uint8Array } | 
   }
   let lf = lineEnd(reply, 0);
   const count = Math.max(0, integerAt(reply, 1, lf - 1));
-  // First the lengths (to size the buffer), then the copies.
-  let size = Math.max(0, count - 1);
+  // Each message moves left over the headers before it: `to` never passes where it is read from.
+  let to = 0;
   let at = lf + 1;
   for (let i = 0; i < count; i++) {
     lf = lineEnd(reply, at);
     const length = integerAt(reply, at + 1, lf - 1);
-    if (length > 0) size += length;
-    at = lf + 1 + (length >= 0 ? length + 2 : 0);
-  }
-  const bytes = new Uint8Array(size);
-  let to = 0;
-  at = lineEnd(reply, 0) + 1;
-  for (let i = 0; i < count; i++) {
-    lf = lineEnd(reply, at);
-    const length = integerAt(reply, at + 1, lf - 1);
-    if (i > 0) to++; // the NUL (already 0)
+    if (i > 0) reply[to++] = 0;
     if (length > 0) {
-      bytes.set(reply.subarray(lf + 1, lf + 1 + length), to);
+      reply.copyWithin(to, lf + 1, lf + 1 + length);
       to += length;
     }
     at = lf + 1 + (length >= 0 ? length + 2 : 0);
   }
-  return { count, bytes };
+  return { count, bytes: Uint8Array.prototype.slice.call(reply, 0, to) };
 }
