@@ -159,6 +159,17 @@ describe('mayClaim: the workers decoding, one more claimed ahead, and no more', 
       given: { inFlight: 0, workers: 2, pending: 10, maxPending: 10 },
       want: false,
     },
+    {
+      name: 'batches claimed count against the cap',
+      given: { inFlight: 1, workers: 2, pending: 9, maxPending: 10 },
+      want: false,
+    },
+    {
+      name: 'a cap of one: one batch at a time',
+      given: { inFlight: 1, workers: 1, pending: 0, maxPending: 1 },
+      want: false,
+    },
+    { name: 'under the cap', given: { inFlight: 1, workers: 2, pending: 8, maxPending: 10 }, want: true },
   ])('$name', ({ given, want }) => {
     expect(mayClaim(given.inFlight, given.workers, given.pending, given.maxPending)).toBe(want);
   });

@@ -134,10 +134,11 @@ export const CLAIMED_AHEAD = 1;
 /**
  * Whether the drain may claim another batch now: fewer than workers + CLAIMED_AHEAD batches
  * claimed and not yet applied (each holds at most MAX_BATCH_BYTES), and fewer than `maxPending`
- * applied batches waiting for a checkpoint (a failing checkpoint stops the drain there).
+ * batches applied or on their way to it that wait for a checkpoint (a failing checkpoint stops
+ * the drain there; a batch claimed ahead counts, or it would pass the cap once applied).
  */
 export function mayClaim(inFlight: number, workers: number, pending: number, maxPending: number): boolean {
-  return inFlight < workers + CLAIMED_AHEAD && pending < maxPending;
+  return inFlight < workers + CLAIMED_AHEAD && pending + inFlight < maxPending;
 }
 
 /** How much of a message (and of its error) a dead letter keeps: the list is bounded in bytes too. */

@@ -180,5 +180,5 @@ export function joinedOf(reply: Buffer): { count: number; bytes: Uint8Array } | 
     }
     at = lf + 1 + (length >= 0 ? length + 2 : 0);
   }
-  return { count, bytes: Uint8Array.prototype.slice.call(reply, 0, to) };
+  return { count, bytes: new Uint8Array(reply.buffer.slice(reply.byteOffset, reply.byteOffset + to)) };
 }
