@@ -348,7 +348,7 @@ export const TABLE: readonly Setting[] = [
   },
   {
     flags: '--redis-workers <n>',
-    help: 'batches claimed and decoding at once',
+    help: 'batches decoding at once (one more is claimed ahead)',
     default: 2,
     parse: integer(1, 64),
     key: 'redis.workers',
