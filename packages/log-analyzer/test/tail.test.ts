@@ -372,6 +372,13 @@ describe('a path that comes back after forget-after', () => {
     await vi.waitFor(async () => expect(await metricValue(a, 'log_lines_total', { file })).toBe(3), WAIT);
     renameSync(file, join(dir, 'access.log.1'));
     await vi.waitFor(() => expect(a.tailer.statuses().map((s) => s.path)).not.toContain(file), WAIT);
+    // Files written before knownAt are known: the idle file's looks (a stat every few seconds)
+    // move it past the rotated generation. They would not if an unchanged stat were no look.
+    const rotatedAt = statSync(join(dir, 'access.log.1')).mtimeMs;
+    await vi.waitFor(() => expect(a.tailer.position().knownAt).toBeGreaterThan(rotatedAt), {
+      ...WAIT,
+      timeout: 20_000,
+    });
     writeFileSync(file, lines(2));
     await vi.waitFor(() => expect(a.tailer.statuses().map((s) => s.path)).toContain(file), WAIT);
     await countedToTheEnd(a, [dir, join(dir, 'idle')]);
