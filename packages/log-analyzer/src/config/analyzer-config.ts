@@ -38,6 +38,7 @@ export function analyzerSettingsOf(opts: Options) {
     slowReaderMs: opts.slowReaderTimeout as number,
     allowedHosts: (opts.allowedHosts as string[] | undefined) ?? [],
     metricsPath: opts.metricsPath as string,
+    pushgatewayTtlMs: (opts.pushgatewayTtl as number | undefined) ?? null,
   };
 }
 
@@ -177,6 +178,8 @@ export interface AnalyzerConfig {
   system?: Partial<SystemConfig>;
   /** The path the Prometheus exposition is served at (default /metrics). */
   metricsPath?: string;
+  /** Pushgateway groups not pushed to for this long are dropped (default null: never). */
+  pushgatewayTtlMs?: number | null;
   /** Short-term history of every series (on by default, with these sizes). */
   history?: Partial<HistoryOptions>;
   /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */
