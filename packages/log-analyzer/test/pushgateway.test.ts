@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Pushgateway, Registry, Summary } from 'prom-
 import { expect, it, vi } from 'vitest';
 import { parseTextFormat, type TextFamily } from '../src/transforms/pushgateway/text-format.js';
 import { type Served, spawnServe, tempDir, useProcesses, WAIT } from './helpers.js';
+import { DELIMITED_TYPE, encodeDelimited } from './metric-family-proto.js';
 
 const { running: servers, cleanups } = useProcesses();
 
@@ -171,6 +172,79 @@ it('prom-client and prometheus_client calls give what a real pushgateway shows, 
     });
   expect((await fetch(`${ours}/-/healthy`)).status).toBe(200);
   expect((await fetch(`${ours}/-/ready`)).status).toBe(200);
+});
+
+it('the delimited protobuf body (as client_golang pushes it) gives what a real pushgateway shows', async () => {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const reference = await realPushgateway();
+  const s = serve(['--watch', join(t.dir, '*.log'), '--no-positions']);
+  const ours = await baseOf(s);
+  const body = encodeDelimited([
+    { name: 'go_pushed_total', help: 'Pushed.', type: 0, metrics: [{ labels: [['kind', 'a/b']], counter: 7 }] },
+    {
+      name: 'go_latency_seconds',
+      help: 'Latency.',
+      type: 4,
+      metrics: [
+        {
+          histogram: {
+            count: 4,
+            sum: 2.5,
+            buckets: [
+              [0.5, 3],
+              [1, 3],
+            ],
+          },
+        },
+      ],
+    },
+    {
+      name: 'go_sizes_bytes',
+      type: 2,
+      metrics: [
+        {
+          summary: {
+            count: 2,
+            sum: 40,
+            quantiles: [
+              [0.5, 10],
+              [0.99, 30],
+            ],
+          },
+        },
+      ],
+    },
+    { name: 'go_up', type: 1, metrics: [{ gauge: 1 }] },
+  ]);
+  const stamped = encodeDelimited([{ name: 'go_up', type: 1, metrics: [{ gauge: 1, timestampMs: 1 }] }]);
+  const statuses = async (base: string) => {
+    const out: number[] = [];
+    for (const [method, path, bytes] of [
+      ['PUT', '/metrics/job/go/instance/h1', body],
+      ['POST', '/metrics/job/go/instance/h2', body],
+      ['PUT', '/metrics/job/stamped', stamped],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        body: Buffer.from(bytes),
+        headers: { 'Content-Type': DELIMITED_TYPE },
+      });
+      out.push(res.status);
+    }
+    return out;
+  };
+  expect(await statuses(ours)).toEqual(await statuses(reference));
+  const names = await groupNames(reference);
+  expect(await groupNames(ours)).toEqual(names);
+  const expected = await families(`${reference}/metrics`, names);
+  const observed = await families(await s.url, names);
+  expect([...expected.keys()].sort()).toEqual([...names].sort());
+  for (const name of names)
+    expect({ name, ...(comparable(observed.get(name)) as object) }).toEqual({
+      name,
+      ...(comparable(expected.get(name)) as object),
+    });
 });
 
 it('kill -9 after the answers: every group is back, values and push times equal', async () => {

@@ -1,6 +1,6 @@
 // The Pushgateway-compatible source: owns the groups (transforms/pushgateway/groups.ts), their
-// HTTP edge (PUT/POST/DELETE /metrics/job/…, /add/metrics/job/… additive, GET /api/v1/metrics,
-// /-/healthy, /-/ready), their expiry (--pushgateway-ttl) and their place in the checkpoint.
+// HTTP edge (PUT/POST/DELETE /metrics/job/… in text or delimited protobuf, /add/metrics/job/…
+// additive, GET /api/v1/metrics, /-/healthy, /-/ready), their expiry (--pushgateway-ttl) and their place in the checkpoint.
 // Groups are not store families: their values are replaced by each push, so they are kept whole
 // as this source's checkpoint position and served beside the store. With a checkpoint file and
 // durable acknowledgements, a push is answered once a checkpoint holding it is written, and
@@ -12,6 +12,7 @@ import type { RejectReason } from '../../metrics/catalog.js';
 import type { Checkpointed } from '../../store/checkpointer.js';
 import { type GroupingKey, groupingKeyFromPath } from '../../transforms/pushgateway/grouping-key.js';
 import { applyPush, expireGroups, type Groups, removeGroup } from '../../transforms/pushgateway/groups.js';
+import { isDelimitedProtobuf, parseDelimitedProtobuf } from '../../transforms/pushgateway/protobuf.js';
 import { apiMetrics, groupsText } from '../../transforms/pushgateway/render.js';
 import { decodeSavedGroups, type SavedGroups, savedGroups } from '../../transforms/pushgateway/saved.js';
 import { parseTextFormat } from '../../transforms/pushgateway/text-format.js';
@@ -178,12 +179,10 @@ export class PushgatewaySource implements Checkpointed<SavedGroups> {
   private async push(c: Context, replace: boolean, additive: boolean): Promise<Response> {
     const key = this.keyOf(c);
     if (key instanceof Response) return key;
-    const type = c.req.header('content-type') ?? '';
-    if (/^application\/vnd\.google\.protobuf/i.test(type)) {
-      this.options.onRefused('unsupported_media_type', 1);
-      return c.text('the delimited protobuf format is not supported yet; push the text format\n', 415);
-    }
-    const parsed = parseTextFormat(await c.req.text());
+    // As pushgateway: the delimited protobuf stream when the type names it exactly, else text.
+    const parsed = isDelimitedProtobuf(c.req.header('content-type'))
+      ? parseDelimitedProtobuf(new Uint8Array(await c.req.arrayBuffer()))
+      : parseTextFormat(await c.req.text());
     if ('error' in parsed) {
       this.options.onRefused('invalid_body', 1);
       return c.text(`${parsed.error}\n`, 400);
