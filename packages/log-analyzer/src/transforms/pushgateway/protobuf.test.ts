@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeDelimited, type ProtoFamily } from '../../../test/metric-family-proto.js';
 import { isDelimitedProtobuf, parseDelimitedProtobuf } from './protobuf.js';
@@ -92,4 +93,23 @@ describe('parseDelimitedProtobuf', () => {
     const bytes = encodeDelimited([{ name: 'g', type: 1, metrics: [{ gauge: 1 }] }]);
     for (let n = 1; n < bytes.length; n++) expect(parseDelimitedProtobuf(bytes.subarray(0, n))).toHaveProperty('error');
   });
+});
+
+it('random and mutated bytes never throw', () => {
+  const valid = encodeDelimited([
+    { name: 'h', type: 4, metrics: [{ labels: [['a', 'b']], histogram: { count: 4, sum: 2.5, buckets: [[0.5, 3]] } }] },
+    { name: 's', type: 2, metrics: [{ summary: { count: 2, sum: 40, quantiles: [[0.5, 10]] } }] },
+  ]);
+  const mutated = fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })).map(([at, byte]) => {
+    const copy = Uint8Array.from(valid);
+    copy[at] = byte;
+    return copy;
+  });
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated), (bytes) => {
+      const parsed = parseDelimitedProtobuf(bytes);
+      expect('error' in parsed || Array.isArray(parsed.families)).toBe(true);
+    }),
+    { numRuns: 2000 },
+  );
 });

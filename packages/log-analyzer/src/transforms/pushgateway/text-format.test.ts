@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFloatGo, parseTextFormat } from './text-format.js';
 
@@ -166,5 +167,22 @@ describe('parseTextFormat', () => {
     const value = 'v'.repeat(1 << 20);
     const parsed = parseTextFormat(`x{a="${value}"} 1\n`);
     expect('error' in parsed ? parsed.error : parsed.families[0]?.samples[0]?.labels[0]?.[1].length).toBe(1 << 20);
+  });
+});
+
+describe('hostile bodies', () => {
+  it('never throw: random text, and mutations of a valid body, give families or one error', () => {
+    const valid =
+      '# HELP a A.\n# TYPE a histogram\na_bucket{le="1",x="y\\"z"} 1\na_bucket{le="+Inf"} 2\na_sum 3\na_count 2\nb{c="d"} NaN 12\n';
+    const mutated = fc
+      .tuple(fc.nat(valid.length), fc.nat(8), fc.string({ maxLength: 8 }))
+      .map(([at, cut, insert]) => valid.slice(0, at) + insert + valid.slice(at + cut));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 200 }), mutated), (text) => {
+        const parsed = parseTextFormat(text);
+        expect('error' in parsed || Array.isArray(parsed.families)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
