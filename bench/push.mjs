@@ -2,10 +2,12 @@
 // several connections (accepted samples/s, p99 request latency, peak RSS, and the time of a
 // /metrics scrape with 10,000 pushed series, gzipped as Prometheus asks, while it runs and after), then the same batches as Prometheus
 // text go to prometheus-pushgateway, the reference, from a driver of the same shape.
+// The same durable run with 100,000 series (peak RSS), and noise-maker against a server that discards
+// what it gets (the load tool's own ceiling: it must not be what the analyzer's figure measures).
 // Medians of `repeats` interleaved runs. Run alone: node bench/push.mjs [seconds] [connections] [repeats]
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,10 +31,13 @@ function timedScrape(url) {
 }
 
 /** noise-maker push against a running analyzer; its JSON summary, plus a scrape's time meanwhile. */
-async function analyzerRun(seconds, connections, ack) {
+export async function analyzerRun(seconds, connections, ack, series = SERIES) {
   const dir = mkdtempSync(join(tmpdir(), 'push-bench-'));
   const checkpoint = ack === 'durable' ? ['--positions', join(dir, 'checkpoint.json')] : [];
-  const analyzer = await startAnalyzer(['--push-ack', ack, ...checkpoint], { positions: ack === 'durable' });
+  // Past the default limits (10,000 series a name), raised so every sample is taken.
+  const limits =
+    series > SERIES ? ['--push-max-series', String(2 * series), '--push-max-series-per-family', String(series)] : [];
+  const analyzer = await startAnalyzer(['--push-ack', ack, ...checkpoint, ...limits], { positions: ack === 'durable' });
   const base = analyzer.url.replace(/\/metrics$/, '');
   const pusher = start(
     process.execPath,
@@ -50,7 +55,7 @@ async function analyzerRun(seconds, connections, ack) {
       '--batch',
       String(BATCH),
       '--series',
-      String(SERIES),
+      String(series),
       '--connections',
       String(connections),
       '--seed',
@@ -96,6 +101,7 @@ async function analyzerRun(seconds, connections, ack) {
   return {
     ack,
     connections,
+    series,
     samplesPerSecond: summary.samples_per_second ?? 0,
     p50Ms: Number((summary.latency_ms?.p50 ?? 0).toFixed(1)),
     p99Ms: Number((summary.latency_ms?.p99 ?? 0).toFixed(1)),
@@ -145,12 +151,15 @@ export async function pushgatewayRun(seconds, connections, series = SERIES) {
   const latencies = [];
   let samples = 0;
   let failed = 0;
+  // Bodies rendered before the clock starts, as noise-maker renders its own.
+  const rendered = Array.from({ length: connections }, (_, c) => {
+    const model = new MetricModel(1, series, c, connections);
+    return Array.from({ length: 16 }, () => toText(model.body('batch', BATCH).body));
+  });
   const started = performance.now();
   const end = started + seconds * 1000;
   await Promise.all(
-    Array.from({ length: connections }, async (_, c) => {
-      const model = new MetricModel(1, series, c, connections);
-      const bodies = Array.from({ length: 16 }, () => toText(model.body('batch', BATCH).body));
+    rendered.map(async (bodies, c) => {
       for (let i = 0; performance.now() < end; i++) {
         const { text, samples: n } = bodies[i % bodies.length];
         const t = performance.now();
@@ -190,24 +199,90 @@ export async function pushgatewayRun(seconds, connections, series = SERIES) {
   };
 }
 
+/** A server that reads every body and throws it away, answering `{}`: the load tool's ceiling. */
+const SINK = `const s = require('node:http').createServer((q, r) => {
+  q.on('data', () => {});
+  q.on('end', () => r.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 }).end('{}'));
+});
+s.keepAliveTimeout = 60000;
+s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));`;
+
+/** CPU seconds (user + system) a live process has used so far, or null once it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * noise-maker push as the analyzer runs get it, against SINK: samples/s and noise-maker's own CPU
+ * per sample. On 2 shared cores the wall figure is the sink's and noise-maker's share of them; the
+ * CPU per sample says what one core of noise-maker drives.
+ */
+export async function sinkRun(seconds, connections, series = SERIES) {
+  const sink = start(process.execPath, ['-e', SINK], { stdout: 'pipe' });
+  const port = await new Promise((resolve) => sink.child.stdout.once('data', (d) => resolve(Number(String(d)))));
+  const pusher = start(
+    process.execPath,
+    [NOISE_MAKER, 'push', '--url', `http://127.0.0.1:${port}`, '--shape', 'batch', '--rate', 'max']
+      .concat(['--duration', `${seconds}s`, '--batch', String(BATCH), '--series', String(series)])
+      .concat(['--connections', String(connections), '--seed', '1']),
+    { stdout: 'pipe' },
+  );
+  let out = '';
+  pusher.child.stdout.on('data', (d) => {
+    out += d;
+  });
+  let cpu = 0;
+  const timer = setInterval(() => {
+    cpu = cpuSeconds(pusher.child.pid) ?? cpu;
+  }, 50);
+  await pusher.exited;
+  clearInterval(timer);
+  sink.child.kill('SIGTERM');
+  await sink.exited;
+  const summary = JSON.parse(out || '{}');
+  const samples = summary.samples ?? 0;
+  return {
+    samplesPerSecond: summary.samples_per_second ?? 0,
+    cpuMicrosecondsPerSample: samples > 0 ? Number(((cpu * 1e6) / samples).toFixed(2)) : null,
+    samplesPerCpuSecond: cpu > 0 ? Math.round(samples / cpu) : 0,
+  };
+}
+
 /** The run whose samples/s is the median (so its other numbers come from the same run). */
 function medianRun(runs) {
   const sorted = [...runs].sort((a, b) => a.samplesPerSecond - b.samplesPerSecond);
   return { ...sorted[sorted.length >> 1], runs: runs.map((r) => r.samplesPerSecond) };
 }
 
-export async function pushBench(seconds = 10, connections = 8, repeats = 3) {
+/**
+ * `manySeries`: also the durable run with 100,000 series (issue 23: RSS ≤ 300 MB), and the load
+ * tool against a discarding sink (the quick run leaves both out).
+ */
+export async function pushBench(seconds = 10, connections = 8, repeats = 3, { manySeries = true } = {}) {
   const hasGateway = spawnSync('sh', ['-c', 'command -v prometheus-pushgateway']).status === 0;
   const merged = [];
   const durable = [];
+  const durable100k = [];
   const gateways = [];
+  const sinks = [];
   // Interleaved, so a noisy minute on this shared machine hits each alike.
   for (let i = 0; i < repeats; i++) {
     merged.push(await analyzerRun(seconds, connections, 'merged'));
     durable.push(await analyzerRun(seconds, connections, 'durable'));
+    if (manySeries) durable100k.push(await analyzerRun(seconds, connections, 'durable', 100_000));
     if (hasGateway) gateways.push(await pushgatewayRun(seconds, connections));
+    if (manySeries) sinks.push(await sinkRun(seconds, connections));
   }
-  return collect(seconds, medianRun(merged), medianRun(durable), hasGateway ? medianRun(gateways) : null);
+  return {
+    ...collect(seconds, medianRun(merged), medianRun(durable), hasGateway ? medianRun(gateways) : null),
+    durable100k: manySeries ? medianRun(durable100k) : null,
+    sink: manySeries ? medianRun(sinks) : null,
+  };
 }
 
 function collect(seconds, merged, durable, gateway) {
@@ -215,6 +290,7 @@ function collect(seconds, merged, durable, gateway) {
     seconds,
     batch: BATCH,
     series: SERIES,
+    connections: merged.connections,
     merged,
     durable,
     pushgateway: gateway,

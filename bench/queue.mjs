@@ -1,17 +1,29 @@
 // Queue drain benchmark: noise-maker preloads a Redis list with `count` mixed messages over 10,000
 // series, then the analyzer starts and drains it; the time from its start line to the last message
-// counted, with the totals checked exactly against what noise-maker says it sent, and the peak RSS
-// (also with a tenth of the queue: memory must not grow with the queue's length). The reference,
-// on the same redis-server: redis-benchmark -t lpush,rpop -P 64 (its RPOP figure, the rate at
-// which one client can pop at all). Run alone: node bench/queue.mjs [count] [repeats]
+// counted, with the totals checked exactly against what noise-maker says it sent, the peak RSS
+// (also with a tenth of the queue: memory must not grow with the queue's length), and the CPU the
+// drain cost per message: the analyzer's (all threads; its main thread alone) and redis-server's.
+// The reference, on the same redis-server in the same run: redis-benchmark -t lpush,rpop -P 64
+// (its RPOP figure, the rate at which one client can pop at all). The queue's length is watched
+// on one connection of our own (not a redis-cli per look: that would take a core's share from
+// the drain it measures). Run alone: node bench/queue.mjs [count] [repeats]
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, mb, median, mismatchesOf, NOISE_MAKER, peakRss, sleep, start, startAnalyzer } from './lib.mjs';
+import { freePort, mb, median, mismatchesOf, NOISE_MAKER, peakRss, ROOT, sleep, start, startAnalyzer } from './lib.mjs';
+
+const { createClient } = createRequire(join(ROOT, 'packages/log-analyzer/package.json'))('@redis/client');
 
 const SERIES = 10_000;
+
+/** CPU seconds (user + system) of a process, or of one of its threads (`pid/task/tid`). */
+function cpuSeconds(path) {
+  const fields = readFileSync(`/proc/${path}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 const KEY = 'prom-stream-gateway:metric-queue';
 
 async function startRedis() {
@@ -33,11 +45,16 @@ async function startRedis() {
     redis.exited.then(() => reject(new Error(`redis-server exited: ${redis.stderr}${out}`)));
   });
   const cli = (...args) => spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout.trim();
+  const client = createClient({ url: `redis://127.0.0.1:${port}` });
+  await client.connect();
   return {
     port,
+    pid: redis.child.pid,
     url: `redis://127.0.0.1:${port}`,
     cli,
+    client,
     async stop() {
+      client.destroy();
       redis.child.kill('SIGTERM');
       await redis.exited;
       rmSync(dir, { recursive: true, force: true });
@@ -86,10 +103,11 @@ function preload(redis, count, seed) {
   return JSON.parse(run.stdout);
 }
 
-/** Starts the analyzer on a full queue; times the drain to the last message counted. */
+/** Starts the analyzer on a full queue; times the drain to the last message counted, and its CPU. */
 async function drain(redis, count, seed, extra = []) {
   const sent = preload(redis, count, seed);
   const dir = mkdtempSync(join(tmpdir(), 'queue-bench-'));
+  const redisCpu = cpuSeconds(redis.pid);
   const started = performance.now();
   const analyzer = await startAnalyzer(
     ['--redis-url', redis.url, '--positions', join(dir, 'checkpoint.json'), ...extra],
@@ -97,8 +115,10 @@ async function drain(redis, count, seed, extra = []) {
       positions: true,
     },
   );
+  const pid = analyzer.child.pid;
+  const startCpu = { all: cpuSeconds(pid), main: cpuSeconds(`${pid}/task/${pid}`) };
   // A scrape takes a checkpoint: look at the queue's length until it is empty, then scrape.
-  while (redis.cli('LLEN', KEY) !== '0') await sleep(20);
+  while ((await redis.client.lLen(KEY)) !== 0) await sleep(20);
   // Done when /metrics shows every message (its families come from the last checkpoint, which may
   // trail the live self metrics by one interval).
   let text = '';
@@ -110,7 +130,13 @@ async function drain(redis, count, seed, extra = []) {
     if (mismatches.length > 0) await sleep(5);
   } while (mismatches.length > 0 && performance.now() < deadline);
   const seconds = (performance.now() - started) / 1000;
-  const rss = peakRss(analyzer.child.pid);
+  const perMessage = (cpu) => Number(((cpu * 1e6) / count).toFixed(2));
+  const cpu = {
+    analyzerUs: perMessage(cpuSeconds(pid) - startCpu.all),
+    mainThreadUs: perMessage(cpuSeconds(`${pid}/task/${pid}`) - startCpu.main),
+    redisUs: perMessage(cpuSeconds(redis.pid) - redisCpu),
+  };
+  const rss = peakRss(pid);
   analyzer.child.kill('SIGTERM');
   await analyzer.exited;
   rmSync(dir, { recursive: true, force: true });
@@ -118,6 +144,7 @@ async function drain(redis, count, seed, extra = []) {
     messagesPerSecond: Math.round(count / seconds),
     seconds,
     peakRssMB: Number(mb(rss)),
+    cpu,
     exact: mismatches.length === 0,
     mismatches,
   };
@@ -146,6 +173,14 @@ export async function queueBench(count, repeats) {
       redisBenchmarkRpopPerSecond: rpop,
       vsRedisBenchmark: Number((rate / rpop).toFixed(2)),
       peakRssMB: median(runs.map((r) => r.peakRssMB)),
+      // CPU per message, from the analyzer's start to the last message counted (medians).
+      cpuPerMessageUs: {
+        analyzer: median(runs.map((r) => r.cpu.analyzerUs)),
+        analyzerMainThread: median(runs.map((r) => r.cpu.mainThreadUs)),
+        redis: median(runs.map((r) => r.cpu.redisUs)),
+      },
+      runs: runs.map((r) => r.messagesPerSecond),
+      references: reference,
       peakRssTenthMB: small.peakRssMB,
       exact: [...runs, ...batches, small].every((r) => r.exact),
       mismatches: [...runs, ...batches, small].flatMap((r) => r.mismatches),
@@ -156,7 +191,7 @@ export async function queueBench(count, repeats) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const count = Number(process.argv[2] ?? 2_000_000);
+  const count = Number(process.argv[2] ?? 1_000_000);
   const repeats = Number(process.argv[3] ?? 3);
   console.log(JSON.stringify(await queueBench(count, repeats), null, 2));
 }

@@ -17,12 +17,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { applyBench } from './apply.mjs';
+import { decodeBench } from './decode.mjs';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
 import { pushBench } from './push.mjs';
 import { queueBench } from './queue.mjs';
 import { remoteWriteBench } from './remote-write.mjs';
 import { checkpointCost, churn, concurrentScrapes, idleCost, slowClients, startup } from './resilience.mjs';
+import { statsdBench } from './statsd.mjs';
 
 const quick = process.argv.includes('--quick');
 const DATA = join(tmpdir(), 'log-analyzer-bench');
@@ -36,6 +39,7 @@ const results = {
   push: null,
   remoteWrite: null,
   queue: null,
+  statsd: null,
   history: null,
   soak: null,
   resilience: null,
@@ -155,20 +159,30 @@ for (let i = 0; i < 3; i++) {
 rmSync(nmFile, { force: true });
 results.noiseMaker = { linesPerSecond: Math.round(median(nm)), runs: nm.map(Math.round) };
 
-results.push = await pushBench(quick ? 4 : 10, 8, quick ? 1 : 3);
+results.push = await pushBench(quick ? 4 : 10, 8, quick ? 1 : 3, { manySeries: !quick });
 // Pushed totals that do not match what noise-maker sent are a broken promise: the run fails.
-if (!results.push.merged.exact || !results.push.durable.exact) process.exitCode = 1;
+if (!results.push.merged.exact || !results.push.durable.exact || results.push.durable100k?.exact === false)
+  process.exitCode = 1;
 console.error('bench: push: done');
+results.decode = decodeBench(quick ? 3 : 7);
+if (!results.decode.push.identical || !results.decode.queue.identical) process.exitCode = 1;
 
 results.remoteWrite = await remoteWriteBench(quick ? 4 : 10, 4, quick ? 1 : 3);
 // Counter totals that do not match the last values sent are a broken promise: the run fails.
 if (!results.remoteWrite.merged.exact || !results.remoteWrite.durable.exact) process.exitCode = 1;
 console.error('bench: remote-write: done');
+// The push path stage by stage in one process (CPU µs per sample), and /metrics with 100,000 pushed series.
+results.pushStages = await applyBench(quick ? 20_000 : 100_000, quick ? 1 : 3);
 
 results.queue = await queueBench(quick ? 500_000 : 2_000_000, quick ? 1 : 3);
 // Drained totals that do not match what noise-maker queued are a broken promise: the run fails.
 if (!results.queue.exact) process.exitCode = 1;
 console.error('bench: queue: done');
+
+results.statsd = await statsdBench(5, quick ? 1 : 3);
+// Every datagram sent is a line read or a drop counted, or the drop count is broken: the run fails.
+if (!Object.values(results.statsd.rates).every((r) => r.accounted)) process.exitCode = 1;
+console.error('bench: statsd: done');
 
 {
   // In its own process: it needs --expose-gc for the memory figures.
@@ -243,9 +257,10 @@ lines.push('                          samples/s   p99 ms  peak RSS  scrape idle 
 for (const [label, r] of [
   ['analyzer, ack merged', p.merged],
   ['analyzer, ack durable', p.durable],
+  ...(p.durable100k ? [['durable, 100,000 series', p.durable100k]] : []),
 ]) {
   lines.push(
-    `${label.padEnd(24)}${pad(r.samplesPerSecond.toLocaleString('en'), 11)}${pad(r.p99Ms, 9)}${pad(`${r.peakRssMB} MB`, 10)}${pad(`${r.scrapeIdleMs} ms`, 13)}${pad(`${r.scrapeUnderLoadMs} ms`, 19)}  ${r.exact ? 'exact' : `NOT EXACT: ${r.mismatches.join('; ')}`}`,
+    `${label.padEnd(24)}${pad(r.samplesPerSecond.toLocaleString('en'), 11)}${pad(r.p99Ms, 9)}${pad(`${r.peakRssMB} MB`, 10)}${pad(`${r.scrapeIdleMs} ms`, 13)}${pad(`${r.scrapeUnderLoadMs} ms`, 19)}  ${r.exact ? 'exact' : `NOT EXACT: ${r.mismatches.join('; ')}`}, ${r.pushedSeries.toLocaleString('en')} series stored`,
   );
 }
 if (p.pushgateway) {
@@ -254,6 +269,11 @@ if (p.pushgateway) {
     `${'pushgateway (text)'.padEnd(24)}${pad(g.samplesPerSecond.toLocaleString('en'), 11)}${pad(g.p99Ms, 9)}${pad(`${g.peakRssMB} MB`, 10)}`,
   );
   lines.push(`  vs pushgateway: ${p.ratioMerged}× (merged), ${p.ratioDurable}× (durable)`);
+}
+if (p.sink) {
+  lines.push(
+    `  load tool: noise-maker → a server that discards bodies: ${p.sink.samplesPerSecond.toLocaleString('en')} samples/s; ${p.sink.cpuMicrosecondsPerSample} µs of noise-maker CPU a sample (${p.sink.samplesPerCpuSecond.toLocaleString('en')} per CPU-second)`,
+  );
 }
 const rw = results.remoteWrite;
 lines.push('');
@@ -272,6 +292,15 @@ for (const [label, r] of [
   );
 }
 if (rw.pushgateway) lines.push(`  vs pushgateway: ${rw.ratioMerged}× (merged), ${rw.ratioDurable}× (durable)`);
+for (const [kind, d] of Object.entries(results.decode)) {
+  lines.push(
+    `decode ${kind} (1,000 samples, CPU/sample): fast ${d.fast.cpuMicrosPerSample} µs (${d.fast.samplesPerCpuSecond.toLocaleString('en')}/s), slow ${d.slow.cpuMicrosPerSample} µs, JSON.parse alone ${d['JSON.parse'].cpuMicrosPerSample} µs; fast ${d.fastOverJsonParse}× JSON.parse, ${d.fastOverSlow}× slow${d.identical ? '' : '  NOT IDENTICAL'}`,
+  );
+}
+const st = results.pushStages;
+lines.push(
+  `push stages, CPU µs/sample: decode ${st.cpuMicrosPerSample.decode}, apply ${st.cpuMicrosPerSample.apply}, log ${st.cpuMicrosPerSample.logCpu} (wall ${st.cpuMicrosPerSample.logWall}), answer ${st.cpuMicrosPerSample.answer}; /metrics of ${st.metrics.series.toLocaleString('en')} pushed series: ${st.metrics.allChangedMs} ms CPU all changed, ${st.metrics.oneChangedMs} ms one changed`,
+);
 const q = results.queue;
 lines.push('');
 lines.push(
@@ -283,6 +312,15 @@ lines.push(
 lines.push(
   `  redis-benchmark RPOP -P 64: ${Math.round(q.redisBenchmarkRpopPerSecond).toLocaleString('en')}/s; the drain is ${q.vsRedisBenchmark}× that`,
 );
+lines.push('');
+lines.push(
+  `statsd: UDP datagrams of ${results.statsd.linesPerDatagram} lines from a sender process, ${results.statsd.seconds} s (median run)`,
+);
+for (const [rate, t] of Object.entries(results.statsd.rates)) {
+  lines.push(
+    `  at ${rate === 'max' ? 'max' : Number(rate).toLocaleString('en')} lines/s: sent ${t.sentLinesPerSecond.toLocaleString('en')}/s, accepted ${t.samplesPerSecond.toLocaleString('en')} samples/s, dropped by the kernel ${(100 * t.droppedShare).toFixed(1)} % (counted: ${t.accounted ? 'all' : 'NOT ALL'}), ${t.cpuSecondsPerMillion} CPU s per million samples`,
+  );
+}
 const hist = results.history;
 if (hist) {
   lines.push('');

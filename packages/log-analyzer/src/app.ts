@@ -5,10 +5,12 @@
 //               push    sources/push/push-source.ts     push routes, API keys, the push log
 //               pushgateway sources/pushgateway/          Pushgateway groups (replaced per push), checkpointed whole
 //               queue   sources/queue/queue-source.ts   its Redis lists and lease
+//               statsd  sources/statsd/statsd-source.ts its UDP socket, TCP listener and connections
 //               scrape  sources/scrape/scrape-source.ts targets and their last answers (served live)
 //               host    sources/host/host-metrics.ts    nothing: /proc and /sys read at scrape time
 //   transforms  parse   transforms/log/parse-stage.ts   the parse workers and their buffers (pool/)
 //               decode  transforms/push/ (decode-pool)  the decode threads, for push and queue alike
+//               statsd  transforms/statsd/              lines → batches, the mapping file's rules (inline)
 //   store               store/store.ts, pushed-families every counted value; applying is the acknowledgement
 //   checkpoint          store/checkpointer.ts           the checkpoint file, its lock, what /metrics serves
 //   history             history/history.ts              the last hour of every series
@@ -18,9 +20,11 @@
 // A file chunk:     Tailer → parse stage (a worker) → store (mergeSummary) → checkpointer → /metrics.
 // A pushed sample:  push routes → decode → push log → store (PushedFamilies.take) → checkpointer → /metrics.
 // A queued message: queue source → decode → store (the same take) → checkpointer → /metrics.
+// A StatsD line:    statsd source → statsd batch (10 ms) → store (the same take) → checkpointer → /metrics.
 // Sources take typed positions back from the checkpoint here and are told when one is durable.
 // Everything here is handed in by main.ts, so tests build an analyzer in-process.
 
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import type { AnalyzerConfig } from './config/analyzer-config.js';
@@ -60,6 +64,8 @@ import { redactedUrl } from './sources/queue/queue-plan.js';
 import { setUpQueue } from './sources/queue/queue-setup.js';
 import type { QueueSource } from './sources/queue/queue-source.js';
 import { ScrapeSource } from './sources/scrape/scrape-source.js';
+import { createStatsdMetrics } from './sources/statsd/statsd-metrics.js';
+import { StatsdSource } from './sources/statsd/statsd-source.js';
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries } from './store/log-families.js';
@@ -68,6 +74,7 @@ import { PushedFamilies } from './store/pushed-families.js';
 import type { Store } from './store/store.js';
 import { compileFormat } from './transforms/log/log-format.js';
 import { DecodePool } from './transforms/pool/decode-pool.js';
+import { type Mapping, parseMapping } from './transforms/statsd/mapping.js';
 import { COMMIT, VERSION } from './version.js';
 
 export interface Analyzer {
@@ -75,6 +82,8 @@ export interface Analyzer {
   pushed: PushedFamilies;
   /** The queue source, when a queue is configured. */
   queue: QueueSource | null;
+  /** The StatsD source, when --statsd-port is set (it binds in listen(), on the HTTP host). */
+  statsd: StatsdSource | null;
   /** The short-term history (sampled every step by a timer; tests call sample()). */
   history: History;
   /** What the live page shows, once a second while anyone watches. */
@@ -102,6 +111,8 @@ export interface Analyzer {
 export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
   const warn = config.warn ?? ((message: string) => process.stderr.write(`log-analyzer: ${message}\n`));
   const startedAt = Date.now();
+  // Before anything is opened: a mapping file this cannot follow is one line naming the key.
+  const statsdMapping = config.statsd?.port ? readMapping(config.statsd.mappingFile) : null;
   const opened = config.positionsFile
     ? await openCheckpoint(config.positionsFile, { startFresh: config.startFresh ?? false, say: warn })
     : null;
@@ -169,6 +180,23 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         decodePool,
         registry: selfRegistry,
         onError: (subject, error) => reportError('queue', subject, error),
+      })
+    : null;
+
+  // StatsD (tenant-less): its batches go to the same sink; a relative gauge reads the value held.
+  const statsd = config.statsd?.port
+    ? new StatsdSource({
+        port: config.statsd.port,
+        mapping: statsdMapping,
+        limits: push,
+        sink: pushSink,
+        gaugeValue: (name, key) => {
+          const family = store.get(name);
+          const s = family?.spec.kind === 'gauge' ? family.series.get(key) : undefined;
+          return s && 'value' in s ? s.value : undefined;
+        },
+        metrics: (state) => createStatsdMetrics(selfRegistry, state),
+        onError: (subject, error) => reportError('statsd', subject, error),
       })
     : null;
 
@@ -327,6 +355,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     store,
     pushed,
     queue,
+    statsd,
     history,
     feed,
     selfRegistry,
@@ -345,8 +374,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       scrape.reconfigure(next.scrape);
       history.options.maxSeries = next.historyMaxSeries;
     },
-    listen(port, host) {
+    async listen(port, host) {
       boundTo = host;
+      await statsd?.start(host);
       return new Promise((resolve, reject) => {
         const limit = openFilesLimit();
         const http = createHttpServer({
@@ -380,6 +410,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       await queue?.stop();
       await scrape.stop();
       pushgateway?.stop();
+      // What StatsD read is applied before the last checkpoint.
+      await statsd?.close();
       await checkpointer?.checkpoint();
       await queue?.close();
       await pool.close();
@@ -393,4 +425,16 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       await lock?.release();
     },
   };
+}
+
+/** The StatsD mapping file's rules, or null for none; an unreadable or refused file throws one line. */
+function readMapping(file: string | null): Mapping | null {
+  if (file === null) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`--statsd-mapping-config: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  return parseMapping(text);
 }

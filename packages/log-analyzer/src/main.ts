@@ -121,7 +121,7 @@ serve.action(async (opts) => {
     // Before anything starts: an unwritable checkpoint is one clear line and exit 2, not a spin.
     if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);
     const { createAnalyzer } = await import('./app.js');
-    const { analyzerSettingsOf, historyOf, pushConfigOf, queueConfigOf, scrapeOf, systemOf } = await import(
+    const { analyzerSettingsOf, historyOf, pushConfigOf, queueConfigOf, scrapeOf, statsdOf, systemOf } = await import(
       './config/analyzer-config.js'
     );
     // A name that is not UTF-8 arrives with its bytes replaced: find the file it means.
@@ -141,6 +141,7 @@ serve.action(async (opts) => {
       scrape: scrapeOf(opts),
       system: systemOf(opts),
       queue: queueConfigOf(opts),
+      statsd: statsdOf(opts),
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
@@ -158,8 +159,9 @@ serve.action(async (opts) => {
   watchConfig({ serve, path: configPath, analyzer, say: (m) => process.stderr.write(`log-analyzer: ${m}\n`) });
   const resumed = analyzer.resumed ? `; resuming from checkpoint ${positionsFile}` : '';
   const draining = opts.redisUrl ? `; draining ${opts.redisKey} on ${redactedUrl(opts.redisUrl)}` : '';
+  const statsd = analyzer.statsd ? `; StatsD on UDP and TCP port ${analyzer.statsd.port}` : '';
   process.stderr.write(
-    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}; metrics on http://${shownHost(opts.host)}:${port}${opts.metricsPath}\n`,
+    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}${statsd}; metrics on http://${shownHost(opts.host)}:${port}${opts.metricsPath}\n`,
   );
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -43,6 +43,7 @@ describe('log-analyzer CLI', () => {
     { args: ['serve', '--redis-max-message-bytes', 'lots'], want: /--redis-max-message-bytes.*expected a size/ },
     { args: ['serve', '--push-prefix', '1x'], want: /^log-analyzer: --push-prefix: "1x" cannot start a metric name/ },
     { args: ['serve', '--push-max-series-bytes', '0'], want: /--push-max-series-bytes.*from 1 to 1048576/ },
+    { args: ['serve', '--statsd-port', '0'], want: /--statsd-port.*from 1 to 65535/ },
   ])('bad flags give a message and a non-zero exit: $args', ({ args, want }) => {
     const res = run(...args);
     expect(res.status).not.toBe(0);

@@ -1,8 +1,10 @@
 // kill -9 at random moments while noise-maker writes with rename rotation; every restart resumes
 // from the checkpoint. The final totals equal the lines written exactly, and no scrape ever saw a
 // counter go down (a restart is no counter reset for Prometheus).
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { type Served, spawnNoiseMaker, spawnServe, tempDir } from './helpers.js';
 
 const LINES = 60_000;
@@ -24,26 +26,25 @@ it('kill -9 at random moments: nothing lost, nothing twice, no counter ever goes
     '--rotate-wait',
     '1000',
   ];
-  const writer = spawnNoiseMaker([
-    '--rate',
-    '10000',
-    '--count',
-    String(LINES),
-    '--rotate-every',
-    '8000',
-    '--keep',
-    '20',
-    '--seed',
-    '7',
-    '--output',
-    file,
-    '--quiet',
-  ]);
-  const written = new Promise<number | null>((resolve) => writer.on('exit', resolve));
+  const spawnWriter = () =>
+    spawnNoiseMaker([
+      '--rate',
+      '10000',
+      '--count',
+      String(LINES),
+      '--rotate-every',
+      '8000',
+      '--keep',
+      '20',
+      '--seed',
+      '7',
+      '--output',
+      file,
+      '--quiet',
+    ]);
+  let writer: ChildProcess | null = null;
+  let written: Promise<number | null> = Promise.resolve(null);
   let writerDone = false;
-  void written.then(() => {
-    writerDone = true;
-  });
 
   const seen: number[] = [];
   const scrapeUntil = async (served: Served, stop: () => boolean) => {
@@ -63,7 +64,22 @@ it('kill -9 at random moments: nothing lost, nothing twice, no counter ever goes
       const served = spawnServe(args);
       analyzer = served;
       await served.url;
-      if (kills < 3 && !writerDone) {
+      // The writer starts once the analyzer has started: generations rotated away before its first
+      // start are files that were there before it, which --from beginning does not read (under
+      // load, starting took longer than writing one 8,000-line generation).
+      if (!writer) {
+        const started = spawnWriter();
+        writer = started;
+        written = new Promise<number | null>((resolve) => started.on('exit', resolve));
+        void written.then(() => {
+          writerDone = true;
+        });
+        // The first kill, too, while lines are being written.
+        await vi.waitFor(() => expect(existsSync(file)).toBe(true), { timeout: 30_000, interval: 20 });
+      }
+      // Under load a start takes seconds (tsx): the writer may be done before the second kill,
+      // which then comes while the analyzer catches up (a restart from the checkpoint all the same).
+      if (kills < 3 && (!writerDone || kills < 2)) {
         const lifetime = 300 + Math.random() * 700;
         const deadline = Date.now() + lifetime;
         await scrapeUntil(served, () => Date.now() > deadline);
@@ -85,7 +101,7 @@ it('kill -9 at random moments: nothing lost, nothing twice, no counter ever goes
     const wentDown = seen.findIndex((v, i) => i > 0 && v < (seen[i - 1] as number));
     expect(wentDown).toBe(-1);
   } finally {
-    writer.kill('SIGKILL');
+    writer?.kill('SIGKILL');
     analyzer?.child.kill('SIGKILL');
     cleanup();
   }

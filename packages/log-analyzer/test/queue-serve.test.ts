@@ -84,6 +84,28 @@ it('kill -9 mid-drain, then a restart: every message counted exactly once', asyn
   await vi.waitFor(async () => expect(await redis?.client.keys(`${KEY}:processing:*`)).toEqual([]), LONG);
 }, 120_000);
 
+it('kill -9 with batches claimed ahead of the decoding ones, twice, then a restart: every message counted exactly once', async () => {
+  redis = await startRedis();
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const total = await preload(100_000);
+  // One decode thread, big batches: at a kill, batches are claimed and read back but not applied.
+  const args = ['--redis-workers', '1', '--workers', '1', '--redis-batch', '2000'];
+  let killedAt = 0;
+  for (const at of [20_000, 50_000]) {
+    const s = serve(dir, args);
+    await vi.waitFor(async () => expect(await accepted(s)).toBeGreaterThan(at - killedAt), LONG);
+    await kill(s);
+    killedAt = at;
+    // More lists than the last checkpoint includes: what a start must apply again.
+    expect((await redis.client.keys(`${KEY}:processing:*`)).length).toBeGreaterThan(0);
+  }
+  expect(await redis.client.lLen(KEY)).toBeGreaterThan(0); // it was mid-drain
+  const last = serve(dir, args);
+  await settledAt([last], () => last.value('jobs_total'), total);
+  await vi.waitFor(async () => expect(await redis?.client.keys(`${KEY}:processing:*`)).toEqual([]), LONG);
+}, 150_000);
+
 it('two replicas drain one queue: each message is applied by exactly one of them', async () => {
   redis = await startRedis();
   const a = tempDir();

@@ -20,7 +20,6 @@ import { percentile, startPush } from './push-run.js';
 import { type RunStats, startRun } from './run.js';
 import type { Runner } from './runner.js';
 import { type Flags, type PushFlags, pushOptions, runOptions } from './runner-options.js';
-import { startStatsServer } from './stats-server.js';
 
 /** Lets commander report our parse errors as its own one-line "error: option ... argument ..." messages. */
 function arg<T>(parse: (value: string) => T) {
@@ -135,9 +134,10 @@ const program = new Command('noise-maker')
     const seed = flags.seed ?? Date.now() % 2 ** 31;
     const runner = start(() => startRun(runOptions(flags, seed, availableParallelism())), fileError);
     const server = flags.statsPort
-      ? await startStatsServer(flags.statsPort, flags.statsHost, runner.stats).catch((e: Error) =>
-          fail(`--stats-port: ${e.message}`),
-        )
+      ? // Loaded only when asked for: prom-client's load is start-up time every run would pay.
+        await import('./stats-server.js')
+          .then(({ startStatsServer }) => startStatsServer(flags.statsPort as number, flags.statsHost, runner.stats))
+          .catch((e: Error) => fail(`--stats-port: ${e.message}`))
       : null;
     let result: RunStats;
     let shown: boolean;

@@ -9,6 +9,7 @@ import type { ApiKey } from '../sources/push/api-keys.js';
 import type { PushConfig } from '../sources/push/push-source.js';
 import type { QueueConfig } from '../sources/queue/queue-source.js';
 import { SCRAPE_LIMITS, type ScrapeConfig, type ScrapeTarget } from '../sources/scrape/scrape-source.js';
+import type { StatsdConfig } from '../sources/statsd/statsd-source.js';
 import { DEFAULTS } from './settings.js';
 
 /** The serve options' values by option name (commander's `opts()`). */
@@ -102,6 +103,14 @@ export function queueConfigOf(opts: Options) {
   return { ...settings, url, db: named ?? settings.db };
 }
 
+/** The StatsD listener (off without --statsd-port). */
+export function statsdOf(opts: Options): StatsdConfig {
+  return {
+    port: (opts.statsdPort as number | undefined) ?? null,
+    mappingFile: (opts.statsdMappingConfig as string | undefined) ?? null,
+  };
+}
+
 export function historyOf(opts: Options): HistoryOptions {
   return {
     maxSeries: opts.historyMaxSeries as number,
@@ -182,6 +191,8 @@ export interface AnalyzerConfig {
   pushgatewayTtlMs?: number | null;
   /** Short-term history of every series (on by default, with these sizes). */
   history?: Partial<HistoryOptions>;
+  /** StatsD on a UDP and TCP port (off by default). */
+  statsd?: StatsdConfig;
   /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */
   queue?:
     | (Partial<Omit<QueueConfig, 'consumer'>> & { url: string; consumer?: string | null; allowTenantId?: boolean })

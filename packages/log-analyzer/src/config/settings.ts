@@ -354,7 +354,7 @@ export const TABLE: readonly Setting[] = [
   },
   {
     flags: '--redis-workers <n>',
-    help: 'batches claimed and decoding at once',
+    help: 'batches decoding at once (one more is claimed ahead)',
     default: 2,
     parse: integer(1, 64),
     key: 'redis.workers',
@@ -414,6 +414,18 @@ export const TABLE: readonly Setting[] = [
     shown: '1MiB',
     parse: bytes,
     key: 'redis.max_message_bytes',
+  },
+  {
+    flags: '--statsd-port <port>',
+    help: 'receive StatsD/DogStatsD lines on this UDP and TCP port (statsd_exporter uses 9125; default: off)',
+    parse: integer(1, 65535),
+    key: 'statsd.port',
+    toml: 'number',
+  },
+  {
+    flags: '--statsd-mapping-config <file>',
+    help: "statsd_exporter's YAML mapping file (globs: names and labels from StatsD names)",
+    key: 'statsd.mapping_config',
   },
   {
     flags: '--history-max-series <n>',

@@ -4,6 +4,7 @@
 
 import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 import { chunksOf, type FamilySnapshot, familiesFor, type Series, type StoreSnapshot } from '../store/store.js';
+import { formatValue, seriesLines } from './series-lines.js';
 
 export interface Sample {
   name: string;
@@ -16,8 +17,10 @@ export interface ExpositionFamily {
   help: string;
   type: string;
   samples: Sample[];
-  /** The sample lines already rendered (the store's families), instead of `samples`. */
-  text?: string;
+  /** The sample lines already rendered as bytes, each ending in a newline (the store's families), instead of `samples`. */
+  lines?: Buffer[];
+  /** Those lines as text, without the last newline (made when asked: renders use the bytes). */
+  readonly text?: string;
 }
 
 const NEEDS_ESCAPE = /[\\\n"]|(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
@@ -38,25 +41,22 @@ export function escapeLabel(value: string): string {
   );
 }
 
-function formatValue(value: number): string {
-  if (Number.isFinite(value)) return String(value);
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return String(value);
-}
-
 function sampleLine({ name, labels, value }: Sample): string {
   const text = labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
   return `${name}${text ? `{${text}}` : ''} ${formatValue(value)}`;
 }
 
-/** One family's HELP, TYPE and sample lines, without a final newline. */
-function block(family: ExpositionFamily, openMetrics: boolean): string {
+/** A family's HELP and TYPE lines, without a final newline. */
+function header(family: ExpositionFamily, openMetrics: boolean): string {
   // OpenMetrics names a counter family without `_total`; its samples keep it.
   const name = openMetrics && family.type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
   const help = family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${family.type}`];
+  return `# HELP ${name} ${help}\n# TYPE ${name} ${family.type}`;
+}
+
+/** One family's HELP, TYPE and sample lines, without a final newline. */
+function block(family: ExpositionFamily, openMetrics: boolean): string {
+  const lines = [header(family, openMetrics)];
   if (family.text) lines.push(family.text);
   for (const sample of family.samples) lines.push(sampleLine(sample));
   return lines.join('\n');
@@ -68,89 +68,38 @@ export function render(families: readonly ExpositionFamily[], openMetrics: boole
   return openMetrics ? `${blocks.join('\n')}\n# EOF\n` : `${blocks.join('\n\n')}\n`;
 }
 
-const blocks = new WeakMap<ExpositionFamily, { text?: Buffer; openMetrics?: Buffer }>();
+const headers = new WeakMap<ExpositionFamily, { text?: Buffer; openMetrics?: Buffer }>();
 
 /**
- * A store family's block as bytes, with what separates it from the next family, made once per
- * family copy: `[...storeBlock(f) for each store family, render(rest)]` is the same document as
- * render() of them all, and only the families that changed are encoded again.
+ * A store family's block as pieces of bytes: its HELP and TYPE lines (made once per family copy
+ * and format), its chunks' sample lines (shared by both formats and by later copies while their
+ * series do not change), and what separates it from the next family. `[...storeBlocks(f) for
+ * each store family, render(rest)]` is the same document as render() of them all; only the
+ * chunks that changed are rendered (and gzipped: http-app.ts) again.
  */
-export function storeBlock(family: ExpositionFamily, openMetrics: boolean): Buffer {
-  let cached = blocks.get(family);
+export function storeBlocks(family: ExpositionFamily, openMetrics: boolean): Buffer[] {
+  let cached = headers.get(family);
   if (!cached) {
     cached = {};
-    blocks.set(family, cached);
+    headers.set(family, cached);
   }
   const format = openMetrics ? 'openMetrics' : 'text';
-  let bytes = cached[format];
-  if (!bytes) {
-    bytes = Buffer.from(`${block(family, openMetrics)}${openMetrics ? '\n' : '\n\n'}`);
-    cached[format] = bytes;
+  let head = cached[format];
+  if (!head) {
+    head = Buffer.from(`${header(family, openMetrics)}\n`);
+    cached[format] = head;
   }
-  return bytes;
+  // Text 0.0.4: a blank line after each family, as prom-client writes it.
+  return openMetrics ? [head, ...(family.lines ?? [])] : [head, ...(family.lines ?? []), BLANK];
 }
 
-/**
- * The start of each exposition line of a series (`name{labels} `, per bucket `name_bucket{labels,le="b"} `,
- * per quantile, `_sum`, `_count`), escaped and built once: the store shares a series' label array
- * across snapshots, so renders after the first pay only for the numbers.
- */
-const linePrefixes = new WeakMap<readonly string[], Map<string, string[]>>();
-
-function prefixes(family: FamilySnapshot, s: Series): string[] {
-  // Keyed by family too: two log families share one label array (requests and response bytes).
-  let byFamily = linePrefixes.get(s.labels);
-  let cached = byFamily?.get(family.name);
-  if (cached) return cached;
-  const names = s.names ?? family.labelNames;
-  const labels = names.map((k, i) => `${k}="${escapeLabel(s.labels[i] ?? '')}"`).join(',');
-  const { name } = family;
-  const braces = labels ? `{${labels}} ` : ' ';
-  const sep = labels ? ',' : '';
-  if ('value' in s) cached = [`${name}${braces}`];
-  else {
-    cached =
-      'buckets' in s
-        ? [...(family.bounds ?? []), '+Inf'].map((b) => `${name}_bucket{${labels}${sep}le="${b}"} `)
-        : (family.targets ?? []).map((t) => `${name}{${labels}${sep}quantile="${t.quantile}"} `);
-    cached.push(`${name}_sum${braces}`, `${name}_count${braces}`);
-  }
-  if (!byFamily) {
-    byFamily = new Map();
-    linePrefixes.set(s.labels, byFamily);
-  }
-  byFamily.set(family.name, cached);
-  return cached;
-}
+const BLANK = Buffer.from('\n');
 
 /** Each family copy's text: the store reuses a copy while its family does not change. */
 const rendered = new WeakMap<FamilySnapshot, ExpositionFamily>();
 
 /** Each chunk copy's lines (the store reuses chunk copies whose series did not change). */
-const chunkText = new WeakMap<readonly Series[], string>();
-
-function seriesLines(family: FamilySnapshot, series: readonly Series[]): string {
-  const lines: string[] = [];
-  for (const s of series) {
-    const p = prefixes(family, s);
-    if ('value' in s) {
-      lines.push(p[0] + formatValue(s.value));
-      continue;
-    }
-    let i = 0;
-    if ('buckets' in s) {
-      let cumulative = 0;
-      for (; i < s.buckets.length; i++) {
-        cumulative += s.buckets[i] as number;
-        lines.push(p[i] + formatValue(cumulative));
-      }
-    } else {
-      for (; i < s.quantiles.length; i++) lines.push(p[i] + formatValue(s.quantiles[i] ?? Number.NaN));
-    }
-    lines.push(p[i] + formatValue(s.sum), p[i + 1] + formatValue(s.count));
-  }
-  return lines.join('\n');
-}
+const chunkLines = new WeakMap<readonly Series[], Buffer>();
 
 /**
  * The store's families as exposition text blocks (one per family, without HELP/TYPE), fast. A
@@ -161,17 +110,26 @@ export function storeFamilies(snapshot: StoreSnapshot, tenant: string | null = n
     const cached = rendered.get(family);
     if (cached) return cached;
     const chunks = chunksOf(family) ?? [family.series];
-    const texts: string[] = [];
+    const lines: Buffer[] = [];
     for (const chunk of chunks) {
       if (chunk.length === 0) continue;
-      let text = chunkText.get(chunk);
-      if (text === undefined) {
-        text = seriesLines(family, chunk);
-        chunkText.set(chunk, text);
+      let bytes = chunkLines.get(chunk);
+      if (bytes === undefined) {
+        bytes = seriesLines(family, chunk, escapeLabel);
+        chunkLines.set(chunk, bytes);
       }
-      texts.push(text);
+      lines.push(bytes);
     }
-    const result = { name: family.name, help: family.help, type: family.kind, samples: [], text: texts.join('\n') };
+    const result = {
+      name: family.name,
+      help: family.help,
+      type: family.kind,
+      samples: [],
+      lines,
+      get text() {
+        return Buffer.concat(lines).toString().slice(0, -1);
+      },
+    };
     rendered.set(family, result);
     return result;
   });

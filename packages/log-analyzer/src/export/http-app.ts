@@ -11,7 +11,7 @@ import { gzip } from 'node:zlib';
 import { type Context, Hono } from 'hono';
 import { Registry } from 'prom-client';
 import type { Published } from '../store/checkpointer.js';
-import { type ExpositionFamily, registryFamilies, render, storeBlock, storeFamilies } from './exposition.js';
+import { type ExpositionFamily, registryFamilies, render, storeBlocks, storeFamilies } from './exposition.js';
 import { presentedKey, type ReadEnv, readRule, readVerdict, tenantSnapshot } from './read-auth.js';
 
 export interface HttpAppOptions {
@@ -98,10 +98,17 @@ const gzipMember = (chunk: Buffer): Promise<Buffer> => {
 
 /** A rendered exposition: the store's families' chunks (reused while unchanged), then the rest. */
 class Rendered {
-  readonly body: Buffer;
+  /** Its length in bytes (uncompressed). */
+  readonly length: number;
+  private whole: Buffer | null = null;
   private zipped: Promise<Buffer> | null = null;
   constructor(private readonly chunks: Buffer[]) {
-    this.body = Buffer.concat(chunks);
+    this.length = chunks.reduce((n, chunk) => n + chunk.length, 0);
+  }
+  /** The chunks as one body, joined when first asked: a gzip scrape (Prometheus) never needs it. */
+  get body(): Buffer {
+    this.whole ??= Buffer.concat(this.chunks, this.length);
+    return this.whole;
   }
   gzipped(): Promise<Buffer> {
     this.zipped ??= Promise.all(this.chunks.map(gzipMember)).then((parts) => Buffer.concat(parts));
@@ -136,7 +143,7 @@ function sharedRenderer(options: HttpAppOptions, openMetrics: boolean): () => Pr
         storeCache = { generation: published.generation, families: storeFamilies(published.snapshot) };
       }
       const self = await registryFamilies(options.selfRegistry);
-      const chunks = storeCache.families.map((family) => storeBlock(family, openMetrics));
+      const chunks = storeCache.families.flatMap((family) => storeBlocks(family, openMetrics));
       const extra = openMetrics ? '' : (options.extraText?.() ?? '');
       const rendered = new Rendered([
         ...chunks,
@@ -156,7 +163,10 @@ function sharedRenderer(options: HttpAppOptions, openMetrics: boolean): () => Pr
 function tenantExposition(published: Published, tenant: string, openMetrics: boolean): Buffer {
   // The tenant's own families (a definition that clashes with the one /metrics serves) included.
   const families = storeFamilies(tenantSnapshot(published.snapshot, tenant), tenant);
-  return Buffer.concat([...families.map((f) => storeBlock(f, openMetrics)), Buffer.from(openMetrics ? '# EOF\n' : '')]);
+  return Buffer.concat([
+    ...families.flatMap((f) => storeBlocks(f, openMetrics)),
+    Buffer.from(openMetrics ? '# EOF\n' : ''),
+  ]);
 }
 
 export function createHttpApp(options: HttpAppOptions) {
@@ -227,7 +237,7 @@ export function createHttpApp(options: HttpAppOptions) {
     const rendered = await (om ? openMetrics() : text());
     exports.total++;
     exports.lastAt = new Date().toISOString();
-    exports.lastBytes = rendered.body.length;
+    exports.lastBytes = rendered.length;
     // Prometheus asks for gzip: ten times fewer bytes to write per scrape.
     if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
       return c.body(view(await rendered.gzipped()), 200, { ...headers, 'Content-Encoding': 'gzip' });

@@ -130,6 +130,11 @@ interface Previous {
   tracks: Track[];
 }
 
+/** A counter's rate per second over `seconds` (from zero again after a reset); NaN without a previous value. */
+function rateOf(value: number, last: number, seconds: number): number {
+  return Number.isNaN(last) || seconds <= 0 ? Number.NaN : (value >= last ? value - last : value) / seconds;
+}
+
 export class History {
   readonly options: HistoryOptions;
   /** Every track by key, least recently changed first (re-inserted when it changes). */
@@ -179,8 +184,15 @@ export class History {
       this.previous.set(series, previous);
     }
     const seconds = (now - previous.at) / 1000;
-    const rate = (value: number, last: number) =>
-      Number.isNaN(last) || seconds <= 0 ? Number.NaN : (value >= last ? value - last : value) / seconds;
+    const rate = (value: number, last: number) => rateOf(value, last, seconds);
+    if ('value' in series && previous.tracks.length === 1) {
+      // A counter or a gauge: one track. Most series, every step: no arrays, no closures (idle cost).
+      const value = kind === 'counter' ? rateOf(series.value, previous.value, seconds) : series.value;
+      previous.value = series.value;
+      previous.at = now;
+      this.recordTrack(previous.tracks[0] as Track, value, step, rollup, now);
+      return;
+    }
     const values: number[] = [];
     if ('value' in series) {
       values.push(kind === 'counter' ? rate(series.value, previous.value) : series.value);
@@ -198,18 +210,20 @@ export class History {
       previous.value = series.count;
     }
     previous.at = now;
-    for (const [i, track] of previous.tracks.entries()) {
-      const value = values[i] ?? Number.NaN;
-      if (!this.keyOf.has(track)) {
-        // Pushed out past the cap: it comes back (empty) when its value changes.
-        if (Number.isNaN(value) || value === track.lastValue) continue;
-        track.clear();
-        this.adopt(track, now);
-      }
-      const changedBefore = track.changedAt;
-      track.record(step, rollup, value, now);
-      if (track.changedAt !== changedBefore) this.touch(track);
+    for (const [i, track] of previous.tracks.entries())
+      this.recordTrack(track, values[i] ?? Number.NaN, step, rollup, now);
+  }
+
+  private recordTrack(track: Track, value: number, step: number, rollup: number, now: number): void {
+    if (!this.keyOf.has(track)) {
+      // Pushed out past the cap: it comes back (empty) when its value changes.
+      if (Number.isNaN(value) || value === track.lastValue) return;
+      track.clear();
+      this.adopt(track, now);
     }
+    const changedBefore = track.changedAt;
+    track.record(step, rollup, value, now);
+    if (track.changedAt !== changedBefore) this.touch(track);
   }
 
   /** The tracks of a store series, created (and counted against the cap) the first time. */

@@ -80,6 +80,54 @@ export const REJECT_REASONS = [
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /**
+ * Why a StatsD line or sample was refused (log_analyzer_statsd_samples_total{result="rejected"}):
+ * these, read off the line, and the push reasons the naming and the store give (negative_counter,
+ * name_too_long, too_many_labels, label_too_long, series_too_large, type_conflict, series_limit, …).
+ */
+export const STATSD_REASONS = [
+  'statsd_malformed_line',
+  'statsd_mixed_tagging_styles',
+  'statsd_malformed_component',
+  'statsd_malformed_value',
+  'statsd_invalid_type',
+  'statsd_invalid_sample_rate',
+  'statsd_line_too_long',
+] as const;
+export type StatsdReason = (typeof STATSD_REASONS)[number] | RejectReason;
+
+/** The StatsD source's own metrics (sources/statsd/statsd-metrics.ts registers them when --statsd-port is set). */
+export const STATSD_METRICS = {
+  lines: {
+    name: 'log_analyzer_statsd_lines_total',
+    help: 'StatsD lines received, by transport (udp, tcp); empty lines are not counted.',
+  },
+  samples: {
+    name: 'log_analyzer_statsd_samples_total',
+    help: 'StatsD samples accepted, dropped by a mapping (reason="mapping"), or rejected by reason (a refused line counts once).',
+  },
+  tagErrors: {
+    name: 'log_analyzer_statsd_tag_errors_total',
+    help: 'StatsD tags skipped (no value, empty name, a reserved label name); their samples are kept without them.',
+  },
+  udpDrops: {
+    name: 'log_analyzer_statsd_udp_drops_total',
+    help: 'UDP datagrams the kernel dropped on the StatsD socket (its receive buffer was full): the drops column of /proc/net/udp for this socket (Linux only; 0 elsewhere).',
+  },
+  udpBuffer: {
+    name: 'log_analyzer_statsd_udp_receive_buffer_bytes',
+    help: "The StatsD UDP socket's receive buffer, as the kernel granted it (net.core.rmem_max caps what was asked).",
+  },
+  tcpConnections: {
+    name: 'log_analyzer_statsd_tcp_connections',
+    help: 'StatsD TCP connections open.',
+  },
+  tcpRefused: {
+    name: 'log_analyzer_statsd_tcp_connections_refused_total',
+    help: 'StatsD TCP connections closed at once because the cap of open ones was reached.',
+  },
+} as const;
+
+/**
  * Names of the analyzer's own families (a pushed or scraped family would shadow them, or expose a
  * second TYPE block): a log family's name, its sample names (`_bucket`, …) and a counter's name
  * without `_total` (its OpenMetrics family name); the self metrics.
@@ -145,7 +193,7 @@ export const LOG_FAMILIES = {
 } as const satisfies Record<string, FamilySpec>;
 
 /** The stages that report errors in log_analyzer_errors_total. */
-export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http' | 'push' | 'queue';
+export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http' | 'push' | 'queue' | 'statsd';
 
 /** A bounded label value for an error: its errno code, or its kind. */
 export function errorLabel(error: unknown): string {

@@ -29,7 +29,9 @@ export class CheckpointError extends Error {}
 const KINDS = new Set(['counter', 'gauge', 'histogram', 'summary']);
 /** The Prometheus grammar (as the push decoder checks it); `le` and `quantile` are the exposition's own. */
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+import { LABEL_NAME } from '../metrics/prom-names.js';
+
 const RESERVED_LABELS = new Set(['le', 'quantile']);
 
 const finite = (v: unknown) => Number.isFinite(v);

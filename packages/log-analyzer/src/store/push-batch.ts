@@ -11,7 +11,7 @@ export type MetricType = (typeof METRIC_TYPES)[number];
  * The body's shape, for the answer. `remote-write`: absolute values of scraped series (a counter's
  * running total, every sample timestamped): the store keeps the newest per series.
  */
-export type BatchShape = 'batch' | 'track' | 'track-batch' | 'queue' | 'remote-write';
+export type BatchShape = 'batch' | 'track' | 'track-batch' | 'queue' | 'remote-write' | 'statsd';
 
 export interface Rejection {
   index: number;

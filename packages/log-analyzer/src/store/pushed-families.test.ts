@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PUSH_DEFAULTS } from '../config/analyzer-config.js';
 import { decodeBatch } from '../transforms/push/batch.js';
 import { type DecodedBatch, tenantOfKey } from './push-batch.js';
-import { PushedFamilies } from './pushed-families.js';
+import { PushedFamilies, tenantOfSeriesKey } from './pushed-families.js';
 import { type FamilySnapshot, familiesFor, Store } from './store.js';
 
 const LIMITS = { maxItems: 100, maxLabels: 8, maxLabelValueBytes: 1024, maxSeriesBytes: 2048 };
@@ -24,8 +24,14 @@ describe('tenantOfKey', () => {
     { name: 'tenant_id first', given: key(['tenant_id', 't'], ['z', '1']), want: 't' },
     { name: 'tenant_id last', given: key(['a', '1'], ['tenant_id', 't']), want: 't' },
     { name: 'a value that reads tenant_id is not the name', given: key(['a', 'tenant_id'], ['b', 'x']), want: '' },
+    { name: 'a name ending in tenant_id is not it', given: key(['my_tenant_id', 'm'], ['z', '1']), want: '' },
+    { name: 'a value ending in tenant_id is not it', given: key(['a', 'xtenant_id'], ['tenant_id', 't']), want: 't' },
+    { name: 'an empty tenant_id', given: key(['tenant_id', '']), want: '' },
   ];
   for (const { name, given, want } of table) it(name, () => expect(tenantOfKey(given)).toBe(want));
+  // The store's shortcut (no walk when the key holds no `tenant_id` NUL) answers the same.
+  for (const { name, given, want } of table)
+    it(`tenantOfSeriesKey: ${name}`, () => expect(tenantOfSeriesKey(given)).toBe(want));
 });
 
 describe('familiesFor', () => {
@@ -111,5 +117,34 @@ describe('PushedFamilies', () => {
     const items = [1, 2, 3].map((i) => ({ name: 'u', type: 'gauge', value: 1, labels: { i: String(i) } }));
     expect(reasons(pushed, items)).toEqual(['series_limit']);
     expect(reasons(pushed, { ...items[0], tenant_id: 't' })).toEqual([]);
+  });
+});
+
+describe('label names shared between series', () => {
+  it('series with the same label names hold one array of them, made and restored alike; their values stay their own', () => {
+    const store = new Store();
+    const pushed = new PushedFamilies(store, PUSH_DEFAULTS);
+    const item = (name: string, labels: Record<string, string>) => ({ name, type: 'gauge', value: 1, labels });
+    pushed.apply(
+      batch([item('g', { a: '1', b: 'x' }), item('g', { b: 'y', a: '2' }), item('h', { a: '3', b: 'z' })]),
+      0,
+    );
+    pushed.apply(batch([item('g', { a: '4' })]), 0);
+    const all = [...pushed.families()].flatMap((f) => [...f.series.values()]);
+    const twoNames = all.filter((s) => s.names?.length === 2);
+    expect(twoNames.map((s) => s.labels)).toEqual([
+      ['1', 'x'],
+      ['2', 'y'],
+      ['3', 'z'],
+    ]);
+    expect(new Set(twoNames.map((s) => s.names)).size).toBe(1);
+    expect(all.find((s) => s.names?.length === 1)?.names).toEqual(['a']);
+    // Restored from a checkpoint's JSON (each series its own arrays): shared again.
+    const restored = new Store();
+    restored.restore(JSON.parse(JSON.stringify(store.snapshot())));
+    const again = new PushedFamilies(restored, PUSH_DEFAULTS);
+    const names = [...again.families()].flatMap((f) => [...f.series.values()]).filter((s) => s.names?.length === 2);
+    expect(names).toHaveLength(3);
+    expect(new Set(names.map((s) => s.names)).size).toBe(1);
   });
 });

@@ -30,6 +30,8 @@ import {
 
 /** Sources whose running totals one cumulative counter series remembers. */
 const MAX_SOURCES_PER_SERIES = 64;
+/** Distinct sets of label names shared between series; past that, a new set's series keep their own. */
+const MAX_NAME_SETS = 10_000;
 
 export interface PushOptions {
   /** Put before every pushed name: `<namespace>_<prefix><name>`. */
@@ -58,6 +60,11 @@ export class PushedFamilies {
   /** Series per tenant ('' for none), and per tenant and name (`tenant NUL name`). */
   private readonly perTenant = new Map<string, number>();
   private readonly perTenantFamily = new Map<string, number>();
+  /**
+   * One label-name array per distinct set of names, shared by every series with that set (each
+   * series held its own: ~150 bytes a series of three labels). Never changed once made.
+   */
+  private readonly nameSets = new Map<string, string[]>();
 
   constructor(
     private readonly store: Store,
@@ -70,6 +77,7 @@ export class PushedFamilies {
       const migrate = family.spec.tenants === undefined && family.spec.tenant === undefined;
       for (const s of family.series.values()) {
         s.touched = now;
+        if (s.names) s.names = this.sharedNames(s.names);
         this.count(family, s, 1);
         if (migrate) bindTenant(family, tenantOf(s), family.spec.help);
       }
@@ -113,20 +121,24 @@ export class PushedFamilies {
       this.reject(reason, to - from);
     };
     // Each of the batch's families, placed once per tenant (a family not made yet: again, since
-    // another tenant's series may have made it meanwhile).
-    const placed = new Map<string, Placement>();
-    for (let g = 0; g < batch.keys.length; g++) {
-      const from = batch.start[g] as number;
-      const to = batch.start[g + 1] as number;
+    // another tenant's series may have made it meanwhile). Series without a tenant (most) by the
+    // batch family's index, the others by index and tenant.
+    const placed: (Placement | undefined)[] = new Array(batch.families.length);
+    const placedForTenant = new Map<string, Placement>();
+    const { keys, sources, values, stamps, start } = batch;
+    for (let g = 0; g < keys.length; g++) {
+      const from = start[g] as number;
+      const to = start[g + 1] as number;
       const f = batch.family[g] as number;
       const info = batch.families[f] as FamilyInfo;
-      const key = batch.keys[g] as string;
-      const tenant = tenantOfKey(key);
-      const slot = `${f}\u0000${tenant}`;
-      let place = placed.get(slot);
+      const key = keys[g] as string;
+      const tenant = tenantOfSeriesKey(key);
+      const slot = tenant === '' ? '' : `${f}\u0000${tenant}`;
+      let place = tenant === '' ? placed[f] : placedForTenant.get(slot);
       if (place === undefined || typeof place === 'string') {
         place = placeFamily(this.store, info, tenant);
-        placed.set(slot, place);
+        if (tenant === '') placed[f] = place;
+        else placedForTenant.set(slot, place);
       }
       if (Array.isArray(place)) {
         refuse(from, to, place);
@@ -148,21 +160,23 @@ export class PushedFamilies {
           continue;
         }
         family ??= createFamily(this.store, info, place === 'tenant' ? tenant : undefined);
-        placed.set(slot, family);
+        if (tenant === '') placed[f] = family;
+        else placedForTenant.set(slot, family);
         const { names, values } = splitKey(key);
-        s = newSeries(family, names, values, now);
+        s = newSeries(family, this.sharedNames(names), values, now);
         family.add(key, s);
         this.count(family, s, 1);
       }
       const refusedBefore = rejected.length;
+      const source = sources[g] as string;
       for (let i = from; i < to; i++) {
         const outcome = this.update(
           family as Family,
           s,
           info.type,
-          batch.sources[g] as string,
-          batch.values[i] as number,
-          batch.stamps[i] as number,
+          source,
+          values[i] as number,
+          stamps[i] as number,
           now,
           batch.shape === 'remote-write',
         );
@@ -174,7 +188,8 @@ export class PushedFamilies {
         this.forget(family as Family, key, s);
         if (madeFamily && (family as Family).series.size === 0) {
           this.store.delete(familyKey((family as Family).spec));
-          placed.delete(slot);
+          if (tenant === '') placed[f] = undefined;
+          else placedForTenant.delete(slot);
         }
         continue;
       }
@@ -184,6 +199,15 @@ export class PushedFamilies {
     }
     this.stats.accepted += batch.values.length - rejected.length;
     return rejected;
+  }
+
+  /** The shared array of these label names (the same names in the same order). */
+  private sharedNames(names: string[]): string[] {
+    const key = names.join('\u0000');
+    const shared = this.nameSets.get(key);
+    if (shared) return shared;
+    if (this.nameSets.size < MAX_NAME_SETS) this.nameSets.set(key, names);
+    return names;
   }
 
   /** Counts refusals made before the store saw the samples (decoding, whole bodies). */
@@ -314,6 +338,15 @@ export class PushedFamilies {
       }
     }
   }
+}
+
+/**
+ * A series key's tenant (push-batch.ts tenantOfKey), without walking the key when it holds no
+ * `tenant_id` at all (most keys): label names and values hold no NUL, so a key without
+ * `tenant_id` followed by NUL has no label of that name.
+ */
+export function tenantOfSeriesKey(key: string): string {
+  return key.includes('tenant_id\u0000') ? tenantOfKey(key) : '';
 }
 
 /** A series' tenant: its tenant_id, or '' when none. */

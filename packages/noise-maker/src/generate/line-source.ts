@@ -22,8 +22,12 @@ export interface LineSourceOptions {
   simulatedRate: number;
 }
 
-/** Distinct requests rendered up front (a site with this many distinct request lines in play). */
-const POOL_SIZE = 16_384;
+/**
+ * Distinct requests rendered up front (a site with this many distinct request lines in play).
+ * Every line written draws one at random, so the pool (~200 bytes a line) must stay in a core's
+ * cache: 16,384 (3 MB) made a line cost 0.6 µs here, 4,096 (0.8 MB) 0.2 µs.
+ */
+const POOL_SIZE = 4096;
 /** Lines per block: the unit that can be rendered independently. */
 export const BLOCK_LINES = 4096;
 
@@ -77,6 +81,15 @@ export class LineSource {
         status: String(req.status),
       };
     });
+    // One buffer for all pooled lines, not one each: fewer cache and TLB misses on the random draws.
+    const arena = new Uint8Array(this.pool.reduce((n, p) => n + (p.bytes?.length ?? 0), 0));
+    let at = 0;
+    for (const p of this.pool) {
+      if (!p.bytes) continue;
+      arena.set(p.bytes, at);
+      p.bytes = arena.subarray(at, at + p.bytes.length);
+      at += p.bytes.length;
+    }
   }
 
   /** `count` lines, each ending in "\n", as bytes valid until the next call. `nowMs` stamps them unless time is simulated. */

@@ -33,6 +33,8 @@ interface Series {
   labels: Record<string, string>;
   /** Pre-rendered JSON of everything but the value, per shape (the hot path only appends numbers). */
   head: Record<PushShape, string>;
+  /** The same as bytes, made for a shape the first time it is used. */
+  headBytes: Partial<Record<PushShape, Buffer>>;
 }
 
 /** What was sent per family: sample count and the sum a scrape would show (gauges: their last values). */
@@ -124,7 +126,7 @@ export class MetricModel {
           instance: `i${Math.floor(i / (SERVICES.length * ENDPOINTS.length))}`,
         };
         if (family.kind === 'counter') labels.code = f % 2 === 0 ? '200' : '500';
-        this.series.push({ family, service, labels, head: heads(family, service, labels) });
+        this.series.push({ family, service, labels, head: heads(family, service, labels), headBytes: {} });
       }
     });
     // Each family gets its weight, spread evenly over its series.
@@ -157,12 +159,50 @@ export class MetricModel {
    * per body (n is ignored).
    */
   body(shape: PushShape, n: number): { body: string; samples: number; totals: Totals } {
+    const { body, samples, totals } = this.bodyBytes(shape, n);
+    return { body: body.toString('utf8'), samples, totals };
+  }
+
+  /**
+   * body() as bytes, written straight into one buffer: joining a thousand item strings and
+   * encoding the result cost 1.7 µs a sample, most of a push run's CPU until its bodies exist.
+   */
+  bodyBytes(shape: PushShape, n: number): { body: Buffer; samples: number; totals: Totals } {
     const count = shape === 'track' ? 1 : n;
-    const { items: parts, totals } = this.items(shape, count);
-    const items = parts.join(',');
-    const body =
-      shape === 'batch' ? `{"metrics":[${items}],"source":"noise-maker"}` : shape === 'track' ? items : `[${items}]`;
-    return { body, samples: count, totals };
+    const totals = new Totals();
+    const [open, close] =
+      shape === 'batch' ? ['{"metrics":[', '],"source":"noise-maker"}'] : shape === 'track' ? ['', ''] : ['[', ']'];
+    const closeItem = shape === 'batch' ? '}}' : '}';
+    let out = Buffer.allocUnsafe(count * 256 + 64);
+    let pos = out.write(open, 0, 'latin1');
+    for (let i = 0; i < count; i++) {
+      const s = this.picker.pick(this.random);
+      const v = this.value(s.family.kind);
+      totals.add(s, v);
+      let head = s.headBytes[shape];
+      if (!head) {
+        head = Buffer.from(s.head[shape]);
+        s.headBytes[shape] = head;
+      }
+      if (pos + head.length + 64 > out.length) {
+        const bigger = Buffer.allocUnsafe(out.length * 2 + head.length);
+        out.copy(bigger, 0, 0, pos);
+        out = bigger;
+      }
+      if (i > 0) out[pos++] = 0x2c; // ,
+      out.set(head, pos);
+      pos += head.length;
+      pos += out.write(`${v}${closeItem}`, pos, 'latin1');
+    }
+    const tail = Buffer.from(close, 'latin1');
+    if (pos + tail.length > out.length) {
+      const bigger = Buffer.allocUnsafe(pos + tail.length);
+      out.copy(bigger, 0, 0, pos);
+      out = bigger;
+    }
+    out.set(tail, pos);
+    pos += tail.length;
+    return { body: out.subarray(0, pos), samples: count, totals };
   }
 
   /** `n` items of `shape`, each its own JSON text (for the queue: one message each), and what they hold. */

@@ -32,8 +32,15 @@ export interface FileTailOptions {
   now?(): number;
 }
 
-/** Where to start reading a file that is already there. */
-export type StartAt = { kind: 'end' } | { kind: 'beginning' } | { kind: 'saved'; saved: SavedPath; writtenAt: number };
+/**
+ * Where to start reading a file that is already there. `rotatedSince`: the files beside the path
+ * that nobody follows and that were written since then are generations rotated away before this
+ * first look (the start claims to know everything written before it): they are read whole first.
+ */
+export type StartAt =
+  | { kind: 'end' }
+  | { kind: 'beginning'; rotatedSince?: number }
+  | { kind: 'saved'; saved: SavedPath; writtenAt: number };
 
 export interface FileTailStatus {
   path: string;
@@ -134,7 +141,10 @@ export class FileTail {
           this.again = true;
         } else {
           const stats = await statOrNull(this.label);
-          if (stats) await this.adopt(startAt.kind, true);
+          const ours = !stats || (await this.adopt(startAt.kind, true));
+          // After the path's file is open: a rotation meanwhile leaves nothing between the two.
+          if (ours && startAt.kind === 'beginning' && startAt.rotatedSince)
+            await this.adoptMissed(startAt.rotatedSince);
         }
         this.pathEmpty = this.current === null;
         this.lookedAt = lookStart;
@@ -156,13 +166,19 @@ export class FileTail {
   idleNow(): boolean {
     const current = this.current;
     if (!current || this.rotated.length > 0 || this.reading || this.again || this.stopped) return false;
+    const lookStart = Date.now();
     let stats: Stats;
     try {
       stats = statSync(fsPath(this.label));
     } catch {
       return false;
     }
-    return current.judge(stats) === 'idle';
+    if (current.judge(stats) !== 'idle') return false;
+    // A whole look: our file is still at the path, so nothing was rotated away from it since the
+    // last one. Otherwise an idle file would hold the checkpoint's knownAt back at its last change,
+    // and a start would read whole again the generations let go (and forgotten) since then.
+    this.lookedAt = lookStart;
+    return true;
   }
 
   /** Looks at the path, opens a new file there at once, and reads whatever is new. Calls coalesce. */

@@ -413,11 +413,15 @@ export class Tailer implements Checkpointed<FilePosition> {
     if (this.joining.size > 0 && this.patterns.every((p) => !p.matches(label) || this.joining.has(p))) {
       return { kind: this.options.from };
     }
-    if (this.ready) return { kind: 'beginning' };
+    // The first look at a path comes a while after the start (the walk, under load) or after the
+    // file appeared: the generations rotated away from it since knownAt (the start's, or the last
+    // checkpoint's) hold lines nobody counted, and a checkpoint claims to know them.
+    const beginning = { kind: 'beginning', rotatedSince: this.knownAt } as const;
+    if (this.ready) return beginning;
     // Not in the checkpoint: a file written since the checkpoint holds lines nobody counted.
     const stats = resume ? await statOrNull(label) : null;
-    if (stats && resume && stats.mtimeMs > resume.knownAt) return { kind: 'beginning' };
-    return { kind: this.options.from };
+    if (stats && resume && stats.mtimeMs > resume.knownAt) return beginning;
+    return this.options.from === 'beginning' ? beginning : { kind: 'end' };
   }
 
   /** Tails whose file has been gone for forgetAfterMs are dropped, with the series they labelled. */

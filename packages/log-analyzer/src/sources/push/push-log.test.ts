@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecords, encodeRecord, PushLog, type PushLogIo, unwritten } from './push-log.js';
+import { decodeRecords, encodeHead, encodeRecord, PushLog, type PushLogIo, unwritten } from './push-log.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -273,5 +273,18 @@ describe('PushLog when writes fail', () => {
     second.log.close();
     expect(readFileSync(path)).toEqual(damaged);
     expect(PushLog.open(dir, 0).replay.map((r) => text(r.body))).toEqual(['two']);
+  });
+});
+
+describe('encodeHead', () => {
+  const cases = [
+    { name: 'no tenant', given: { seq: 1, at: 5, tenant: null, body: body('{"a":1}') } },
+    { name: 'a tenant', given: { seq: 42, at: 1.5, tenant: 'tenant-é', body: body('[1,2,3]') } },
+    { name: 'an empty body', given: { seq: 7, at: 0, tenant: '', body: new Uint8Array(0) } },
+  ];
+  it.each(cases)('$name: the head then the body as it is are the record encodeRecord writes', ({ given }) => {
+    const apart = Buffer.concat([encodeHead(given), given.body]);
+    expect(apart).toEqual(encodeRecord(given));
+    expect(decodeRecords(apart)).toEqual({ records: [{ ...given, body: Buffer.from(given.body) }], bad: null });
   });
 });

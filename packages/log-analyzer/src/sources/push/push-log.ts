@@ -36,18 +36,25 @@ export interface LogRecord {
 
 const HEAD = 4 + 4 + 8 + 8 + 2;
 
-/** Pure: one record's bytes. */
-export function encodeRecord(record: LogRecord): Buffer {
+/**
+ * Pure: one record's bytes up to its body (the body follows them as is: written from where it
+ * is, never copied; the CRC covers it).
+ */
+export function encodeHead(record: LogRecord): Buffer {
   const tenant = Buffer.from(record.tenant ?? '');
-  const out = Buffer.allocUnsafe(HEAD + tenant.length + record.body.length);
-  out.writeUInt32LE(out.length - 4, 0);
+  const out = Buffer.allocUnsafe(HEAD + tenant.length);
+  out.writeUInt32LE(out.length + record.body.length - 4, 0);
   out.writeDoubleLE(record.seq, 8);
   out.writeDoubleLE(record.at, 16);
   out.writeUInt16LE(record.tenant === null ? 0xffff : tenant.length, 24);
   tenant.copy(out, HEAD);
-  out.set(record.body, HEAD + tenant.length);
-  out.writeUInt32LE(crc32(out.subarray(8)), 4);
+  out.writeUInt32LE(crc32(record.body, crc32(out.subarray(8))), 4);
   return out;
+}
+
+/** Pure: one record's bytes. */
+export function encodeRecord(record: LogRecord): Buffer {
+  return Buffer.concat([encodeHead(record), record.body]);
 }
 
 /** What a segment's bytes hold: its whole records and, when a record is bad, where and whether only a tail. */
@@ -97,8 +104,8 @@ export function decodeRecords(bytes: Buffer): DecodedSegment {
 }
 
 /** Pure: what is left of `buffers` once the first `n` bytes are written (a short write goes on from there). */
-export function unwritten(buffers: readonly Buffer[], n: number): Buffer[] {
-  const out: Buffer[] = [];
+export function unwritten(buffers: readonly Uint8Array[], n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
   let skip = n;
   for (const b of buffers) {
     if (skip >= b.length) {
@@ -116,7 +123,7 @@ export interface PushLogIo {
   /** Creates a new segment file for appending; returns its descriptor. */
   create(path: string): number;
   /** Resolves with the bytes written, which may be fewer than given. */
-  writev(fd: number, buffers: Buffer[]): Promise<number>;
+  writev(fd: number, buffers: Uint8Array[]): Promise<number>;
   fdatasync(fd: number): Promise<void>;
   ftruncate(fd: number, size: number): Promise<void>;
   close(fd: number): void;
@@ -158,7 +165,8 @@ interface Segment {
 export class PushLog {
   private readonly segments: Segment[] = [];
   private seq = 0;
-  private queue: { segment: Segment; frame: Buffer; done: (error?: Error) => void }[] = [];
+  /** A record's frame: its head, then its body as it came. */
+  private queue: { segment: Segment; frame: [Buffer, Uint8Array]; done: (error?: Error) => void }[] = [];
   private flushing = false;
 
   private constructor(
@@ -248,7 +256,7 @@ export class PushLog {
     const target = segment;
     const seq = ++this.seq;
     target.last = seq;
-    const frame = encodeRecord({ seq, at, tenant, body });
+    const frame: [Buffer, Uint8Array] = [encodeHead({ seq, at, tenant, body }), body];
     return new Promise((resolve, reject) => {
       this.queue.push({ segment: target, frame, done: (error) => (error ? reject(error) : resolve(seq)) });
       void this.flush();
@@ -280,7 +288,7 @@ export class PushLog {
         try {
           await this.write(
             segment,
-            batch.map((q) => q.frame),
+            batch.flatMap((q) => q.frame),
           );
           for (const q of batch) q.done();
         } catch (error) {
@@ -293,7 +301,7 @@ export class PushLog {
   }
 
   /** Writes the frames whole (a short write goes on with the rest) and syncs; any error abandons the segment. */
-  private async write(segment: Segment, frames: Buffer[]): Promise<void> {
+  private async write(segment: Segment, frames: Uint8Array[]): Promise<void> {
     const { fd } = segment;
     if (fd === null) throw new Error('push log segment closed after an earlier error');
     let written = 0;

@@ -6,6 +6,7 @@ export interface QueueState {
   up: boolean;
   depth: number;
   processing: number;
+  inFlight: number;
 }
 
 export interface QueueMetrics {
@@ -39,6 +40,14 @@ export function createQueueMetrics(registry: Registry, state: () => QueueState):
     registers,
     collect() {
       this.set(state().processing);
+    },
+  });
+  new Gauge({
+    name: 'log_analyzer_redis_batches_in_flight',
+    help: 'Batches claimed and not yet applied (decoding, or waiting for their turn): at most --redis-workers + 1.',
+    registers,
+    collect() {
+      this.set(state().inFlight);
     },
   });
   return {

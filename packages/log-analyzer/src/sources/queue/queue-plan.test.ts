@@ -5,6 +5,7 @@ import {
   deadLetter,
   foreignBatches,
   leaseAllowsApply,
+  mayClaim,
   parseProcessingKey,
   parseTooLarge,
   planRecovery,
@@ -135,6 +136,42 @@ describe('the too_large marker the claim script writes', () => {
     { name: 'a marker without a size', given: `${TOO_LARGE}abc def`, want: null },
   ])('$name', ({ given, want }) => {
     expect(parseTooLarge(given)).toEqual(want);
+  });
+});
+
+describe('mayClaim: the workers decoding, one more claimed ahead, and no more', () => {
+  it.each([
+    { name: 'nothing in flight', given: { inFlight: 0, workers: 2, pending: 0, maxPending: 10 }, want: true },
+    {
+      name: 'every worker decoding: one claimed ahead',
+      given: { inFlight: 2, workers: 2, pending: 0, maxPending: 10 },
+      want: true,
+    },
+    {
+      name: 'workers + 1 in flight: wait',
+      given: { inFlight: 3, workers: 2, pending: 0, maxPending: 10 },
+      want: false,
+    },
+    { name: 'one worker', given: { inFlight: 1, workers: 1, pending: 0, maxPending: 10 }, want: true },
+    { name: 'one worker, two in flight', given: { inFlight: 2, workers: 1, pending: 0, maxPending: 10 }, want: false },
+    {
+      name: 'applied batches at the cap (checkpoints failing)',
+      given: { inFlight: 0, workers: 2, pending: 10, maxPending: 10 },
+      want: false,
+    },
+    {
+      name: 'batches claimed count against the cap',
+      given: { inFlight: 1, workers: 2, pending: 9, maxPending: 10 },
+      want: false,
+    },
+    {
+      name: 'a cap of one: one batch at a time',
+      given: { inFlight: 1, workers: 1, pending: 0, maxPending: 1 },
+      want: false,
+    },
+    { name: 'under the cap', given: { inFlight: 1, workers: 2, pending: 8, maxPending: 10 }, want: true },
+  ])('$name', ({ given, want }) => {
+    expect(mayClaim(given.inFlight, given.workers, given.pending, given.maxPending)).toBe(want);
   });
 });
 

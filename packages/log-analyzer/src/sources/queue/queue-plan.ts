@@ -125,6 +125,22 @@ export function foreignBatches(
   return byConsumer;
 }
 
+/**
+ * Batches claimed beyond the --redis-workers decoding: claimed while the others decode, each is
+ * there the moment a decode thread frees, instead of a claim's round trip later.
+ */
+export const CLAIMED_AHEAD = 1;
+
+/**
+ * Whether the drain may claim another batch now: fewer than workers + CLAIMED_AHEAD batches
+ * claimed and not yet applied (each holds at most MAX_BATCH_BYTES), and fewer than `maxPending`
+ * batches applied or on their way to it that wait for a checkpoint (a failing checkpoint stops
+ * the drain there; a batch claimed ahead counts, or it would pass the cap once applied).
+ */
+export function mayClaim(inFlight: number, workers: number, pending: number, maxPending: number): boolean {
+  return inFlight < workers + CLAIMED_AHEAD && pending + inFlight < maxPending;
+}
+
 /** How much of a message (and of its error) a dead letter keeps: the list is bounded in bytes too. */
 export const DEAD_MESSAGE_CHARS = 4096;
 const DEAD_ERROR_CHARS = 1024;

@@ -1,7 +1,8 @@
 // The queue source: drains a Redis list that senders LPUSH metric messages onto, exactly once.
 //
 // A batch is claimed atomically (moved onto this consumer's processing list for the batch, see
-// redis-queue.ts), decoded on the decode threads (--redis-workers batches at a time), and applied
+// redis-queue.ts), decoded on the decode threads (--redis-workers batches at a time, and one more
+// claimed ahead, so a thread never waits for a claim), and applied
 // to the store in claim order, so a gauge ends at the last value pushed. The batch's list is
 // deleted only once the checkpoint that includes it is written; a start applies again the lists
 // the checkpoint does not include and deletes those it does. So kill -9 at any moment neither
@@ -19,7 +20,15 @@ import { InOrder } from '../in-order.js';
 import type { Checkpointed, SyncSink } from '../source.js';
 import { AppliedBatches } from './applied-batches.js';
 import { type LeaseClock, LeaseKeeper, REAL_CLOCK } from './lease-keeper.js';
-import { deadLetter, foreignBatches, planRecovery, type QueuePosition, redactedUrl, refusals } from './queue-plan.js';
+import {
+  deadLetter,
+  foreignBatches,
+  mayClaim,
+  planRecovery,
+  type QueuePosition,
+  redactedUrl,
+  refusals,
+} from './queue-plan.js';
 import { NUL, RedisQueue } from './redis-queue.js';
 import { Waiters } from './waiters.js';
 
@@ -27,7 +36,7 @@ export interface QueueConfig {
   /** redis://[user:password@]host:port[/db] */
   url: string;
   key: string;
-  /** Batches claimed and decoding at once. */
+  /** Batches decoding at once (mayClaim: one more is claimed ahead). */
   workers: number;
   db: number;
   /** Most messages claimed at once. */
@@ -106,7 +115,8 @@ export class QueueSource implements Checkpointed<QueuePosition> {
   private readonly ordered = new InOrder<Decoded>((result) => this.handOn(result));
   /** A batch could not be read again: none after it may be applied (the next start applies it first). */
   private readFailed = false;
-  private inFlight = 0;
+  /** Batches claimed and not yet applied (decoding, or waiting for their turn): at most workers + CLAIMED_AHEAD. */
+  inFlight = 0;
   /** The claim loop waiting for room, backoff and empty-queue sleeps: woken by a change. */
   private readonly waiters = new Waiters();
   private stopped = false;
@@ -188,6 +198,7 @@ export class QueueSource implements Checkpointed<QueuePosition> {
       try {
         await this.redis.connect();
         await this.ready();
+        await this.redis.checkSizes();
         try {
           await this.lease.hold(!this.recovered);
         } catch (error) {
@@ -242,7 +253,7 @@ export class QueueSource implements Checkpointed<QueuePosition> {
     const { config } = this.options;
     while (!this.stopped) {
       this.loops++;
-      if (this.inFlight >= config.workers || this.pending.size >= (config.maxPending ?? MAX_PENDING_BATCHES)) {
+      if (!mayClaim(this.inFlight, config.workers, this.pending.size, config.maxPending ?? MAX_PENDING_BATCHES)) {
         await this.waiters.next();
         continue;
       }

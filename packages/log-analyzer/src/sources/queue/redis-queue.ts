@@ -6,7 +6,9 @@
 // empty queue is claimed again after a short wait (queue-source.ts).
 
 import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
+import { ClaimConnection } from './claim-connection.js';
 import { deadKey, leaseKey, processingKey, processingPattern, TOO_LARGE, takenKey } from './queue-plan.js';
+import { joinedOf, scalarOf } from './resp-reader.js';
 
 export interface RedisQueueOptions {
   url: string;
@@ -32,28 +34,48 @@ export type LeaseRenewal =
   | { result: 'held_by_other'; by: string };
 
 /**
- * Pops up to ARGV[1] messages from the queue's old end onto the batch's processing list, stopping
- * once they hold ARGV[3] bytes; returns how many, and them joined by NUL bytes, oldest first (one
- * string crosses, not one per message; JSON text cannot hold a NUL, so the join splits back unless
- * a message was not JSON anyway). A message over ARGV[2] bytes is replaced, here in Redis, by
- * ARGV[4] .. its size .. ' ' .. its first ARGV[5] bytes (NULs dropped): its bytes never reach the
- * analyzer, and its batch stays small at every later start.
+ * Moves up to ARGV[1] messages from the queue's old end onto the batch's processing list, oldest
+ * first, and returns how many; the caller reads the list right after, on the same connection
+ * (claim()). Natively (SORT … STORE, LTRIM) when it may: a message made into a Lua string costs
+ * Redis about 1 µs. A message over ARGV[2] bytes is replaced, here in Redis, by ARGV[4] .. its size
+ * .. ' ' .. its first ARGV[5] bytes (NULs dropped): its bytes never reach the analyzer, and its
+ * batch stays small at every later start. The claim stops once it holds ARGV[3] bytes (the rest
+ * go back to the old end, the oldest of them last, so it is next). Those checks read the messages
+ * one by one, unless the list's whole size (MEMORY USAGE: at least its messages' bytes) is within
+ * both limits; ARGV[6] = '1' says that size can be trusted (lists are not compressed: claim()).
+ * SORT or MEMORY refused (an ACL, a renamed command): RPOP and RPUSH, as before SORT was used.
  */
-const CLAIM = `local items = redis.call('RPOP', KEYS[1], ARGV[1])
-if not items then return {0, ''} end
-local max, budget, keep = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
-local bytes, n = 0, #items
+const CLAIM = `local max, budget, keep = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
+local n = redis.pcall('SORT', KEYS[1], 'BY', 'nosort', 'DESC', 'LIMIT', 0, ARGV[1], 'STORE', KEYS[2])
+local items
+if type(n) == 'number' then
+  if n == 0 then return 0 end
+  redis.call('LTRIM', KEYS[1], 0, -n - 1)
+  if ARGV[6] == '1' then
+    local size = redis.pcall('MEMORY', 'USAGE', KEYS[2], 'SAMPLES', '0')
+    if type(size) == 'number' and size <= math.min(max, budget) then return n end
+  end
+  items = redis.call('LRANGE', KEYS[2], 0, -1)
+else
+  items = redis.call('RPOP', KEYS[1], ARGV[1])
+  if not items then return 0 end
+  for i = 1, #items, 1000 do redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items))) end
+end
+n = #items
+local bytes = 0
 for i = 1, n do
-  if #items[i] > max then items[i] = ARGV[4] .. #items[i] .. ' ' .. (string.gsub(string.sub(items[i], 1, keep), '%z', '')) end
+  if #items[i] > max then
+    items[i] = ARGV[4] .. #items[i] .. ' ' .. (string.gsub(string.sub(items[i], 1, keep), '%z', ''))
+    redis.call('LSET', KEYS[2], i - 1, items[i])
+  end
   bytes = bytes + #items[i]
   if bytes >= budget and i < n then
-    -- Over the budget: the rest go back to the old end, the oldest of them last (so it is next).
-    for j = n, i + 1, -1 do redis.call('RPUSH', KEYS[1], items[j]); items[j] = nil end
-    break
+    for j = n, i + 1, -1 do redis.call('RPUSH', KEYS[1], items[j]) end
+    redis.call('LTRIM', KEYS[2], 0, i - 1)
+    return i
   end
 end
-for i = 1, #items, 1000 do redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items))) end
-return {#items, table.concat(items, '\\0')}`;
+return n`;
 
 /**
  * Renames another consumer's processing list to ours, only while that consumer's lease is still
@@ -89,6 +111,10 @@ export const NUL = Buffer.from([0]);
 export class RedisQueue {
   private readonly client: RedisClientType;
   private readonly scripts = new Map<string, string>();
+  /** Claims only: their replies are read as bytes (claim-connection.ts). */
+  private readonly claims: ClaimConnection;
+  /** Whether the claim may judge sizes by MEMORY USAGE (checkSizes). */
+  private sizesTrusted = false;
 
   constructor(
     private readonly options: RedisQueueOptions,
@@ -101,6 +127,7 @@ export class RedisQueue {
       socket: { reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000), connectTimeout: 5000 },
     }) as RedisClientType;
     this.client.on('error', onDown);
+    this.claims = new ClaimConnection(options.url, options.db);
   }
 
   get ready(): boolean {
@@ -131,12 +158,41 @@ export class RedisQueue {
     }
   }
 
-  /** Moves up to `n` messages onto batch `seq`'s list; they come back joined by NUL bytes. */
-  async claim(seq: number, n: number): Promise<{ count: number; bytes: Buffer }> {
+  /**
+   * Moves up to `n` messages onto batch `seq`'s list; they come back joined by NUL bytes. The
+   * script and the read of its list go in one write on the claim connection, so the read runs
+   * right after the script (only a take-over, once our lease is gone, could come between).
+   */
+  async claim(seq: number, n: number): Promise<{ count: number; bytes: Uint8Array }> {
+    const list = this.list(seq);
     const args = [n, this.options.maxMessageBytes, MAX_BATCH_BYTES, TOO_LARGE, MARKER_PREFIX_BYTES].map(String);
-    const reply = await this.script('claim', CLAIM, [this.options.key, this.list(seq)], args);
-    const [count, bytes] = reply as [number, Buffer];
-    return { count: Number(count), bytes };
+    const [moved, read] = (await this.claims.send([
+      ['EVAL', CLAIM, '2', this.options.key, list, ...args, this.sizesTrusted ? '1' : '0'],
+      ['LRANGE', list, '0', '-1'],
+    ])) as [Buffer, Buffer];
+    const count = scalarOf(moved);
+    if (count instanceof Error) throw count;
+    const joined = joinedOf(read);
+    if (joined instanceof Error) throw joined;
+    return joined;
+  }
+
+  /**
+   * Whether the claim may judge sizes by a list's MEMORY USAGE: only while Redis says its lists
+   * are not compressed (a compressed list's size says nothing of its messages'). Asked once
+   * connected and with every depth sample (every second); unknown (CONFIG refused) is no.
+   */
+  async checkSizes(): Promise<void> {
+    try {
+      const reply = (await this.client.sendCommand(['CONFIG', 'GET', 'list-compress-depth'])) as unknown;
+      // [name, value] in RESP2; the client makes it {name: value}.
+      const value = Array.isArray(reply)
+        ? reply[1]
+        : (reply as Record<string, unknown> | null)?.['list-compress-depth'];
+      this.sizesTrusted = value !== undefined && String(value) === '0';
+    } catch {
+      this.sizesTrusted = false;
+    }
   }
 
   /** Batch `seq`'s messages, oldest first (empty when it has no list). */
@@ -204,12 +260,14 @@ export class RedisQueue {
     return (await this.script('take-over', TAKE_OVER, keys, [this.options.consumer])) === 1;
   }
 
-  /** Messages waiting in the queue. */
-  depth(): Promise<number> {
-    return this.client.lLen(this.options.key);
+  /** Messages waiting in the queue (and whether sizes can still be trusted). */
+  async depth(): Promise<number> {
+    const [depth] = await Promise.all([this.client.lLen(this.options.key), this.checkSizes()]);
+    return depth;
   }
 
   close(): void {
+    this.claims.close();
     if (this.client.isOpen) this.client.destroy();
   }
 }

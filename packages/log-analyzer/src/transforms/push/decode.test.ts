@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { API_EXAMPLE } from '../../../test/fixtures/push-examples.js';
+import { MAX_HELP_BYTES, MAX_LABEL_NAME_BYTES, MAX_NAME_BYTES } from '../../metrics/prom-names.js';
 import { tenantOfKey } from '../../store/push-batch.js';
-import { decodeBody, decodeMessages, MAX_HELP_BYTES, MAX_LABEL_NAME_BYTES, MAX_NAME_BYTES } from './decode.js';
+import { decodeBody, decodeMessages } from './decode.js';
 import { BodyError, parseJson } from './json-body.js';
 
 const LIMITS = { maxItems: 100, maxLabels: 4, maxLabelValueBytes: 16, maxSeriesBytes: 2048 };

@@ -9,6 +9,15 @@
 //   POST /update             any of the above
 
 import type { RejectReason, Target } from '../../metrics/catalog.js';
+import {
+  LABEL_NAME,
+  longerThan,
+  MAX_HELP_BYTES,
+  MAX_LABEL_NAME_BYTES,
+  MAX_NAME_BYTES,
+  METRIC_NAME,
+  remember,
+} from '../../metrics/prom-names.js';
 import { type BatchShape, METRIC_TYPES, type MetricType, type Rejection } from '../../store/push-batch.js';
 import { MIN_EPSILON } from '../../store/quantiles.js';
 import { BodyError, parseJson } from './json-body.js';
@@ -59,24 +68,14 @@ export interface DecodeLimits {
   maxSeriesBytes: number;
 }
 
-/**
- * Lengths no sane sender needs, and that keep /metrics and the checkpoint small: without them one
- * request with a 900 KB name, a 900 KB help and 30 label names of 30 KB grew /metrics by 1.5 MB.
- * Names and label names are ASCII (their patterns), so characters are bytes.
- */
-export const MAX_NAME_BYTES = 256;
-export const MAX_HELP_BYTES = 1024;
-export const MAX_LABEL_NAME_BYTES = 128;
-
-const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** A tenant's name, in a key (`KEY:TENANT`) or a body's tenant_id: a scoped read can name every tenant. */
 export const TENANT = /^[A-Za-z0-9_.-]{1,64}$/;
 /** A lone surrogate cannot be written as UTF-8. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const TYPES = new Set<string>(METRIC_TYPES);
 
-class ItemError extends Error {
+/** One item refused (its reason and message); the fast decoder tells it from a Sample by class. */
+export class ItemError extends Error {
   constructor(
     readonly reason: RejectReason,
     message: string,
@@ -100,10 +99,6 @@ function timestampOf(raw: unknown): number | null {
 /** Names already found valid (bounded): most pushes repeat the same few, so each is checked once. */
 const validNames = new Set<string>();
 const validLabelNames = new Set<string>();
-function remember(set: Set<string>, name: string): void {
-  if (set.size >= 10_000) set.clear();
-  set.add(name);
-}
 
 /** A value for a message: short, and never walked (a body may nest 100,000 arrays deep). */
 function shown(v: unknown): string {
@@ -111,9 +106,6 @@ function shown(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   return v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v);
 }
-
-/** UTF-8 bytes of `text` above `max` (a UTF-16 unit is at most 3 bytes: most texts need no count). */
-const longerThan = (text: string, max: number) => text.length > max / 3 && Buffer.byteLength(text) > max;
 
 function checkLabel(k: string, v: unknown, limits: DecodeLimits): void {
   if (!validLabelNames.has(k)) {
@@ -195,7 +187,7 @@ function checkSeriesBytes(key: string, labels: number, limits: DecodeLimits): st
 /** The last layout checked: a batch of one histogram repeats it in every item. */
 let lastBuckets: { raw: unknown[]; bounds: number[] } | null = null;
 
-function bucketsOf(raw: unknown): number[] | null {
+export function bucketsOf(raw: unknown): number[] | null {
   if (raw === undefined || raw === null) return null;
   if (
     lastBuckets &&
@@ -219,7 +211,7 @@ function bucketsOf(raw: unknown): number[] | null {
   return bounds as number[];
 }
 
-function targetsOf(quantiles: unknown, epsilons: unknown): Target[] | null {
+export function targetsOf(quantiles: unknown, epsilons: unknown): Target[] | null {
   if (quantiles === undefined || quantiles === null) return null;
   const bad = () =>
     new ItemError('invalid_layout', 'quantiles must be 1 to 16 different numbers in (0, 1), epsilons in (0, 0.5]');
@@ -278,14 +270,18 @@ function checkTenant(scope: TenantScope, named: string | null): void {
   );
 }
 
-/** One item of any shape. `service` becomes a label (when the labels have none). */
-function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: TenantScope): Sample {
+/**
+ * One item of any shape. `service` becomes a label (when the labels have none). Throws ItemError
+ * when refused. Exported for the fast decoder (fast-decode.ts), which asks it about every item it
+ * does not take itself, so both paths answer with the same checks.
+ */
+export function decodeItem(raw: unknown, source: string, limits: DecodeLimits, tenant: TenantScope): Sample {
   if (!isObject(raw)) throw new ItemError('invalid_body', 'an item must be an object');
   const { name } = raw;
   if (typeof name === 'string' && name.length > MAX_NAME_BYTES) {
     throw new ItemError('name_too_long', `a name is ${name.length} bytes, more than ${MAX_NAME_BYTES}`);
   }
-  if (typeof name !== 'string' || !(validNames.has(name) || NAME.test(name))) {
+  if (typeof name !== 'string' || !(validNames.has(name) || METRIC_NAME.test(name))) {
     throw new ItemError('invalid_name', `name ${shown(name)} is not a Prometheus metric name`);
   }
   remember(validNames, name);
@@ -383,7 +379,7 @@ export function decodeMessages(messages: readonly string[], limits: DecodeLimits
   return decoded;
 }
 
-function decodeMessage(text: string, limits: DecodeLimits, tenant: TenantScope): Sample {
+export function decodeMessage(text: string, limits: DecodeLimits, tenant: TenantScope): Sample {
   let raw: unknown;
   try {
     raw = parseJson(text);

@@ -10,9 +10,17 @@
 // decide as the first time did.
 
 import type { RejectReason } from '../../metrics/catalog.js';
+import {
+  LABEL_NAME,
+  longerThan,
+  MAX_LABEL_NAME_BYTES,
+  MAX_NAME_BYTES,
+  METRIC_NAME,
+  remember,
+} from '../../metrics/prom-names.js';
 import type { DecodedBatch, FamilyInfo, MetricType, Rejection } from '../../store/push-batch.js';
 import { type BatchContext, type BatchError, exposedName } from '../push/batch.js';
-import { MAX_LABEL_NAME_BYTES, MAX_NAME_BYTES, TENANT } from '../push/decode.js';
+import { TENANT } from '../push/decode.js';
 import { SnappyError, snappyDecompress } from './snappy.js';
 import { decodeLabels, decodeWriteRequest, type RawRequest, type RawSeries, WireError } from './write-request.js';
 
@@ -22,21 +30,11 @@ export const REMOTE_WRITE_SOURCE = 'remote_write';
 /** How much larger than its body a request may decompress to (snappy's best ratio is about 21:1). */
 export const MAX_DECOMPRESSION_RATIO = 32;
 
-const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
 /** Names already found valid (bounded): every request repeats the same few hundred. */
 const validNames = new Set<string>();
 const validLabelNames = new Set<string>();
-function remember(set: Set<string>, name: string): void {
-  if (set.size >= 10_000) set.clear();
-  set.add(name);
-}
 
 type Verdict = [RejectReason, string];
-
-/** UTF-8 bytes of `text` above `max` (a UTF-16 unit is at most 3 bytes: most texts need no count). */
-const longerThan = (text: string, max: number) => text.length > max / 3 && Buffer.byteLength(text) > max;
 
 /** A series' exposed name, type and key (name NUL value NUL …, sorted, without __name__), or why not. */
 export interface SeriesDecision {
@@ -90,7 +88,7 @@ export function seriesOf(labels: readonly string[] | null, context: BatchContext
     return ['name_too_long', `a name is ${name.length} bytes, more than ${MAX_NAME_BYTES}`];
   }
   if (!validNames.has(name)) {
-    if (!NAME.test(name)) return ['invalid_name', `name "${name.slice(0, 64)}" is not a Prometheus metric name`];
+    if (!METRIC_NAME.test(name)) return ['invalid_name', `name "${name.slice(0, 64)}" is not a Prometheus metric name`];
     remember(validNames, name);
   }
   if (named !== null && named !== tenant) {
