@@ -3,6 +3,7 @@
 //
 //   sources     file    sources/file/tailer.ts          followed files, their descriptors and positions
 //               push    sources/push/push-source.ts     push routes, API keys, the push log
+//               pushgateway sources/pushgateway/          Pushgateway groups (replaced per push), checkpointed whole
 //               queue   sources/queue/queue-source.ts   its Redis lists and lease
 //               statsd  sources/statsd/statsd-source.ts its UDP socket, TCP listener and connections
 //               scrape  sources/scrape/scrape-source.ts targets and their last answers (served live)
@@ -58,6 +59,7 @@ import { readFilePositions } from './sources/file/saved-positions.js';
 import { Tailer } from './sources/file/tailer.js';
 import { registerHostMetrics } from './sources/host/host-metrics.js';
 import { type PushConfig, PushSource, restorePushPosition } from './sources/push/push-source.js';
+import { PushgatewaySource, restorePushgatewayPosition } from './sources/pushgateway/pushgateway-source.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
 import { setUpQueue } from './sources/queue/queue-setup.js';
 import type { QueueSource } from './sources/queue/queue-source.js';
@@ -241,12 +243,29 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     events: fileEvents,
   });
 
+  // Pushgateway groups, on when push is (the same keys); a group's name may not be one of ours.
+  const pushgateway = push.enabled
+    ? new PushgatewaySource({
+        maxBodyBytes: push.maxBodyBytes,
+        keys: () => pushSource.currentKeys(),
+        ttlMs: config.pushgatewayTtlMs ?? null,
+        durable: push.ack === 'durable' && config.positionsFile !== null,
+        checkpoint: () => checkpointer?.checkpoint() ?? Promise.resolve(),
+        taken: (name) => store.has(name) || selfRegistry.getSingleMetric(name) !== undefined || isReservedName(name),
+        restored: saved ? restorePushgatewayPosition(saved.sources.pushgateway) : null,
+        onRefused: (reason, n) => {
+          pushed.reject(reason, n);
+          selfMetrics.pushSamples.inc({ result: 'rejected', reason }, n);
+        },
+        onAnswered: (status) => selfMetrics.pushRequests.inc({ code: String(status) }),
+      })
+    : null;
   checkpointer = new Checkpointer({
     store,
     path: config.positionsFile,
     // The previous generation stays usable: the push log keeps what it lacks. Queue batches go
     // once the newest has them (README: a fall-back to the previous generation misses them).
-    sources: [tailer, pushSource, ...(queue ? [queue] : [])],
+    sources: [tailer, pushSource, ...(pushgateway ? [pushgateway] : []), ...(queue ? [queue] : [])],
     resumed: saved !== null,
     onWritten: (seconds) => {
       selfMetrics.checkpointWrites.inc();
@@ -289,10 +308,10 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     readAuth: pushSource.readAuth(),
     hostAllowed: (host) => hostAllowed(host, boundTo, config.allowedHosts ?? []),
     aggregated: (tenant) => aggregatedText(history, Date.now(), tenant),
-    extraText: () => scrape.exposition(),
+    extraText: () => scrape.exposition() + (pushgateway?.exposition() ?? ''),
     metricsPath: config.metricsPath ?? ANALYZER_DEFAULTS.metricsPath,
     routes: [
-      ...[pushSource.routes<ReadEnv>()].filter((r) => r !== undefined),
+      ...[pushSource.routes<ReadEnv>(), pushgateway?.routes<ReadEnv>()].filter((r) => r !== undefined),
       historyRoutes(history),
       uiRoutes(feed, history),
     ],
@@ -390,6 +409,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       await tailer?.stop();
       await queue?.stop();
       await scrape.stop();
+      pushgateway?.stop();
       // What StatsD read is applied before the last checkpoint.
       await statsd?.close();
       await checkpointer?.checkpoint();

@@ -39,6 +39,7 @@ export function analyzerSettingsOf(opts: Options) {
     slowReaderMs: opts.slowReaderTimeout as number,
     allowedHosts: (opts.allowedHosts as string[] | undefined) ?? [],
     metricsPath: opts.metricsPath as string,
+    pushgatewayTtlMs: (opts.pushgatewayTtl as number | undefined) ?? null,
   };
 }
 
@@ -186,6 +187,8 @@ export interface AnalyzerConfig {
   system?: Partial<SystemConfig>;
   /** The path the Prometheus exposition is served at (default /metrics). */
   metricsPath?: string;
+  /** Pushgateway groups not pushed to for this long are dropped (default null: never). */
+  pushgatewayTtlMs?: number | null;
   /** Short-term history of every series (on by default, with these sizes). */
   history?: Partial<HistoryOptions>;
   /** StatsD on a UDP and TCP port (off by default). */

@@ -225,6 +225,12 @@ export const TABLE: readonly Setting[] = [
     reload: true,
   },
   {
+    flags: '--pushgateway-ttl <duration>',
+    help: 'drop Pushgateway groups not pushed to for this long (default: never, as pushgateway)',
+    parse: duration,
+    key: 'push.pushgateway_ttl',
+  },
+  {
     flags: '--push-ack <when>',
     help: 'answer a push once durable in the checkpoint, or once merged (faster, a crash may lose the last second)',
     choices: ['durable', 'merged'],

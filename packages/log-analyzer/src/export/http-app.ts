@@ -57,6 +57,7 @@ const LANDING = (version: string) => `<!doctype html>
 <li><a href="/api/status">/api/status</a> — discovery, checkpoint, files, offsets, lag, pool and ingestion</li>
 <li><a href="/metrics/stats">/metrics/stats</a> — pushed points, series and exports</li>
 <li>POST /api/metrics, /metrics/track, /metrics/track/batch, /update — push metrics (see the README)</li>
+<li>PUT, POST, DELETE /metrics/job/… — the Pushgateway API (<a href="/api/v1/metrics">its groups</a>)</li>
 </ul></body></html>
 `;
 

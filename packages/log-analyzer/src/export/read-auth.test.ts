@@ -18,6 +18,10 @@ describe('readRule', () => {
     { name: 'an unknown path', given: '/nope', want: 'full' },
     { name: 'a push path', given: '/metrics/track', want: 'push' },
     { name: 'a push path with a slash', given: '/update/', want: 'push' },
+    { name: 'a Pushgateway group', given: '/metrics/job/nightly/instance/a', want: 'push' },
+    { name: 'a Pushgateway group, base64 job, additive', given: '/add/metrics/job@base64/bmlnaHRseQ', want: 'push' },
+    { name: 'the Pushgateway probes', given: '/-/ready', want: 'open' },
+    { name: 'the Pushgateway groups listed (every tenant)', given: '/api/v1/metrics', want: 'full' },
   ])('$name', ({ given, want }) => {
     expect(readRule(given, given === '/prom' ? '/prom' : '/metrics')).toBe(want);
   });

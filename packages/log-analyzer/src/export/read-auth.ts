@@ -13,11 +13,13 @@ export type ReadRule = 'open' | 'tenant' | 'full' | 'push';
 export type ReadEnv = { Variables: { readTenant: string | null } };
 
 const PUSH_PATHS = new Set(['/api/metrics', '/metrics/track', '/metrics/track/batch', '/update']);
-const OPEN_PATHS = new Set(['/', '/favicon.ico', '/health', '/api/health']);
+const OPEN_PATHS = new Set(['/', '/favicon.ico', '/health', '/api/health', '/-/healthy', '/-/ready']);
+/** The Pushgateway API's groups (sources/pushgateway/): checked with the push keys there. */
+const PUSHGATEWAY_PATH = /^(\/add)?\/metrics\/job(@base64)?\//;
 
 export function readRule(path: string, metricsPath: string): ReadRule {
   const p = path.length > 1 ? path.replace(/\/$/, '') : path;
-  if (PUSH_PATHS.has(p)) return 'push';
+  if (PUSH_PATHS.has(p) || PUSHGATEWAY_PATH.test(p)) return 'push';
   if (OPEN_PATHS.has(p)) return 'open';
   if (p === metricsPath || p === '/metrics/series' || p.startsWith('/metrics/trends/')) return 'tenant';
   return 'full';

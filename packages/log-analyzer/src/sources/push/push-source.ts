@@ -137,6 +137,11 @@ export class PushSource implements Checkpointed<PushPosition> {
     this.keys = keys.length > 0 ? new ApiKeys(keys) : null;
   }
 
+  /** The write keys of now (null: none needed), for the Pushgateway routes. */
+  currentKeys(): ApiKeys | null {
+    return this.keys;
+  }
+
   /** Reads with --metrics-auth: the presented key's tenant, or undefined when it matches none. */
   readAuth(): ((key: string | null) => { tenant: string | null } | undefined) | undefined {
     if (!this.options.config.metricsAuth) return undefined;
