@@ -3,6 +3,8 @@
 // SDK (a new MeterProvider: a new start time) counted as a reset, not twice; and kill -9 after
 // answered exports, the push log applying them again.
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -146,3 +148,43 @@ it('answers in the request content type: partial_success for refused points, 400
     WAIT,
   );
 }, 30_000);
+
+/** A port free now (bound then released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+it('--otlp-port serves POST /v1/metrics alone; kill -9 after 200s: the push log applies them again', async () => {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const otlpPort = await freePort();
+  const args = [
+    '--watch',
+    join(t.dir, '*.log'),
+    '--positions',
+    join(t.dir, 'checkpoint.json'),
+    '--otlp-port',
+    `${otlpPort}`,
+  ];
+  // No checkpoint after the first: what was answered is only in the push log.
+  const s = serve([...args, '--checkpoint-interval', '1h']);
+  await s.url;
+  const url = `http://127.0.0.1:${otlpPort}/v1/metrics`;
+  const p = provider(url, 'protobuf', 'delta', 'b');
+  const counter = p.getMeter('shop').createCounter('orders');
+  counter.add(4, { method: 'card' });
+  const series = 'orders_total{instance="b",job="checkout",method="card"}';
+  await vi.waitFor(async () => expect(await line(s, series)).toBe(4), WAIT);
+  await p.shutdown();
+  expect((await fetch(`http://127.0.0.1:${otlpPort}/metrics`)).status).toBe(404);
+  s.child.kill('SIGKILL');
+  await s.exited;
+  servers.splice(servers.indexOf(s), 1);
+
+  const again = serve(args);
+  await vi.waitFor(async () => expect(await line(again, series)).toBe(4), WAIT);
+}, 60_000);

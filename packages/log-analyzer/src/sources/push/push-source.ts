@@ -22,6 +22,8 @@ import { pushRoutes } from './routes.js';
 export interface PushConfig extends PushOptions, DecodeLimits {
   enabled: boolean;
   maxBodyBytes: number;
+  /** A port that serves POST /v1/metrics alone (OTLP/HTTP's usual 4318), or null. */
+  otlpPort: number | null;
   /** Writes need one of these keys when any is set; a key's tenant labels and caps its series. */
   apiKeys: ApiKey[];
   /** /metrics needs a key too. */
