@@ -20,7 +20,7 @@ import {
   STREAM_SOURCE,
 } from '../../store/push-batch.js';
 import type { BatchContext } from '../push/batch.js';
-import { seriesOf, valueVerdict } from '../remote-write/batch.js';
+import { type SeriesDecision, seriesOf, valueVerdict } from '../remote-write/batch.js';
 import { CUMULATIVE, DELTA, NO_RECORDED_VALUE, type OtlpMetric, type OtlpPoint, type OtlpResource } from './model.js';
 import { IDENTIFYING, labelsOf, metricName, type NameRole, targetOf } from './names.js';
 
@@ -74,10 +74,11 @@ export function translate(resources: readonly OtlpResource[]): Translated {
       });
     }
     for (const m of resource.metrics) {
+      const name = metricName(m.name, m.unit, m.kind === 'sum' && m.monotonic ? 'counter' : 'gauge');
+      const refused = metricVerdict(m);
       for (const p of m.points) {
         const point = points++;
         if ((p.flags & NO_RECORDED_VALUE) !== 0) continue;
-        const refused = metricVerdict(m);
         if (refused) {
           rejected.push({ index: point, reason: refused[0], message: refused[1] });
           continue;
@@ -85,7 +86,7 @@ export function translate(resources: readonly OtlpResource[]): Translated {
         const labels = new Map<string, string>();
         labelsOf(p.attrs, labels);
         for (const [k, v] of target) labels.set(k, v);
-        number(m, p, labels, point, samples);
+        number(m, name, p, labels, point, samples);
       }
     }
   }
@@ -116,10 +117,9 @@ export function metricVerdict(m: OtlpMetric): Verdict | null {
   }
 }
 
-function number(m: OtlpMetric, p: OtlpPoint, labels: Map<string, string>, point: number, out: Sample[]): void {
+function number(m: OtlpMetric, name: string, p: OtlpPoint, labels: Map<string, string>, point: number, out: Sample[]) {
   const counter = m.kind === 'sum' && m.monotonic;
   const role: NameRole = counter ? 'counter' : 'gauge';
-  const name = metricName(m.name, m.unit, role);
   const source = counter && m.temporality === CUMULATIVE ? `${STREAM_SOURCE}${p.start}` : DELTA_SOURCE;
   out.push({ labels: flat(name, labels), type: role, source, value: p.value, stamp: stampOf(p.time), point });
 }
@@ -136,6 +136,30 @@ function flat(name: string, labels: Map<string, string>): string[] {
 }
 
 /**
+ * Decisions by a series' labels as sent and the context (a cache of pure results, bounded): an
+ * exporter sends the same series every interval, so after the first request a series costs one
+ * lookup.
+ */
+const decisions = new Map<string, SeriesDecision | Verdict>();
+const MAX_CACHED = 100_000;
+
+function contextId(context: BatchContext): string {
+  const { limits } = context;
+  return `${context.tenant ?? '\u0002'}\u0001${context.namespace}\u0001${context.prefix}\u0001${limits.maxLabels},${limits.maxLabelValueBytes},${limits.maxSeriesBytes}\u0001`;
+}
+
+function decide(labels: string[], context: BatchContext, contextKey: string): SeriesDecision | Verdict {
+  const id = contextKey + labels.join('\u0000');
+  let decision = decisions.get(id);
+  if (decision === undefined) {
+    decision = seriesOf(labels, context);
+    if (decisions.size >= MAX_CACHED) decisions.clear();
+    decisions.set(id, decision);
+  }
+  return decision;
+}
+
+/**
  * Pure: a translation → a batch grouped by series and source, with the label checks and limits of
  * every push (remote-write's seriesOf: names, tenants, sizes).
  */
@@ -143,7 +167,9 @@ export function toBatch(t: Translated, context: BatchContext): DecodedBatch {
   const rejected = [...t.rejected];
   const families: FamilyInfo[] = [];
   const familyOf = new Map<string, number>();
-  const groupOf = new Map<string, number>();
+  // By the decision (cached: one object per series and context), then the source: no long key hashed.
+  const groupOf = new Map<SeriesDecision, Map<string, number>>();
+  const contextKey = contextId(context);
   const family: number[] = [];
   const keys: string[] = [];
   const sources: string[] = [];
@@ -153,26 +179,32 @@ export function toBatch(t: Translated, context: BatchContext): DecodedBatch {
   let kept = 0;
   for (let i = 0; i < t.samples.length; i++) {
     const s = t.samples[i] as Sample;
-    const decision = seriesOf(s.labels, context);
+    const decision = decide(s.labels, context, contextKey);
     const verdict = Array.isArray(decision) ? decision : valueVerdict(s.type, s.value);
     if (verdict || Array.isArray(decision)) {
       const [reason, message] = verdict as Verdict;
       rejected.push({ index: s.point, reason, message });
       continue;
     }
-    const name = `${prefix}${s.labels[1]}`;
-    const familyId = `${name}\u0000${s.type}`;
-    let f = familyOf.get(familyId);
-    if (f === undefined) {
-      f = families.length;
-      familyOf.set(familyId, f);
-      families.push({ name, type: s.type, help: null, buckets: null, targets: null });
+    let bySource = groupOf.get(decision);
+    if (bySource === undefined) {
+      bySource = new Map();
+      groupOf.set(decision, bySource);
     }
-    const id = `${f}\u0001${decision.key}\u0001${s.source}`;
-    let g = groupOf.get(id);
+    // A series' type is its metric's: the same labels as a counter and as a gauge are two groups.
+    const id = s.type === 'counter' ? s.source : `${s.type}\u0001${s.source}`;
+    let g = bySource.get(id);
     if (g === undefined) {
+      const name = `${prefix}${s.labels[1]}`;
+      const familyId = `${name}\u0000${s.type}`;
+      let f = familyOf.get(familyId);
+      if (f === undefined) {
+        f = families.length;
+        familyOf.set(familyId, f);
+        families.push({ name, type: s.type, help: null, buckets: null, targets: null });
+      }
       g = keys.length;
-      groupOf.set(id, g);
+      bySource.set(id, g);
       family.push(f);
       keys.push(decision.key);
       sources.push(s.source);

@@ -82,8 +82,21 @@ export function metricName(name: string, unit: string, role: NameRole): string {
   return out;
 }
 
+/** Label names already made (bounded): every request repeats the same few keys. */
+const made = new Map<string, string>();
+
 /** Pure: an attribute key → a Prometheus label name ('' stays '', refused by the checks). */
 export function labelName(key: string): string {
+  let name = made.get(key);
+  if (name === undefined) {
+    if (made.size >= 10_000) made.clear();
+    name = makeLabelName(key);
+    made.set(key, name);
+  }
+  return name;
+}
+
+function makeLabelName(key: string): string {
   if (key === '') return '';
   let out = key.replace(/[^a-zA-Z0-9_]/g, '_');
   if (/^[0-9]/.test(out)) out = `key_${out}`;
@@ -97,6 +110,11 @@ export function labelName(key: string): string {
  * become one name keep both values joined by `;` in key order (as Prometheus does).
  */
 export function labelsOf(attrs: readonly string[], out: Map<string, string>): void {
+  // Usually no two keys become one name: set them as they come.
+  const before = out.size;
+  for (let i = 0; i + 1 < attrs.length; i += 2) out.set(labelName(attrs[i] as string), attrs[i + 1] as string);
+  if (out.size - before === attrs.length >> 1) return;
+  for (let i = 0; i + 1 < attrs.length; i += 2) out.delete(labelName(attrs[i] as string));
   const joined = new Map<string, [string, string][]>();
   for (let i = 0; i + 1 < attrs.length; i += 2) {
     const name = labelName(attrs[i] as string);
