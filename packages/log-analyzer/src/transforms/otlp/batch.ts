@@ -20,6 +20,7 @@ import {
   STREAM_SOURCE,
 } from '../../store/push-batch.js';
 import type { BatchContext } from '../push/batch.js';
+import { groupOrder } from '../push/group-order.js';
 import { type SeriesDecision, seriesOf, valueVerdict } from '../remote-write/batch.js';
 import { CUMULATIVE, DELTA, NO_RECORDED_VALUE, type OtlpMetric, type OtlpPoint, type OtlpResource } from './model.js';
 import { IDENTIFYING, labelsOf, metricName, type NameRole, targetOf } from './names.js';
@@ -214,22 +215,14 @@ export function toBatch(t: Translated, context: BatchContext): DecodedBatch {
     counts[g] = (counts[g] as number) + 1;
     kept++;
   }
-  const start = new Int32Array(keys.length + 1);
-  for (let g = 0; g < keys.length; g++) start[g + 1] = (start[g] as number) + (counts[g] as number);
-  const fill = start.slice(0, keys.length);
-  const values = new Float64Array(kept);
-  const stamps = new Float64Array(kept);
-  const indexes = new Int32Array(kept);
-  for (let i = 0; i < t.samples.length; i++) {
-    const g = sampleGroup[i] as number;
-    if (g < 0) continue;
-    const s = t.samples[i] as Sample;
-    const at = fill[g] as number;
-    fill[g] = at + 1;
-    values[at] = s.value;
-    stamps[at] = s.stamp;
-    indexes[at] = s.point;
-  }
+  const { start, values, stamps, indexes } = groupOrder(
+    counts,
+    sampleGroup,
+    kept,
+    Float64Array.from(t.samples, (s) => s.value),
+    Float64Array.from(t.samples, (s) => s.stamp),
+    Int32Array.from(t.samples, (s) => s.point),
+  );
   return {
     shape: 'otlp',
     total: t.samples.length,
