@@ -18,7 +18,8 @@ import { type Encoding, exportAnswer, statusAnswer } from '../../transforms/otlp
 import { otlpRecord } from '../../transforms/otlp/decode.js';
 import type { BatchError } from '../../transforms/push/batch.js';
 import type { TenantScope } from '../../transforms/push/decode.js';
-import { ApiKeys, tenantScope } from './api-keys.js';
+import type { ApiKeys } from './api-keys.js';
+import { countAnswers, presentedTenant } from './route-guards.js';
 
 export interface OtlpRoutesOptions {
   maxBodyBytes: number;
@@ -61,27 +62,16 @@ export function otlpRoutes<E extends Env>(options: OtlpRoutesOptions): Hono<E> {
     const code = status === 413 ? RESOURCE_EXHAUSTED : INVALID_ARGUMENT;
     return answer(c, status, statusAnswer(code, message, encoding), encoding);
   };
-  app.use('/v1/metrics', async (c, next) => {
-    await next();
-    if (c.req.method === 'POST') options.onAnswered(c.res.status);
-  });
-  const limit = bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: (c) => refuse(c, 413, 'body_too_large', `the body is larger than ${maxBodyBytes} bytes`),
-  });
-  app.post('/v1/metrics', limit, async (c) => {
+  countAnswers(app, '/v1/metrics', options.onAnswered);
+  const tooLarge = (c: Context) => refuse(c, 413, 'body_too_large', `the body is larger than ${maxBodyBytes} bytes`);
+  app.post('/v1/metrics', bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge }), async (c) => {
     const encoding = encodingOf(c.req.header('content-type'));
-    let tenant: TenantScope = null;
-    const keys = options.keys();
-    if (keys) {
-      const match = keys.check(ApiKeys.presented(c.req.header('authorization'), c.req.header('x-api-key')));
-      if (!match) {
-        options.onRefused('unauthorized', 0);
-        c.header('WWW-Authenticate', 'Bearer');
-        const message = 'a valid API key is needed (Authorization: Bearer KEY)';
-        return answer(c, 401, statusAnswer(UNAUTHENTICATED, message, encoding ?? 'json'), encoding ?? 'json');
-      }
-      tenant = tenantScope(match);
+    const tenant = presentedTenant(c, options.keys());
+    if (tenant === undefined) {
+      options.onRefused('unauthorized', 0);
+      c.header('WWW-Authenticate', 'Bearer');
+      const message = 'a valid API key is needed (Authorization: Bearer KEY)';
+      return answer(c, 401, statusAnswer(UNAUTHENTICATED, message, encoding ?? 'json'), encoding ?? 'json');
     }
     if (encoding === null) {
       const type = c.req.header('content-type') ?? 'none';
