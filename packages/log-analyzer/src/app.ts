@@ -25,7 +25,8 @@
 // Everything here is handed in by main.ts, so tests build an analyzer in-process.
 
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Registry } from 'prom-client';
 import type { AnalyzerConfig } from './config/analyzer-config.js';
 import {
@@ -135,6 +136,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   // Created below; the self metrics only read them at scrape time.
   let tailer: Tailer | null = null;
   let server: Server | null = null;
+  let otlpServer: Server | null = null;
   let checkpointer: Checkpointer | null = null;
   const selfMetrics = createSelfMetrics(selfRegistry, VERSION, {
     filesWatched: () => tailer?.fileCount ?? 0,
@@ -397,7 +399,12 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         s.once('error', reject);
         s.listen(port, host, () => {
           const address = s.address();
-          resolve(typeof address === 'object' && address ? address.port : port);
+          const bound = typeof address === 'object' && address ? address.port : port;
+          if (!push.enabled || push.otlpPort === null) return resolve(bound);
+          // OTLP/HTTP alone on its own port (--otlp-port), for SDKs and collectors configured for 4318.
+          otlpServer = createServer(getRequestListener(pushSource.otlpRoutes().fetch));
+          otlpServer.once('error', reject);
+          otlpServer.listen(push.otlpPort, host, () => resolve(bound));
         });
       });
     },
@@ -417,6 +424,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       await pool.close();
       await pushSource.close();
       await decodePool.close();
+      otlpServer?.close();
+      otlpServer?.closeAllConnections();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());

@@ -73,6 +73,7 @@ export function pushConfigOf(opts: Options, apiKeys: ApiKey[]): PushConfig {
     ...pushLimitsOf(opts),
     ack: opts.pushAck as PushConfig['ack'],
     maxBodyBytes: opts.pushMaxBody as number,
+    otlpPort: (opts.otlpPort as number | undefined) ?? null,
     apiKeys,
     metricsAuth: opts.metricsAuth as boolean,
   };

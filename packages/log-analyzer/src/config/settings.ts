@@ -197,6 +197,13 @@ export const TABLE: readonly Setting[] = [
     toml: 'boolean',
   },
   {
+    flags: '--otlp-port <port>',
+    help: 'also take OTLP/HTTP metrics (POST /v1/metrics) on this port, alone (usually 4318; default: off)',
+    parse: integer(1, 65535),
+    key: 'push.otlp_port',
+    toml: 'number',
+  },
+  {
     flags: '--push-namespace <name>',
     help: 'put before every pushed name, with a _',
     default: '',

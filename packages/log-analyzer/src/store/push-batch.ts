@@ -11,7 +11,14 @@ export type MetricType = (typeof METRIC_TYPES)[number];
  * The body's shape, for the answer. `remote-write`: absolute values of scraped series (a counter's
  * running total, every sample timestamped): the store keeps the newest per series.
  */
-export type BatchShape = 'batch' | 'track' | 'track-batch' | 'queue' | 'remote-write' | 'statsd';
+export type BatchShape = 'batch' | 'track' | 'track-batch' | 'queue' | 'remote-write' | 'statsd' | 'otlp';
+
+/**
+ * A source `otlp@<start time>`: one OTLP stream's running totals since that start (absolute, as
+ * remote-write's). A series follows one stream: a new start time means the sender restarted, so
+ * its totals replace the older stream's and count from zero.
+ */
+export const STREAM_SOURCE = 'otlp@';
 
 export interface Rejection {
   index: number;

@@ -6,7 +6,15 @@
 // bind, are tenant-placement.ts's.
 
 import type { RejectReason } from '../metrics/catalog.js';
-import { type DecodedBatch, type FamilyInfo, type Rejection, splitKey, type Taken, tenantOfKey } from './push-batch.js';
+import {
+  type DecodedBatch,
+  type FamilyInfo,
+  type Rejection,
+  STREAM_SOURCE,
+  splitKey,
+  type Taken,
+  tenantOfKey,
+} from './push-batch.js';
 import { absoluteOrderVerdict, futureVerdict, holdsOrder, overflowVerdict } from './push-checks.js';
 import { atLeastMinEpsilon, DEFAULT_TARGETS, SlidingQuantiles } from './quantiles.js';
 import {
@@ -178,7 +186,7 @@ export class PushedFamilies {
           values[i] as number,
           stamps[i] as number,
           now,
-          batch.shape === 'remote-write',
+          batch.shape === 'remote-write' || (batch.shape === 'otlp' && source.startsWith(STREAM_SOURCE)),
         );
         if (outcome) refuse(i, i + 1, outcome);
       }
@@ -289,6 +297,10 @@ export class PushedFamilies {
         // A running total: add what it grew by since this source's last one; lower means the
         // sender restarted and counted from zero again.
         c.last ??= {};
+        if (c.last[source] === undefined && source.startsWith(STREAM_SOURCE) && Object.keys(c.last).length > 0) {
+          c.last = {};
+          this.stats.resets++;
+        }
         const last = c.last[source];
         if (last === undefined && Object.keys(c.last).length >= MAX_SOURCES_PER_SERIES) {
           return ['series_limit', `more than ${MAX_SOURCES_PER_SERIES} cumulative sources for one series`];

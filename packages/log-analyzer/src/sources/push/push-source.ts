@@ -7,12 +7,14 @@ import type { Env, Hono } from 'hono';
 import type { RejectReason } from '../../metrics/catalog.js';
 import type { DecodedBatch, Rejection, Taken, TimedBatch } from '../../store/push-batch.js';
 import { countByReason, type PushedFamilies, type PushOptions } from '../../store/pushed-families.js';
+import { decodeOtlp, otlpBody } from '../../transforms/otlp/decode.js';
 import type { DecodePool } from '../../transforms/pool/decode-pool.js';
 import { type BatchContext, decodeBatch } from '../../transforms/push/batch.js';
 import type { DecodeLimits, TenantScope } from '../../transforms/push/decode.js';
 import { decodeRemoteWrite } from '../../transforms/remote-write/batch.js';
 import type { Checkpointed, RestorePosition, SyncSink } from '../source.js';
 import { ANY_TENANT, type ApiKey, ApiKeys } from './api-keys.js';
+import { otlpRoutes } from './otlp-routes.js';
 import { PushLog } from './push-log.js';
 import { remoteWriteBody, remoteWriteRoutes } from './remote-write-routes.js';
 import { pushRoutes } from './routes.js';
@@ -20,6 +22,8 @@ import { pushRoutes } from './routes.js';
 export interface PushConfig extends PushOptions, DecodeLimits {
   enabled: boolean;
   maxBodyBytes: number;
+  /** A port that serves POST /v1/metrics alone (OTLP/HTTP's usual 4318), or null. */
+  otlpPort: number | null;
   /** Writes need one of these keys when any is set; a key's tenant labels and caps its series. */
   apiKeys: ApiKey[];
   /** /metrics needs a key too. */
@@ -92,7 +96,12 @@ export class PushSource implements Checkpointed<PushPosition> {
     for (const record of opened?.replay ?? []) {
       const rw = remoteWriteBody(record.body);
       const context = this.context(record.tenant);
-      const batch = rw ? decodeRemoteWrite(rw, context) : decodeBatch(record.body, context);
+      const ot = rw ? null : otlpBody(record.body);
+      const batch = rw
+        ? decodeRemoteWrite(rw, context)
+        : ot
+          ? decodeOtlp(ot.body, ot.encoding, context)
+          : decodeBatch(record.body, context);
       // The decoder's refusals are not counted again (the store's own are, as when it came).
       if (!('error' in batch)) options.sink.apply({ batch: { ...batch, rejected: [] }, at: record.at });
       this.applied = record.seq;
@@ -171,6 +180,7 @@ export class PushSource implements Checkpointed<PushPosition> {
       onRefused,
       onAnswered: this.options.onAnswered,
     });
+    app.route('/', this.otlpRoutes<E>());
     // Remote-write: decoded here (a pure function, ~1 ms for 2,000 samples), logged as a marked record.
     return app.route(
       '/',
@@ -183,6 +193,23 @@ export class PushSource implements Checkpointed<PushPosition> {
         onAnswered: this.options.onAnswered,
       }),
     );
+  }
+
+  /** OTLP/HTTP metrics (also served alone on --otlp-port): decoded here, logged as a marked record. */
+  otlpRoutes<E extends Env>(): Hono<E> {
+    const { config } = this.options;
+    return otlpRoutes<E>({
+      maxBodyBytes: config.maxBodyBytes,
+      keys: () => this.keys,
+      decode: (body, encoding, tenant) => decodeOtlp(body, encoding, this.context(tenant)),
+      ingest: (batch, record, tenant) => this.ingest(batch, record, tenant),
+      onRefused: (reason, n) => {
+        if (reason === 'unauthorized') return;
+        this.options.pushed.reject(reason, n);
+        this.options.onSamples('rejected', reason, n);
+      },
+      onAnswered: this.options.onAnswered,
+    });
   }
 
   /** Applies a decoded push and counts every refusal; resolves once acknowledged (durably, by default). */

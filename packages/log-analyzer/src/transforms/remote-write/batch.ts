@@ -21,6 +21,7 @@ import {
 import type { DecodedBatch, FamilyInfo, MetricType, Rejection } from '../../store/push-batch.js';
 import { type BatchContext, type BatchError, exposedName } from '../push/batch.js';
 import { TENANT } from '../push/decode.js';
+import { groupOrder } from '../push/group-order.js';
 import { SnappyError, snappyDecompress } from './snappy.js';
 import { decodeLabels, decodeWriteRequest, type RawRequest, type RawSeries, WireError } from './write-request.js';
 
@@ -250,22 +251,7 @@ function grouped(bytes: Buffer, raw: RawRequest, context: BatchContext, total: n
       kept++;
     }
   }
-  // Group-contiguous, each group's samples in body order (the store applies them in that order).
-  const start = new Int32Array(keys.length + 1);
-  for (let g = 0; g < keys.length; g++) start[g + 1] = (start[g] as number) + (counts[g] as number);
-  const fill = start.slice(0, keys.length);
-  const values = new Float64Array(kept);
-  const stamps = new Float64Array(kept);
-  const indexes = new Int32Array(kept);
-  for (let i = 0; i < raw.samples; i++) {
-    const g = sampleGroup[i] as number;
-    if (g < 0) continue;
-    const at = fill[g] as number;
-    fill[g] = at + 1;
-    values[at] = raw.values[i] as number;
-    stamps[at] = raw.stamps[i] as number;
-    indexes[at] = i;
-  }
+  const { start, values, stamps, indexes } = groupOrder(counts, sampleGroup, kept, raw.values, raw.stamps, null);
   return {
     shape: 'remote-write',
     total,

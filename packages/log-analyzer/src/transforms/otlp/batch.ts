@@ -1,0 +1,239 @@
+// OTLP resources (model.ts) → the store's DecodedBatch, translated as Prometheus' OTLP receiver
+// does: names.ts for names, `job`/`instance` from service.namespace/service.name and
+// service.instance.id, every other resource attribute on `target_info`. Pure. What the store does
+// with each group is told by its type and source:
+// - a cumulative monotonic sum is a counter of running totals under the source `otlp@<start
+//   time>` (push-batch.ts STREAM_SOURCE): the store adds what it grew by, and a new start time
+//   (the sender restarted) counts from zero again instead of being taken for a decrease or
+//   added twice;
+// - a delta monotonic sum is a counter under `otlp`: each value is added;
+// - gauges and cumulative non-monotonic sums are gauges (set); a delta non-monotonic sum (an
+//   up-down counter's changes) has no gauge to become and is refused (`invalid_type`).
+// Rejections are by data point index (the unit OTLP's partial_success counts).
+
+import type { RejectReason } from '../../metrics/catalog.js';
+import {
+  type DecodedBatch,
+  type FamilyInfo,
+  type MetricType,
+  type Rejection,
+  STREAM_SOURCE,
+} from '../../store/push-batch.js';
+import type { BatchContext } from '../push/batch.js';
+import { groupOrder } from '../push/group-order.js';
+import { type SeriesDecision, seriesOf, valueVerdict } from '../remote-write/batch.js';
+import { CUMULATIVE, DELTA, NO_RECORDED_VALUE, type OtlpMetric, type OtlpPoint, type OtlpResource } from './model.js';
+import { IDENTIFYING, labelsOf, metricName, type NameRole, targetOf } from './names.js';
+
+/** The source of delta sums' groups (each value added). */
+export const DELTA_SOURCE = 'otlp';
+
+type Verdict = [RejectReason, string];
+
+/** One sample to keep: its series' labels (with __name__), how it is kept, its value and time. */
+interface Sample {
+  labels: string[];
+  type: MetricType;
+  source: string;
+  value: number;
+  stamp: number;
+  point: number;
+}
+
+/** What a translation makes of a request: samples, and refusals by data point. */
+export interface Translated {
+  samples: Sample[];
+  rejected: Rejection[];
+  points: number;
+}
+
+/** Pure: the samples of a request (labels not checked yet: toBatch does) and what it refuses. */
+export function translate(resources: readonly OtlpResource[]): Translated {
+  const samples: Sample[] = [];
+  const rejected: Rejection[] = [];
+  let points = 0;
+  for (const resource of resources) {
+    const { job, instance } = targetOf(resource.attrs);
+    const target = new Map<string, string>();
+    if (job !== '') target.set('job', job);
+    if (instance !== '') target.set('instance', instance);
+    const others = resource.attrs.filter((_, i) => i % 2 === 0 && !IDENTIFYING.has(resource.attrs[i] as string));
+    if (others.length > 0 && resource.metrics.length > 0) {
+      const info = new Map<string, string>();
+      labelsOf(
+        resource.attrs.filter((_, i) => !IDENTIFYING.has(resource.attrs[i - (i % 2)] as string)),
+        info,
+      );
+      for (const [k, v] of target) info.set(k, v);
+      samples.push({
+        labels: flat('target_info', info),
+        type: 'gauge',
+        source: DELTA_SOURCE,
+        value: 1,
+        stamp: NaN,
+        point: -1,
+      });
+    }
+    for (const m of resource.metrics) {
+      const name = metricName(m.name, m.unit, m.kind === 'sum' && m.monotonic ? 'counter' : 'gauge');
+      const refused = metricVerdict(m);
+      for (const p of m.points) {
+        const point = points++;
+        if ((p.flags & NO_RECORDED_VALUE) !== 0) continue;
+        if (refused) {
+          rejected.push({ index: point, reason: refused[0], message: refused[1] });
+          continue;
+        }
+        const labels = new Map<string, string>();
+        labelsOf(p.attrs, labels);
+        for (const [k, v] of target) labels.set(k, v);
+        number(m, name, p, labels, point, samples);
+      }
+    }
+  }
+  return { samples, rejected, points };
+}
+
+/** Pure: why a metric's points are not taken, or null. */
+export function metricVerdict(m: OtlpMetric): Verdict | null {
+  if (m.name === '' || metricName(m.name, m.unit, 'gauge') === '') {
+    return ['invalid_name', `metric name "${m.name.slice(0, 64)}" has no letter or digit`];
+  }
+  switch (m.kind) {
+    case 'gauge':
+      return null;
+    case 'sum':
+      if (m.temporality !== DELTA && m.temporality !== CUMULATIVE) {
+        return ['invalid_type', `sum ${m.name} has no aggregation temporality`];
+      }
+      if (!m.monotonic && m.temporality === DELTA) {
+        return [
+          'invalid_type',
+          `sum ${m.name} is a non-monotonic delta (changes of an up-down counter): send it cumulative`,
+        ];
+      }
+      return null;
+    default:
+      return ['invalid_type', `${m.kind} metrics (${m.name}) are not taken yet`];
+  }
+}
+
+function number(m: OtlpMetric, name: string, p: OtlpPoint, labels: Map<string, string>, point: number, out: Sample[]) {
+  const counter = m.kind === 'sum' && m.monotonic;
+  const role: NameRole = counter ? 'counter' : 'gauge';
+  const source = counter && m.temporality === CUMULATIVE ? `${STREAM_SOURCE}${p.start}` : DELTA_SOURCE;
+  out.push({ labels: flat(name, labels), type: role, source, value: p.value, stamp: stampOf(p.time), point });
+}
+
+/** Nanoseconds since the epoch → milliseconds; 0 (not given) → NaN. */
+export function stampOf(nanos: number): number {
+  return nanos === 0 ? Number.NaN : nanos / 1e6;
+}
+
+function flat(name: string, labels: Map<string, string>): string[] {
+  const out = ['__name__', name];
+  for (const [k, v] of labels) out.push(k, v);
+  return out;
+}
+
+/**
+ * Decisions by a series' labels as sent and the context (a cache of pure results, bounded): an
+ * exporter sends the same series every interval, so after the first request a series costs one
+ * lookup.
+ */
+const decisions = new Map<string, SeriesDecision | Verdict>();
+const MAX_CACHED = 100_000;
+
+function contextId(context: BatchContext): string {
+  const { limits } = context;
+  return `${context.tenant ?? '\u0002'}\u0001${context.namespace}\u0001${context.prefix}\u0001${limits.maxLabels},${limits.maxLabelValueBytes},${limits.maxSeriesBytes}\u0001`;
+}
+
+function decide(labels: string[], context: BatchContext, contextKey: string): SeriesDecision | Verdict {
+  const id = contextKey + labels.join('\u0000');
+  let decision = decisions.get(id);
+  if (decision === undefined) {
+    decision = seriesOf(labels, context);
+    if (decisions.size >= MAX_CACHED) decisions.clear();
+    decisions.set(id, decision);
+  }
+  return decision;
+}
+
+/**
+ * Pure: a translation → a batch grouped by series and source, with the label checks and limits of
+ * every push (remote-write's seriesOf: names, tenants, sizes).
+ */
+export function toBatch(t: Translated, context: BatchContext): DecodedBatch {
+  const rejected = [...t.rejected];
+  const families: FamilyInfo[] = [];
+  const familyOf = new Map<string, number>();
+  // By the decision (cached: one object per series and context), then the source: no long key hashed.
+  const groupOf = new Map<SeriesDecision, Map<string, number>>();
+  const contextKey = contextId(context);
+  const family: number[] = [];
+  const keys: string[] = [];
+  const sources: string[] = [];
+  const counts: number[] = [];
+  const sampleGroup = new Int32Array(t.samples.length).fill(-1);
+  const prefix = `${context.namespace ? `${context.namespace}_` : ''}${context.prefix}`;
+  let kept = 0;
+  for (let i = 0; i < t.samples.length; i++) {
+    const s = t.samples[i] as Sample;
+    const decision = decide(s.labels, context, contextKey);
+    const verdict = Array.isArray(decision) ? decision : valueVerdict(s.type, s.value);
+    if (verdict || Array.isArray(decision)) {
+      const [reason, message] = verdict as Verdict;
+      rejected.push({ index: s.point, reason, message });
+      continue;
+    }
+    let bySource = groupOf.get(decision);
+    if (bySource === undefined) {
+      bySource = new Map();
+      groupOf.set(decision, bySource);
+    }
+    // A series' type is its metric's: the same labels as a counter and as a gauge are two groups.
+    const id = s.type === 'counter' ? s.source : `${s.type}\u0001${s.source}`;
+    let g = bySource.get(id);
+    if (g === undefined) {
+      const name = `${prefix}${s.labels[1]}`;
+      const familyId = `${name}\u0000${s.type}`;
+      let f = familyOf.get(familyId);
+      if (f === undefined) {
+        f = families.length;
+        familyOf.set(familyId, f);
+        families.push({ name, type: s.type, help: null, buckets: null, targets: null });
+      }
+      g = keys.length;
+      bySource.set(id, g);
+      family.push(f);
+      keys.push(decision.key);
+      sources.push(s.source);
+      counts.push(0);
+    }
+    sampleGroup[i] = g;
+    counts[g] = (counts[g] as number) + 1;
+    kept++;
+  }
+  const { start, values, stamps, indexes } = groupOrder(
+    counts,
+    sampleGroup,
+    kept,
+    Float64Array.from(t.samples, (s) => s.value),
+    Float64Array.from(t.samples, (s) => s.stamp),
+    Int32Array.from(t.samples, (s) => s.point),
+  );
+  return {
+    shape: 'otlp',
+    total: t.samples.length,
+    rejected,
+    families,
+    family: Int32Array.from(family),
+    keys,
+    sources,
+    start,
+    values,
+    stamps,
+    indexes,
+  };
+}
