@@ -202,8 +202,10 @@ describe('lockCheckpoint', () => {
 
   it('takes over the lock of a holder that died but is not yet reaped (state Z)', async () => {
     const path = checkpoint();
-    // `sleep 0` exits; its parent became `sleep 30`, which never reaps it: a zombie.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The forked child exits at once; its parent never waits for it: a zombie. (perl is in every
+    // Debian; a shell's `sleep 0 & exec sleep 30` raced: the shell could reap it before the exec.)
+    const script = '$| = 1; my $pid = fork; exit 0 unless $pid; print "$pid\n"; sleep 30';
+    const parent = spawn('perl', ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const [line] = (await once(parent.stdout, 'data')) as [Buffer];
       const pid = Number(line.toString().trim());
