@@ -6,7 +6,7 @@ import { decodeOtlp } from './decode.js';
 import { histogramParts, MAX_BUCKETS, type Part, summaryParts } from './distributions.js';
 import { emptyPoint, type OtlpPoint } from './model.js';
 
-const point = (fields: Partial<OtlpPoint>): OtlpPoint => ({ ...emptyPoint(), ...fields });
+const point = (fields: Partial<OtlpPoint>): OtlpPoint => ({ ...emptyPoint(), hasSum: true, ...fields });
 const text = (parts: Part[] | [string, string]): string[] =>
   typeof parts[0] === 'string'
     ? [parts[0] as string]
@@ -18,6 +18,11 @@ describe('histogramParts', () => {
       name: 'per-bucket counts become cumulative le buckets, +Inf the count',
       given: { count: 6, sum: 7.5, buckets: [1, 2, 3], bounds: [0.5, 2] },
       want: ['_bucket{le=0.5} 1', '_bucket{le=2} 3', '_bucket{le=+Inf} 6', '_sum 7.5', '_count 6'],
+    },
+    {
+      name: 'no sum sent: no _sum series',
+      given: { count: 1, buckets: [1, 0], bounds: [1], hasSum: false },
+      want: ['_bucket{le=1} 1', '_bucket{le=+Inf} 1', '_count 1'],
     },
     {
       name: 'no buckets: +Inf, sum and count',
@@ -122,6 +127,14 @@ describe('decodeOtlp: histograms and summaries', () => {
         'http_duration_seconds_count{job,api} 3 counter otlp',
         'http_duration_seconds_sum{job,api} 0.7 counter otlp',
       ],
+      rejected: [],
+    },
+    {
+      name: 'a cumulative histogram without sum: a stream, no _sum',
+      given: [
+        { name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [{ startTimeUnixNano: '5', count: '2' }] } },
+      ],
+      want: ['h_bucket{job,api,le,+Inf} 2 counter otlp@T', 'h_count{job,api} 2 counter otlp@T'],
       rejected: [],
     },
     {

@@ -78,7 +78,8 @@ export function histogramParts(p: OtlpPoint): Part[] | Verdict {
     ];
   }
   parts.push({ suffix: '_bucket', label: ['le', '+Inf'], value: p.count, counter: true });
-  parts.push({ suffix: '_sum', label: null, value: p.sum, counter: true });
+  // No `_sum` series when none was sent (as Prometheus' receiver); a summary's is always there.
+  if (p.hasSum) parts.push({ suffix: '_sum', label: null, value: p.sum, counter: true });
   parts.push({ suffix: '_count', label: null, value: p.count, counter: true });
   return parts;
 }
