@@ -179,6 +179,28 @@ describe('decodeOtlp: histograms and summaries', () => {
       rejected: ['0 invalid_type', '1 invalid_type', '2 invalid_value'],
     },
     {
+      name: 'a bucket count of 2^64-1 and an exponential histogram of scale 1000: refused per point, not the body',
+      given: [
+        {
+          name: 'e',
+          histogram: {
+            aggregationTemporality: 1,
+            dataPoints: [
+              {
+                count: '18446744073709551615',
+                sum: 1,
+                bucketCounts: ['18446744073709551615', '0'],
+                explicitBounds: [1],
+              },
+            ],
+          },
+        },
+        { name: 'f', exponentialHistogram: { aggregationTemporality: 1, dataPoints: [{ scale: 1000, count: '1' }] } },
+      ],
+      want: [],
+      rejected: ['0 invalid_value', '1 invalid_type'],
+    },
+    {
       name: 'a point whose buckets (one label more) are refused by the label checks is refused whole',
       maxLabels: 2,
       given: [
