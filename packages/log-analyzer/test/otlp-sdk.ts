@@ -1,9 +1,12 @@
 // Test and benchmark bodies made by the real OpenTelemetry JS SDK: a MeterProvider whose reader
-// collects on demand, serialized by the SDK's own OTLP serializers (protobuf and JSON).
+// collects on demand, serialized by the SDK's own OTLP serializers (protobuf and JSON); and the
+// decoded batch as lines, for the OTLP unit tests.
 
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { DecodedBatch } from '../src/store/push-batch.js';
+import type { BatchContext, BatchError } from '../src/transforms/push/batch.js';
 
 class OnDemandReader extends MetricReader {
   protected async onForceFlush(): Promise<void> {}
@@ -33,4 +36,28 @@ export function otlpSdk(attributes: Record<string, string>, temporality: 'cumula
       return { protobuf, json };
     },
   };
+}
+
+/** The push context of the OTLP unit tests: no tenant, namespace or prefix, the default limits. */
+export const OTLP_CONTEXT = {
+  limits: { maxItems: 10_000, maxLabels: 30, maxLabelValueBytes: 1024, maxSeriesBytes: 8192 },
+  namespace: '',
+  prefix: '',
+  tenant: null,
+} as BatchContext;
+
+/** Each sample of a batch as `name{key} value source` (`name{key} value type source` with types), sorted. */
+export function batchLines(batch: DecodedBatch | BatchError, types = false): string[] {
+  if ('error' in batch) throw new Error(batch.error.message);
+  const out: string[] = [];
+  for (let g = 0; g < batch.keys.length; g++) {
+    const family = batch.families[batch.family[g] as number];
+    const key = (batch.keys[g] as string).replaceAll('\u0000', ',').replace(/,$/, '');
+    const source = (batch.sources[g] as string).replace(/@\d+/, '@T');
+    const type = types ? ` ${family?.type}` : '';
+    for (let i = batch.start[g] as number; i < (batch.start[g + 1] as number); i++) {
+      out.push(`${family?.name}{${key}} ${batch.values[i]}${type} ${source}`);
+    }
+  }
+  return out.sort();
 }

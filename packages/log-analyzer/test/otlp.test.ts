@@ -104,6 +104,50 @@ it.each(CASES)(
   60_000,
 );
 
+it.each(['cumulative', 'delta'] as const)(
+  'the SDK recording a histogram, %s: exact _bucket, _sum and _count; a restarted SDK is a reset',
+  async (temporality) => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const s = serve(['--watch', join(t.dir, '*.log'), '--no-positions']);
+    const url = `${(await s.url).replace(/\/metrics$/, '')}/v1/metrics`;
+    const name = 'pay_time_milliseconds';
+    const labels = 'instance="h",job="checkout"';
+    /** The exposed bucket counts at le 5, 10 and +Inf, the sum and the count. */
+    const read = async () => [
+      await line(s, `${name}_bucket{${labels},le="5"}`),
+      await line(s, `${name}_bucket{${labels},le="10"}`),
+      await line(s, `${name}_bucket{${labels},le="+Inf"}`),
+      await line(s, `${name}_sum{${labels}}`),
+      await line(s, `${name}_count{${labels}}`),
+    ];
+
+    const first = provider(url, 'protobuf', temporality, 'h');
+    const meter = first.getMeter('shop');
+    const h = meter.createHistogram('pay.time', { unit: 'ms' });
+    // A delta reader exports nothing when nothing changed: one more export is nudged by a counter.
+    const nudge = () => meter.createCounter('nudges').add(0);
+    for (const v of [3, 7, 2000]) h.record(v);
+    await vi.waitFor(async () => expect(await read()).toEqual([1, 2, 3, 2010, 3]), WAIT);
+    h.record(4);
+    await vi.waitFor(async () => expect(await read()).toEqual([2, 3, 4, 2014, 4]), WAIT);
+    await oneMoreExport(s, nudge);
+    expect(await read()).toEqual([2, 3, 4, 2014, 4]);
+
+    // The sending process restarts: its new stream's totals are added, not taken for a decrease.
+    await first.shutdown();
+    const second = provider(url, 'protobuf', temporality, 'h');
+    const again = second.getMeter('shop');
+    again.createHistogram('pay.time', { unit: 'ms' }).record(6);
+    await vi.waitFor(async () => expect(await read()).toEqual([2, 4, 5, 2020, 5]), WAIT);
+    await oneMoreExport(s, () => again.createCounter('nudges').add(0));
+    expect(await read()).toEqual([2, 4, 5, 2020, 5]);
+    expect(await s.value('log_analyzer_push_samples_total', 'result="rejected"')).toBe(0);
+    await second.shutdown();
+  },
+  60_000,
+);
+
 it('answers in the request content type: partial_success for refused points, 400 for a bad body, 415', async () => {
   const t = tempDir();
   cleanups.push(t.cleanup);

@@ -8,8 +8,13 @@
 //   added twice;
 // - a delta monotonic sum is a counter under `otlp`: each value is added;
 // - gauges and cumulative non-monotonic sums are gauges (set); a delta non-monotonic sum (an
-//   up-down counter's changes) has no gauge to become and is refused (`invalid_type`).
-// Rejections are by data point index (the unit OTLP's partial_success counts).
+//   up-down counter's changes) has no gauge to become and is refused (`invalid_type`);
+// - an explicit-bucket histogram is `_bucket{le}`, `_sum`, `_count` counters (distributions.ts),
+//   cumulative ones as a stream like sums, delta ones added; a summary (always cumulative) is
+//   `{quantile}` gauges and `_sum`, `_count` counters of its stream;
+// - an exponential histogram is refused (`invalid_type`): see EXPONENTIAL.
+// Rejections are by data point index (the unit OTLP's partial_success counts); a point's series
+// are taken all or none (toBatch).
 
 import type { RejectReason } from '../../metrics/catalog.js';
 import {
@@ -22,8 +27,18 @@ import {
 import type { BatchContext } from '../push/batch.js';
 import { groupOrder } from '../push/group-order.js';
 import { type SeriesDecision, seriesOf, valueVerdict } from '../remote-write/batch.js';
+import { histogramParts, summaryParts } from './distributions.js';
 import { CUMULATIVE, DELTA, NO_RECORDED_VALUE, type OtlpMetric, type OtlpPoint, type OtlpResource } from './model.js';
 import { IDENTIFYING, labelsOf, metricName, type NameRole, targetOf } from './names.js';
+
+/**
+ * Why exponential histograms are not taken: converted to classic buckets they would be exact per
+ * point, but the SDK rescales (merges buckets) as the observed range grows, so one stream's `le`
+ * bounds change between exports: its old bucket series would stop and new ones start, and
+ * rate()/histogram_quantile() over them would be wrong. Refused with this reason instead.
+ */
+export const EXPONENTIAL =
+  'are not taken: their bucket layout changes as the SDK rescales; use an explicit-bucket histogram view';
 
 /** The source of delta sums' groups (each value added). */
 export const DELTA_SOURCE = 'otlp';
@@ -75,7 +90,9 @@ export function translate(resources: readonly OtlpResource[]): Translated {
       });
     }
     for (const m of resource.metrics) {
-      const name = metricName(m.name, m.unit, m.kind === 'sum' && m.monotonic ? 'counter' : 'gauge');
+      const role: NameRole =
+        m.kind === 'sum' && m.monotonic ? 'counter' : m.kind === 'gauge' || m.kind === 'sum' ? 'gauge' : 'other';
+      const name = metricName(m.name, m.unit, role);
       const refused = metricVerdict(m);
       for (const p of m.points) {
         const point = points++;
@@ -87,7 +104,10 @@ export function translate(resources: readonly OtlpResource[]): Translated {
         const labels = new Map<string, string>();
         labelsOf(p.attrs, labels);
         for (const [k, v] of target) labels.set(k, v);
-        number(m, name, p, labels, point, samples);
+        if (m.kind === 'histogram' || m.kind === 'summary') {
+          const bad = distribution(m, name, p, labels, point, samples);
+          if (bad) rejected.push({ index: point, reason: bad[0], message: `${m.name}: ${bad[1]}` });
+        } else number(m, name, p, labels, point, samples);
       }
     }
   }
@@ -113,8 +133,17 @@ export function metricVerdict(m: OtlpMetric): Verdict | null {
         ];
       }
       return null;
+    case 'histogram':
+      if (m.temporality !== DELTA && m.temporality !== CUMULATIVE) {
+        return ['invalid_type', `histogram ${m.name} has no aggregation temporality`];
+      }
+      return null;
+    case 'summary':
+      return null;
+    case 'exponential':
+      return ['invalid_type', `exponential histograms (${m.name}) ${EXPONENTIAL}`];
     default:
-      return ['invalid_type', `${m.kind} metrics (${m.name}) are not taken yet`];
+      return ['invalid_type', `${m.kind} metrics (${m.name}) are not taken`];
   }
 }
 
@@ -123,6 +152,35 @@ function number(m: OtlpMetric, name: string, p: OtlpPoint, labels: Map<string, s
   const role: NameRole = counter ? 'counter' : 'gauge';
   const source = counter && m.temporality === CUMULATIVE ? `${STREAM_SOURCE}${p.start}` : DELTA_SOURCE;
   out.push({ labels: flat(name, labels), type: role, source, value: p.value, stamp: stampOf(p.time), point });
+}
+
+/** A histogram's or summary's parts as samples (none when the point is refused: its verdict). */
+function distribution(
+  m: OtlpMetric,
+  name: string,
+  p: OtlpPoint,
+  labels: Map<string, string>,
+  point: number,
+  out: Sample[],
+): Verdict | null {
+  const parts = m.kind === 'histogram' ? histogramParts(p) : summaryParts(p);
+  if (typeof parts[0] === 'string') return parts as Verdict;
+  // Summaries have no temporality: they are cumulative (OTLP), so a stream like cumulative sums.
+  const stream = m.kind === 'summary' || m.temporality === CUMULATIVE;
+  const counterSource = stream ? `${STREAM_SOURCE}${p.start}` : DELTA_SOURCE;
+  const stamp = stampOf(p.time);
+  for (const part of parts as Exclude<typeof parts, Verdict>) {
+    const series = part.label ? new Map([...labels, part.label]) : labels;
+    out.push({
+      labels: flat(`${name}${part.suffix}`, series),
+      type: part.counter ? 'counter' : 'gauge',
+      source: part.counter ? counterSource : DELTA_SOURCE,
+      value: part.value,
+      stamp,
+      point,
+    });
+  }
+  return null;
 }
 
 /** Nanoseconds since the epoch → milliseconds; 0 (not given) → NaN. */
@@ -178,15 +236,25 @@ export function toBatch(t: Translated, context: BatchContext): DecodedBatch {
   const sampleGroup = new Int32Array(t.samples.length).fill(-1);
   const prefix = `${context.namespace ? `${context.namespace}_` : ''}${context.prefix}`;
   let kept = 0;
+  // First the verdicts: a histogram's or summary's point is several samples, taken all or none.
+  const decided: (SeriesDecision | null)[] = new Array(t.samples.length);
+  const refusedPoints = new Set<number>();
   for (let i = 0; i < t.samples.length; i++) {
     const s = t.samples[i] as Sample;
     const decision = decide(s.labels, context, contextKey);
     const verdict = Array.isArray(decision) ? decision : valueVerdict(s.type, s.value);
     if (verdict || Array.isArray(decision)) {
+      decided[i] = null;
+      if (refusedPoints.has(s.point)) continue;
       const [reason, message] = verdict as Verdict;
       rejected.push({ index: s.point, reason, message });
-      continue;
-    }
+      if (s.point >= 0) refusedPoints.add(s.point);
+    } else decided[i] = decision;
+  }
+  for (let i = 0; i < t.samples.length; i++) {
+    const s = t.samples[i] as Sample;
+    const decision = decided[i];
+    if (!decision || refusedPoints.has(s.point)) continue;
     let bySource = groupOf.get(decision);
     if (bySource === undefined) {
       bySource = new Map();

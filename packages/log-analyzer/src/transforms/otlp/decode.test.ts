@@ -1,30 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { otlpSdk } from '../../../test/otlp-sdk.js';
+import { batchLines, OTLP_CONTEXT, otlpSdk } from '../../../test/otlp-sdk.js';
 import type { DecodedBatch } from '../../store/push-batch.js';
-import type { BatchContext, BatchError } from '../push/batch.js';
+import type { BatchError } from '../push/batch.js';
 import { decodeOtlp, otlpBody, otlpRecord } from './decode.js';
 
-const context: BatchContext = {
-  limits: { maxItems: 10_000, maxLabels: 30, maxLabelValueBytes: 1024, maxSeriesBytes: 8192 },
-  namespace: '',
-  prefix: '',
-  tenant: null,
-} as BatchContext;
-
-/** Each sample as `name{key} value source`, in batch order. */
-function lines(batch: DecodedBatch | BatchError): string[] {
-  if ('error' in batch) throw new Error(batch.error.message);
-  const out: string[] = [];
-  for (let g = 0; g < batch.keys.length; g++) {
-    const name = batch.families[batch.family[g] as number]?.name;
-    const key = (batch.keys[g] as string).replaceAll('\u0000', ',').replace(/,$/, '');
-    const source = (batch.sources[g] as string).replace(/@\d+/, '@T');
-    for (let i = batch.start[g] as number; i < (batch.start[g + 1] as number); i++) {
-      out.push(`${name}{${key}} ${batch.values[i]} ${source}`);
-    }
-  }
-  return out.sort();
-}
+const context = OTLP_CONTEXT;
+const lines = (batch: DecodedBatch | BatchError) => batchLines(batch);
 
 // --- protobuf by hand, for hostile bodies ---
 const varint = (n: number): number[] => {

@@ -135,6 +135,7 @@ function point(v: unknown, kind: OtlpKind): OtlpPoint {
   }
   p.count = integer(o.count, 'count', false);
   p.sum = double(o.sum, 'sum');
+  p.hasSum = o.sum !== undefined && o.sum !== null;
   if (kind === 'histogram') {
     p.buckets = list(o.bucketCounts, 'bucketCounts').map((c) => integer(c, 'a bucket count', false));
     p.bounds = list(o.explicitBounds, 'explicitBounds').map((b) => double(b, 'a bound'));

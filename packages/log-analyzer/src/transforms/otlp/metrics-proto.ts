@@ -132,8 +132,10 @@ function point(r: WireReader, end: number, kind: OtlpKind): OtlpPoint {
       else if (field === 6 && wire === 1) p.value = r.sfixed64(end);
       else r.skip(wire, end);
     } else if (field === 4 && wire === 1) p.count = r.fixed64(end);
-    else if (field === 5 && wire === 1) p.sum = r.double(end);
-    else if (kind === 'histogram' && field === 6) repeated(r, wire, end, p.buckets, 'fixed64');
+    else if (field === 5 && wire === 1) {
+      p.sum = r.double(end);
+      p.hasSum = true;
+    } else if (kind === 'histogram' && field === 6) repeated(r, wire, end, p.buckets, 'fixed64');
     else if (kind === 'histogram' && field === 7) repeated(r, wire, end, p.bounds, 'double');
     else if (kind === 'summary' && field === 6 && wire === 2) quantile(r, r.delimited(end), p);
     else r.skip(wire, end);

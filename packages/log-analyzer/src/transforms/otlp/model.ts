@@ -23,6 +23,8 @@ export interface OtlpPoint {
   /** Histogram and summary points. */
   count: number;
   sum: number;
+  /** Whether `sum` was sent (a histogram's is optional: none when negative values were recorded). */
+  hasSum: boolean;
   /** Explicit-bucket histograms: bucket_counts and explicit_bounds. */
   buckets: number[];
   bounds: number[];
@@ -64,6 +66,7 @@ export function emptyPoint(): OtlpPoint {
     value: 0,
     count: 0,
     sum: 0,
+    hasSum: false,
     buckets: [],
     bounds: [],
     quantiles: [],
