@@ -2,9 +2,10 @@
 // with the bodies rendered before the clock starts and the last, partial request rendered on its own.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, expect, it } from 'vitest';
-import { startPush } from './push-run.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { protocolUrl, pushgatewayUrl, startPush } from './push-run.js';
 import { steady } from './schedule/rate-schedule.js';
+import { rejectedIn } from './sink/http-push.js';
 
 let server: Server | null = null;
 afterEach(() => server?.close());
@@ -38,6 +39,7 @@ it('--count not a multiple of --batch: exactly that many samples, the totals tho
     url: sink.url,
     redisKey: null,
     shape: 'batch',
+    protocol: 'json',
     rate: 'max',
     schedule: steady(5),
     batch: 1000,
@@ -59,4 +61,36 @@ it('--count not a multiple of --batch: exactly that many samples, the totals tho
     expect(sent[name]?.samples).toBe(t.samples);
     if (sent[name]?.type !== 'gauge') expect(sent[name]?.sum).toBe(t.sum);
   }
+});
+
+describe('the URLs of the other protocols', () => {
+  const cases: { name: string; given: () => string; want: string }[] = [
+    {
+      name: 'pushgateway: a group per connection, under the URL path',
+      given: () => pushgatewayUrl('http://h:1', 2),
+      want: 'http://h:1/metrics/job/noise-maker/connection/c2',
+    },
+    {
+      name: "pushgateway: the analyzer's additive mode keeps /add",
+      given: () => pushgatewayUrl('http://h:1/add/', 0),
+      want: 'http://h:1/add/metrics/job/noise-maker/connection/c0',
+    },
+    { name: 'otlp: the path when none', given: () => protocolUrl('http://h:1', 'otlp'), want: 'http://h:1/v1/metrics' },
+    {
+      name: 'remote-write: a given path kept',
+      given: () => protocolUrl('http://h:1/x', 'remote-write'),
+      want: 'http://h:1/x',
+    },
+  ];
+  it.each(cases)('$name', ({ given, want }) => expect(given()).toBe(want));
+});
+
+describe('rejectedIn', () => {
+  const cases: { name: string; given: string; want: number }[] = [
+    { name: 'JSON push', given: '{"accepted":3,"rejected":2}', want: 2 },
+    { name: 'OTLP partial success', given: '{"partialSuccess":{"rejectedDataPoints":"4"}}', want: 4 },
+    { name: 'OTLP all taken', given: '{}', want: 0 },
+    { name: 'not JSON (remote-write, pushgateway)', given: '', want: 0 },
+  ];
+  it.each(cases)('$name', ({ given, want }) => expect(rejectedIn(given)).toBe(want));
 });
