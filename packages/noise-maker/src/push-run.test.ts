@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { protocolUrl, pushgatewayUrl, startPush } from './push-run.js';
+import { protocolUrl, pushgatewayUrl, shareOf, startPush } from './push-run.js';
 import { steady } from './schedule/rate-schedule.js';
 import { rejectedIn } from './sink/http-push.js';
 
@@ -93,4 +93,60 @@ describe('rejectedIn', () => {
     { name: 'not JSON (remote-write, pushgateway)', given: '', want: 0 },
   ];
   it.each(cases)('$name', ({ given, want }) => expect(rejectedIn(given)).toBe(want));
+});
+
+it('pushgateway (cumulative): the last body of each group holds exactly the totals printed, with a partial last request', async () => {
+  const last = new Map<string, string>();
+  let methods = new Set<string>();
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      methods.add(req.method ?? '');
+      last.set(req.url ?? '', Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  methods = new Set();
+  const stats = await startPush({
+    url: `http://127.0.0.1:${port}`,
+    redisKey: null,
+    shape: 'batch',
+    protocol: 'pushgateway',
+    rate: 'max',
+    schedule: steady(5),
+    batch: 1000,
+    series: 100,
+    connections: 2,
+    seed: 5,
+    durationSeconds: null,
+    count: 4500,
+    apiKey: null,
+    bodies: 1, // ignored: running totals are never sent twice
+  }).done;
+  expect(stats.acknowledged).toBe(4500);
+  expect([...methods]).toEqual(['PUT']);
+  expect([...last.keys()].sort()).toEqual([
+    '/metrics/job/noise-maker/connection/c0',
+    '/metrics/job/noise-maker/connection/c1',
+  ]);
+  let sum = 0;
+  for (const body of last.values()) {
+    for (const line of body.split('\n')) if (line.startsWith('app_requests_total{')) sum += Number(line.split(' ')[1]);
+  }
+  expect(stats.totals.toJSON().app_requests_total?.sum).toBe(sum);
+  expect(stats.totals.toJSON().app_requests_total?.samples).toBe(4500);
+});
+
+describe('shareOf', () => {
+  const cases: { name: string; given: [number, number, number, number]; want: number[] }[] = [
+    { name: 'even', given: [4000, 1000, 2, 0], want: [1000, 1000] },
+    { name: 'the partial last request: its connection', given: [4500, 1000, 2, 0], want: [1000, 1000, 500] },
+    { name: 'the partial last request: the other connection', given: [4500, 1000, 2, 1], want: [1000, 1000] },
+    { name: 'fewer requests than connections', given: [500, 1000, 3, 1], want: [] },
+    { name: 'one request, partial', given: [500, 1000, 3, 0], want: [500] },
+  ];
+  it.each(cases)('$name', ({ given, want }) => expect(shareOf(...given)).toEqual(want));
 });

@@ -112,6 +112,18 @@ export function protocolUrl(url: string, protocol: 'otlp' | 'remote-write'): str
   return parsed.toString();
 }
 
+/**
+ * Pure: the request sizes connection `part` of `parts` sends for `count` samples in requests of
+ * `perRequest` (request i goes to connection i mod parts; the last request overall is the partial
+ * one). Cumulative protocols fix each connection's share up front, so every body rendered is sent.
+ */
+export function shareOf(count: number, perRequest: number, parts: number, part: number): number[] {
+  const requests = Math.ceil(count / perRequest);
+  const sizes: number[] = [];
+  for (let i = part; i < requests; i += parts) sizes.push(i === requests - 1 ? count - i * perRequest : perRequest);
+  return sizes;
+}
+
 export function percentile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
@@ -196,6 +208,9 @@ export function startPush(options: PushRunOptions, now: () => number = () => per
       }
       return model.bodyBytes(options.shape, size);
     };
+    if (cumulative && options.count !== null) {
+      return { render, pool: shareOf(options.count, perRequest, parts, part).map(render) };
+    }
     return { render, pool: Array.from({ length: upFront }, () => render(perRequest)) };
   };
 
@@ -212,7 +227,45 @@ export function startPush(options: PushRunOptions, now: () => number = () => per
       }
       return pool[turn++ % pool.length] as Rendered;
     };
+    /** Sends one body and tallies the answer; true when the run was stopped while the server was away. */
+    const send = async ({ body, samples, totals }: Rendered): Promise<boolean> => {
+      stats.requests++;
+      try {
+        const answer = await sink.send(body, part);
+        if (stats.latencies.length < RESERVOIR) stats.latencies.push(answer.ms);
+        // 2xx: remote-write answers 204, pushgateway 200 or 202.
+        const ok = answer.status >= 200 && answer.status < 300;
+        if (ok && answer.rejected === 0) {
+          stats.acknowledged += samples;
+          if (cumulative) lastTotals[part] = totals;
+          else stats.totals.merge(totals);
+        } else if (ok) {
+          // Partly refused: the totals can no longer be exact; say so in the counts.
+          stats.acknowledged += samples - answer.rejected;
+          stats.rejected += answer.rejected;
+        } else stats.failedRequests++;
+      } catch (error) {
+        if (stats.failedRequests === 0) options.onUnreachable?.(error as Error);
+        stats.failedRequests++;
+        if (stopped.aborted) return true;
+        await new Promise((r) => setTimeout(r, 100)); // the server is away: do not spin
+      }
+      return false;
+    };
     while (!stopped.aborted) {
+      if (cumulative && options.count !== null) {
+        // Its own share, in order: a body waits until the schedule has room for all of it.
+        const body = pool[turn];
+        if (body === undefined) return;
+        const elapsed = (now() - started) / 1000;
+        const due = Math.min(options.count, schedule ? schedule.due(elapsed) : Number.POSITIVE_INFINITY);
+        if (due - claimed >= body.samples) {
+          turn++;
+          claimed += body.samples;
+          if (await send(body)) return;
+        } else await new Promise((resolve) => setTimeout(resolve, 2));
+        continue;
+      }
       let elapsed = (now() - started) / 1000;
       const finished = options.durationSeconds !== null && elapsed >= options.durationSeconds;
       if (finished && schedule === null) return;
@@ -222,30 +275,10 @@ export function startPush(options: PushRunOptions, now: () => number = () => per
       const size = Math.min(perRequest, due - claimed);
       // A whole batch when one is due; the rest only at the very end (count or duration reached).
       const last = finished || (options.count !== null && due === options.count);
-      if (size > 0 && (size === perRequest || last)) {
+      // Cumulative (no --count): no partial request at the end, which would skip bodies rendered before it.
+      if (size > 0 && (size === perRequest || (last && !cumulative))) {
         claimed += size;
-        const { body, samples, totals } = next(size);
-        stats.requests++;
-        try {
-          const answer = await sink.send(body, part);
-          if (stats.latencies.length < RESERVOIR) stats.latencies.push(answer.ms);
-          // 2xx: remote-write answers 204, pushgateway 200 or 202.
-          const ok = answer.status >= 200 && answer.status < 300;
-          if (ok && answer.rejected === 0) {
-            stats.acknowledged += samples;
-            if (cumulative) lastTotals[part] = totals;
-            else stats.totals.merge(totals);
-          } else if (ok) {
-            // Partly refused: the totals can no longer be exact; say so in the counts.
-            stats.acknowledged += samples - answer.rejected;
-            stats.rejected += answer.rejected;
-          } else stats.failedRequests++;
-        } catch (error) {
-          if (stats.failedRequests === 0) options.onUnreachable?.(error as Error);
-          stats.failedRequests++;
-          if (stopped.aborted) return;
-          await new Promise((r) => setTimeout(r, 100)); // the server is away: do not spin
-        }
+        if (await send(next(size))) return;
         continue;
       }
       if (stopped.aborted || finished || (options.count !== null && claimed >= options.count)) return;
