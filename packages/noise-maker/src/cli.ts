@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { compileFormat, DEFAULT_FORMAT, FormatError, PRESETS } from 'log-analyzer/format';
+import { PROTOCOLS } from './generate/protocol-bodies.js';
 import {
   parseDuration,
   parseFraction,
@@ -161,6 +162,8 @@ program
     'pushes synthetic metrics (counters, gauges, histograms, summaries) to log-analyzer over HTTP, or onto a Redis queue',
   )
   .option('--url <url>', 'the server (the shape picks the path) or the full endpoint URL')
+  // Checked in the action (not .choices): a bad value is one line and exit 2, as for any bad flag.
+  .option('--protocol <protocol>', `what to push: ${PROTOCOLS.join(', ')}`, 'json')
   .option('--redis-url <url>', 'LPUSH queue messages onto a Redis list instead (redis://HOST:PORT[/DB])')
   .option('--redis-key <key>', 'the list', 'prom-stream-gateway:metric-queue')
   .addOption(
@@ -193,6 +196,10 @@ program
     if (flags.batch > 100_000) fail('--batch must be at most 100000');
     const seed = flags.seed ?? Date.now() % 2 ** 31;
     if ((flags.url === undefined) === (flags.redisUrl === undefined)) fail('push needs one of --url or --redis-url');
+    if (!(PROTOCOLS as readonly string[]).includes(flags.protocol)) {
+      fail(`--protocol must be one of ${PROTOCOLS.join(', ')}, not '${flags.protocol}'`);
+    }
+    if (flags.protocol !== 'json' && flags.redisUrl !== undefined) fail(`--redis-url takes --protocol json only`);
     const runner = start(
       () => {
         const options = pushOptions(flags, seed);
@@ -221,6 +228,7 @@ program
     // What a test compares with /metrics: per family, samples sent and the sum a scrape shows.
     process.stdout.write(
       `${JSON.stringify({
+        protocol: flags.protocol,
         shape: flags.redisUrl === undefined ? flags.shape : 'queue',
         seed,
         seconds: stats.seconds,

@@ -2,6 +2,7 @@
 // the pusher's (push-run.ts). Pure; cli.ts parses, validates the combinations and starts the runner.
 
 import type { PushShape } from './generate/metric-model.js';
+import type { Protocol } from './generate/protocol-bodies.js';
 import type { PushRunOptions } from './push-run.js';
 import type { RunOptions } from './run.js';
 import { type Pattern, steady } from './schedule/rate-schedule.js';
@@ -38,6 +39,7 @@ export interface PushFlags {
   redisUrl?: string;
   redisKey: string;
   shape: PushShape;
+  protocol: Protocol;
   rate: number | 'max';
   batch: number;
   series: number;
@@ -99,6 +101,7 @@ export function pushOptions(flags: PushFlags, seed: number): Omit<PushRunOptions
     url: (flags.url ?? flags.redisUrl) as string,
     redisKey: flags.redisUrl === undefined ? null : flags.redisKey,
     shape: flags.shape,
+    protocol: flags.protocol,
     ...pace(flags),
     schedule: steady(seed),
     batch: flags.batch,

@@ -35,6 +35,16 @@ interface Series {
   head: Record<PushShape, string>;
   /** The same as bytes, made for a shape the first time it is used. */
   headBytes: Partial<Record<PushShape, Buffer>>;
+  /** Its labels as one string, made on first use (a key for running totals). */
+  key?: string;
+}
+
+/** One counter sample: the series (name, labels, `key` naming the label set) and its increment. */
+export interface CounterDraw {
+  name: string;
+  key: string;
+  labels: Record<string, string>;
+  value: number;
 }
 
 /** What was sent per family: sample count and the sum a scrape would show (gauges: their last values). */
@@ -203,6 +213,24 @@ export class MetricModel {
     out.set(tail, pos);
     pos += tail.length;
     return { body: out.subarray(0, pos), samples: count, totals };
+  }
+
+  /**
+   * `n` counter samples (the other families are not drawn), each a series' name, labels (service
+   * among them) and increment: what the other push protocols send (protocol-bodies.ts).
+   */
+  counterDraws(n: number): { draws: CounterDraw[]; totals: Totals } {
+    const totals = new Totals();
+    const draws: CounterDraw[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = this.picker.pick(this.random);
+      while (s.family.kind !== 'counter') s = this.picker.pick(this.random);
+      const v = this.value('counter');
+      totals.add(s, v);
+      s.key ??= JSON.stringify({ ...s.labels, service: s.service });
+      draws[i] = { name: s.family.name, key: s.key, labels: { ...s.labels, service: s.service }, value: v };
+    }
+    return { draws, totals };
   }
 
   /** `n` items of `shape`, each its own JSON text (for the queue: one message each), and what they hold. */

@@ -10,6 +10,31 @@ export interface PushAnswer {
   ms: number;
 }
 
+/** How a protocol's requests are sent: method and headers beyond content-length and the key. */
+export interface RequestShape {
+  method: string;
+  headers: Record<string, string>;
+}
+
+export const JSON_REQUEST: RequestShape = { method: 'POST', headers: { 'content-type': 'application/json' } };
+
+/** Pure: the samples an answer's body says were refused (JSON pushes' `rejected`/`failed`, OTLP's partial success). */
+export function rejectedIn(text: string): number {
+  try {
+    const answer = JSON.parse(text);
+    return (
+      Number(
+        answer.rejected ??
+          answer.failed ??
+          answer.partialSuccess?.rejectedDataPoints ??
+          (answer.success === false ? 1 : 0),
+      ) || 0
+    );
+  } catch {
+    return 0;
+  }
+}
+
 export class HttpPusher {
   private readonly agent: Agent;
   private readonly url: URL;
@@ -18,6 +43,7 @@ export class HttpPusher {
     url: string,
     connections: number,
     private readonly apiKey: string | null,
+    private readonly shape: RequestShape = JSON_REQUEST,
   ) {
     try {
       this.url = new URL(url);
@@ -30,21 +56,14 @@ export class HttpPusher {
 
   send(body: Buffer): Promise<PushAnswer> {
     const started = performance.now();
-    const headers: Record<string, string | number> = {
-      'content-type': 'application/json',
-      'content-length': body.length,
-    };
+    const headers: Record<string, string | number> = { ...this.shape.headers, 'content-length': body.length };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     return new Promise((resolve, reject) => {
-      const req = request(this.url, { method: 'POST', agent: this.agent, headers }, (res) => {
+      const req = request(this.url, { method: this.shape.method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          let rejected = 0;
-          try {
-            const answer = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            rejected = Number(answer.rejected ?? answer.failed ?? (answer.success === false ? 1 : 0)) || 0;
-          } catch {}
+          const rejected = rejectedIn(Buffer.concat(chunks).toString('utf8'));
           resolve({ status: res.statusCode ?? 0, rejected, ms: performance.now() - started });
         });
         res.on('error', reject);
