@@ -262,6 +262,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         onAnswered: (status) => selfMetrics.pushRequests.inc({ code: String(status) }),
       })
     : null;
+  // …and a pushed family may not take a group's name: /metrics would show it twice.
+  if (pushgateway) pushed.takenElsewhere = (name) => pushgateway.exposes(name);
   checkpointer = new Checkpointer({
     store,
     path: config.positionsFile,

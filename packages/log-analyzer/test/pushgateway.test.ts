@@ -296,3 +296,27 @@ it('--pushgateway-ttl drops a group not pushed to; /add adds counters; the push 
   expect(await s.value('add_runs_total', 'job="w"')).toBe(2);
   await vi.waitFor(async () => expect(await (await fetch(await s.url)).text()).not.toContain('job="w"'), WAIT);
 });
+
+it("a JSON push may not take a Pushgateway group's family name: /metrics never shows it twice", async () => {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const s = serve(['--watch', join(t.dir, '*.log'), '--no-positions']);
+  const base = await baseOf(s);
+  const registry = new Registry();
+  new Counter({ name: 'shared_jobs_total', help: 'Jobs.', registers: [registry] }).inc(3);
+  await new Pushgateway(base, {}, registry).push({ jobName: 'batch' });
+  const push = (name: string) =>
+    fetch(`${base}/metrics/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, type: 'counter', value: 1 }),
+    });
+  const refused = await push('shared_jobs_total');
+  expect(refused.status).toBe(400);
+  expect(await refused.text()).toContain('reserved_name');
+  expect((await push('other_jobs_total')).status).toBe(200);
+  const text = await (await fetch(await s.url)).text();
+  expect(text.match(/^# TYPE shared_jobs_total /gm)).toHaveLength(1);
+  expect(await s.value('shared_jobs_total', 'job="batch"')).toBe(3);
+  expect(await s.value('other_jobs_total')).toBe(1);
+});

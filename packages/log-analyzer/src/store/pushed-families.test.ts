@@ -96,6 +96,16 @@ describe('PushedFamilies', () => {
     expect(pushed.seriesCount).toBe(2);
   });
 
+  it("a new family may not take a name served beside the store (a Pushgateway group's), nor its sample names", () => {
+    const pushed = new PushedFamilies(new Store(), PUSH_DEFAULTS);
+    pushed.takenElsewhere = (name) => name === 'group_metric' || name === 'group_hist_count';
+    expect(reasons(pushed, { name: 'group_metric', type: 'gauge', value: 1 })).toEqual(['reserved_name']);
+    expect(reasons(pushed, { name: 'group_hist_count', type: 'gauge', value: 1 })).toEqual(['reserved_name']);
+    // A summary named group_hist exposes group_hist_count: taken too.
+    expect(reasons(pushed, { name: 'group_hist', type: 'summary', value: 1 })).toEqual(['reserved_name']);
+    expect(reasons(pushed, { name: 'other', type: 'gauge', value: 1 })).toEqual([]);
+  });
+
   it("a tenant's own family expires like any other, under its own key", () => {
     const store = new Store();
     const pushed = new PushedFamilies(store, { ...PUSH_DEFAULTS, ttlMs: 1000 });

@@ -64,6 +64,8 @@ export interface PushStats {
 
 export class PushedFamilies {
   readonly stats: PushStats = { accepted: 0, rejected: new Map(), expired: 0, resets: 0 };
+  /** Names served beside the store (the Pushgateway groups'): a new family may not take one. */
+  takenElsewhere: (name: string) => boolean = () => false;
   private total = 0;
   /** Series per tenant ('' for none), and per tenant and name (`tenant NUL name`). */
   private readonly perTenant = new Map<string, number>();
@@ -144,7 +146,7 @@ export class PushedFamilies {
       const slot = tenant === '' ? '' : `${f}\u0000${tenant}`;
       let place = tenant === '' ? placed[f] : placedForTenant.get(slot);
       if (place === undefined || typeof place === 'string') {
-        place = placeFamily(this.store, info, tenant);
+        place = placeFamily(this.store, info, tenant, this.takenElsewhere);
         if (tenant === '') placed[f] = place;
         else placedForTenant.set(slot, place);
       }

@@ -42,13 +42,23 @@ const sameTargets = (a: readonly Target[], b: readonly Target[]) =>
  * Where a tenant's samples of a batch family go. The tenant's own definition binds it (its own
  * family, or the shared one it is bound to); a tenant new to the name joins the shared family
  * when the definitions agree, or gets its own when they clash. Series without a tenant ('')
- * always use the shared definition: theirs cannot be served apart.
+ * always use the shared definition: theirs cannot be served apart. `takenElsewhere`: a name served
+ * beside the store (a Pushgateway group's), which a new family may not take.
  */
-export function placeFamily(store: Store, info: FamilyInfo, tenant: string): Placement {
+export function placeFamily(
+  store: Store,
+  info: FamilyInfo,
+  tenant: string,
+  takenElsewhere: (name: string) => boolean = () => false,
+): Placement {
   const { name } = info;
   const shared = store.get(name);
-  if (namesTaken(name, info.type).some(isReservedPushName) || (shared && !shared.spec.pushed)) {
+  const names = namesTaken(name, info.type);
+  if (names.some(isReservedPushName) || (shared && !shared.spec.pushed)) {
     return ['reserved_name', `${name} is one of the analyzer's own metrics`];
+  }
+  if (!shared && names.some(takenElsewhere)) {
+    return ['reserved_name', `${name} is already exposed by a Pushgateway group`];
   }
   const own = tenant === '' ? undefined : store.get(familyKey({ name, tenant }));
   if (own) return differs(own.spec, info) ?? helpOf(own, own.spec.help, info) ?? own;

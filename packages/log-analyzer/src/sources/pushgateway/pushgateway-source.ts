@@ -11,7 +11,13 @@ import { bodyLimit } from 'hono/body-limit';
 import type { RejectReason } from '../../metrics/catalog.js';
 import type { Checkpointed } from '../../store/checkpointer.js';
 import { type GroupingKey, groupingKeyFromPath } from '../../transforms/pushgateway/grouping-key.js';
-import { applyPush, expireGroups, type Groups, removeGroup } from '../../transforms/pushgateway/groups.js';
+import {
+  applyPush,
+  expireGroups,
+  exposedNames,
+  type Groups,
+  removeGroup,
+} from '../../transforms/pushgateway/groups.js';
 import { isDelimitedProtobuf, parseDelimitedProtobuf } from '../../transforms/pushgateway/protobuf.js';
 import { apiMetrics, groupsText } from '../../transforms/pushgateway/render.js';
 import { decodeSavedGroups, type SavedGroups, savedGroups } from '../../transforms/pushgateway/saved.js';
@@ -52,6 +58,8 @@ export class PushgatewaySource implements Checkpointed<SavedGroups> {
   /** position() → the groups and version it holds, for durable(). */
   private readonly taken = new WeakMap<SavedGroups, { groups: Groups; version: number }>();
   private last: { version: number; saved: SavedGroups } | null = null;
+  /** exposedNames of the live groups, as of a version. */
+  private names: { version: number; names: Set<string> } | null = null;
   private readonly timer: NodeJS.Timeout | null;
   private readonly now: () => number;
 
@@ -63,6 +71,12 @@ export class PushgatewaySource implements Checkpointed<SavedGroups> {
     const ttl = options.ttlMs;
     this.timer = ttl === null ? null : setInterval(() => this.expire(), Math.min(10_000, Math.max(100, ttl / 4)));
     this.timer?.unref();
+  }
+
+  /** Whether a group exposes this name (a family, its `_bucket`/`_sum`/`_count`, the push times). */
+  exposes(name: string): boolean {
+    if (this.names?.version !== this.version) this.names = { version: this.version, names: exposedNames(this.live) };
+    return this.names.names.has(name);
   }
 
   /** Drops the groups past the TTL (on a timer; tests call it). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPush, expireGroups, type Groups, removeGroup, sanitizeLabels } from './groups.js';
+import { applyPush, expireGroups, exposedNames, type Groups, removeGroup, sanitizeLabels } from './groups.js';
 import { apiMetrics, goFloat, groupsText } from './render.js';
 import { decodeSavedGroups, savedGroups } from './saved.js';
 import { parseTextFormat, type TextFamily } from './text-format.js';
@@ -176,6 +176,27 @@ describe('applyPush', () => {
   it('additive on a new series starts from the pushed value', () => {
     const { text } = run([{ key: { job: 'j' }, text: '# TYPE c counter\nc 2\n', additive: true }]);
     expect(text).toContain('c{instance="",job="j"} 2');
+  });
+});
+
+describe('exposedNames', () => {
+  const cases: { name: string; given: string; want: string[] }[] = [
+    { name: 'no group: nothing, not even the push times', given: '', want: [] },
+    { name: 'a gauge', given: '# TYPE g gauge\ng 1\n', want: ['g', 'push_failure_time_seconds', 'push_time_seconds'] },
+    {
+      name: 'a histogram: its sample names too',
+      given: '# TYPE h histogram\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n',
+      want: ['h', 'h_bucket', 'h_count', 'h_sum', 'push_failure_time_seconds', 'push_time_seconds'],
+    },
+    {
+      name: 'a summary',
+      given: '# TYPE s summary\ns_sum 1\ns_count 1\n',
+      want: ['push_failure_time_seconds', 'push_time_seconds', 's', 's_count', 's_sum'],
+    },
+  ];
+  it.each(cases)('$name', ({ given, want }) => {
+    const groups = given === '' ? new Map() : run([{ key: { job: 'j' }, text: given }]).groups;
+    expect([...exposedNames(groups)].sort()).toEqual(want);
   });
 });
 

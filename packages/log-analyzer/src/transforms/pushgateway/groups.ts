@@ -131,6 +131,28 @@ export function expireGroups(groups: Groups, now: number, ttlMs: number): Groups
  * family name, no series twice, no `_count`/`_sum`/`_bucket` family beside a summary or
  * histogram of the base name, no name the analyzer exposes itself. null: consistent.
  */
+/** Pure: every name the groups expose on /metrics (a family's, its sample names, the push times). */
+export function exposedNames(groups: Groups): Set<string> {
+  const names = new Set<string>();
+  for (const group of groups.values()) {
+    for (const family of group.families.values()) {
+      names.add(family.name);
+      const suffixes =
+        family.type === 'histogram'
+          ? ['_bucket', '_sum', '_count']
+          : family.type === 'summary'
+            ? ['_sum', '_count']
+            : [];
+      for (const suffix of suffixes) names.add(family.name + suffix);
+    }
+  }
+  if (groups.size > 0) {
+    names.add(PUSH_TIME);
+    names.add(PUSH_FAILURE_TIME);
+  }
+  return names;
+}
+
 export function consistencyError(groups: Groups, taken: (name: string) => boolean): string | null {
   const types = new Map<string, FamilyType>();
   const seen = new Set<string>();
