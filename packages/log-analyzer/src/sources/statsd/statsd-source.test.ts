@@ -65,6 +65,13 @@ async function open(port: number): Promise<Socket> {
 const write = (socket: Socket, data: string | Buffer) =>
   new Promise<void>((resolve, reject) => socket.write(data, (error) => (error ? reject(error) : resolve())));
 
+/** One more cycle: a marker line on a new connection is applied, so what came before has settled. */
+async function marker(port: number, sum: (name: string) => number): Promise<void> {
+  const socket = await open(port);
+  socket.end('marker:1|c\n');
+  await vi.waitFor(() => expect(sum('marker_total')).toBe(1), WAIT);
+}
+
 it('reads TCP lines however the stream cuts them, and a last line without a newline at the end', async () => {
   const { source, value, sum } = await start();
   const socket = await open(source.port);
@@ -78,7 +85,9 @@ it('reads TCP lines however the stream cuts them, and a last line without a newl
     WAIT,
   );
   await vi.waitFor(() => expect(sum('t_c_total')).toBe(want), WAIT);
-  expect(await value('log_analyzer_statsd_samples_total', { result: 'accepted' })).toBe(20_000);
+  await marker(source.port, sum);
+  expect(sum('t_c_total')).toBe(want);
+  expect(await value('log_analyzer_statsd_samples_total', { result: 'accepted' })).toBe(20_001);
 });
 
 it('refuses a TCP line over the limit, in one chunk or many, and reads the lines around it', async () => {
@@ -93,8 +102,11 @@ it('refuses a TCP line over the limit, in one chunk or many, and reads the lines
   const rejected = () => value('log_analyzer_statsd_samples_total', { reason: 'statsd_line_too_long' });
   await vi.waitFor(async () => expect(await rejected()).toBe(2), WAIT);
   await vi.waitFor(() => expect(sum('a_total')).toBe(7), WAIT);
+  await marker(source.port, sum);
+  expect(await rejected()).toBe(2);
+  expect(sum('a_total')).toBe(7);
   expect(sum('long_total')).toBe(0);
-  expect(await value('log_analyzer_statsd_lines_total', { transport: 'tcp' })).toBe(5);
+  expect(await value('log_analyzer_statsd_lines_total', { transport: 'tcp' })).toBe(6);
 });
 
 it('refuses a line cut short by a reset', async () => {
