@@ -41,17 +41,10 @@ export interface Mapping {
 /** What a mapping made of a name: dropped, or the (unescaped) name and labels, and how to observe. */
 export type Mapped =
   | { drop: true }
-  | {
-      drop: false;
-      name: string;
-      labels: [string, string][];
-      help: string | null;
-      observer: 'histogram' | 'summary';
-      buckets: number[] | null;
-      targets: Target[] | null;
-      honorLabels: boolean;
-      scale: number;
-    };
+  | ({ drop: false } & Pick<
+      Rule,
+      'name' | 'labels' | 'help' | 'observer' | 'buckets' | 'targets' | 'honorLabels' | 'scale'
+    >);
 
 /** statsd_exporter's patterns: a glob's parts, a name with $n references, a label name. */
 const MATCH = /^(\*|[a-zA-Z_][a-zA-Z0-9_-]*)(\.\*|\.[a-zA-Z0-9_][a-zA-Z0-9_-]*)*$/;
