@@ -88,7 +88,9 @@ it('kill -9 with batches claimed ahead of the decoding ones, twice, then a resta
   redis = await startRedis();
   const { dir, cleanup } = tempDir();
   cleanups.push(cleanup);
-  const total = await preload(100_000);
+  // Far more than the two kills' thresholds: batches of 2,000 drain fast, and the queue must still hold
+  // messages at the second kill (it failed in CI with 100,000: the whole queue was claimed by then).
+  const total = await preload(300_000);
   // One decode thread, big batches: at a kill, batches are claimed and read back but not applied.
   const args = ['--redis-workers', '1', '--workers', '1', '--redis-batch', '2000'];
   let killedAt = 0;
