@@ -107,6 +107,7 @@ describe('architecture', () => {
       ['config'],
       ['cli'],
       ['export', 'sources'],
+      ['rules'], // alert rules (issue 25): evaluate over history and store; export shows their state
       ['transforms'],
       ['history'],
       ['store'],
