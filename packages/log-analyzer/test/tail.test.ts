@@ -295,6 +295,40 @@ describe('generations that come and go between two looks, then a crash', () => {
   });
 });
 
+describe('copytruncate twice between two looks', () => {
+  // Polled once an hour: both rotations fall between the same two looks (checkAll's).
+  const analyzers = useAnalyzers(true);
+
+  it('the copy of the generation in between is read too, after our copy and before the path', async () => {
+    const dir = analyzers.dir();
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(3));
+    const a = await analyzers.start(['*.log'], { pollIntervalMs: 3_600_000 });
+    await expectSettled(a, () => metricValue(a, 'log_lines_total', { file }), 3, WAIT);
+    // Unseen: 4 more lines, copied to .1 and truncated; 5 lines, .1 moved to .2, copied to .1 and
+    // truncated again; 2 lines. Each generation has its own status, so a double count shows.
+    appendFileSync(file, lines(4, 201));
+    copyFileSync(file, `${file}.1`);
+    truncateSync(file, 0);
+    appendFileSync(file, lines(5, 202));
+    renameSync(`${file}.1`, `${file}.2`);
+    copyFileSync(file, `${file}.1`);
+    truncateSync(file, 0);
+    appendFileSync(file, lines(2, 203));
+    await a.tailer.checkAll();
+    await expectSettled(a, () => metricValue(a, 'log_lines_total', { file }), 14, WAIT);
+    await countedToTheEnd(a, [dir]);
+    for (const [status, n] of [
+      ['200', 3],
+      ['201', 4],
+      ['202', 5],
+      ['203', 2],
+    ] as const) {
+      expect(await metricValue(a, 'http_requests_total', { file, status })).toBe(n);
+    }
+  });
+});
+
 /**
  * Waits until every generation the analyzer has open is counted to its end (expectSettled's
  * checks resolve once what they read is handed to the parse stage, not once it is counted).

@@ -385,16 +385,20 @@ export class FileTail {
   /**
    * After copytruncate: what we had not read yet is in the copy, from our committed offset on.
    * The copy is followed like a rotated generation from there, read before the truncated file (so
-   * a checkpoint keeps its position too).
+   * a checkpoint keeps its position too). A second copytruncate before we looked again left the
+   * copy of a generation we never saw beside it (ours moved on to .2, that one is .1): it is read
+   * whole after ours, as a rename rotation's missed generations are.
    */
   private async truncated(generation: Generation): Promise<void> {
     this.options.onPositionsChanged?.();
     this.options.events.truncation(this.label);
     await generation.reader.settled();
     const copy = await this.opener.copyOf(generation.saved(), this.holdsOpen);
-    if (!copy) return;
-    const at = this.rotated.indexOf(generation);
-    this.rotated.splice(at < 0 ? this.rotated.length : at, 0, copy);
+    if (copy) {
+      const at = this.rotated.indexOf(generation);
+      this.rotated.splice(at < 0 ? this.rotated.length : at, 0, copy);
+    }
+    await this.adoptMissed(this.lookedAt);
     this.again = true;
   }
 
