@@ -118,6 +118,18 @@ describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {
     expect(await counted(a, file, 'log_errors_total')).toBe(0);
   });
 
+  it('copytruncate with lines written between the copy and the truncation: the copy, shorter than what was read, is not read', async () => {
+    const { a, file } = await following(lines(100), 100);
+    copyFileSync(file, `${file}.1`);
+    // logrotate's window: the writer goes on between the copy and the truncation, and we read it.
+    appendFileSync(file, lines(7, 201));
+    await expectCount(a, file, 107);
+    truncateSync(file, 0);
+    appendFileSync(file, lines(3, 202));
+    await expectCount(a, file, 110);
+    expect(await counted(a, file, 'http_requests_total', { status: '200' })).toBe(100);
+  });
+
   it('a copy the glob follows anyway is not read twice', async () => {
     const { a, file } = await following(lines(100), 100, {}, ['access*.log']);
     appendFileSync(file, lines(20));

@@ -393,12 +393,10 @@ export class FileTail {
     this.options.onPositionsChanged?.();
     this.options.events.truncation(this.label);
     await generation.reader.settled();
-    const copy = await this.opener.copyOf(generation.saved(), this.holdsOpen);
-    if (copy) {
-      const at = this.rotated.indexOf(generation);
-      this.rotated.splice(at < 0 ? this.rotated.length : at, 0, copy);
-    }
-    await this.adoptMissed(this.lookedAt);
+    const found = await this.opener.afterTruncation(generation.saved(), this.lookedAt, this.holdsOpen);
+    const at = this.rotated.indexOf(generation);
+    this.rotated.splice(at < 0 ? this.rotated.length : at, 0, ...found.map((f) => f.generation));
+    for (const f of found) if (!f.copy) this.options.events.rotation(this.label);
     this.again = true;
   }
 

@@ -8,7 +8,14 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { type Fingerprint, stillStartsWith } from './fingerprint.js';
 import { fsPath } from './fs-names.js';
 import { Generation, type GenerationReaderOptions } from './generation.js';
-import { findCopy, findMissed, findResumeSteps, type HeldFile, holdSiblings, MTIME_SLACK_MS } from './generations.js';
+import {
+  findAfterTruncation,
+  findMissed,
+  findResumeSteps,
+  type HeldFile,
+  holdSiblings,
+  MTIME_SLACK_MS,
+} from './generations.js';
 import type { IdentityRegistry } from './identities.js';
 import type { SavedFile, SavedPath } from './saved-positions.js';
 
@@ -106,16 +113,23 @@ export class GenerationOpener {
    * the copy, from its committed offset on. The copy counts only if it starts with our first
    * bytes, holds our last committed bytes right before that offset, and is no file any tail
    * follows or has finished (an older generation with the same first lines is not a copy).
+   * Then, read whole, the generations written since `sinceMs` that are not ours (findAfterTruncation).
    */
-  async copyOf(truncated: SavedFile, holds: (dev: number, ino: number) => boolean): Promise<Generation | null> {
-    const [copy] = await this.followPlanned(
+  async afterTruncation(
+    truncated: SavedFile,
+    sinceMs: number,
+    holds: (dev: number, ino: number) => boolean,
+  ): Promise<{ generation: Generation; copy: boolean }[]> {
+    const opened = await this.followPlanned(
       () => holdSiblings(this.label, this.isWatched, this.known(holds)),
       async (held) => {
-        const found = await findCopy(held, truncated);
-        return found ? [{ candidate: found, offset: truncated.offset, tail: truncated.tail }] : [];
+        const { copy, missed } = await findAfterTruncation(held, truncated, sinceMs - MTIME_SLACK_MS);
+        const fromCopy = copy ? [{ candidate: copy, offset: truncated.offset, tail: truncated.tail, copy: true }] : [];
+        const whole = sinceMs === 0 ? [] : missed.map((candidate) => ({ candidate, offset: 0, copy: false }));
+        return [...fromCopy, ...whole];
       },
     );
-    return copy?.generation ?? null;
+    return opened.map(({ step, generation }) => ({ generation, copy: step.copy }));
   }
 
   private readonly isWatched = (path: string): boolean => this.options.isWatched?.(path) === true;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { fingerprintAt, fingerprintOf } from './fingerprint.js';
-import { findMissed, findResumeSteps, type HeldFile, holdSiblings } from './generations.js';
+import { findAfterTruncation, findMissed, findResumeSteps, type HeldFile, holdSiblings } from './generations.js';
 import type { SavedFile } from './saved-positions.js';
 
 let dir: string;
@@ -89,4 +89,27 @@ it('missed generations: held files beside the path written since a time, oldest 
   expect(found).toHaveLength(2);
   expect(found).not.toContain(path);
   expect(findMissed(held, Date.now() + 60_000)).toEqual([]);
+});
+
+it('after a truncation: our copy from our offset, a copy shorter than our offset never, another generation whole', async () => {
+  // We read a1..a4 of access.log; .2 is a copy taken after a2 (we went on reading past it), .1 the
+  // copy of a generation we never saw, and the path holds what came after the truncation.
+  // (A copy is told by our first 256 bytes: the lines before the copy point are longer than that.)
+  const a1 = `a1 ${'x'.repeat(300)}\n`;
+  writeFileSync(path, `${a1}a2\na3\na4\n`);
+  const ours = await saved(path, a1.length + 9);
+  writeFileSync(`${path}.2`, `${a1}a2\n`);
+  writeFileSync(`${path}.1`, 'b1\nb2\n');
+  writeFileSync(path, 'c1\n');
+  held = await holdSiblings(path, () => false);
+  const { copy, missed } = await findAfterTruncation(held, ours, 0);
+  expect(copy).toBeNull();
+  expect(missed.map((f) => f.name)).toEqual([`${path}.1`]);
+  // With the whole copy there, it is the copy (read from our offset), and still not read whole.
+  writeFileSync(`${path}.3`, `${a1}a2\na3\na4\na5\n`);
+  for (const file of held) await file.handle.close();
+  held = await holdSiblings(path, () => false);
+  const after = await findAfterTruncation(held, ours, 0);
+  expect(after.copy?.name).toBe(`${path}.3`);
+  expect(after.missed.map((f) => f.name)).toEqual([`${path}.1`]);
 });

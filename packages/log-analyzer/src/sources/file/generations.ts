@@ -127,6 +127,25 @@ export async function findResumeSteps(
 /** File times come from a coarse clock (the kernel's tick): they may trail Date.now() by one. */
 export const MTIME_SLACK_MS = 20;
 
+/**
+ * After `generation` was truncated (copytruncate): its copy (read on from our offset), then the
+ * generations written since `sinceMs` that nobody saw (read whole: a second copytruncate before
+ * we looked again leaves the copy of one beside ours). A file that starts with our first bytes is
+ * ours, never read whole: a copy taken before lines we went on to read is shorter than our offset.
+ */
+export async function findAfterTruncation(
+  held: readonly HeldFile[],
+  generation: SavedFile,
+  sinceMs: number,
+): Promise<{ copy: HeldFile | null; missed: HeldFile[] }> {
+  const copy = await findCopy(held, generation);
+  const others: HeldFile[] = [];
+  for (const file of held) {
+    if (file !== copy && !(await stillStartsWith(file.handle, generation.head))) others.push(file);
+  }
+  return { copy, missed: findMissed(others, sinceMs) };
+}
+
 /** While running: held files beside the path (not at it), written since `sinceMs`; oldest first. */
 export function findMissed(held: readonly HeldFile[], sinceMs: number): HeldFile[] {
   const candidates = held.filter((f) => !f.atPath);
