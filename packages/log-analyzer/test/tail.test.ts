@@ -197,6 +197,23 @@ describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {
     expect(await counted(second, file, 'log_errors_total')).toBe(0);
   });
 
+  it("restart between copytruncate's copy and its truncation: the copy is not read whole", async () => {
+    const positionsFile = join(scratch(), 'positions.json');
+    const first = await start({ positionsFile });
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(100));
+    await expectCount(first, file, 100);
+    await analyzers.stop(first);
+    appendFileSync(file, lines(4, 201));
+    copyFileSync(file, `${file}.1`); // while stopped: the copy is new, the path's file is the one we know
+    const second = await start({ positionsFile });
+    await expectCount(second, file, 104);
+    truncateSync(file, 0);
+    appendFileSync(file, lines(3, 202));
+    await expectCount(second, file, 107);
+    expect(await counted(second, file, 'http_requests_total', { status: '200' })).toBe(100);
+  });
+
   it('restart after the file was replaced: the new file is read from 0', async () => {
     const positionsFile = join(scratch(), 'positions.json');
     const first = await start({ positionsFile });

@@ -113,19 +113,19 @@ describe('planResume', () => {
     atPath,
   });
   const gen = (ino: number, offset: number): SavedGeneration => ({ dev: 1, ino, offset });
-  // Content "matches" when the candidate's ino is listed for the generation's ino (a copy keeps content, not inode).
+  // Content "matches" when the candidate's ino is listed for the generation's ino (a copy keeps content,
+  // not inode); a file with the same content also starts like it.
   const plan = (
     saved: SavedGeneration[],
     candidates: Candidate[],
     writtenAt: number,
     sameContent: Record<number, number[]> = {},
-  ) =>
-    planResume({
-      saved,
-      candidates,
-      writtenAt,
-      sameContent: (c, g) => c.ino === g.ino || (sameContent[g.ino] ?? []).includes(c.ino),
-    }).map((s) => `${s.candidate.name}@${s.offset}`);
+  ) => {
+    const same = (c: Candidate, g: SavedGeneration) => c.ino === g.ino || (sameContent[g.ino] ?? []).includes(c.ino);
+    return planResume({ saved, candidates, writtenAt, sameContent: same, startsLike: same }).map(
+      (s) => `${s.candidate.name}@${s.offset}`,
+    );
+  };
 
   it.each([
     {
@@ -173,6 +173,13 @@ describe('planResume', () => {
       want: ['access.log.1@100', 'access.log@0'],
       saved: [gen(10, 100)],
       candidates: [file('access.log.1', 20, 180, 150), file('access.log', 10, 30, 160, true)],
+      same: { 10: [20] },
+    },
+    {
+      name: "stopped between copytruncate's copy and its truncation: the copy is ours (its lines are the path's), not read",
+      want: ['access.log@100'],
+      saved: [gen(10, 100)],
+      candidates: [file('access.log.1', 20, 180, 150), file('access.log', 10, 180, 160, true)],
       same: { 10: [20] },
     },
     {

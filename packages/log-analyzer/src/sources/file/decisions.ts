@@ -123,6 +123,8 @@ export interface ResumeInput<G extends SavedGeneration, C extends Candidate> {
    * before the saved offset match (and it is long enough). Supplied by the caller, who reads them.
    */
   sameContent(candidate: C, generation: G): boolean;
+  /** Whether a candidate starts with a generation's first bytes (a copy of it, maybe a short one). */
+  startsLike?(candidate: C, generation: G): boolean;
   /** When the checkpoint was written (ms); 0 when unknown. */
   writtenAt: number;
 }
@@ -133,7 +135,9 @@ export interface ResumeInput<G extends SavedGeneration, C extends Candidate> {
  *   content alone (a copytruncate copy, or a rename onto another file system); it is read from its
  *   saved offset. Each candidate serves one generation.
  * - A candidate the checkpoint does not know, modified after the checkpoint was written, was
- *   rotated in and out while we were stopped: it is read whole.
+ *   rotated in and out while we were stopped: it is read whole. Unless it starts like a saved
+ *   generation: then it is a copy of one (copytruncate stopped between its copy and its
+ *   truncation, with the file we know still at the path), and its lines are that generation's.
  * - The path's file, when the checkpoint does not know it, is read from 0: the path is known, so
  *   whatever sits there now arrived after the checkpoint.
  */
@@ -141,6 +145,7 @@ export function planResume<G extends SavedGeneration, C extends Candidate>({
   saved,
   candidates,
   sameContent,
+  startsLike = () => false,
   writtenAt,
 }: ResumeInput<G, C>): ResumeStep<G, C>[] {
   const used = new Set<C>();
@@ -156,7 +161,7 @@ export function planResume<G extends SavedGeneration, C extends Candidate>({
       steps.push({ candidate: found, offset: generation.offset, generation });
   }
   const unknown = candidates
-    .filter((c) => !used.has(c) && !c.atPath && c.mtimeMs > writtenAt)
+    .filter((c) => !used.has(c) && !c.atPath && c.mtimeMs > writtenAt && !saved.some((g) => startsLike(c, g)))
     .sort((a, b) => a.mtimeMs - b.mtimeMs);
   for (const candidate of unknown) steps.push({ candidate, offset: 0, generation: null });
   const atPath = candidates.find((c) => c.atPath && !used.has(c));

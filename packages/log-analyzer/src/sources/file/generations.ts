@@ -111,15 +111,22 @@ export async function findResumeSteps(
 ): Promise<ResumeStep<SavedFile, HeldFile>[]> {
   // Content checks read the files; do them up front so the plan itself is pure.
   const matches = new Map<HeldFile, Set<SavedFile>>();
+  const starts = new Map<HeldFile, Set<SavedFile>>();
   for (const file of held) {
     const same = new Set<SavedFile>();
-    for (const g of generations) if (await sameContent(file, g)) same.add(g);
+    const like = new Set<SavedFile>();
+    for (const g of generations) {
+      if (await sameContent(file, g)) same.add(g);
+      if (await stillStartsWith(file.handle, g.head)) like.add(g);
+    }
     matches.set(file, same);
+    starts.set(file, like);
   }
   return planResume({
     saved: generations,
     candidates: held,
     sameContent: (c, g) => matches.get(c)?.has(g) === true,
+    startsLike: (c, g) => starts.get(c)?.has(g) === true,
     writtenAt: knownAt,
   });
 }
