@@ -46,6 +46,17 @@ describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {
     return { a, file };
   }
 
+  /** An analyzer with a checkpoint that counted access.log's 100 lines, then stopped. */
+  async function stoppedAfter100() {
+    const positionsFile = join(scratch(), 'positions.json');
+    const first = await start({ positionsFile });
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(100));
+    await expectCount(first, file, 100);
+    await analyzers.stop(first);
+    return { positionsFile, file };
+  }
+
   it('append bursts of one-line and many-line writes', async () => {
     const a = await start();
     const file = join(dir, 'a.log');
@@ -198,12 +209,7 @@ describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {
   });
 
   it("restart between copytruncate's copy and its truncation: the copy is not read whole", async () => {
-    const positionsFile = join(scratch(), 'positions.json');
-    const first = await start({ positionsFile });
-    const file = join(dir, 'access.log');
-    writeFileSync(file, lines(100));
-    await expectCount(first, file, 100);
-    await analyzers.stop(first);
+    const { positionsFile, file } = await stoppedAfter100();
     appendFileSync(file, lines(4, 201));
     copyFileSync(file, `${file}.1`); // while stopped: the copy is new, the path's file is the one we know
     const second = await start({ positionsFile });
@@ -215,12 +221,7 @@ describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {
   });
 
   it('restart after the file was replaced: the new file is read from 0', async () => {
-    const positionsFile = join(scratch(), 'positions.json');
-    const first = await start({ positionsFile });
-    const file = join(dir, 'access.log');
-    writeFileSync(file, lines(100));
-    await expectCount(first, file, 100);
-    await analyzers.stop(first);
+    const { positionsFile, file } = await stoppedAfter100();
     renameSync(file, `${file}.1`);
     writeFileSync(file, lines(150)); // bigger than the saved offset: only identity tells
     const second = await start({ positionsFile, from: 'end' });
@@ -228,12 +229,7 @@ describe.each(MODES)('tailing ($mode)', ({ usePolling }) => {
   });
 
   it('restart after a rotation while stopped: lines the old file got after the position count once', async () => {
-    const positionsFile = join(scratch(), 'positions.json');
-    const first = await start({ positionsFile });
-    const file = join(dir, 'access.log');
-    writeFileSync(file, lines(100));
-    await expectCount(first, file, 100);
-    await analyzers.stop(first);
+    const { positionsFile, file } = await stoppedAfter100();
     appendFileSync(file, lines(20, 202)); // written while stopped, then rotated away
     renameSync(file, `${file}.1`);
     writeFileSync(file, lines(30));
