@@ -20,6 +20,28 @@ function matches(track: Track, name: string | undefined, labels: Readonly<Record
   return true;
 }
 
+/** The fields a tracked series is sent with beside its labels (decode.ts): each is the label of its name. */
+const FIELDS = ['service', 'tenant_id'] as const;
+
+/**
+ * A series' labels as its sender wrote them: where a field met a label of its name with another
+ * value, the label was kept as exported_<name> (the deepest of exported_…<name> when that was
+ * taken too) and the field as <name>; this undoes it, so `labels` shows the label and the answer's
+ * `service`/`tenant_id` the field. Pure.
+ */
+export function sentLabels(labels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let out: Record<string, string> | null = null;
+  for (const field of FIELDS) {
+    let deepest: string | null = null;
+    for (let name = `exported_${field}`; labels[name] !== undefined; name = `exported_${name}`) deepest = name;
+    if (deepest === null || labels[field] === undefined) continue;
+    out ??= { ...labels };
+    out[field] = labels[deepest] as string;
+    delete out[deepest];
+  }
+  return out ?? labels;
+}
+
 /** GET /metrics/series: the kept series that match, with their points of the last hour (10 s apart). */
 export function seriesAnswer(history: History, query: SeriesQuery, now: number) {
   const labels: Record<string, string> = {};
@@ -48,7 +70,7 @@ export function seriesAnswer(history: History, query: SeriesQuery, now: number) 
       type: track.type,
       // Counters are kept as their rate per second.
       unit: track.type === 'counter' || track.name.endsWith('_count') ? 'per_second' : 'value',
-      labels: track.labels,
+      labels: sentLabels(track.labels),
       service: track.labels.service ?? null,
       tenant_id: track.labels.tenant_id ?? null,
       points: pointsOf(track, step, history.pointsPerSeries, timeOf),
