@@ -41,7 +41,7 @@ import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
 import { dependencies } from './export/health.js';
 import { createHistoryMetrics } from './export/history-metrics.js';
-import { aggregatedText } from './export/history-queries.js';
+import { aggregatedText, aggregatorStats } from './export/history-queries.js';
 import { historyRoutes } from './export/history-routes.js';
 import { hostAllowed } from './export/host-check.js';
 import { createHttpApp } from './export/http-app.js';
@@ -308,7 +308,10 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         queue: queue && { up: queue.up, halted: queue.halted, url: redactedUrl(config.queue?.url ?? '') },
         now: Date.now(),
       }),
-    stats: () => pushSource.stats(),
+    stats: () => {
+      const { collector, aggregator } = pushSource.stats();
+      return { collector, aggregator: { ...aggregator, ...aggregatorStats(history) } };
+    },
     readAuth: pushSource.readAuth(),
     hostAllowed: (host) => hostAllowed(host, boundTo, config.allowedHosts ?? []),
     aggregated: (tenant) => aggregatedText(history, Date.now(), tenant),

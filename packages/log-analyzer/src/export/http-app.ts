@@ -26,6 +26,8 @@ export interface HttpAppOptions {
   commit: string;
   /** Each source's health: `ok`, or `degraded` with why. */
   dependencies: () => Record<string, { status: 'ok' | 'degraded'; reason?: string }>;
+  /** ACCESS_ENV (--env): reported in /health and /api/status, changes nothing else. */
+  environment?: string;
   /** GET /metrics/stats, without the exporter part (added here). */
   stats: () => { collector: object; aggregator: object };
   /**
@@ -68,6 +70,22 @@ const LANDING = (version: string) => `<!doctype html>
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * /health's `dependencies` as the metrics-service API's clients read them, one word per component:
+ * each source's own, `collector` (what takes data in: files, push, queue), `aggregator` (the store
+ * and its checkpoint) and `exporter` (this answer is proof it serves). The worst word wins.
+ */
+export function dependencyStrings(details: Record<string, { status: string }>): Record<string, string> {
+  const worst = (...names: string[]) =>
+    names.map((n) => details[n]?.status).find((s) => s !== undefined && s !== 'ok') ?? 'ok';
+  const out: Record<string, string> = {};
+  for (const [name, d] of Object.entries(details)) out[name] = d.status;
+  out.collector = worst('files', 'push', 'queue', 'pushgateway', 'statsd');
+  out.aggregator = worst('checkpoint');
+  out.exporter = 'ok';
+  return out;
+}
 
 /** Whether a route's path (with :params and a trailing *) matches a request's path. */
 function routeMatches(route: string, path: string): boolean {
@@ -259,7 +277,9 @@ export function createHttpApp(options: HttpAppOptions) {
       uptimeSeconds: seconds,
       version,
       commit: options.commit,
-      dependencies,
+      ...(options.environment === undefined ? {} : { environment: options.environment }),
+      dependencies: dependencyStrings(dependencies),
+      dependency_details: dependencies,
     };
   };
   // Degraded still answers 200: the process serves; the body says which source is in trouble.
@@ -268,12 +288,26 @@ export function createHttpApp(options: HttpAppOptions) {
   app.get('/metrics/stats', (c) =>
     c.json({
       ...options.stats(),
-      exporter: { total_exports: exports.total, last_export_at: exports.lastAt, last_export_bytes: exports.lastBytes },
+      exporter: {
+        total_exports: exports.total,
+        last_export: exports.lastAt,
+        last_export_at: exports.lastAt,
+        last_export_bytes: exports.lastBytes,
+      },
+      timestamp: new Date().toISOString(),
     }),
   );
-  app.get('/api/status', async (c) =>
-    c.json({ version, uptimeSeconds: uptime(), ...(await status()), ingestion: options.stats() }),
-  );
+  // /status: the exporter API's name for it.
+  const statusRoute = async (c: Context) =>
+    c.json({
+      version,
+      uptimeSeconds: uptime(),
+      ...(options.environment === undefined ? {} : { environment: options.environment }),
+      ...(await status()),
+      ingestion: options.stats(),
+    });
+  app.get('/api/status', statusRoute);
+  app.get('/status', statusRoute);
   for (const routes of options.routes ?? []) app.route('/', routes);
   app.get('/', (c) => c.html(LANDING(version)));
   // Browsers ask it of every page that names no icon (/metrics, a style sheet): no content, kept a day.
