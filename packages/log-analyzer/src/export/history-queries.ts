@@ -3,6 +3,7 @@
 
 import type { History, Track } from '../history/history.js';
 import { analyze } from '../history/trend.js';
+import type { AggregationType } from './export-query.js';
 import { escapeLabel } from './exposition.js';
 
 export interface SeriesQuery {
@@ -162,30 +163,93 @@ export function trendAnswer(
   };
 }
 
-/** GET /metrics?aggregated=true: each kept series' average over the last minute, as gauges <name>_avg (one tenant's, or all). */
-export function aggregatedText(history: History, now: number, tenant: string | null = null): string {
-  const step = history.stepOf(now);
-  const steps = Math.max(1, Math.round(60_000 / history.options.stepMs));
+/** An aggregation asked of /metrics?aggregated=true (export-query.ts checks it). */
+export interface Aggregation {
+  types: readonly AggregationType[];
+  windowSeconds: number;
+}
+
+const HELP: Record<AggregationType, string> = {
+  avg: 'Average',
+  sum: 'Sum',
+  min: 'Least',
+  max: 'Greatest',
+  count: 'Number',
+};
+
+/**
+ * A track's aggregates over the last `windowMs`: over its points (one per step) when the window
+ * fits in what they cover, else over its rollups (whose count, sum, min and max add up the same).
+ * Null when the window holds no point.
+ */
+export function aggregatesOf(
+  history: History,
+  track: Track,
+  now: number,
+  windowMs: number,
+): Record<AggregationType, number> | null {
+  const { stepMs, rollupMs, windowMs: pointsMs } = history.options;
+  let count = 0;
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  if (windowMs <= pointsMs) {
+    track.each(history.stepOf(now), Math.max(1, Math.round(windowMs / stepMs)), (_, value) => {
+      count++;
+      sum += value;
+      min = Math.min(min, value);
+      max = Math.max(max, value);
+    });
+  } else {
+    for (const r of track.rollupsUpTo(history.rollupOf(now), Math.max(1, Math.ceil(windowMs / rollupMs)))) {
+      count += r.count;
+      sum += r.sum;
+      min = Math.min(min, r.min);
+      max = Math.max(max, r.max);
+    }
+  }
+  return count === 0 ? null : { avg: sum / count, sum, min, max, count };
+}
+
+/**
+ * GET /metrics?aggregated=true: each kept series' aggregates over the window, as gauges
+ * <name>_<type> (one tenant's, or all). Counters are kept as their rate per second, so
+ * `http_requests_total_avg` is requests per second; `_count` is the points the window holds.
+ */
+export function aggregatedText(
+  history: History,
+  now: number,
+  tenant: string | null = null,
+  aggregation: Aggregation = { types: ['avg'], windowSeconds: 60 },
+): string {
   const byName = new Map<string, string[]>();
+  const windowMs = aggregation.windowSeconds * 1000;
   for (const track of history.all()) {
     if (tenant !== null && track.labels.tenant_id !== tenant) continue;
-    const points = track.series(step, steps);
-    if (points.length === 0) continue;
-    const avg = points.reduce((a, p) => a + p.value, 0) / points.length;
-    const name = `${track.name}_avg`;
+    const values = aggregatesOf(history, track, now, windowMs);
+    if (values === null) continue;
     const labels = Object.entries(track.labels)
       .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
       .join(',');
-    let lines = byName.get(name);
-    if (!lines) {
-      lines = [];
-      byName.set(name, lines);
+    for (const type of aggregation.types) {
+      const name = `${track.name}_${type}`;
+      let lines = byName.get(name);
+      if (!lines) {
+        lines = [
+          `# HELP ${name} ${HELP[type]} over the last ${aggregation.windowSeconds} s (counters: per second; count: points).`,
+          `# TYPE ${name} gauge`,
+        ];
+        byName.set(name, lines);
+      }
+      lines.push(`${name}${labels ? `{${labels}}` : ''} ${formatNumber(values[type])}`);
     }
-    lines.push(`${name}${labels ? `{${labels}}` : ''} ${avg}`);
   }
   let text = '';
-  for (const [name, lines] of byName) {
-    text += `# HELP ${name} Average over the last minute (counters: per second).\n# TYPE ${name} gauge\n${lines.join('\n')}\n`;
-  }
+  for (const lines of byName.values()) text += `${lines.join('\n')}\n`;
   return text;
+}
+
+/** A number as the text format writes it. */
+function formatNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
 }

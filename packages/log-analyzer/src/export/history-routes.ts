@@ -16,7 +16,7 @@ export const MAX_QUERY_SERVICE_BYTES = 1024;
 /** The most points one series answer carries (about 25 MB of JSON): `limit` × points per series stays under it. */
 export const MAX_ANSWER_POINTS = 500_000;
 
-export function historyRoutes(history: History, now: () => number = Date.now): Hono<ReadEnv> {
+export function historyRoutes(history: History, now: () => number = Date.now, trendHours = 24): Hono<ReadEnv> {
   const app = new Hono<ReadEnv>();
   app.get('/metrics/series', (c) => {
     const limitText = c.req.query('limit') ?? '100';
@@ -40,7 +40,8 @@ export function historyRoutes(history: History, now: () => number = Date.now): H
     return c.json(seriesAnswer(history, { name: q('name'), service, tenant, limit }, now()));
   });
   app.get('/metrics/trends/:name', (c) => {
-    const hoursText = c.req.query('hours') ?? '24';
+    // [aggregation] trend_hours (24) when not asked, within what the rollups keep.
+    const hoursText = c.req.query('hours') ?? String(Math.min(trendHours, history.options.rollupWindowMs / 3_600_000));
     const hours = Number(hoursText);
     const maxHours = history.options.rollupWindowMs / 3_600_000;
     if (!Number.isFinite(hours) || hours <= 0 || hours > maxHours) {

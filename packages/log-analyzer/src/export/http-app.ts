@@ -11,8 +11,20 @@ import { gzip } from 'node:zlib';
 import { type Context, Hono } from 'hono';
 import { Registry } from 'prom-client';
 import type { Published } from '../store/checkpointer.js';
+import { type AggregationDefaults, exportQuery } from './export-query.js';
 import { type ExpositionFamily, registryFamilies, render, storeBlocks, storeFamilies } from './exposition.js';
+import type { JsonFamily } from './exposition-json.js';
+import type { Aggregation } from './history-queries.js';
+import { undecodableParameter } from './query-text.js';
 import { presentedKey, type ReadEnv, readRule, readVerdict, tenantSnapshot } from './read-auth.js';
+
+/** The [aggregation] settings' defaults over the history's default step (10 s) and rollup window (24 h). */
+const DEFAULT_AGGREGATION: AggregationDefaults = {
+  types: ['avg', 'sum', 'min', 'max'],
+  windowSeconds: 300,
+  minWindowSeconds: 10,
+  maxWindowSeconds: 86_400,
+};
 
 export interface HttpAppOptions {
   published: () => Published;
@@ -37,8 +49,12 @@ export interface HttpAppOptions {
   readAuth?: (key: string | null) => { tenant: string | null } | undefined;
   /** Whether a request's Host header is answered (export/host-check.ts); absent: any. */
   hostAllowed?: (host: string | undefined) => boolean;
-  /** /metrics?aggregated=true: per-minute averages from the history, as Prometheus text (one tenant's, or all). */
-  aggregated?: (tenant: string | null) => string;
+  /** /metrics?aggregated=true: aggregates over a window of the history, as Prometheus text (one tenant's, or all). */
+  aggregated?: (tenant: string | null, aggregation: Aggregation) => string;
+  /** The aggregation's defaults and bounds ([aggregation] settings, the history's step and retention). */
+  aggregation?: AggregationDefaults;
+  /** /metrics?format=json: the Prometheus text it is made from, parsed into families (exposition-json.ts). */
+  toJson?: (text: string) => JsonFamily[];
   /** More families in Prometheus text (a scrape target's, re-exported); not in OpenMetrics. */
   extraText?: () => string;
   /** Where the exposition is served (default /metrics). */
@@ -233,13 +249,28 @@ export function createHttpApp(options: HttpAppOptions) {
 
   app.get(metricsPath, async (c) => {
     const tenant = c.get('readTenant');
-    const format = c.req.query('format');
-    if (format !== undefined && format !== 'prometheus' && format !== 'openmetrics') {
-      return c.json({ error: `unknown format "${format}" (prometheus or openmetrics)` }, 400);
-    }
-    const aggregated = c.req.query('aggregated');
-    if (aggregated === 'true' && options.aggregated && format !== 'openmetrics') {
-      return c.body(options.aggregated(tenant), 200, { 'Content-Type': Registry.PROMETHEUS_CONTENT_TYPE });
+    const bad = undecodableParameter(c.req.url);
+    if (bad) return c.json({ error: `${bad} is not percent-encoded UTF-8` }, 400);
+    const query = exportQuery(
+      {
+        format: c.req.query('format'),
+        aggregated: c.req.query('aggregated'),
+        aggregation_types: c.req.query('aggregation_types'),
+        window_seconds: c.req.query('window_seconds'),
+      },
+      options.aggregation ?? DEFAULT_AGGREGATION,
+    );
+    if ('error' in query) return c.json({ error: query.error }, 400);
+    const { format } = query;
+    const json = (text: string) =>
+      c.json({ format: 'json', timestamp: new Date().toISOString(), families: options.toJson?.(text) ?? [] });
+    if (query.aggregated && options.aggregated) {
+      const aggregatedText = options.aggregated(tenant, query.aggregated);
+      if (format === 'json') return json(aggregatedText);
+      const om = format === 'openmetrics';
+      return c.body(om ? `${aggregatedText}# EOF\n` : aggregatedText, 200, {
+        'Content-Type': om ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE,
+      });
     }
     const om =
       format === 'openmetrics' ||
@@ -250,12 +281,15 @@ export function createHttpApp(options: HttpAppOptions) {
     };
     if (tenant !== null) {
       await options.refresh?.();
-      return c.body(view(tenantExposition(options.published(), tenant, om)), 200, headers);
+      const body = tenantExposition(options.published(), tenant, om);
+      return format === 'json' ? json(body.toString()) : c.body(view(body), 200, headers);
     }
     const rendered = await (om ? openMetrics() : text());
     exports.total++;
     exports.lastAt = new Date().toISOString();
     exports.lastBytes = rendered.length;
+    // JSON is made from the Prometheus text itself: the same values, every family, whatever serves them.
+    if (format === 'json') return json(rendered.body.toString());
     // Prometheus asks for gzip: ten times fewer bytes to write per scrape.
     if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
       return c.body(view(await rendered.gzipped()), 200, { ...headers, 'Content-Encoding': 'gzip' });
