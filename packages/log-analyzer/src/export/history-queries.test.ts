@@ -5,9 +5,9 @@ import { HISTORY_DEFAULTS, PUSH_DEFAULTS } from '../config/analyzer-config.js';
 import { History } from '../history/history.js';
 import type { DecodedBatch } from '../store/push-batch.js';
 import { PushedFamilies } from '../store/pushed-families.js';
-import { Store } from '../store/store.js';
+import { Store, type ValueSeries } from '../store/store.js';
 import { decodeBatch } from '../transforms/push/batch.js';
-import { sentLabels, seriesAnswer } from './history-queries.js';
+import { aggregatedText, sentLabels, seriesAnswer } from './history-queries.js';
 import { historyRoutes } from './history-routes.js';
 import { undecodableParameter } from './query-text.js';
 
@@ -113,4 +113,57 @@ describe('undecodableParameter', () => {
     { name: 'a lone %', given: '/x?a=%', want: 'a' },
   ];
   for (const { name, given, want } of table) it(name, () => expect(undecodableParameter(given)).toBe(want));
+});
+
+describe('/metrics?aggregated=true: aggregates over window_seconds', () => {
+  /** A gauge that took these values, one per 10-s step, the last at `now`. */
+  function gauge(values: number[]) {
+    const store = new Store();
+    const family = store.family({ name: 'depth', help: 'd', kind: 'gauge', labelNames: ['q'] });
+    const s: ValueSeries = { labels: ['a'], value: 0 };
+    family.add('a', s);
+    const history = new History(store, HISTORY_DEFAULTS);
+    let now = 3_600_000 * 10;
+    for (const v of values) {
+      now += 10_000;
+      s.value = v;
+      history.sample(now);
+    }
+    return { history, now };
+  }
+  const line = (text: string, name: string) => text.split('\n').find((l) => l.startsWith(`${name}{`));
+  const table: {
+    name: string;
+    given: { values: number[]; types: ('avg' | 'sum' | 'min' | 'max' | 'count')[]; windowSeconds: number };
+    want: Record<string, string>;
+  }[] = [
+    {
+      name: 'every type over the last 30 s (the last three points)',
+      given: { values: [100, 1, 2, 6], types: ['avg', 'sum', 'min', 'max', 'count'], windowSeconds: 30 },
+      want: { depth_avg: '3', depth_sum: '9', depth_min: '1', depth_max: '6', depth_count: '3' },
+    },
+    {
+      name: 'a window longer than the points kept: over the rollups, the same sums',
+      given: { values: [4, 8], types: ['avg', 'count', 'max'], windowSeconds: 7200 },
+      want: { depth_avg: '6', depth_count: '2', depth_max: '8' },
+    },
+    {
+      name: 'only the types asked',
+      given: { values: [5], types: ['min'], windowSeconds: 60 },
+      want: { depth_min: '5' },
+    },
+  ];
+  for (const { name, given, want } of table) {
+    it(name, () => {
+      const { history, now } = gauge(given.values);
+      const text = aggregatedText(history, now, null, { types: given.types, windowSeconds: given.windowSeconds });
+      const got: Record<string, string> = {};
+      for (const type of ['avg', 'sum', 'min', 'max', 'count']) {
+        const found = line(text, `depth_${type}`);
+        if (found) got[`depth_${type}`] = found.split(' ')[1] as string;
+      }
+      expect(got).toEqual(want);
+      expect(text).toContain(`# TYPE depth_${given.types[0]} gauge\n`);
+    });
+  }
 });
