@@ -45,11 +45,13 @@ describe('decodeBatch', () => {
   });
 
   it('keeps one series of two sources apart (cumulative totals are per source)', () => {
-    const item = (service: string) => ({ name: 'c', type: 'counter', value: 1, service, labels: { service: 'x' } });
-    const batch = decodeBatch(JSON.stringify([item('a'), item('b')]), CONTEXT) as DecodedBatch;
+    // A service field is part of the series (issue 28): the same series from two sources is a
+    // label service=x sent without the field (source: the body's default) and with it.
+    const item = (service?: string) => ({ name: 'c', type: 'counter', value: 1, service, labels: { service: 'x' } });
+    const batch = decodeBatch(JSON.stringify([item(), item('x')]), CONTEXT) as DecodedBatch;
     expect(batch.keys).toHaveLength(2);
     expect(batch.keys[0]).toBe(batch.keys[1]);
-    expect(batch.sources).toEqual(['a', 'b']);
+    expect(batch.sources).toEqual(['unknown', 'x']);
   });
 
   it('refuses a body that is not JSON, saying where', () => {
