@@ -4,10 +4,11 @@
 // Prometheus format stays promtool-clean, and declared custom metrics exist from the start.
 
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Analyzer } from '../src/app.js';
 import type { JsonFamily } from '../src/export/exposition-json.js';
-import { usePushAnalyzers, WAIT } from './helpers.js';
+import { tempDir, usePushAnalyzers, WAIT } from './helpers.js';
 
 const { analyzer } = usePushAnalyzers();
 
@@ -221,5 +222,35 @@ describe('declared custom metrics ([metrics] custom_gauges, custom_counters, cus
     await expect(analyzer({}, { customMetrics: { counters: ['http_requests'] } })).rejects.toThrow(
       "[metrics] http_requests_total: http_requests_total is one of the analyzer's own metrics",
     );
+  });
+});
+
+describe('a tracked series with service and tenant_id across a restart', () => {
+  it('is the same series after a restart from the checkpoint (its identity is in its labels)', async () => {
+    const t = tempDir();
+    const positionsFile = join(t.dir, 'positions.json');
+    const item = {
+      name: 'gateway_hits',
+      value: 1,
+      type: 'counter',
+      labels: { service: 'gateway', endpoint: '/a' },
+      service: 'gateway-service',
+      tenant_id: 'tenant-1',
+    };
+    const series =
+      'gateway_hits_total{endpoint="/a",exported_service="gateway",service="gateway-service",tenant_id="tenant-1"}';
+    try {
+      const first = await analyzer({}, { positionsFile });
+      expect((await post(first, '/metrics/track', item)).status).toBe(200);
+      expect(await (await first.app.request('/metrics')).text()).toContain(`${series} 1\n`);
+      await first.stop();
+      const second = await analyzer({}, { positionsFile });
+      expect((await post(second, '/metrics/track', item)).status).toBe(200);
+      const text = await (await second.app.request('/metrics')).text();
+      expect(text).toContain(`${series} 2\n`);
+      expect(text.split('\n').filter((l) => l.startsWith('gateway_hits_total{'))).toHaveLength(1);
+    } finally {
+      t.cleanup();
+    }
   });
 });
