@@ -54,6 +54,20 @@ describe('decodeBatch', () => {
     expect(batch.sources).toEqual(['unknown', 'x']);
   });
 
+  it('refuses a body that is not UTF-8 (a service of bytes 0xff 0xfe) instead of replacing its bytes', () => {
+    const bytes = (service: number[]) =>
+      Uint8Array.from([
+        ...Buffer.from('{"name":"g","type":"gauge","value":1,"service":"'),
+        ...service,
+        ...Buffer.from('"}'),
+      ]);
+    expect(decodeBatch(bytes([0xff, 0xfe]), CONTEXT)).toEqual({
+      error: { status: 400, reason: 'invalid_body', message: 'the body is not UTF-8 text', items: 1 },
+    });
+    const ok = decodeBatch(bytes([...Buffer.from('café')]), CONTEXT) as DecodedBatch;
+    expect(ok.keys).toEqual(['service\u0000café\u0000']);
+  });
+
   it('refuses a body that is not JSON, saying where', () => {
     expect(decodeBatch(new TextEncoder().encode('[1,'), CONTEXT)).toEqual({
       error: {
