@@ -69,10 +69,10 @@ const LANDING = (version: string) => `<!doctype html>
 <p>Apache access logs as Prometheus metrics.</p>
 <ul>
 <li><a href="/ui">/ui</a> — the live page: traffic, latency, errors, and every series' history</li>
-<li><a href="/metrics">/metrics</a> — Prometheus exposition (<a href="/metrics?aggregated=true">per-minute averages</a>)</li>
+<li><a href="/metrics">/metrics</a> — Prometheus exposition (<a href="/metrics?format=openmetrics">OpenMetrics</a>, <a href="/metrics?format=json">JSON</a>, <a href="/metrics?aggregated=true">aggregates over a window</a>)</li>
 <li><a href="/metrics/series">/metrics/series</a> — each series' last hour; /metrics/trends/NAME?hours=24 — its trend and anomalies</li>
 <li><a href="/health">/health</a> — liveness and each source's health</li>
-<li><a href="/api/status">/api/status</a> — discovery, checkpoint, files, offsets, lag, pool and ingestion</li>
+<li><a href="/api/status">/api/status</a> (also /status) — discovery, checkpoint, files, offsets, lag, pool and ingestion</li>
 <li><a href="/metrics/stats">/metrics/stats</a> — pushed points, series and exports</li>
 <li>POST /api/metrics, /metrics/track, /metrics/track/batch, /update — push metrics (see the README)</li>
 <li>PUT, POST, DELETE /metrics/job/… — the Pushgateway API (<a href="/api/v1/metrics">its groups</a>)</li>
