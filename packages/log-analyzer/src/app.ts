@@ -28,8 +28,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Registry } from 'prom-client';
-import type { AnalyzerConfig } from './config/analyzer-config.js';
+import type { AnalyzerConfig, CustomMetrics } from './config/analyzer-config.js';
 import {
+  AGGREGATION_DEFAULTS,
   ANALYZER_DEFAULTS,
   HISTORY_DEFAULTS,
   PUSH_DEFAULTS,
@@ -39,9 +40,11 @@ import {
 } from './config/analyzer-config.js';
 import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
+import { aggregationBounds } from './export/export-query.js';
+import { jsonFamilies } from './export/exposition-json.js';
 import { dependencies } from './export/health.js';
 import { createHistoryMetrics } from './export/history-metrics.js';
-import { aggregatedText } from './export/history-queries.js';
+import { aggregatedText, aggregatorStats } from './export/history-queries.js';
 import { historyRoutes } from './export/history-routes.js';
 import { hostAllowed } from './export/host-check.js';
 import { createHttpApp } from './export/http-app.js';
@@ -64,17 +67,20 @@ import { PushgatewaySource, restorePushgatewayPosition } from './sources/pushgat
 import { redactedUrl } from './sources/queue/queue-plan.js';
 import { setUpQueue } from './sources/queue/queue-setup.js';
 import type { QueueSource } from './sources/queue/queue-source.js';
+import { parsePromText } from './sources/scrape/prom-text.js';
 import { ScrapeSource } from './sources/scrape/scrape-source.js';
 import { createStatsdMetrics } from './sources/statsd/statsd-metrics.js';
 import { StatsdSource } from './sources/statsd/statsd-source.js';
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
+import { declareFamilies } from './store/declared-families.js';
 import { initFileSeries } from './store/log-families.js';
-import type { TimedBatch } from './store/push-batch.js';
+import type { FamilyInfo, TimedBatch } from './store/push-batch.js';
 import { PushedFamilies } from './store/pushed-families.js';
 import type { Store } from './store/store.js';
 import { compileFormat } from './transforms/log/log-format.js';
 import { DecodePool } from './transforms/pool/decode-pool.js';
+import { exposedName } from './transforms/push/group.js';
 import { type Mapping, parseMapping } from './transforms/statsd/mapping.js';
 import { COMMIT, VERSION } from './version.js';
 
@@ -127,6 +133,13 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   });
   if (saved) store.restore(saved.store);
   const push: PushConfig = { ...PUSH_DEFAULTS, ...config.push };
+  // Declared metrics exist from the start (pushed families: counted, set and checkpointed as such).
+  const declared = declareFamilies(store, declaredInfos(config.customMetrics ?? {}, push), Date.now());
+  if (declared) {
+    await pool.close();
+    await lock?.release();
+    throw new Error(declared);
+  }
   const pushed = new PushedFamilies(store, push);
   /** Where the push and queue sources' batches go: the store's pushed families. */
   const pushSink = { apply: ({ batch, at }: TimedBatch) => pushed.take(batch, at) };
@@ -281,6 +294,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   await checkpointer.checkpoint();
 
   const history = new History(store, { ...HISTORY_DEFAULTS, ...config.history });
+  const aggregation = { ...AGGREGATION_DEFAULTS, ...config.aggregation };
   const feed = new LiveFeed(() =>
     storeTotals(
       store,
@@ -308,15 +322,21 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         queue: queue && { up: queue.up, halted: queue.halted, url: redactedUrl(config.queue?.url ?? '') },
         now: Date.now(),
       }),
-    stats: () => pushSource.stats(),
+    stats: () => {
+      const { collector, aggregator } = pushSource.stats();
+      return { collector, aggregator: { ...aggregator, ...aggregatorStats(history) } };
+    },
     readAuth: pushSource.readAuth(),
     hostAllowed: (host) => hostAllowed(host, boundTo, config.allowedHosts ?? []),
-    aggregated: (tenant) => aggregatedText(history, Date.now(), tenant),
+    aggregated: (tenant, aggregation) => aggregatedText(history, Date.now(), tenant, aggregation),
+    aggregation: aggregationBounds(aggregation, history.options),
+    toJson: (text) => jsonFamilies(parsePromText(text, Number.POSITIVE_INFINITY).families),
+    environment: config.environment ?? ANALYZER_DEFAULTS.environment,
     extraText: () => scrape.exposition() + (pushgateway?.exposition() ?? ''),
     metricsPath: config.metricsPath ?? ANALYZER_DEFAULTS.metricsPath,
     routes: [
       ...[pushSource.routes<ReadEnv>(), pushgateway?.routes<ReadEnv>()].filter((r) => r !== undefined),
-      historyRoutes(history),
+      historyRoutes(history, Date.now, aggregation.trendHours),
       uiRoutes(feed, history),
     ],
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
@@ -436,6 +456,22 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       await lock?.release();
     },
   };
+}
+
+/** The declared metrics as the push families they are: their exposed names (namespace, prefix, a counter's _total). */
+function declaredInfos(custom: Partial<CustomMetrics>, push: PushConfig): FamilyInfo[] {
+  const infos: FamilyInfo[] = [];
+  const add = (names: readonly string[] | undefined, type: FamilyInfo['type'], key: string) => {
+    for (const name of names ?? []) {
+      const help = `Declared in the config ([metrics] ${key}); set by pushes.`;
+      const exposed = exposedName({ name, type }, push.namespace, push.prefix);
+      infos.push({ name: exposed, type, help, buckets: null, targets: null });
+    }
+  };
+  add(custom.gauges, 'gauge', 'custom_gauges');
+  add(custom.counters, 'counter', 'custom_counters');
+  add(custom.histograms, 'histogram', 'custom_histograms');
+  return infos;
 }
 
 /** The StatsD mapping file's rules, or null for none; an unreadable or refused file throws one line. */

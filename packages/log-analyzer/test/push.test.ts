@@ -107,12 +107,19 @@ describe('push endpoints: the API examples verbatim', () => {
     expect(stats.collector.dropped_by_reason).toEqual({ negative_counter: 1 });
     expect(stats.aggregator.series_by_type).toEqual({ counter: 1, gauge: 0, histogram: 0, summary: 0 });
     expect(stats.exporter.total_exports).toBe(1);
+    expect(stats.exporter.last_export).toBe(stats.exporter.last_export_at);
+    expect(Date.parse(stats.timestamp)).toBeGreaterThan(0);
+    expect(stats.aggregator).toMatchObject({
+      total_windows: expect.any(Number),
+      aggregated_series: expect.any(Number),
+    });
     for (const path of ['/health', '/api/health']) {
       const health = await json(a.app.request(path));
       expect(health).toMatchObject({
         service: 'log-analyzer',
         status: 'ok',
-        dependencies: { files: { status: 'ok' }, checkpoint: { status: 'ok' }, push: { status: 'ok' } },
+        dependencies: { collector: 'ok', aggregator: 'ok', exporter: 'ok', files: 'ok', checkpoint: 'ok', push: 'ok' },
+        dependency_details: { files: { status: 'ok' }, checkpoint: { status: 'ok' }, push: { status: 'ok' } },
       });
       expect(health.uptime_seconds).toBeGreaterThanOrEqual(0);
       expect(health.uptimeSeconds).toBe(health.uptime_seconds);

@@ -215,8 +215,10 @@ it('Redis restarted mid-drain: the source says it was down, comes back, and noth
   expect(await exposed(a, 'hits_total')).toBe(expected);
   // Degraded for a minute after the last error, like every stage, saying why.
   const health = (await (await a.app.request('/health')).json()) as {
-    dependencies: { queue: { status: string; reason?: string } };
+    dependencies: { queue: string; collector: string };
+    dependency_details: { queue: { status: string; reason?: string } };
   };
-  expect(health.dependencies.queue.status).toBe('degraded');
-  expect(health.dependencies.queue.reason).toContain('redis');
+  expect(health.dependencies).toMatchObject({ queue: 'degraded', collector: 'degraded' });
+  expect(health.dependency_details.queue.status).toBe('degraded');
+  expect(health.dependency_details.queue.reason).toContain('redis');
 });

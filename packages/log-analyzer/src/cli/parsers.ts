@@ -106,3 +106,40 @@ export function urlPath(value: string): string {
   }
   return value;
 }
+
+/** The aggregations /metrics?aggregated=true may compute (export/export-query.ts AGGREGATION_TYPES). */
+const AGGREGATIONS = ['avg', 'sum', 'min', 'max', 'count'];
+/** --aggregation-types' default, one array: commander hands it to the parser as `previous` first, which must not add to it. */
+export const DEFAULT_AGGREGATION_TYPES: readonly string[] = ['avg', 'sum', 'min', 'max'];
+
+/** Collects --aggregation-types values (comma-separated too): each of avg, sum, min, max, count, once. */
+export function aggregationTypes(value: string, previous?: readonly string[]): string[] {
+  const out = previous === undefined || previous === DEFAULT_AGGREGATION_TYPES ? [] : [...previous];
+  for (const type of value.split(',').map((t) => t.trim())) {
+    if (!AGGREGATIONS.includes(type)) {
+      throw new InvalidArgumentError(`expected aggregation types among ${AGGREGATIONS.join(', ')}`);
+    }
+    if (out.includes(type)) throw new InvalidArgumentError(`${type} is named twice`);
+    out.push(type);
+  }
+  return out;
+}
+
+/** Collects declared custom metric names (--custom-gauge …, comma-separated too): Prometheus metric names, each once. */
+export function customNames(value: string, previous: readonly string[] = []): string[] {
+  const out = [...previous];
+  for (const name of value.split(',').map((n) => n.trim())) {
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name) || name.length > 256) {
+      throw new InvalidArgumentError(`${JSON.stringify(name.slice(0, 64))} is not a Prometheus metric name`);
+    }
+    if (out.includes(name)) throw new InvalidArgumentError(`${name} is declared twice`);
+    out.push(name);
+  }
+  return out;
+}
+
+/** --environment: a name for /health and /api/status (ACCESS_ENV: local, staging, production, …). */
+export function environmentName(value: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) throw new InvalidArgumentError('1 to 64 letters, digits, _ . or -');
+  return value;
+}

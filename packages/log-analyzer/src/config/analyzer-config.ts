@@ -40,6 +40,7 @@ export function analyzerSettingsOf(opts: Options) {
     allowedHosts: (opts.allowedHosts as string[] | undefined) ?? [],
     metricsPath: opts.metricsPath as string,
     pushgatewayTtlMs: (opts.pushgatewayTtl as number | undefined) ?? null,
+    environment: opts.environment as string,
   };
 }
 
@@ -113,12 +114,46 @@ export function statsdOf(opts: Options): StatsdConfig {
 }
 
 export function historyOf(opts: Options): HistoryOptions {
+  const stepMs = opts.historyStep as number;
+  const retentionHours = opts.retentionHours as number | undefined;
   return {
     maxSeries: opts.historyMaxSeries as number,
-    stepMs: opts.historyStep as number,
-    windowMs: opts.historyWindow as number,
+    stepMs,
+    // --history-max-points (ACCESS_MAX_POINTS_PER_SERIES) caps the points a series keeps.
+    windowMs: Math.min(opts.historyWindow as number, (opts.historyMaxPoints as number) * stepMs),
     rollupMs: opts.historyRollup as number,
-    rollupWindowMs: opts.historyRollupWindow as number,
+    // [aggregation] retention_hours is the metrics-service API's name for the rollups' window.
+    rollupWindowMs: retentionHours === undefined ? (opts.historyRollupWindow as number) : retentionHours * 3_600_000,
+  };
+}
+
+/** /metrics?aggregated=true's and /metrics/trends' defaults ([aggregation]). */
+export interface AggregationConfig {
+  types: readonly string[];
+  windowSeconds: number;
+  trendHours: number;
+}
+
+export function aggregationOf(opts: Options): AggregationConfig {
+  return {
+    types: opts.aggregationTypes as readonly string[],
+    windowSeconds: opts.aggregationWindow as number,
+    trendHours: opts.trendHours as number,
+  };
+}
+
+/** Metrics declared in [metrics] (custom_gauges, …): they exist from the start. */
+export interface CustomMetrics {
+  gauges: readonly string[];
+  counters: readonly string[];
+  histograms: readonly string[];
+}
+
+export function customMetricsOf(opts: Options): CustomMetrics {
+  return {
+    gauges: (opts.customGauge as string[] | undefined) ?? [],
+    counters: (opts.customCounter as string[] | undefined) ?? [],
+    histograms: (opts.customHistogram as string[] | undefined) ?? [],
   };
 }
 
@@ -147,6 +182,7 @@ export const QUEUE_DEFAULTS = queueSettingsOf(DEFAULTS);
 export const HISTORY_DEFAULTS: HistoryOptions = historyOf(DEFAULTS);
 export const SCRAPE_DEFAULTS: ScrapeConfig = scrapeOf(DEFAULTS);
 export const SYSTEM_DEFAULTS: SystemConfig = systemOf(DEFAULTS);
+export const AGGREGATION_DEFAULTS: AggregationConfig = aggregationOf(DEFAULTS);
 
 /** What createAnalyzer (app.ts) takes: each stage's part; what is left out takes the table's default. */
 export interface AnalyzerConfig {
@@ -192,6 +228,12 @@ export interface AnalyzerConfig {
   pushgatewayTtlMs?: number | null;
   /** Short-term history of every series (on by default, with these sizes). */
   history?: Partial<HistoryOptions>;
+  /** /metrics?aggregated=true's and /metrics/trends' defaults. */
+  aggregation?: Partial<AggregationConfig>;
+  /** Metrics declared in the config, there from the start (none by default). */
+  customMetrics?: Partial<CustomMetrics>;
+  /** The deployment environment (ACCESS_ENV), reported in /health and /api/status (default local). */
+  environment?: string;
   /** StatsD on a UDP and TCP port (off by default). */
   statsd?: StatsdConfig;
   /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */

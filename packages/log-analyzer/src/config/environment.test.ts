@@ -14,6 +14,12 @@ describe("the senders' settings", () => {
     [{ Metrics__SortIncomingLabels: 'false' }, { LOG_ANALYZER_NO_SORT_LABELS: 'true' }],
     [{ Metrics__SortIncomingLabels: 'true' }, {}],
     [{ Redis__ConnectionString: '' }, {}],
+    // The metrics-service API's names (issue 28).
+    [{ ACCESS_ENV: 'staging' }, { LOG_ANALYZER_ENVIRONMENT: 'staging' }],
+    [{ ACCESS_MAX_METRIC_SERIES: '500' }, { LOG_ANALYZER_HISTORY_MAX_SERIES: '500' }],
+    [{ ACCESS_MAX_POINTS_PER_SERIES: '90' }, { LOG_ANALYZER_HISTORY_MAX_POINTS: '90' }],
+    [{ ACCESS_AGGREGATION_WINDOW_SECONDS: '60' }, { LOG_ANALYZER_AGGREGATION_WINDOW: '60' }],
+    [{ ACCESS_ENV: 'staging', LOG_ANALYZER_ENVIRONMENT: 'prod' }, {}],
   ])('%o', (env, want) => {
     expect(senderEnvironment(env)).toEqual(want);
   });

@@ -3,6 +3,7 @@
 
 import type { History, Track } from '../history/history.js';
 import { analyze } from '../history/trend.js';
+import type { AggregationType } from './export-query.js';
 import { escapeLabel } from './exposition.js';
 
 export interface SeriesQuery {
@@ -18,6 +19,28 @@ function matches(track: Track, name: string | undefined, labels: Readonly<Record
   if (name !== undefined && track.name !== name) return false;
   for (const [k, v] of Object.entries(labels)) if (track.labels[k] !== v) return false;
   return true;
+}
+
+/** The fields a tracked series is sent with beside its labels (decode.ts): each is the label of its name. */
+const FIELDS = ['service', 'tenant_id'] as const;
+
+/**
+ * A series' labels as its sender wrote them: where a field met a label of its name with another
+ * value, the label was kept as exported_<name> (the deepest of exported_…<name> when that was
+ * taken too) and the field as <name>; this undoes it, so `labels` shows the label and the answer's
+ * `service`/`tenant_id` the field. Pure.
+ */
+export function sentLabels(labels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let out: Record<string, string> | null = null;
+  for (const field of FIELDS) {
+    let deepest: string | null = null;
+    for (let name = `exported_${field}`; labels[name] !== undefined; name = `exported_${name}`) deepest = name;
+    if (deepest === null || labels[field] === undefined) continue;
+    out ??= { ...labels };
+    out[field] = labels[deepest] as string;
+    delete out[deepest];
+  }
+  return out ?? labels;
 }
 
 /** GET /metrics/series: the kept series that match, with their points of the last hour (10 s apart). */
@@ -48,7 +71,7 @@ export function seriesAnswer(history: History, query: SeriesQuery, now: number) 
       type: track.type,
       // Counters are kept as their rate per second.
       unit: track.type === 'counter' || track.name.endsWith('_count') ? 'per_second' : 'value',
-      labels: track.labels,
+      labels: sentLabels(track.labels),
       service: track.labels.service ?? null,
       tenant_id: track.labels.tenant_id ?? null,
       points: pointsOf(track, step, history.pointsPerSeries, timeOf),
@@ -61,6 +84,20 @@ function pointsOf(track: Track, step: number, steps: number, timeOf: (step: numb
   const points: { value: number; timestamp: string }[] = [];
   track.each(step, steps, (s, value) => points.push({ value, timestamp: timeOf(s) }));
   return points;
+}
+
+/**
+ * /metrics/stats' `aggregator` additions: `aggregated_series`, the series the history keeps, and
+ * `total_windows`, the aggregation windows ({count, sum, min, max, last} per --history-rollup) it
+ * holds over all of them. A pass over the rollup rings: ~3 M slots with 10,000 series, not a hot path.
+ */
+export function aggregatorStats(history: History): { total_windows: number; aggregated_series: number } {
+  let windows = 0;
+  for (const track of history.all()) {
+    const { rollups } = track;
+    for (let at = 0; at < rollups.length; at += 5) if ((rollups[at] as number) > 0) windows++;
+  }
+  return { total_windows: windows, aggregated_series: history.size };
 }
 
 /** "k=v,k2=v2" → labels; null when malformed. */
@@ -126,30 +163,93 @@ export function trendAnswer(
   };
 }
 
-/** GET /metrics?aggregated=true: each kept series' average over the last minute, as gauges <name>_avg (one tenant's, or all). */
-export function aggregatedText(history: History, now: number, tenant: string | null = null): string {
-  const step = history.stepOf(now);
-  const steps = Math.max(1, Math.round(60_000 / history.options.stepMs));
+/** An aggregation asked of /metrics?aggregated=true (export-query.ts checks it). */
+export interface Aggregation {
+  types: readonly AggregationType[];
+  windowSeconds: number;
+}
+
+const HELP: Record<AggregationType, string> = {
+  avg: 'Average',
+  sum: 'Sum',
+  min: 'Least',
+  max: 'Greatest',
+  count: 'Number',
+};
+
+/**
+ * A track's aggregates over the last `windowMs`: over its points (one per step) when the window
+ * fits in what they cover, else over its rollups (whose count, sum, min and max add up the same).
+ * Null when the window holds no point.
+ */
+export function aggregatesOf(
+  history: History,
+  track: Track,
+  now: number,
+  windowMs: number,
+): Record<AggregationType, number> | null {
+  const { stepMs, rollupMs, windowMs: pointsMs } = history.options;
+  let count = 0;
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  if (windowMs <= pointsMs) {
+    track.each(history.stepOf(now), Math.max(1, Math.round(windowMs / stepMs)), (_, value) => {
+      count++;
+      sum += value;
+      min = Math.min(min, value);
+      max = Math.max(max, value);
+    });
+  } else {
+    for (const r of track.rollupsUpTo(history.rollupOf(now), Math.max(1, Math.ceil(windowMs / rollupMs)))) {
+      count += r.count;
+      sum += r.sum;
+      min = Math.min(min, r.min);
+      max = Math.max(max, r.max);
+    }
+  }
+  return count === 0 ? null : { avg: sum / count, sum, min, max, count };
+}
+
+/**
+ * GET /metrics?aggregated=true: each kept series' aggregates over the window, as gauges
+ * <name>_<type> (one tenant's, or all). Counters are kept as their rate per second, so
+ * `http_requests_total_avg` is requests per second; `_count` is the points the window holds.
+ */
+export function aggregatedText(
+  history: History,
+  now: number,
+  tenant: string | null = null,
+  aggregation: Aggregation = { types: ['avg'], windowSeconds: 60 },
+): string {
   const byName = new Map<string, string[]>();
+  const windowMs = aggregation.windowSeconds * 1000;
   for (const track of history.all()) {
     if (tenant !== null && track.labels.tenant_id !== tenant) continue;
-    const points = track.series(step, steps);
-    if (points.length === 0) continue;
-    const avg = points.reduce((a, p) => a + p.value, 0) / points.length;
-    const name = `${track.name}_avg`;
+    const values = aggregatesOf(history, track, now, windowMs);
+    if (values === null) continue;
     const labels = Object.entries(track.labels)
       .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
       .join(',');
-    let lines = byName.get(name);
-    if (!lines) {
-      lines = [];
-      byName.set(name, lines);
+    for (const type of aggregation.types) {
+      const name = `${track.name}_${type}`;
+      let lines = byName.get(name);
+      if (!lines) {
+        lines = [
+          `# HELP ${name} ${HELP[type]} over the last ${aggregation.windowSeconds} s (counters: per second; count: points).`,
+          `# TYPE ${name} gauge`,
+        ];
+        byName.set(name, lines);
+      }
+      lines.push(`${name}${labels ? `{${labels}}` : ''} ${formatNumber(values[type])}`);
     }
-    lines.push(`${name}${labels ? `{${labels}}` : ''} ${avg}`);
   }
   let text = '';
-  for (const [name, lines] of byName) {
-    text += `# HELP ${name} Average over the last minute (counters: per second).\n# TYPE ${name} gauge\n${lines.join('\n')}\n`;
-  }
+  for (const lines of byName.values()) text += `${lines.join('\n')}\n`;
   return text;
+}
+
+/** A number as the text format writes it. */
+function formatNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
 }

@@ -2,7 +2,7 @@ import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { Published } from '../store/checkpointer.js';
 import { Store } from '../store/store.js';
-import { createHttpApp } from './http-app.js';
+import { createHttpApp, dependencyStrings } from './http-app.js';
 
 function app(published: () => Published = () => ({ snapshot: { families: [] }, generation: 1, at: 1 })) {
   const selfRegistry = new Registry();
@@ -65,6 +65,24 @@ describe('http app', () => {
     expect(await (await app().request('/api/status')).json()).toMatchObject({ version: '1.2.3', files: [] });
   });
 
+  it('answers /status as /api/status (the exporter API names it so)', async () => {
+    const a = app();
+    const [status, api] = await Promise.all(['/status', '/api/status'].map(async (p) => (await a.request(p)).json()));
+    const { uptimeSeconds: _a, ...rest } = status as Record<string, unknown>;
+    const { uptimeSeconds: _b, ...apiRest } = api as Record<string, unknown>;
+    expect(rest).toEqual(apiRest);
+    expect(rest).toMatchObject({ version: '1.2.3', files: [], ingestion: { collector: {}, aggregator: {} } });
+  });
+
+  it('/metrics/stats has the API shape: exporter.last_export and timestamp beside the extra fields', async () => {
+    const a = app();
+    await a.request('/metrics');
+    const stats = (await (await a.request('/metrics/stats')).json()) as Record<string, Record<string, unknown>>;
+    expect(stats.exporter).toMatchObject({ total_exports: 1, last_export_bytes: expect.any(Number) });
+    expect(stats.exporter?.last_export).toBe(stats.exporter?.last_export_at);
+    expect(Date.parse(String(stats.timestamp))).toBeGreaterThan(0);
+  });
+
   it('links the endpoints from /', async () => {
     const html = await (await app().request('/')).text();
     for (const path of ['/metrics', '/health', '/api/status']) expect(html).toContain(`href="${path}"`);
@@ -117,4 +135,32 @@ describe('http app gzip', () => {
     expect(plain).toContain('log_lines_total{file="a.log"} 3\n\n# HELP x_seconds X.');
     expect(unzipped).toMatch(/\n$/);
   });
+});
+
+describe('dependencyStrings (/health dependencies as the API reads them)', () => {
+  const table: { name: string; given: Record<string, { status: string }>; want: Record<string, string> }[] = [
+    {
+      name: 'all ok',
+      given: { files: { status: 'ok' }, checkpoint: { status: 'ok' } },
+      want: { files: 'ok', checkpoint: 'ok', collector: 'ok', aggregator: 'ok', exporter: 'ok' },
+    },
+    {
+      name: 'a degraded queue makes the collector degraded',
+      given: { files: { status: 'ok' }, checkpoint: { status: 'ok' }, queue: { status: 'degraded' } },
+      want: {
+        files: 'ok',
+        checkpoint: 'ok',
+        queue: 'degraded',
+        collector: 'degraded',
+        aggregator: 'ok',
+        exporter: 'ok',
+      },
+    },
+    {
+      name: 'a degraded checkpoint makes the aggregator degraded',
+      given: { files: { status: 'ok' }, checkpoint: { status: 'degraded' } },
+      want: { files: 'ok', checkpoint: 'degraded', collector: 'ok', aggregator: 'degraded', exporter: 'ok' },
+    },
+  ];
+  for (const { name, given, want } of table) it(name, () => expect(dependencyStrings(given)).toEqual(want));
 });

@@ -11,8 +11,20 @@ import { gzip } from 'node:zlib';
 import { type Context, Hono } from 'hono';
 import { Registry } from 'prom-client';
 import type { Published } from '../store/checkpointer.js';
+import { type AggregationDefaults, exportQuery } from './export-query.js';
 import { type ExpositionFamily, registryFamilies, render, storeBlocks, storeFamilies } from './exposition.js';
+import type { JsonFamily } from './exposition-json.js';
+import type { Aggregation } from './history-queries.js';
+import { undecodableParameter } from './query-text.js';
 import { presentedKey, type ReadEnv, readRule, readVerdict, tenantSnapshot } from './read-auth.js';
+
+/** The [aggregation] settings' defaults over the history's default step (10 s) and rollup window (24 h). */
+const DEFAULT_AGGREGATION: AggregationDefaults = {
+  types: ['avg', 'sum', 'min', 'max'],
+  windowSeconds: 300,
+  minWindowSeconds: 10,
+  maxWindowSeconds: 86_400,
+};
 
 export interface HttpAppOptions {
   published: () => Published;
@@ -26,6 +38,8 @@ export interface HttpAppOptions {
   commit: string;
   /** Each source's health: `ok`, or `degraded` with why. */
   dependencies: () => Record<string, { status: 'ok' | 'degraded'; reason?: string }>;
+  /** ACCESS_ENV (--env): reported in /health and /api/status, changes nothing else. */
+  environment?: string;
   /** GET /metrics/stats, without the exporter part (added here). */
   stats: () => { collector: object; aggregator: object };
   /**
@@ -35,8 +49,12 @@ export interface HttpAppOptions {
   readAuth?: (key: string | null) => { tenant: string | null } | undefined;
   /** Whether a request's Host header is answered (export/host-check.ts); absent: any. */
   hostAllowed?: (host: string | undefined) => boolean;
-  /** /metrics?aggregated=true: per-minute averages from the history, as Prometheus text (one tenant's, or all). */
-  aggregated?: (tenant: string | null) => string;
+  /** /metrics?aggregated=true: aggregates over a window of the history, as Prometheus text (one tenant's, or all). */
+  aggregated?: (tenant: string | null, aggregation: Aggregation) => string;
+  /** The aggregation's defaults and bounds ([aggregation] settings, the history's step and retention). */
+  aggregation?: AggregationDefaults;
+  /** /metrics?format=json: the Prometheus text it is made from, parsed into families (exposition-json.ts). */
+  toJson?: (text: string) => JsonFamily[];
   /** More families in Prometheus text (a scrape target's, re-exported); not in OpenMetrics. */
   extraText?: () => string;
   /** Where the exposition is served (default /metrics). */
@@ -51,10 +69,10 @@ const LANDING = (version: string) => `<!doctype html>
 <p>Apache access logs as Prometheus metrics.</p>
 <ul>
 <li><a href="/ui">/ui</a> — the live page: traffic, latency, errors, and every series' history</li>
-<li><a href="/metrics">/metrics</a> — Prometheus exposition (<a href="/metrics?aggregated=true">per-minute averages</a>)</li>
+<li><a href="/metrics">/metrics</a> — Prometheus exposition (<a href="/metrics?format=openmetrics">OpenMetrics</a>, <a href="/metrics?format=json">JSON</a>, <a href="/metrics?aggregated=true">aggregates over a window</a>)</li>
 <li><a href="/metrics/series">/metrics/series</a> — each series' last hour; /metrics/trends/NAME?hours=24 — its trend and anomalies</li>
 <li><a href="/health">/health</a> — liveness and each source's health</li>
-<li><a href="/api/status">/api/status</a> — discovery, checkpoint, files, offsets, lag, pool and ingestion</li>
+<li><a href="/api/status">/api/status</a> (also /status) — discovery, checkpoint, files, offsets, lag, pool and ingestion</li>
 <li><a href="/metrics/stats">/metrics/stats</a> — pushed points, series and exports</li>
 <li>POST /api/metrics, /metrics/track, /metrics/track/batch, /update — push metrics (see the README)</li>
 <li>PUT, POST, DELETE /metrics/job/… — the Pushgateway API (<a href="/api/v1/metrics">its groups</a>)</li>
@@ -68,6 +86,22 @@ const LANDING = (version: string) => `<!doctype html>
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * /health's `dependencies` as the metrics-service API's clients read them, one word per component:
+ * each source's own, `collector` (what takes data in: files, push, queue), `aggregator` (the store
+ * and its checkpoint) and `exporter` (this answer is proof it serves). The worst word wins.
+ */
+export function dependencyStrings(details: Record<string, { status: string }>): Record<string, string> {
+  const worst = (...names: string[]) =>
+    names.map((n) => details[n]?.status).find((s) => s !== undefined && s !== 'ok') ?? 'ok';
+  const out: Record<string, string> = {};
+  for (const [name, d] of Object.entries(details)) out[name] = d.status;
+  out.collector = worst('files', 'push', 'queue', 'pushgateway', 'statsd');
+  out.aggregator = worst('checkpoint');
+  out.exporter = 'ok';
+  return out;
+}
 
 /** Whether a route's path (with :params and a trailing *) matches a request's path. */
 function routeMatches(route: string, path: string): boolean {
@@ -215,13 +249,28 @@ export function createHttpApp(options: HttpAppOptions) {
 
   app.get(metricsPath, async (c) => {
     const tenant = c.get('readTenant');
-    const format = c.req.query('format');
-    if (format !== undefined && format !== 'prometheus' && format !== 'openmetrics') {
-      return c.json({ error: `unknown format "${format}" (prometheus or openmetrics)` }, 400);
-    }
-    const aggregated = c.req.query('aggregated');
-    if (aggregated === 'true' && options.aggregated && format !== 'openmetrics') {
-      return c.body(options.aggregated(tenant), 200, { 'Content-Type': Registry.PROMETHEUS_CONTENT_TYPE });
+    const bad = undecodableParameter(c.req.url);
+    if (bad) return c.json({ error: `${bad} is not percent-encoded UTF-8` }, 400);
+    const query = exportQuery(
+      {
+        format: c.req.query('format'),
+        aggregated: c.req.query('aggregated'),
+        aggregation_types: c.req.query('aggregation_types'),
+        window_seconds: c.req.query('window_seconds'),
+      },
+      options.aggregation ?? DEFAULT_AGGREGATION,
+    );
+    if ('error' in query) return c.json({ error: query.error }, 400);
+    const { format } = query;
+    const json = (text: string) =>
+      c.json({ format: 'json', timestamp: new Date().toISOString(), families: options.toJson?.(text) ?? [] });
+    if (query.aggregated && options.aggregated) {
+      const aggregatedText = options.aggregated(tenant, query.aggregated);
+      if (format === 'json') return json(aggregatedText);
+      const om = format === 'openmetrics';
+      return c.body(om ? `${aggregatedText}# EOF\n` : aggregatedText, 200, {
+        'Content-Type': om ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE,
+      });
     }
     const om =
       format === 'openmetrics' ||
@@ -232,12 +281,15 @@ export function createHttpApp(options: HttpAppOptions) {
     };
     if (tenant !== null) {
       await options.refresh?.();
-      return c.body(view(tenantExposition(options.published(), tenant, om)), 200, headers);
+      const body = tenantExposition(options.published(), tenant, om);
+      return format === 'json' ? json(body.toString()) : c.body(view(body), 200, headers);
     }
     const rendered = await (om ? openMetrics() : text());
     exports.total++;
     exports.lastAt = new Date().toISOString();
     exports.lastBytes = rendered.length;
+    // JSON is made from the Prometheus text itself: the same values, every family, whatever serves them.
+    if (format === 'json') return json(rendered.body.toString());
     // Prometheus asks for gzip: ten times fewer bytes to write per scrape.
     if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
       return c.body(view(await rendered.gzipped()), 200, { ...headers, 'Content-Encoding': 'gzip' });
@@ -259,7 +311,9 @@ export function createHttpApp(options: HttpAppOptions) {
       uptimeSeconds: seconds,
       version,
       commit: options.commit,
-      dependencies,
+      ...(options.environment === undefined ? {} : { environment: options.environment }),
+      dependencies: dependencyStrings(dependencies),
+      dependency_details: dependencies,
     };
   };
   // Degraded still answers 200: the process serves; the body says which source is in trouble.
@@ -268,12 +322,26 @@ export function createHttpApp(options: HttpAppOptions) {
   app.get('/metrics/stats', (c) =>
     c.json({
       ...options.stats(),
-      exporter: { total_exports: exports.total, last_export_at: exports.lastAt, last_export_bytes: exports.lastBytes },
+      exporter: {
+        total_exports: exports.total,
+        last_export: exports.lastAt,
+        last_export_at: exports.lastAt,
+        last_export_bytes: exports.lastBytes,
+      },
+      timestamp: new Date().toISOString(),
     }),
   );
-  app.get('/api/status', async (c) =>
-    c.json({ version, uptimeSeconds: uptime(), ...(await status()), ingestion: options.stats() }),
-  );
+  // /status: the exporter API's name for it.
+  const statusRoute = async (c: Context) =>
+    c.json({
+      version,
+      uptimeSeconds: uptime(),
+      ...(options.environment === undefined ? {} : { environment: options.environment }),
+      ...(await status()),
+      ingestion: options.stats(),
+    });
+  app.get('/api/status', statusRoute);
+  app.get('/status', statusRoute);
   for (const routes of options.routes ?? []) app.route('/', routes);
   app.get('/', (c) => c.html(LANDING(version)));
   // Browsers ask it of every page that names no icon (/metrics, a style sheet): no content, kept a day.

@@ -45,11 +45,27 @@ describe('decodeBatch', () => {
   });
 
   it('keeps one series of two sources apart (cumulative totals are per source)', () => {
-    const item = (service: string) => ({ name: 'c', type: 'counter', value: 1, service, labels: { service: 'x' } });
-    const batch = decodeBatch(JSON.stringify([item('a'), item('b')]), CONTEXT) as DecodedBatch;
+    // A service field is part of the series (issue 28): the same series from two sources is a
+    // label service=x sent without the field (source: the body's default) and with it.
+    const item = (service?: string) => ({ name: 'c', type: 'counter', value: 1, service, labels: { service: 'x' } });
+    const batch = decodeBatch(JSON.stringify([item(), item('x')]), CONTEXT) as DecodedBatch;
     expect(batch.keys).toHaveLength(2);
     expect(batch.keys[0]).toBe(batch.keys[1]);
-    expect(batch.sources).toEqual(['a', 'b']);
+    expect(batch.sources).toEqual(['unknown', 'x']);
+  });
+
+  it('refuses a body that is not UTF-8 (a service of bytes 0xff 0xfe) instead of replacing its bytes', () => {
+    const bytes = (service: number[]) =>
+      Uint8Array.from([
+        ...Buffer.from('{"name":"g","type":"gauge","value":1,"service":"'),
+        ...service,
+        ...Buffer.from('"}'),
+      ]);
+    expect(decodeBatch(bytes([0xff, 0xfe]), CONTEXT)).toEqual({
+      error: { status: 400, reason: 'invalid_body', message: 'the body is not UTF-8 text', items: 1 },
+    });
+    const ok = decodeBatch(bytes([...Buffer.from('café')]), CONTEXT) as DecodedBatch;
+    expect(ok.keys).toEqual(['service\u0000café\u0000']);
   });
 
   it('refuses a body that is not JSON, saying where', () => {

@@ -38,11 +38,22 @@ export function decodeBatch(input: string | Uint8Array, context: BatchContext): 
   return slowDecodeBatch(input, context);
 }
 
+/** JSON text is UTF-8 (RFC 8259): other bytes are refused, never replaced by U+FFFD in a label or a service. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8(bytes: Uint8Array): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw new BodyError(400, 'invalid_body', 'the body is not UTF-8 text', 1);
+  }
+}
+
 /** decodeBatch without the fast decoder: the reference it is tested against. */
 export function slowDecodeBatch(input: string | Uint8Array, context: BatchContext): DecodedBatch | BatchError {
   let decoded: Decoded;
   try {
-    const text = typeof input === 'string' ? input : new TextDecoder().decode(input);
+    const text = typeof input === 'string' ? input : utf8(input);
     decoded = decodeBody(parseJson(text), context.limits, context.tenant);
   } catch (error) {
     if (!(error instanceof BodyError)) throw error;

@@ -81,9 +81,73 @@ describe('decodeBody', () => {
       },
     },
     {
-      name: 'labels in the body win over service',
+      name: 'service and a label service that differ: the field keeps the name, the label becomes exported_service',
       given: { name: 'x', value: 1, type: 'gauge', service: 'shop', labels: { service: 'own' } },
-      want: { samples: [{ index: 0, sample: expect.objectContaining({ key: key(['service', 'own']) }) }] },
+      want: {
+        samples: [
+          {
+            index: 0,
+            sample: expect.objectContaining({
+              key: key(['exported_service', 'own'], ['service', 'shop']),
+              source: 'shop',
+            }),
+          },
+        ],
+      },
+    },
+    {
+      name: 'service and a label service that agree: one label',
+      given: { name: 'x', value: 1, type: 'gauge', service: 'shop', labels: { service: 'shop' } },
+      want: { samples: [{ index: 0, sample: expect.objectContaining({ key: key(['service', 'shop']) }) }] },
+    },
+    {
+      name: 'exported_service taken by a label too: the clashing label becomes exported_exported_service',
+      given: { name: 'x', value: 1, type: 'gauge', service: 's', labels: { service: 'l', exported_service: 'e' } },
+      want: {
+        samples: [
+          {
+            index: 0,
+            sample: expect.objectContaining({
+              key: key(['exported_exported_service', 'l'], ['exported_service', 'e'], ['service', 's']),
+            }),
+          },
+        ],
+      },
+    },
+    {
+      name: 'the API example: labels.service, service and tenant_id all kept',
+      given: {
+        name: 'http_requests',
+        value: 1,
+        type: 'counter',
+        labels: { service: 'gateway', endpoint: '/api/users' },
+        service: 'gateway-service',
+        tenant_id: 'tenant-1',
+      },
+      want: {
+        samples: [
+          {
+            index: 0,
+            sample: expect.objectContaining({
+              key: key(
+                ['endpoint', '/api/users'],
+                ['exported_service', 'gateway'],
+                ['service', 'gateway-service'],
+                ['tenant_id', 'tenant-1'],
+              ),
+            }),
+          },
+        ],
+      },
+    },
+    {
+      name: 'tenant_id and a label tenant_id that differ (a writer that may name any): the field is the tenant',
+      given: { name: 'x', value: 1, type: 'gauge', tenant_id: 'b', labels: { tenant_id: 'a' } },
+      want: {
+        samples: [
+          { index: 0, sample: expect.objectContaining({ key: key(['exported_tenant_id', 'a'], ['tenant_id', 'b']) }) },
+        ],
+      },
     },
     {
       name: 'bad items are refused one by one',

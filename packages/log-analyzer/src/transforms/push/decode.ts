@@ -160,7 +160,15 @@ function labelKey(raw: unknown, extra: [string, string][], tenant: string | null
   }
   const pairs = (Object.entries(labels) as [string, string][]).filter(([, v]) => v !== '');
   for (const [k, v] of extra) {
-    if (typeof labels[k] === 'string' && labels[k] !== '') continue;
+    const own = labels[k];
+    if (own === v) continue;
+    if (typeof own === 'string' && own !== '') {
+      // Both name it, differently: as Prometheus does with a scraped label that meets a target
+      // label (honor_labels: false), the field keeps the name and the label moves to
+      // exported_<name> (exported_exported_<name> while that is taken too). Both stay in the identity.
+      const at = pairs.findIndex(([n]) => n === k);
+      pairs[at] = [exportedName(k, labels), own];
+    }
     checkLabel(k, v, limits);
     pairs.push([k, v]);
   }
@@ -171,6 +179,13 @@ function labelKey(raw: unknown, extra: [string, string][], tenant: string | null
     tenant === null ? pairs : [...pairs.filter(([k]) => k !== 'tenant_id'), ['tenant_id', tenant] as [string, string]];
   all.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   return checkSeriesBytes(all.map(([k, v]) => `${k}\u0000${v}\u0000`).join(''), all.length, limits);
+}
+
+/** Where a label clashing with the field of its name goes: exported_<name>, prefixed again while the labels have it. */
+export function exportedName(name: string, labels: Readonly<Record<string, unknown>>): string {
+  let renamed = `exported_${name}`;
+  while (typeof labels[renamed] === 'string' && labels[renamed] !== '') renamed = `exported_${renamed}`;
+  return renamed;
 }
 
 /** The key, when its label text (the key without its two NULs per label) is within maxSeriesBytes. */
@@ -271,7 +286,8 @@ function checkTenant(scope: TenantScope, named: string | null): void {
 }
 
 /**
- * One item of any shape. `service` becomes a label (when the labels have none). Throws ItemError
+ * One item of any shape. `service` and `tenant_id` become the labels of their names; a label of
+ * the same name with another value becomes exported_<name> (exportedName). Throws ItemError
  * when refused. Exported for the fast decoder (fast-decode.ts), which asks it about every item it
  * does not take itself, so both paths answer with the same checks.
  */
