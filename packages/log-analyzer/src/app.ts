@@ -39,6 +39,7 @@ import {
 } from './config/analyzer-config.js';
 import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
+import { forecastRoutes } from './export/forecast-routes.js';
 import { dependencies } from './export/health.js';
 import { createHistoryMetrics } from './export/history-metrics.js';
 import { aggregatedText } from './export/history-queries.js';
@@ -317,6 +318,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     routes: [
       ...[pushSource.routes<ReadEnv>(), pushgateway?.routes<ReadEnv>()].filter((r) => r !== undefined),
       historyRoutes(history),
+      forecastRoutes(history),
       uiRoutes(feed, history),
     ],
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
