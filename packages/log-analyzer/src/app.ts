@@ -14,6 +14,7 @@
 //   store               store/store.ts, pushed-families every counted value; applying is the acknowledgement
 //   checkpoint          store/checkpointer.ts           the checkpoint file, its lock, what /metrics serves
 //   history             history/history.ts              the last hour of every series
+//                       history/history-saver.ts        the history file beside the checkpoint
 //   exporters           export/http-app.ts, http-server the routes, the connections, the live page's stream
 //   errors              metrics/error-report.ts         every stage's errors, counted and said once
 //
@@ -52,6 +53,7 @@ import type { ReadEnv } from './export/read-auth.js';
 import { fileStatuses, statusAnswer } from './export/status.js';
 import { uiRoutes } from './export/ui-routes.js';
 import { History } from './history/history.js';
+import { HistorySaver } from './history/history-saver.js';
 import { isReservedName, LOG_FAMILIES } from './metrics/catalog.js';
 import { ErrorReport } from './metrics/error-report.js';
 import { LineRate } from './metrics/line-rate.js';
@@ -282,6 +284,12 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   await checkpointer.checkpoint();
 
   const history = new History(store, { ...HISTORY_DEFAULTS, ...config.history });
+  // Beside the checkpoint, on its own cadence (history-saver.ts); refused: an empty history, same counts.
+  const historyFile = config.positionsFile ? `${config.positionsFile}.history` : null;
+  const historySaver = historyFile
+    ? new HistorySaver(history, historyFile, warn, (error) => reportError('checkpoint', historyFile, error))
+    : null;
+  await historySaver?.load(Date.now());
   const feed = new LiveFeed(() =>
     storeTotals(
       store,
@@ -290,7 +298,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       Date.now(),
     ),
   );
-  createHistoryMetrics(selfRegistry, history, feed);
+  createHistoryMetrics(selfRegistry, history, feed, historySaver);
   registerHostMetrics(selfRegistry, { ...SYSTEM_DEFAULTS, ...config.system });
   // A target's family may not take a name the analyzer exposes itself.
   const scrape = new ScrapeSource(
@@ -344,6 +352,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   rateTimer.unref();
   const historyTimer = setInterval(() => history.sample(Date.now()), history.options.stepMs);
   historyTimer.unref();
+  const historySaveTimer = setInterval(
+    () => void historySaver?.save(Date.now()),
+    config.historySaveIntervalMs ?? ANALYZER_DEFAULTS.historySaveIntervalMs,
+  );
+  historySaveTimer.unref();
   const checkpointTimer = setInterval(
     () => void checkpointer?.checkpoint(),
     config.checkpointIntervalMs ?? ANALYZER_DEFAULTS.checkpointIntervalMs,
@@ -415,6 +428,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     async stop() {
       clearInterval(rateTimer);
       clearInterval(historyTimer);
+      clearInterval(historySaveTimer);
       feed.stop();
       clearInterval(checkpointTimer);
       await tailer?.stop();
@@ -424,6 +438,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       // What StatsD read is applied before the last checkpoint.
       await statsd?.close();
       await checkpointer?.checkpoint();
+      await historySaver?.save(Date.now());
       await queue?.close();
       await pool.close();
       await pushSource.close();
