@@ -37,8 +37,16 @@ export function maxFileBytes(options: HistoryOptions): number {
   return HEADER_BASE + options.maxSeries * ((points + 5 * rollups) * 4 + MAX_TRACK_META + 1);
 }
 
-/** The file's bytes for every kept track of `history` (least recently changed first, as kept). */
-export function serializeHistory(history: History, writtenAt: number): { bytes: Buffer; tracks: number } {
+/**
+ * The file's two parts for every kept track of `history` (least recently changed first, as kept):
+ * the header line and the slots, written one after the other. The slots are copied once, straight
+ * from each track's arrays into one unfilled buffer (this runs on the event loop: 10,000 series
+ * are ~70 MB).
+ */
+export function serializeHistory(
+  history: History,
+  writtenAt: number,
+): { header: Buffer; body: Buffer; bytes: number; tracks: number } {
   const o = history.options;
   const { points, rollups } = slotsOf(o);
   const per = points + 5 * rollups;
@@ -59,12 +67,13 @@ export function serializeHistory(history: History, writtenAt: number): { bytes: 
     metas.push(meta);
     kept.push(t);
   }
-  const slots = new Float32Array(kept.length * per);
-  kept.forEach((t, i) => {
-    slots.set(t.points, i * per);
-    slots.set(t.rollups, i * per + points);
-  });
-  const body = Buffer.from(slots.buffer, slots.byteOffset, slots.byteLength);
+  const body = Buffer.allocUnsafe(kept.length * per * 4);
+  let at = 0;
+  for (const t of kept) {
+    for (const slots of [t.points, t.rollups]) {
+      at += Buffer.from(slots.buffer, slots.byteOffset, slots.byteLength).copy(body, at);
+    }
+  }
   const head = JSON.stringify({
     format: HISTORY_FORMAT,
     version: HISTORY_VERSION,
@@ -80,8 +89,8 @@ export function serializeHistory(history: History, writtenAt: number): { bytes: 
     tracks: 0,
   });
   // The tracks' JSON is spliced in as made (not parsed and made again).
-  const header = `${head.slice(0, -'0}'.length)}[${metas.join(',')}]}\n`;
-  return { bytes: Buffer.concat([Buffer.from(header), body]), tracks: kept.length };
+  const header = Buffer.from(`${head.slice(0, -'0}'.length)}[${metas.join(',')}]}\n`);
+  return { header, body, bytes: header.length + body.length, tracks: kept.length };
 }
 
 const isInt = (v: unknown) => Number.isSafeInteger(v);

@@ -7,7 +7,7 @@
 // come from the checkpoint, untouched).
 
 import { constants } from 'node:fs';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ignore, syncDirectory } from '../store/checkpoint.js';
 import type { History } from './history.js';
@@ -64,7 +64,7 @@ export class HistorySaver {
   }
 
   private async write(now: number): Promise<void> {
-    const { bytes } = serializeHistory(this.history, now);
+    const { header, body, bytes } = serializeHistory(this.history, now);
     const temp = `${this.path}.tmp`;
     await unlink(temp).catch(ignore('ENOENT'));
     const handle = await open(
@@ -74,7 +74,7 @@ export class HistorySaver {
     );
     try {
       try {
-        await handle.writeFile(bytes);
+        await writeAll(handle, [header, body]);
         await handle.sync();
       } finally {
         await handle.close();
@@ -86,6 +86,23 @@ export class HistorySaver {
     }
     await syncDirectory(dirname(resolve(this.path)));
     this.saves++;
-    this.lastBytes = bytes.length;
+    this.lastBytes = bytes;
+  }
+}
+
+/** Writes every byte of `parts`, in order (writev may write less than asked). */
+async function writeAll(handle: FileHandle, parts: Buffer[]): Promise<void> {
+  let rest = parts.filter((p) => p.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    const next: Buffer[] = [];
+    for (const part of rest) {
+      if (bytesWritten >= part.length) bytesWritten -= part.length;
+      else {
+        next.push(part.subarray(bytesWritten));
+        bytesWritten = 0;
+      }
+    }
+    rest = next;
   }
 }
