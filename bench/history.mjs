@@ -21,6 +21,7 @@ const { Store } = await dist('store/store.js');
 const { History } = await dist('history/history.js');
 const { historyRoutes } = await dist('export/history-routes.js');
 const { HistorySaver } = await dist('history/history-saver.js');
+const { forecastRoutes } = await dist('export/forecast-routes.js');
 const { checkpointBody, serializeCheckpoint, writeCheckpoint } = await dist('store/checkpoint.js');
 // The analyzer's default history sizes (config/settings.ts declares them once).
 const { HISTORY_DEFAULTS } = await dist('config/analyzer-config.js');
@@ -70,7 +71,7 @@ function memory() {
   };
 }
 
-async function queries() {
+export async function queries() {
   const store = new Store();
   const series = fill(store);
   // 24 h of 5-minute rollups: sample once per rollup (the points ring then holds the last hour of them).
@@ -81,6 +82,7 @@ async function queries() {
     history.sample(t);
   }
   const app = historyRoutes(history, () => 24 * H);
+  const forecasts = forecastRoutes(history, () => 24 * H);
   // And an hour of 10-s points at the default sizes, for /metrics/series (360 points a series).
   const fineStore = new Store();
   const fineSeries = fill(fineStore);
@@ -90,6 +92,7 @@ async function queries() {
     fine.sample(t);
   }
   const fineApp = historyRoutes(fine, () => H);
+  const fineForecasts = forecastRoutes(fine, () => H);
   const timed = async (path, on = app) => {
     const times = [];
     for (let i = 0; i < 50; i++) {
@@ -106,6 +109,9 @@ async function queries() {
     seriesByNameMs: await timed('/metrics/series?name=app_metric_2_total&limit=100', fineApp),
     trend24hMs: await timed('/metrics/trends/app_metric_2_total?hours=24'),
     trend24hOneServiceMs: await timed('/metrics/trends/app_metric_3?hours=24&labels=service=svc-3'),
+    // 100 series added up, then Holt fitted (grid + search) on 288 rollups / 360 points.
+    forecast24hMs: await timed('/metrics/forecast/app_metric_2_total?hours=24', forecasts),
+    forecast1hMs: await timed('/metrics/forecast/app_metric_2_total?hours=1', fineForecasts),
   };
 }
 

@@ -12,8 +12,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface ForecastQuery {
   hours: number;
-  /** Hours ahead (at most `hours`: a forecast reaches no further than the history it was fitted on). */
-  horizon: number;
+  /**
+   * Hours ahead (at most `hours`: a forecast reaches no further than the history it was fitted on).
+   * null: a quarter of the history there is (from its first value to now), at most `hours`/4.
+   */
+  horizon: number | null;
   labels: Readonly<Record<string, string>>;
 }
 
@@ -59,7 +62,13 @@ export function forecastAnswer(history: History, name: string, query: ForecastQu
   // The model starts at the first period with a value (the leading empty ones are no gap).
   const start = values.findIndex((v) => !Number.isNaN(v));
   const ys = start < 0 ? [] : values.slice(start);
-  const horizonPeriods = Math.max(1, Math.round((query.horizon * 3_600_000) / period));
+  // By default a quarter of the span of history there is: the band of a young series stays readable.
+  const horizonPeriods = Math.max(
+    1,
+    query.horizon === null
+      ? Math.round(Math.min(ys.length, (query.hours * 3_600_000) / period) / 4)
+      : Math.round((query.horizon * 3_600_000) / period),
+  );
   const f = forecast(ys, horizonPeriods);
   const lastAt = first + values.length - 1;
   const data_points: { timestamp: number; value: number }[] = [];
@@ -72,7 +81,7 @@ export function forecastAnswer(history: History, name: string, query: ForecastQu
     metric_name: name,
     series,
     hours: query.hours,
-    horizon_hours: query.horizon,
+    horizon_hours: (horizonPeriods * period) / 3_600_000,
     resolution_seconds: period / 1000,
     model: {
       method: f.method,

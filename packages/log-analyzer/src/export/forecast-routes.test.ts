@@ -46,6 +46,13 @@ describe('GET /metrics/forecast/:name', () => {
     expect(first.upper).toBeGreaterThan(first.value);
   });
 
+  it('by default the horizon is a quarter of the history there is', async () => {
+    const { app } = rising(40);
+    const body = await (await app.request('/metrics/forecast/depth?labels=q%3Da')).json();
+    expect(body.forecast).toHaveLength(10);
+    expect(body.horizon_hours).toBeCloseTo((10 * S) / 3_600_000, 9);
+  });
+
   it('labels as JSON select the same series', async () => {
     const { app } = rising(20);
     const body = await (await app.request(`/metrics/forecast/depth?labels=${encodeURIComponent('{"q":"b"}')}`)).json();

@@ -45,9 +45,9 @@ export function forecastRoutes(history: History, now: () => number = Date.now): 
     if (!NUMBER.test(hoursText) || !(hours > 0) || hours > maxHours) {
       return c.json({ error: `hours must be a number above 0 and at most ${maxHours}` }, 400);
     }
-    const horizonText = c.req.query('horizon') ?? String(hours / 4);
-    const horizon = Number(horizonText);
-    if (!NUMBER.test(horizonText) || !(horizon > 0) || horizon > hours) {
+    const horizonText = c.req.query('horizon');
+    const horizon = horizonText === undefined ? null : Number(horizonText);
+    if (horizonText !== undefined && (!NUMBER.test(horizonText) || !(Number(horizon) > 0) || Number(horizon) > hours)) {
       return c.json({ error: `horizon must be a number of hours above 0 and at most hours (${hours})` }, 400);
     }
     const labels = parseForecastLabels(c.req.query('labels'));

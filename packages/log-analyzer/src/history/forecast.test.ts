@@ -140,6 +140,16 @@ describe('forecast: exact and edge cases', () => {
     });
   }
 
+  it('a burst at the start (a backlog read at once) does not set the trend', () => {
+    const z = noise(11);
+    const ys = [300, ...Array.from({ length: 40 }, () => 90 + z())];
+    const f = forecast(ys, 10);
+    for (const p of f.points) {
+      // (The band does carry the burst's one-step error: σ is every error's root mean square.)
+      expect(Math.abs(p.value - 90)).toBeLessThan(5);
+    }
+  });
+
   it('the band grows with the horizon', () => {
     const { history } = synthetic(100, 0.3, 3, 200, 0, 7);
     const f = forecast(history, 20);

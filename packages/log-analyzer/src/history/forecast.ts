@@ -2,7 +2,7 @@
 // a 95 % prediction interval per point. README "Forecasts" says the same for users.
 // - Holt's linear (double exponential) smoothing, component form:
 //     level_t = α·y_t + (1−α)·(level_{t−1} + trend_{t−1});  trend_t = β·(level_t − level_{t−1}) + (1−β)·trend_{t−1}
-//   started from level = y_0, trend = y_1 − y_0; α and β minimise the sum of squared one-step-ahead
+//   started from the first value and the median slope of the first 10 (start()); α and β minimise the sum of squared one-step-ahead
 //   errors (a 10 × 10 grid, then a pattern search around the best). A missing step (a gap: the
 //   analyzer was down, or the series was quiet) is predicted but not observed: the state moves on
 //   by its trend and no error is counted, so a gap is never bridged with invented values.
@@ -58,16 +58,39 @@ interface HoltFit {
   trend: number;
 }
 
-/** Holt's filter over `ys` (NaN: missing) from index 2 on; the state after the last value. */
+/** How many first values the starting trend is taken from. */
+export const START_VALUES = 10;
+
+/**
+ * The starting state at the first observed value: that value, and the median of the slopes
+ * between consecutive observed values among the first START_VALUES (a burst at the start, a
+ * backlog read at once, does not set the trend, as y₁ − y₀ would let it).
+ */
+function start(ys: readonly number[]): { at: number; level: number; trend: number } {
+  const seen: number[] = [];
+  for (let i = 0; i < ys.length && seen.length < START_VALUES; i++) if (!Number.isNaN(ys[i])) seen.push(i);
+  const slopes: number[] = [];
+  for (let k = 1; k < seen.length; k++) {
+    const [a, b] = [seen[k - 1] as number, seen[k] as number];
+    slopes.push(((ys[b] as number) - (ys[a] as number)) / (b - a));
+  }
+  const at = seen[0] as number;
+  return { at, level: ys[at] as number, trend: slopes.length ? median(slopes) : 0 };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Holt's filter over `ys` (NaN: missing; at least two values): its one-step errors and the state after the last step. */
 export function holtRun(ys: readonly number[], alpha: number, beta: number): HoltFit {
-  const [first, second] = firstTwo(ys);
-  let level = ys[first] as number;
-  let trend = ((ys[second] as number) - level) / (second - first);
-  // The state at `second` (treated as observed exactly: the start).
-  level = ys[second] as number;
+  const first = start(ys);
+  let { level, trend } = first;
   let sse = 0;
   let errors = 0;
-  for (let t = second + 1; t < ys.length; t++) {
+  for (let t = first.at + 1; t < ys.length; t++) {
     const predicted = level + trend;
     const y = ys[t] as number;
     if (Number.isNaN(y)) {
@@ -82,13 +105,6 @@ export function holtRun(ys: readonly number[], alpha: number, beta: number): Hol
     level = next;
   }
   return { sse, errors, level, trend };
-}
-
-/** The indices of the first two observed values (the series has at least two). */
-function firstTwo(ys: readonly number[]): [number, number] {
-  const found: number[] = [];
-  for (let i = 0; i < ys.length && found.length < 2; i++) if (!Number.isNaN(ys[i])) found.push(i);
-  return [found[0] as number, found[1] as number];
 }
 
 const clamp = (v: number) => Math.min(0.999, Math.max(0.001, v));
