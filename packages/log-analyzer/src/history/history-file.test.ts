@@ -2,7 +2,7 @@
 // gap, and every damaged or foreign file is refused with a reason.
 import { describe, expect, it } from 'vitest';
 import { HISTORY_DEFAULTS } from '../config/analyzer-config.js';
-import { seriesAnswer } from '../export/history-queries.js';
+import { seriesAnswer, trendAnswer } from '../export/history-queries.js';
 import { Store, type ValueSeries } from '../store/store.js';
 import { History } from './history.js';
 import { MAX_TRACK_META, maxFileBytes, parseHistory, serializeHistory } from './history-file.js';
@@ -73,6 +73,9 @@ describe('history file', () => {
       [11, 10],
     ]);
     expect(after.history.size).toBe(2);
+    // Trends fit their line through the points there are: none is invented in the gap.
+    const trend = trendAnswer(after.history, 'depth', 1, {}, T0 + 11 * S);
+    expect(trend.data_points.map((p) => (Date.parse(p.timestamp) - T0) / S)).toEqual([0, 1, 2, 3, 4, 5, 10, 11]);
   });
 
   const good = () => {
