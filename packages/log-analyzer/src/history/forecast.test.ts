@@ -22,28 +22,29 @@ function synthetic(level: number, trend: number, sigma: number, n: number, horiz
 }
 
 describe('forecast: known level, trend and noise (20 seeds each)', () => {
-  // Error: the mean absolute distance of the forecast from the true line, in units of σ (or of the
-  // level when σ is 0). Coverage: the share of future noisy values inside the 95 % interval.
+  // Error: the mean absolute distance of the forecast from the true line, in units of σ. Coverage:
+  // the share of future noisy values inside the 95 % interval (below 0.995: not needlessly wide).
+  // Measured when written: error 0.29, 0.29, 0.96, 0.93 σ; coverage 0.973, 0.973, 0.988, 0.920.
   const cases = [
     {
       name: 'flat with noise',
       given: { level: 50, trend: 0, sigma: 5, n: 360, horizon: 30 },
-      want: { method: 'holt', maxErrorSigmas: 1, coverage: [0.85, 1] },
+      want: { method: 'holt', maxErrorSigmas: 0.5, coverage: [0.9, 0.995] },
     },
     {
       name: 'rising with noise',
       given: { level: 100, trend: 0.5, sigma: 2, n: 360, horizon: 30 },
-      want: { method: 'holt', maxErrorSigmas: 1.5, coverage: [0.85, 1] },
+      want: { method: 'holt', maxErrorSigmas: 0.5, coverage: [0.9, 0.995] },
     },
     {
       name: 'falling with noise (stays positive)',
       given: { level: 1000, trend: -2, sigma: 10, n: 200, horizon: 50 },
-      want: { method: 'holt', maxErrorSigmas: 2.5, coverage: [0.85, 1] },
+      want: { method: 'holt', maxErrorSigmas: 1.5, coverage: [0.9, 0.995] },
     },
     {
       name: 'few points: the least-squares line',
       given: { level: 10, trend: 1, sigma: 0.5, n: HOLT_MIN_POINTS - 1, horizon: 5 },
-      want: { method: 'linear', maxErrorSigmas: 2, coverage: [0.85, 1] },
+      want: { method: 'linear', maxErrorSigmas: 1.5, coverage: [0.88, 1] },
     },
   ];
   for (const { name, given, want } of cases) {
