@@ -1,9 +1,11 @@
 // GET /metrics/forecast/:name through the Hono app (no socket), the history's clock in the test's hands.
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { HISTORY_DEFAULTS } from '../config/analyzer-config.js';
 import { History } from '../history/history.js';
 import { Store, type ValueSeries } from '../store/store.js';
 import { forecastRoutes, parseForecastLabels } from './forecast-routes.js';
+import type { ReadEnv } from './read-auth.js';
 
 const S = HISTORY_DEFAULTS.stepMs;
 
@@ -68,6 +70,27 @@ describe('GET /metrics/forecast/:name', () => {
     expect(times).toHaveLength(60);
     expect(times.filter((t: number) => t >= 30 && t < 50)).toEqual([]);
     expect(body.forecast[0].value).toBeCloseTo(10 + 2 * 80, 2);
+  });
+
+  it("a tenant's key reads its own tenant's series only, whatever labels ask", async () => {
+    const store = new Store();
+    const history = new History(store, HISTORY_DEFAULTS);
+    const family = store.family({ name: 'jobs', help: 'j', kind: 'gauge', labelNames: ['tenant_id'] });
+    family.add('a', { labels: ['a'], value: 1 } as ValueSeries);
+    family.add('b', { labels: ['b'], value: 2 } as ValueSeries);
+    history.sample(0);
+    const app = new Hono<ReadEnv>();
+    app.use(async (c, next) => {
+      c.set('readTenant', 'a');
+      await next();
+    });
+    app.route(
+      '/',
+      forecastRoutes(history, () => 0),
+    );
+    const body = await (await app.request('/metrics/forecast/jobs?labels=tenant_id%3Db')).json();
+    expect(body.series).toBe(1);
+    expect(body.data_points.map((p: { value: number }) => p.value)).toEqual([1]);
   });
 
   it('no such series: no model, no points', async () => {
