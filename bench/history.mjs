@@ -5,6 +5,10 @@
 //    through the HTTP routes (medians of 50);
 // 3. the analyzer following a file noise-maker writes, its CPU with 50 connected /ui clients
 //    (Server-Sent Events, one frame a second) against none, over the same time.
+// 4. the history file (issue 28): bytes and CPU per save of 10,000 series' history (serialize,
+//    write, fsync, rename), against a counts checkpoint of the same store measured in the same run
+//    (medians of 5), and both per second at their default cadences (1 min and 1 s). The checkpoint
+//    itself does not carry the history: its cost is the reference, unchanged.
 // Run alone: node --expose-gc bench/history.mjs [seconds]
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +20,9 @@ const dist = (p) => import(join(ROOT, 'packages/log-analyzer/dist', p));
 const { Store } = await dist('store/store.js');
 const { History } = await dist('history/history.js');
 const { historyRoutes } = await dist('export/history-routes.js');
+const { HistorySaver } = await dist('history/history-saver.js');
+const { forecastRoutes } = await dist('export/forecast-routes.js');
+const { checkpointBody, serializeCheckpoint, writeCheckpoint } = await dist('store/checkpoint.js');
 // The analyzer's default history sizes (config/settings.ts declares them once).
 const { HISTORY_DEFAULTS } = await dist('config/analyzer-config.js');
 
@@ -64,7 +71,7 @@ function memory() {
   };
 }
 
-async function queries() {
+export async function queries() {
   const store = new Store();
   const series = fill(store);
   // 24 h of 5-minute rollups: sample once per rollup (the points ring then holds the last hour of them).
@@ -75,6 +82,7 @@ async function queries() {
     history.sample(t);
   }
   const app = historyRoutes(history, () => 24 * H);
+  const forecasts = forecastRoutes(history, () => 24 * H);
   // And an hour of 10-s points at the default sizes, for /metrics/series (360 points a series).
   const fineStore = new Store();
   const fineSeries = fill(fineStore);
@@ -84,6 +92,7 @@ async function queries() {
     fine.sample(t);
   }
   const fineApp = historyRoutes(fine, () => H);
+  const fineForecasts = forecastRoutes(fine, () => H);
   const timed = async (path, on = app) => {
     const times = [];
     for (let i = 0; i < 50; i++) {
@@ -100,6 +109,9 @@ async function queries() {
     seriesByNameMs: await timed('/metrics/series?name=app_metric_2_total&limit=100', fineApp),
     trend24hMs: await timed('/metrics/trends/app_metric_2_total?hours=24'),
     trend24hOneServiceMs: await timed('/metrics/trends/app_metric_3?hours=24&labels=service=svc-3'),
+    // 100 series added up, then Holt fitted (grid + search) on 288 rollups / 360 points.
+    forecast24hMs: await timed('/metrics/forecast/app_metric_2_total?hours=24', forecasts),
+    forecast1hMs: await timed('/metrics/forecast/app_metric_2_total?hours=1', fineForecasts),
   };
 }
 
@@ -154,7 +166,75 @@ async function uiCost(seconds, clients) {
   };
 }
 
+/** CPU milliseconds (user + system) of one awaited call. */
+async function cpuMs(run) {
+  const before = process.cpuUsage();
+  await run();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+export async function persistence() {
+  const store = new Store();
+  const series = fill(store);
+  const history = new History(store, HISTORY_DEFAULTS);
+  for (let t = 0; t <= 60_000; t += 10_000) {
+    for (const [i, s] of series.entries()) s.value += 1 + (i % 7);
+    history.sample(t);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'history-bench-'));
+  const saver = new HistorySaver(
+    history,
+    join(dir, 'checkpoint.json.history'),
+    () => {},
+    (e) => {
+      throw e;
+    },
+  );
+  const path = join(dir, 'checkpoint.json');
+  let checkpointBytes = 0;
+  const checkpoint = async () => {
+    const text = serializeCheckpoint(checkpointBody(store.snapshot(), {}), Date.now());
+    checkpointBytes = text.length;
+    await writeCheckpoint(path, text);
+  };
+  const saves = [];
+  const checkpoints = [];
+  for (let i = 0; i < 5; i++) {
+    checkpoints.push(await cpuMs(checkpoint));
+    saves.push(await cpuMs(() => saver.save(Date.now())));
+  }
+  const restore = await cpuMs(async () => {
+    const fresh = new History(store, HISTORY_DEFAULTS);
+    await new HistorySaver(
+      fresh,
+      saver.path,
+      (line) => {
+        throw new Error(line);
+      },
+      () => {},
+    ).load(Date.now());
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const save = median(saves);
+  const cp = median(checkpoints);
+  return {
+    series: history.size,
+    historyFileMB: Number((saver.lastBytes / 2 ** 20).toFixed(1)),
+    historySaveCpuMs: Number(save.toFixed(1)),
+    historyLoadCpuMs: Number(restore.toFixed(1)),
+    checkpointMB: Number((checkpointBytes / 2 ** 20).toFixed(2)),
+    checkpointCpuMs: Number(cp.toFixed(1)),
+    saveOverCheckpoint: Number((save / cp).toFixed(2)),
+    // At the default cadences: a save a minute, a checkpoint a second.
+    historyCpuMsPerSecond: Number((save / 60).toFixed(2)),
+    checkpointCpuMsPerSecond: Number(cp.toFixed(1)),
+    historyWriteKBPerSecond: Number((saver.lastBytes / 60 / 1024).toFixed(0)),
+  };
+}
+
 export async function historyBench(seconds) {
+  const file = await persistence();
   const mem = memory();
   const q = await queries();
   const none = await uiCost(seconds, 0);
@@ -162,6 +242,7 @@ export async function historyBench(seconds) {
   return {
     memory: mem,
     queries: q,
+    file,
     ui: {
       none,
       fifty,

@@ -325,7 +325,10 @@ const hist = results.history;
 if (hist) {
   lines.push('');
   lines.push(
-    `history: ${hist.memory.series.toLocaleString('en')} series cost ${hist.memory.totalMB} MB (${hist.memory.perSeriesKB} KB each); /metrics/series?limit=100 ${hist.queries.seriesLimit100Ms} ms, a 24 h trend ${hist.queries.trend24hMs} ms (medians)`,
+    `history: ${hist.memory.series.toLocaleString('en')} series cost ${hist.memory.totalMB} MB (${hist.memory.perSeriesKB} KB each); /metrics/series?limit=100 ${hist.queries.seriesLimit100Ms} ms, a 24 h trend ${hist.queries.trend24hMs} ms, a 24 h forecast ${hist.queries.forecast24hMs} ms, a 1 h forecast ${hist.queries.forecast1hMs} ms (medians)`,
+  );
+  lines.push(
+    `  history file: ${hist.file.series.toLocaleString('en')} series, ${hist.file.historyFileMB} MB and ${hist.file.historySaveCpuMs} ms CPU per save (${hist.file.saveOverCheckpoint}× a ${hist.file.checkpointMB} MB counts checkpoint of the same store, ${hist.file.checkpointCpuMs} ms); at the default cadences ${hist.file.historyCpuMsPerSecond} ms/s against ${hist.file.checkpointCpuMsPerSecond} ms/s, ${hist.file.historyWriteKBPerSecond} KB/s written; read back at start in ${hist.file.historyLoadCpuMs} ms`,
   );
   lines.push(
     `  /ui: 50 live clients cost ${hist.ui.extraPercentOfOneCore} % of one core (${hist.ui.fifty.cpuPercentOfOneCore} % against ${hist.ui.none.cpuPercentOfOneCore} % with none, following 200 lines/s; ${hist.ui.fifty.framesPerClientPerSecond} frames per client per second)`,

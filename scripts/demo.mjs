@@ -89,7 +89,9 @@ if (hasPrometheus) {
   ]);
 }
 
-console.error(`demo: noise-maker writes ${rate} lines/s (a 2-minute wave) to ./logs/access.log
+// The live page first: the one a newcomer wants to open.
+console.error(`demo: live page    http://localhost:8080/ui
+demo: noise-maker writes ${rate} lines/s (a 2-minute wave) to ./logs/access.log
 demo: metrics      http://localhost:8080/metrics
 demo: status       http://localhost:8080/api/status
 demo: noise-maker  http://localhost:9101/metrics

@@ -14,6 +14,7 @@
 //   store               store/store.ts, pushed-families every counted value; applying is the acknowledgement
 //   checkpoint          store/checkpointer.ts           the checkpoint file, its lock, what /metrics serves
 //   history             history/history.ts              the last hour of every series
+//                       history/history-saver.ts        the history file beside the checkpoint
 //   exporters           export/http-app.ts, http-server the routes, the connections, the live page's stream
 //   errors              metrics/error-report.ts         every stage's errors, counted and said once
 //
@@ -42,6 +43,7 @@ import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
 import { aggregationBounds } from './export/export-query.js';
 import { jsonFamilies } from './export/exposition-json.js';
+import { forecastRoutes } from './export/forecast-routes.js';
 import { dependencies } from './export/health.js';
 import { createHistoryMetrics } from './export/history-metrics.js';
 import { aggregatedText, aggregatorStats } from './export/history-queries.js';
@@ -54,6 +56,7 @@ import type { ReadEnv } from './export/read-auth.js';
 import { fileStatuses, statusAnswer } from './export/status.js';
 import { uiRoutes } from './export/ui-routes.js';
 import { History } from './history/history.js';
+import { HistorySaver } from './history/history-saver.js';
 import { isReservedName, LOG_FAMILIES } from './metrics/catalog.js';
 import { ErrorReport } from './metrics/error-report.js';
 import { LineRate } from './metrics/line-rate.js';
@@ -295,6 +298,12 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
 
   const history = new History(store, { ...HISTORY_DEFAULTS, ...config.history });
   const aggregation = { ...AGGREGATION_DEFAULTS, ...config.aggregation };
+  // Beside the checkpoint, on its own cadence (history-saver.ts); refused: an empty history, same counts.
+  const historyFile = config.positionsFile ? `${config.positionsFile}.history` : null;
+  const historySaver = historyFile
+    ? new HistorySaver(history, historyFile, warn, (error) => reportError('checkpoint', historyFile, error))
+    : null;
+  await historySaver?.load(Date.now());
   const feed = new LiveFeed(() =>
     storeTotals(
       store,
@@ -303,7 +312,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       Date.now(),
     ),
   );
-  createHistoryMetrics(selfRegistry, history, feed);
+  createHistoryMetrics(selfRegistry, history, feed, historySaver);
   registerHostMetrics(selfRegistry, { ...SYSTEM_DEFAULTS, ...config.system });
   // A target's family may not take a name the analyzer exposes itself.
   const scrape = new ScrapeSource(
@@ -337,6 +346,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     routes: [
       ...[pushSource.routes<ReadEnv>(), pushgateway?.routes<ReadEnv>()].filter((r) => r !== undefined),
       historyRoutes(history, Date.now, aggregation.trendHours),
+      forecastRoutes(history),
       uiRoutes(feed, history),
     ],
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
@@ -362,6 +372,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   rateTimer.unref();
   const historyTimer = setInterval(() => history.sample(Date.now()), history.options.stepMs);
   historyTimer.unref();
+  const historySaveTimer = setInterval(
+    () => void historySaver?.save(Date.now()),
+    config.historySaveIntervalMs ?? ANALYZER_DEFAULTS.historySaveIntervalMs,
+  );
+  historySaveTimer.unref();
   const checkpointTimer = setInterval(
     () => void checkpointer?.checkpoint(),
     config.checkpointIntervalMs ?? ANALYZER_DEFAULTS.checkpointIntervalMs,
@@ -433,6 +448,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     async stop() {
       clearInterval(rateTimer);
       clearInterval(historyTimer);
+      clearInterval(historySaveTimer);
       feed.stop();
       clearInterval(checkpointTimer);
       await tailer?.stop();
@@ -442,6 +458,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       // What StatsD read is applied before the last checkpoint.
       await statsd?.close();
       await checkpointer?.checkpoint();
+      await historySaver?.save(Date.now());
       await queue?.close();
       await pool.close();
       await pushSource.close();

@@ -58,6 +58,17 @@ it('/ui in headless Chromium: charts with data, values that move, a series trend
         canvases: document.querySelectorAll('canvas').length,
       };
     });
+  // From the first frame the time axis is the last five minutes (one point alone made uPlot span years).
+  type Axis = { lines: { times: number[]; plot: { scales: { x: { min: number; max: number } } } } };
+  await page.waitForFunction(
+    () => ((window as unknown as { liveCharts?: Axis }).liveCharts?.lines.times.length ?? 0) >= 1,
+    { timeout: 30_000 },
+  );
+  const span = await page.evaluate(() => {
+    const x = (window as unknown as { liveCharts: Axis }).liveCharts.lines.plot.scales.x;
+    return x.max - x.min;
+  });
+  expect(span).toBe(300);
   await page.waitForFunction(
     () =>
       (window as unknown as { liveCharts?: { lines: { times: number[] } } }).liveCharts?.lines.times.length !==
@@ -93,6 +104,8 @@ it('/ui in headless Chromium: charts with data, values that move, a series trend
     timeout: 10_000,
   });
   expect(await page.$eval('#trend', (e) => e.textContent)).toMatch(/(increasing|decreasing|stable)/);
+  // The format has a duration field: the latency chart, no note.
+  expect(await page.$eval('#latency-none', (e) => (e as HTMLElement).hidden)).toBe(true);
 
   await page.screenshot({ path: join(DOCS, 'ui.png') });
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);

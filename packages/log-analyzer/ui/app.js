@@ -13,6 +13,12 @@ const fmt = (v, digits = 1) =>
       ? Math.round(v).toLocaleString('en')
       : v.toFixed(digits);
 
+/**
+ * The live charts' time axis: always the last five minutes up to the newest frame, from the first
+ * frame on (with one point uPlot's own range would span years).
+ */
+const lastFiveMinutes = (_u, _min, max) => [max - KEEP, max];
+
 /** A uPlot chart whose series (keys) may grow; rebuilt when a key appears. */
 class Chart {
   constructor(el, opts = {}) {
@@ -35,7 +41,7 @@ class Chart {
       {
         width: this.width(),
         height: 200,
-        scales: { x: { time: true }, y: this.opts.y ?? {} },
+        scales: { x: { time: true, range: lastFiveMinutes }, y: this.opts.y ?? {} },
         axes: [{ stroke: css('--muted') }, { stroke: css('--muted'), size: 60 }],
         series: [{}, ...this.keys.map((k, i) => ({ label: k, stroke: palette[i % palette.length], width: 1.5 }))],
         legend: { live: false },
@@ -106,6 +112,9 @@ function show(frame) {
   charts.lines.push(t, frame.linesPerSecond);
   charts.requests.push(t, frame.requestsPerSecond);
   charts.errors.push(t, { '5xx ratio': frame.errorRatio });
+  // No duration field in the log format (and none pushed): say so rather than an empty chart.
+  $('latency-none').hidden = frame.hasLatency !== false;
+  $('chart-latency').hidden = frame.hasLatency === false;
   charts.latency.push(t, frame.latency ?? { p50: null, p95: null, p99: null });
   $('now-lines').textContent = fmt(sum(frame.linesPerSecond));
   $('now-requests').textContent = fmt(sum(frame.requestsPerSecond));
@@ -139,8 +148,9 @@ function connect() {
   };
 }
 
-// The series browser
-const seriesChart = new Chart($('chart-series'));
+// The series browser: the points (a gap where there were none), the forecast with its 95 % band
+// (/metrics/forecast) after them, and the anomalies (/metrics/trends) marked on the line.
+const seriesChart = { plot: null, data: [[]] };
 async function loadNames() {
   const { names } = await (await fetch('/ui/series')).json();
   const select = $('series-name');
@@ -148,19 +158,80 @@ async function loadNames() {
   select.replaceChildren(new Option('pick one…', ''), ...names.map((n) => new Option(n, n, false, n === chosen)));
 }
 
+/** Pure: the chart's columns: time, value (null in gaps), forecast, upper, lower, anomaly. */
+function seriesColumns(trend, forecast) {
+  const step = trend.resolution_seconds;
+  const anomalous = new Map(trend.anomalies.map((a) => [Date.parse(a.timestamp) / 1000, a.value]));
+  const cols = [[], [], [], [], [], []];
+  const row = (...values) => {
+    values.forEach((x, i) => {
+      cols[i].push(x);
+    });
+  };
+  let previous = null;
+  for (const p of trend.data_points) {
+    const t = Date.parse(p.timestamp) / 1000;
+    // More than one period without a point: the analyzer was down or the series quiet. A null breaks the line.
+    if (previous !== null && t - previous > 1.5 * step) row(previous + step, null, null, null, null, null);
+    row(t, p.value, null, null, null, anomalous.get(t) ?? null);
+    previous = t;
+  }
+  for (const p of forecast?.forecast ?? []) {
+    const t = Date.parse(p.timestamp) / 1000;
+    if (previous !== null && t <= previous) continue;
+    row(t, null, p.value, p.upper, p.lower, null);
+  }
+  return cols;
+}
+
+function drawSeries(name, cols) {
+  seriesChart.plot?.destroy();
+  seriesChart.data = cols;
+  const [c1, , c3, c4] = colors();
+  const el = $('chart-series');
+  seriesChart.plot = new uPlot(
+    {
+      width: Math.max(200, el.clientWidth || el.parentElement.clientWidth - 24),
+      height: 220,
+      scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 150, max + 150] : [min, max]) } },
+      axes: [{ stroke: css('--muted') }, { stroke: css('--muted'), size: 60 }],
+      series: [
+        {},
+        { label: name, stroke: c1, width: 1.5 },
+        { label: 'forecast', stroke: c3, width: 1.5, dash: [6, 4] },
+        { label: 'upper 95 %', stroke: 'transparent', points: { show: false } },
+        { label: 'lower 95 %', stroke: 'transparent', points: { show: false } },
+        { label: 'anomaly', stroke: c4, width: 0, paths: () => null, points: { show: true, size: 9, fill: c4 } },
+      ],
+      bands: [{ series: [3, 4], fill: `${c3}33` }],
+      legend: { live: false },
+    },
+    cols,
+    el,
+  );
+}
+
 async function showSeries() {
   const name = $('series-name').value;
   if (!name) return;
   const hours = $('series-hours').value;
-  const trend = await (await fetch(`/metrics/trends/${encodeURIComponent(name)}?hours=${hours}`)).json();
-  const fresh = new Chart($('chart-series'));
-  seriesChart.plot?.destroy();
-  Object.assign(seriesChart, fresh);
-  for (const p of trend.data_points) seriesChart.push(Date.parse(p.timestamp) / 1000, { [name]: p.value });
+  const path = encodeURIComponent(name);
+  const [trend, forecast] = await Promise.all([
+    fetch(`/metrics/trends/${path}?hours=${hours}`).then((r) => r.json()),
+    fetch(`/metrics/forecast/${path}?hours=${hours}`).then((r) => (r.ok ? r.json() : null)),
+  ]);
+  drawSeries(name, seriesColumns(trend, forecast));
   const change = trend.change_percent === null ? '–' : `${trend.change_percent.toFixed(1)} %`;
+  const model = forecast?.model;
+  const fitted =
+    !model || model.method === 'none'
+      ? 'no forecast (too few points)'
+      : model.method === 'holt'
+        ? `forecast: Holt (α ${model.alpha.toFixed(2)}, β ${model.beta.toFixed(2)}), 95 % band`
+        : 'forecast: least-squares line (few points), 95 % band';
   $('trend').textContent =
     `${trend.series} series, ${trend.data_points.length} points every ${trend.resolution_seconds} s: ` +
-    `${trend.trend} (change ${change}, R² ${trend.r2.toFixed(2)}), ${trend.anomalies.length} anomalies (|robust z| > 3.5)`;
+    `${trend.trend} (change ${change}, R² ${trend.r2.toFixed(2)}), ${trend.anomalies.length} anomalies (|robust z| > 3.5); ${fitted}`;
   $('anomalies').replaceChildren(
     ...trend.anomalies.map((a) => {
       const li = document.createElement('li');
@@ -176,7 +247,9 @@ window.liveCharts = { ...charts, series: seriesChart };
 $('series-name').addEventListener('change', showSeries);
 $('series-hours').addEventListener('change', showSeries);
 window.addEventListener('resize', () => {
-  for (const c of [...Object.values(charts), seriesChart]) c.resize();
+  for (const c of Object.values(charts)) c.resize();
+  const el = $('chart-series');
+  seriesChart.plot?.setSize({ width: Math.max(200, el.clientWidth || el.parentElement.clientWidth - 24), height: 220 });
 });
 setInterval(loadNames, 10_000);
 loadNames();

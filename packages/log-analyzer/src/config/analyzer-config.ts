@@ -33,6 +33,7 @@ export function analyzerSettingsOf(opts: Options) {
     usePolling: opts.poll as boolean,
     startFresh: opts.startFresh as boolean,
     checkpointIntervalMs: opts.checkpointInterval as number,
+    historySaveIntervalMs: opts.historySaveInterval as number,
     forgetAfterMs: opts.forgetAfter as number,
     maxConnections: opts.maxConnections as number,
     maxStreams: opts.maxStreams as number,
@@ -201,6 +202,8 @@ export interface AnalyzerConfig {
   startFresh?: boolean;
   /** How often a checkpoint is taken, and so how fresh /metrics is (default 1000 ms). */
   checkpointIntervalMs?: number;
+  /** How often the history file beside the checkpoint is written (default 1 minute). */
+  historySaveIntervalMs?: number;
   /** Files gone for this long are forgotten with their series (default 10 minutes). */
   forgetAfterMs?: number;
   /** HTTP connections open at once (default 256). */

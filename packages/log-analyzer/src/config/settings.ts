@@ -523,6 +523,14 @@ export const TABLE: readonly Setting[] = [
     toml: 'number',
   },
   {
+    flags: '--history-save-interval <duration>',
+    help: 'how often the history is written beside the checkpoint (<checkpoint>.history; also at stop)',
+    default: 60_000,
+    shown: '1m',
+    parse: duration,
+    key: 'history.save_interval',
+  },
+  {
     flags: '--scrape-target <type:name=url...>',
     help: 'scrape another service: prometheus:api=http://api:8000/metrics, health:…, custom:…',
     parse: scrapeTarget,

@@ -2,9 +2,15 @@
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { History } from '../history/history.js';
+import type { HistorySaver } from '../history/history-saver.js';
 import type { LiveFeed } from './live-feed.js';
 
-export function createHistoryMetrics(registry: Registry, history: History, feed: LiveFeed): void {
+export function createHistoryMetrics(
+  registry: Registry,
+  history: History,
+  feed: LiveFeed,
+  saver: HistorySaver | null = null,
+): void {
   const registers = [registry];
   new Gauge({
     name: 'log_analyzer_history_series',
@@ -22,6 +28,32 @@ export function createHistoryMetrics(registry: Registry, history: History, feed:
     collect() {
       this.inc(history.dropped - counted);
       counted = history.dropped;
+    },
+  });
+  let saves = 0;
+  new Counter({
+    name: 'log_analyzer_history_saves_total',
+    help: 'History files written beside the checkpoint (fsynced), every --history-save-interval and at stop.',
+    registers,
+    collect() {
+      this.inc((saver?.saves ?? 0) - saves);
+      saves = saver?.saves ?? 0;
+    },
+  });
+  new Gauge({
+    name: 'log_analyzer_history_file_bytes',
+    help: 'Size of the last history file written.',
+    registers,
+    collect() {
+      this.set(saver?.lastBytes ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'log_analyzer_history_restored_series',
+    help: 'Series whose history was read back from the history file at start.',
+    registers,
+    collect() {
+      this.set(saver?.restored ?? 0);
     },
   });
   new Gauge({

@@ -16,6 +16,16 @@ const totals = (at: number, lines: number, statuses: [string, number][], buckets
 });
 
 describe('frame', () => {
+  const latencyCases = [
+    { name: 'a format with a duration field', given: [0, 0, 0], want: true },
+    { name: 'a format without one (no duration histogram)', given: null, want: false },
+  ];
+  for (const { name, given, want } of latencyCases) {
+    it(`says whether there is a latency to show: ${name}`, () => {
+      expect(frame(totals(0, 0, [], given), totals(1000, 0, [], given)).hasLatency).toBe(want);
+    });
+  }
+
   it('rates over the time between two readings, classes, error ratio, latency of the interval, top codes', () => {
     const f = frame(
       totals(

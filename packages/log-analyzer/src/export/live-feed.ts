@@ -52,6 +52,8 @@ export interface Frame {
   /** 5xx / all over the second; null when there were no requests. */
   errorRatio: number | null;
   latency: { p50: number; p95: number; p99: number } | null;
+  /** Whether there is a latency to show at all (false: the log format has no duration field, nothing pushed one). */
+  hasLatency: boolean;
   topStatus: [string, number][];
   lagBytes: Record<string, number>;
   queueDepth: number | null;
@@ -85,6 +87,7 @@ export function frame(before: Totals, now: Totals): Frame {
     requestsPerSecond,
     errorRatio: all > 0 ? (requestsPerSecond['5xx'] as number) / all : null,
     latency,
+    hasLatency: now.latency !== null,
     topStatus: [...now.statuses].sort((a, b) => b[1] - a[1]).slice(0, TOP),
     lagBytes: Object.fromEntries(now.lagBytes),
     queueDepth: now.queueDepth,

@@ -11,6 +11,7 @@ describe('readRule', () => {
     { name: 'the exposition at its own path', given: '/prom', want: 'tenant' },
     { name: 'the series', given: '/metrics/series', want: 'tenant' },
     { name: 'a trend', given: '/metrics/trends/x_total', want: 'tenant' },
+    { name: 'a forecast', given: '/metrics/forecast/x_total', want: 'tenant' },
     { name: 'the stats (every tenant)', given: '/metrics/stats', want: 'full' },
     { name: 'the status (file paths)', given: '/api/status', want: 'full' },
     { name: 'the live page', given: '/ui', want: 'full' },

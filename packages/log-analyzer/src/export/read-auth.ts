@@ -1,5 +1,6 @@
 // Who may read what, with --metrics-auth: every read endpoint needs a key, as /metrics does; a
-// key with a tenant reads only its tenant's pushed series (/metrics, /metrics/series, trends) and
+// key with a tenant reads only its tenant's pushed series (/metrics, /metrics/series, trends,
+// forecasts) and
 // nothing that shows files, other tenants or the whole process (/api/status, /metrics/stats, /ui).
 // Open to anyone: the landing page, its icon and the health probes (whose error reasons need a full key).
 // The verdicts are pure; http-app.ts applies them to each request.
@@ -22,6 +23,7 @@ export function readRule(path: string, metricsPath: string): ReadRule {
   if (PUSH_PATHS.has(p) || PUSHGATEWAY_PATH.test(p)) return 'push';
   if (OPEN_PATHS.has(p)) return 'open';
   if (p === metricsPath || p === '/metrics/series' || p.startsWith('/metrics/trends/')) return 'tenant';
+  if (p.startsWith('/metrics/forecast/')) return 'tenant'; // forecast-routes.ts reads the tenant's series only
   return 'full';
 }
 

@@ -122,6 +122,19 @@ export class Track {
   }
 }
 
+/** One track as the history file holds it (history-file.ts). */
+export interface SavedTrack {
+  name: string;
+  type: FamilyKind;
+  labels: Record<string, string>;
+  lastStep: number;
+  lastRollup: number;
+  changedAt: number;
+  lastValue: number;
+  points: Float32Array;
+  rollups: Float32Array;
+}
+
 /** What a store series was at the last step (counters, histograms, summaries: for rates and deltas). */
 interface Previous {
   at: number;
@@ -238,8 +251,11 @@ export class History {
       points: this.pointsPerSeries,
       rollups: Math.round(this.options.rollupWindowMs / this.options.rollupMs),
     };
-    const make = (trackName: string, extra: Record<string, string> = {}) =>
-      this.adopt(new Track(trackName, kind, { ...labels, ...extra }, sizes), 0);
+    const make = (trackName: string, extra: Record<string, string> = {}) => {
+      const track = new Track(trackName, kind, { ...labels, ...extra }, sizes);
+      // Restored from the history file (restore()): the series takes its points back.
+      return this.tracks.get(trackKey(track)) ?? this.adopt(track, 0);
+    };
     if (kind === 'counter' || kind === 'gauge') return [make(name)];
     const quantiles = kind === 'histogram' ? HISTOGRAM_QUANTILES : (family.spec.targets ?? []).map((t) => t.quantile);
     return [...quantiles.map((q) => make(name, { quantile: String(q) })), make(`${name}_count`)];
@@ -253,7 +269,7 @@ export class History {
       oldest.release();
       this.dropped++;
     }
-    const key = `${track.name}\u0001${pairsKey(Object.keys(track.labels), Object.values(track.labels))}`;
+    const key = trackKey(track);
     track.changedAt = now;
     this.tracks.set(key, track);
     this.keyOf.set(track, key);
@@ -267,10 +283,36 @@ export class History {
     this.tracks.set(key, track);
   }
 
+  /**
+   * Takes back the tracks of the history file (history-file.ts), least recently changed first, as
+   * saved; a store series claims its own when first sampled. Their last steps stay where they
+   * were: the steps until the next sample are NaN, a gap.
+   */
+  restore(saved: readonly SavedTrack[]): void {
+    const sizes = {
+      points: this.pointsPerSeries,
+      rollups: Math.round(this.options.rollupWindowMs / this.options.rollupMs),
+    };
+    for (const s of saved) {
+      const track = new Track(s.name, s.type, s.labels, sizes);
+      track.points = s.points;
+      track.rollups = s.rollups;
+      track.lastStep = s.lastStep;
+      track.lastRollup = s.lastRollup;
+      track.lastValue = s.lastValue;
+      this.adopt(track, s.changedAt);
+    }
+  }
+
   /** Every kept track (for queries; read only). */
   all(): IterableIterator<Track> {
     return this.tracks.values();
   }
+}
+
+/** A track's key among the kept: its name and labels. */
+function trackKey(track: Track): string {
+  return `${track.name}\u0001${pairsKey(Object.keys(track.labels), Object.values(track.labels))}`;
 }
 
 /**
