@@ -6,6 +6,7 @@
 // its own, only for the series range selectors ask for, only as long as they ask.
 
 import type { Family, Series, Store } from '../../store/store.js';
+import { parseTextFormat } from '../../transforms/pushgateway/text-format.js';
 import type { Matcher } from './ast.js';
 import { labelKey } from './binary.js';
 import {
@@ -30,6 +31,13 @@ export interface FlatSample {
   name: string;
   labels: readonly (readonly [string, string])[];
   value: number;
+}
+
+/** The samples of a text exposition (scraped targets, Pushgateway groups); none if it does not parse. */
+export function exposedSamples(text: string): FlatSample[] {
+  if (text.trim() === '') return [];
+  const parsed = parseTextFormat(text);
+  return 'error' in parsed ? [] : parsed.families.flatMap((f) => f.samples);
 }
 
 /** A recorded series: its points in a ring, oldest overwritten. */
