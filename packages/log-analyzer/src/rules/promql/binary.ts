@@ -58,8 +58,19 @@ export function withoutName(labels: Labels): Labels {
   return rest;
 }
 
+/** Keys of whole label sets already made (a source hands out the same label objects every round). */
+const keys = new WeakMap<Labels, string>();
+
 /** A key of labels (sorted), for grouping and matching. */
 export function labelKey(labels: Labels, keep?: (name: string) => boolean): string {
+  if (!keep) {
+    let key = keys.get(labels);
+    if (key === undefined) {
+      key = labelKey(labels, () => true);
+      keys.set(labels, key);
+    }
+    return key;
+  }
   let key = '';
   for (const name of Object.keys(labels).sort()) {
     if (keep && !keep(name)) continue;
