@@ -52,9 +52,17 @@ export function compare(op: ComparisonOp, a: number, b: number): boolean {
   }
 }
 
+/** Each label set without its name, made once: a source hands out the same objects every round. */
+const nameless = new WeakMap<Labels, Labels>();
+
 export function withoutName(labels: Labels): Labels {
   if (!('__name__' in labels)) return labels;
-  const { __name__: _, ...rest } = labels;
+  let rest = nameless.get(labels);
+  if (!rest) {
+    const { __name__: _, ...others } = labels;
+    rest = others;
+    nameless.set(labels, rest);
+  }
   return rest;
 }
 
