@@ -97,7 +97,7 @@ export class StoreSource implements SeriesSource {
   /** Recorded series by metric name, then by label key (a selector names its metric: one lookup). */
   private readonly rings = new Map<string, Map<string, Ring>>();
   private capacity = 2;
-  /** When `sample` last recorded (instant reads at or after it read live values). */
+  /** When `sample` last recorded (instant reads from a step before it on read live values). */
   lastSampleAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -187,7 +187,9 @@ export class StoreSource implements SeriesSource {
   }
 
   instant(matchers: readonly Matcher[], atMs: number): InstantSample[] {
-    if (atMs >= this.lastSampleAt) return this.live(matchers);
+    // Within a step of the last sample the current values are the newest there are (a rule's
+    // evaluation time a moment behind the clock must not read an unrecorded selector as absent).
+    if (atMs >= this.lastSampleAt - this.options.stepMs) return this.live(matchers);
     // In the past (offset): the newest recorded point within the lookback.
     this.want(matchers, this.lastSampleAt - atMs + LOOKBACK_MS);
     const out: InstantSample[] = [];
