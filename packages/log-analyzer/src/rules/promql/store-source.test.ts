@@ -110,6 +110,17 @@ describe('StoreSource', () => {
     const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 }, async () => [
       { name: 'log_analyzer_errors_total', labels: [['stage', 'tail']], value: 3 },
     ]);
+    let renders = 0;
+    const counted = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 }, async () => {
+      renders++;
+      return [];
+    });
+    // Nobody reads it: the self metrics are not rendered every step for nothing.
+    await counted.sample(1000);
+    expect(renders).toBe(0);
+    query(counted, 'up', 1000);
+    await counted.sample(2000);
+    expect(renders).toBe(1);
     expect(query(source, 'log_analyzer_errors_total', 0)).toEqual({ kind: 'vector', samples: [] });
     await source.sample(1000);
     expect(query(source, 'log_analyzer_errors_total > 2', 1000)).toEqual({

@@ -97,6 +97,8 @@ export class StoreSource implements SeriesSource {
   /** Recorded series by metric name, then by label key (a selector names its metric: one lookup). */
   private readonly rings = new Map<string, Map<string, Ring>>();
   private capacity = 2;
+  /** Whether anything has read this source (then `sample` refreshes the others). */
+  private read = false;
   /** When `sample` last recorded (instant reads from a step before it on read live values). */
   lastSampleAt = Number.NEGATIVE_INFINITY;
 
@@ -117,6 +119,8 @@ export class StoreSource implements SeriesSource {
   /** Refreshes the non-store samples and records a point of every wanted series (call every step). */
   async sample(now: number): Promise<void> {
     try {
+      // Nothing read yet (no rule, no query): an idle analyzer does not render its self metrics every step.
+      if (!this.read) return;
       const flat = await this.more();
       this.others = flat.map((s) => ({
         labels: { __name__: s.name, ...Object.fromEntries(s.labels) },
@@ -187,6 +191,7 @@ export class StoreSource implements SeriesSource {
   }
 
   instant(matchers: readonly Matcher[], atMs: number): InstantSample[] {
+    this.read = true;
     // Within a step of the last sample the current values are the newest there are (a rule's
     // evaluation time a moment behind the clock must not read an unrecorded selector as absent).
     if (atMs >= this.lastSampleAt - this.options.stepMs) return this.live(matchers);
@@ -202,6 +207,7 @@ export class StoreSource implements SeriesSource {
   }
 
   range(matchers: readonly Matcher[], fromMs: number, toMs: number): RangeSeries[] {
+    this.read = true;
     this.want(matchers, Math.max(this.lastSampleAt, toMs) - fromMs);
     const out: RangeSeries[] = [];
     for (const ring of this.ringsFor(matchers)) {
