@@ -93,6 +93,25 @@ describe('StoreSource', () => {
     });
   });
 
+  it('keeps each series as long as the longest range reading it, not the longest range of all', async () => {
+    const { store, requests, duration } = storeWithTraffic();
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 });
+    requests.inc(['200'], 1);
+    duration.observe(['get'], [1, 0, 0], 0.05, 1);
+    query(source, 'rate(http_requests_total[1m])', 0);
+    query(source, 'max_over_time(http_request_duration_seconds_count[10m])', 0);
+    await source.sample(10_000);
+    // 1m / 10 s + 2 for the one, 10m / 10 s + 2 for the other.
+    expect(source.keptPoints).toBe(8 + 62);
+    query(source, 'rate(http_requests_total[20m])', 10_000);
+    await source.sample(20_000);
+    expect(source.keptPoints).toBe(122 + 62);
+    expect(query(source, 'sum_over_time(http_requests_total[20m])', 20_000)).toEqual({
+      kind: 'vector',
+      samples: [{ labels: { status: '200' }, value: 2 }],
+    });
+  });
+
   it('forgets what nobody asked for over a window, and series gone as long', async () => {
     const { store, requests } = storeWithTraffic();
     const source = new StoreSource(store, { stepMs: 10_000, windowMs: 60_000 });
