@@ -15,6 +15,7 @@
 //   checkpoint          store/checkpointer.ts           the checkpoint file, its lock, what /metrics serves
 //   history             history/history.ts              the last hour of every series
 //                       history/history-saver.ts        the history file beside the checkpoint
+//   rules               rules/promql/store-source.ts    raw points of the series alert expressions read over time
 //   exporters           export/http-app.ts, http-server the routes, the connections, the live page's stream
 //   errors              metrics/error-report.ts         every stage's errors, counted and said once
 //
@@ -42,6 +43,7 @@ import {
 import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
 import { aggregationBounds } from './export/export-query.js';
+import { registryFamilies } from './export/exposition.js';
 import { jsonFamilies } from './export/exposition-json.js';
 import { forecastRoutes } from './export/forecast-routes.js';
 import { dependencies } from './export/health.js';
@@ -52,6 +54,7 @@ import { hostAllowed } from './export/host-check.js';
 import { createHttpApp } from './export/http-app.js';
 import { connectionCap, createHttpServer, openFilesLimit } from './export/http-server.js';
 import { LiveFeed, storeTotals } from './export/live-feed.js';
+import { queryRoutes } from './export/query-routes.js';
 import type { ReadEnv } from './export/read-auth.js';
 import { fileStatuses, statusAnswer } from './export/status.js';
 import { uiRoutes } from './export/ui-routes.js';
@@ -61,6 +64,7 @@ import { isReservedName, LOG_FAMILIES } from './metrics/catalog.js';
 import { ErrorReport } from './metrics/error-report.js';
 import { LineRate } from './metrics/line-rate.js';
 import { createSelfMetrics } from './metrics/self-metrics.js';
+import { exposedSamples, StoreSource } from './rules/promql/store-source.js';
 import type { FileEvents } from './sources/file/file-events.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
 import { Tailer } from './sources/file/tailer.js';
@@ -96,6 +100,8 @@ export interface Analyzer {
   statsd: StatsdSource | null;
   /** The short-term history (sampled every step by a timer; tests call sample()). */
   history: History;
+  /** What alert expressions read (rules/promql): sampled with the history, every step. */
+  seriesSource: StoreSource;
   /** What the live page shows, once a second while anyone watches. */
   feed: LiveFeed;
   /** The self metrics (live; not checkpointed). */
@@ -321,6 +327,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     (name) => store.has(name) || selfRegistry.getSingleMetric(name) !== undefined || isReservedName(name),
   );
   scrape.start();
+  // Expressions read every family /metrics shows: the store live, the rest as of the last step.
+  const seriesSource = new StoreSource(store, history.options, async () => [
+    ...(await registryFamilies(selfRegistry)).flatMap((f) => f.samples),
+    ...exposedSamples(scrape.exposition() + (pushgateway?.exposition() ?? '')),
+  ]);
 
   const app = createHttpApp({
     commit: COMMIT,
@@ -347,6 +358,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       ...[pushSource.routes<ReadEnv>(), pushgateway?.routes<ReadEnv>()].filter((r) => r !== undefined),
       historyRoutes(history, Date.now, aggregation.trendHours),
       forecastRoutes(history),
+      queryRoutes(seriesSource, history.options.windowMs),
       uiRoutes(feed, history),
     ],
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
@@ -370,7 +382,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
 
   const rateTimer = setInterval(() => lineRate.sample(Date.now()), 1000);
   rateTimer.unref();
-  const historyTimer = setInterval(() => history.sample(Date.now()), history.options.stepMs);
+  const historyTimer = setInterval(() => {
+    const now = Date.now();
+    history.sample(now);
+    seriesSource.sample(now).catch((error) => reportError('rules', '', error));
+  }, history.options.stepMs);
   historyTimer.unref();
   const historySaveTimer = setInterval(
     () => void historySaver?.save(Date.now()),
@@ -396,6 +412,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     queue,
     statsd,
     history,
+    seriesSource,
     feed,
     selfRegistry,
     app,
