@@ -6,8 +6,9 @@
 // ordinary request (whole request received) are never closed for another.
 
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { getRequestListener } from '@hono/node-server';
 
 /** Why a connection was closed for another (log_analyzer_http_connections_evicted_total{reason}). */
@@ -34,6 +35,8 @@ export interface HttpServerOptions {
   /** A kept-alive connection with no request is closed after this long. */
   idleTimeoutMs?: number;
   onEvicted?(reason: EvictReason): void;
+  /** Makes the server instead of node:http (--web-config-file: HTTPS and basic auth, export/web-security.ts). */
+  web?: { createServer(options: ServerOptions, listener: (q: IncomingMessage, s: ServerResponse) => void): Server };
 }
 
 export interface Connection {
@@ -139,19 +142,18 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
   const slowMs = options.slowReaderMs ?? 10_000;
   const isStream = options.isStream ?? ((url: string) => /^\/ui\/events(\?|$)/.test(url));
   const listener = getRequestListener(options.fetch);
-  const server = createServer(
-    {
-      headersTimeout: options.headersTimeoutMs ?? 10_000,
-      requestTimeout: 30_000,
-      keepAliveTimeout: options.idleTimeoutMs ?? 5_000,
-      // How often the timeouts above are enforced (Node's default is every 30 s).
-      connectionsCheckingInterval: 1_000,
-    },
-    (request, response) => {
-      closeWhenBodyUnread(request, response);
-      return listener(request, response);
-    },
-  );
+  const serverOptions: ServerOptions = {
+    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: options.idleTimeoutMs ?? 5_000,
+    // How often the timeouts above are enforced (Node's default is every 30 s).
+    connectionsCheckingInterval: 1_000,
+  };
+  const handler = (request: IncomingMessage, response: ServerResponse) => {
+    closeWhenBodyUnread(request, response);
+    return listener(request, response);
+  };
+  const server = options.web ? options.web.createServer(serverOptions, handler) : createServer(serverOptions, handler);
   // request: the latest on this connection; read and bodyStalledSince: its body's progress.
   type Open = Connection & {
     socket: Socket;
@@ -190,6 +192,16 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
       bodyStalledSince: null,
     });
     socket.once('close', () => open.delete(socket));
+  });
+  // Over TLS requests come on the TLS socket wrapping the one counted above: it takes its place.
+  server.on('secureConnection', (tls: TLSSocket) => {
+    const raw = (tls as unknown as { _parent?: Socket })._parent;
+    const c = raw && open.get(raw);
+    if (!c || !raw) return;
+    open.delete(raw);
+    c.socket = tls;
+    open.set(tls, c);
+    tls.once('close', () => open.delete(tls));
   });
   server.on('request', (request, response) => {
     const connection = open.get(request.socket);
