@@ -91,6 +91,14 @@ serve.action(async (opts) => {
   if (opts.checkConfig) {
     if (opts.metricsAuth && !opts.apiKey?.length && !opts.apiKeysFile)
       fail('--metrics-auth needs at least one API key');
+    if (opts.webConfigFile) {
+      const { loadWebConfig } = await import('./export/web-security.js');
+      try {
+        loadWebConfig(opts.webConfigFile);
+      } catch (error) {
+        fail(`--web-config-file ${opts.webConfigFile}: ${(error as Error).message}`);
+      }
+    }
     process.stdout.write(`${configPath}: ok\n`);
     process.exit(0);
   }

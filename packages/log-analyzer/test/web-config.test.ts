@@ -11,7 +11,7 @@ import bcrypt from 'bcryptjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadWebConfig } from '../src/export/web-security.js';
 import { makeCertificates } from './certs.js';
-import { type Served, spawnServe, tempDir, useProcesses, WAIT } from './helpers.js';
+import { MAIN, type Served, spawnServe, tempDir, useProcesses, WAIT } from './helpers.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../deploy/web-config');
 const { running, cleanups } = useProcesses();
@@ -175,6 +175,19 @@ describe('the analyzer process', () => {
     expect((await https(url, { headers: { authorization: basic('pusher2', 'push-pass-2') } })).status).toBe(200);
     expect(s.stderr()).not.toContain('push-pass');
   }, 60_000);
+
+  it('[server] web_config_file in the config file does the same; `config check` checks the web config too', async () => {
+    const web = join(t.dir, 'toml-web.yml');
+    writeFileSync(web, 'basic_auth_users:\n  eve: plain-text\n');
+    const toml = join(t.dir, 'analyzer.toml');
+    writeFileSync(toml, `[server]\nweb_config_file = "${web}"\n`);
+    const s = serve(['--watch', join(t.dir, '*.log'), '--no-positions', '--config', toml]);
+    expect(await s.exited).not.toBe(0);
+    expect(s.stderr()).toContain(`--web-config-file ${web}: basic_auth_users.eve: not a bcrypt hash`);
+    const check = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'config', 'check', toml], { encoding: 'utf8' });
+    expect(check.status).not.toBe(0);
+    expect(check.stderr).toContain('basic_auth_users.eve: not a bcrypt hash');
+  });
 
   it.each([
     {

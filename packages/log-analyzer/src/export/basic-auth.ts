@@ -75,11 +75,9 @@ export class BasicAuth {
 }
 
 /**
- * bcrypt's comparison of a password's bytes: bcryptjs takes a string and encodes it as UTF-8, so
- * bytes that are not UTF-8 are handed over as Latin-1 characters only when they are not, which
- * would change them; such a password is compared as given by its UTF-8 reading when that is
- * exact, else it cannot match (a hash made by htpasswd of those bytes is then refused, never
- * wrongly accepted). Passwords past 72 bytes are cut by bcrypt itself, as everywhere.
+ * bcrypt over a password's bytes. bcryptjs takes a string (and hashes its UTF-8), so bytes that are
+ * not UTF-8 would be changed on the way in; such a password is still run through bcrypt (the same
+ * time) but never matches. Passwords past 72 bytes are cut by bcrypt itself, as everywhere.
  */
 async function compare(password: Buffer, hash: string): Promise<boolean> {
   const text = password.toString('utf8');
