@@ -142,18 +142,21 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
   const slowMs = options.slowReaderMs ?? 10_000;
   const isStream = options.isStream ?? ((url: string) => /^\/ui\/events(\?|$)/.test(url));
   const listener = getRequestListener(options.fetch);
-  const serverOptions: ServerOptions = {
-    headersTimeout: options.headersTimeoutMs ?? 10_000,
-    requestTimeout: 30_000,
-    keepAliveTimeout: options.idleTimeoutMs ?? 5_000,
-    // How often the timeouts above are enforced (Node's default is every 30 s).
-    connectionsCheckingInterval: 1_000,
-  };
-  const handler = (request: IncomingMessage, response: ServerResponse) => {
-    closeWhenBodyUnread(request, response);
-    return listener(request, response);
-  };
-  const server = options.web ? options.web.createServer(serverOptions, handler) : createServer(serverOptions, handler);
+  // --web-config-file makes the server (HTTPS, basic auth in front); else plain node:http.
+  const make = options.web ? options.web.createServer.bind(options.web) : createServer;
+  const server = make(
+    {
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      requestTimeout: 30_000,
+      keepAliveTimeout: options.idleTimeoutMs ?? 5_000,
+      // How often the timeouts above are enforced (Node's default is every 30 s).
+      connectionsCheckingInterval: 1_000,
+    },
+    (request, response) => {
+      closeWhenBodyUnread(request, response);
+      return listener(request, response);
+    },
+  );
   // request: the latest on this connection; read and bodyStalledSince: its body's progress.
   type Open = Connection & {
     socket: Socket;
