@@ -231,6 +231,24 @@ describe('client certificates: each client_auth_type', () => {
   });
 });
 
+describe('client_allowed_sans', () => {
+  it('a client certificate must name one of them', async () => {
+    // client.crt names no SAN; server.crt names 127.0.0.1 (shown as a client certificate here).
+    const verify = `${TLS()}  client_auth_type: RequireAnyClientCert\n  client_ca_file: ca.crt\n`;
+    const { port } = await serve(`${verify}  client_allowed_sans: [127.0.0.1, other.example]\n`);
+    const outcome = (client?: string) =>
+      get(port, client ? { client } : {}).then(
+        (a) => (a.status === 200 ? 'ok' : `status ${a.status}`),
+        () => 'refused',
+      );
+    expect({ none: await outcome(), client: await outcome('client'), named: await outcome('server') }).toEqual({
+      none: 'refused',
+      client: 'refused',
+      named: 'ok',
+    });
+  });
+});
+
 describe('reload', () => {
   it('a rotated certificate is served to new connections; a kept-alive connection carries on', async () => {
     const { port, web, connections } = await serve(TLS() + users, 'rotate.yml');

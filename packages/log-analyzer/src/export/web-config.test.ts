@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashProblem, parseWebConfig } from './web-config.js';
+import { hashProblem, parseWebConfig, sanValues } from './web-config.js';
 
 const HASH = '$2y$10$WXrfEIPkP6aMGJer5kQhtuY7G6ZuTpxioIcbuxt.CO9BB.6M4WyXS'; // htpasswd -nbBC 10 "" s3cret-pass
 
@@ -39,6 +39,7 @@ basic_auth_users:
       ciphers: ['ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305'],
       preferServerCipherSuites: false,
       curves: ['X25519', 'P-256'],
+      allowedSans: null,
     });
     expect(config.headers).toEqual({
       'X-Frame-Options': 'sameorigin',
@@ -82,9 +83,9 @@ describe('parseWebConfig: what is refused, naming the key', () => {
     },
     { name: 'rate_limit (not done here)', given: 'rate_limit:\n  interval: 1s\n', want: 'rate_limit: not supported' },
     {
-      name: 'client_allowed_sans (not done here)',
+      name: 'client_allowed_sans without a client certificate policy',
       given: 'tls_server_config:\n  cert_file: a\n  key_file: b\n  client_allowed_sans: [x]\n',
-      want: 'tls_server_config.client_allowed_sans: not supported',
+      want: 'tls_server_config.client_allowed_sans: needs a client_auth_type',
     },
     {
       name: 'a header exporter-toolkit does not set',
@@ -195,5 +196,19 @@ describe('hashProblem', () => {
     const got = hashProblem(given);
     if (want === null) expect(got).toBeNull();
     else expect(got).toContain(want);
+  });
+});
+
+describe('sanValues', () => {
+  it.each([
+    { name: 'none', given: undefined, want: [] },
+    { name: 'DNS and IP', given: 'DNS:scraper.example, IP Address:10.0.0.1', want: ['scraper.example', '10.0.0.1'] },
+    {
+      name: 'e-mail and URI',
+      given: 'email:a@b.c, URI:spiffe://cluster/ns/x',
+      want: ['a@b.c', 'spiffe://cluster/ns/x'],
+    },
+  ])('$name', ({ given, want }) => {
+    expect(sanValues(given)).toEqual(want);
   });
 });

@@ -83,6 +83,8 @@ export interface TlsSettings {
   preferServerCipherSuites: boolean;
   /** OpenSSL names; empty: Node's defaults. */
   curves: string[];
+  /** A client certificate must name one of these (DNS, IP, e-mail or URI SAN); null: any. */
+  allowedSans: string[] | null;
 }
 
 export interface WebConfig {
@@ -154,25 +156,21 @@ function source(node: Node, inline: string, fileKey: string, where: string, dir:
 
 function tlsSettings(node: Node, dir: string): TlsSettings | null {
   const where = 'tls_server_config';
-  onlyKeys(
-    node,
-    where,
-    [
-      'cert',
-      'key',
-      'client_ca',
-      'cert_file',
-      'key_file',
-      'client_auth_type',
-      'client_ca_file',
-      'min_version',
-      'max_version',
-      'cipher_suites',
-      'prefer_server_cipher_suites',
-      'curve_preferences',
-    ],
-    ['client_allowed_sans'],
-  );
+  onlyKeys(node, where, [
+    'cert',
+    'key',
+    'client_ca',
+    'cert_file',
+    'key_file',
+    'client_auth_type',
+    'client_ca_file',
+    'min_version',
+    'max_version',
+    'cipher_suites',
+    'prefer_server_cipher_suites',
+    'curve_preferences',
+    'client_allowed_sans',
+  ]);
   if (Object.values(node).every((v) => v === undefined || v === null || v === '')) return null;
   const cert = source(node, 'cert', 'cert_file', where, dir);
   const key = source(node, 'key', 'key_file', where, dir);
@@ -202,6 +200,13 @@ function tlsSettings(node: Node, dir: string): TlsSettings | null {
   if (prefer !== undefined && prefer !== null && typeof prefer !== 'boolean') {
     throw new Error(`${where}.prefer_server_cipher_suites: must be true or false`);
   }
+  const sans = node.client_allowed_sans;
+  if (sans !== undefined && sans !== null && (!Array.isArray(sans) || !sans.every((v) => typeof v === 'string'))) {
+    throw new Error(`${where}.client_allowed_sans: must be a list of names`);
+  }
+  if (Array.isArray(sans) && clientAuthType === 'NoClientCert') {
+    throw new Error(`${where}.client_allowed_sans: needs a client_auth_type that asks for a certificate`);
+  }
   return {
     cert,
     key,
@@ -212,6 +217,7 @@ function tlsSettings(node: Node, dir: string): TlsSettings | null {
     ciphers: names(node, 'cipher_suites', where, CIPHER_SUITES),
     preferServerCipherSuites: prefer ?? true,
     curves: names(node, 'curve_preferences', where, CURVES),
+    allowedSans: Array.isArray(sans) ? (sans as string[]) : null,
   };
 }
 
@@ -235,6 +241,18 @@ function headers(node: Node): Record<string, string> {
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * A certificate's subject alternative names as Node gives them (`DNS:a, IP Address:10.0.0.1,
+ * email:x@y, URI:spiffe://z`) → the values. Pure.
+ */
+export function sanValues(subjectaltname: string | undefined): string[] {
+  if (!subjectaltname) return [];
+  return subjectaltname
+    .split(/,\s*/)
+    .map((entry) => entry.slice(entry.indexOf(':') + 1).replace(/^"|"$/g, ''))
+    .filter(Boolean);
 }
 
 /** A bcrypt hash's problem, or null when Go's bcrypt and bcryptjs both take it. Pure. */

@@ -18,7 +18,7 @@ import { dirname } from 'node:path';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { Counter, type Registry } from 'prom-client';
 import { BasicAuth } from './basic-auth.js';
-import { parseWebConfig, type TlsSettings, type WebConfig } from './web-config.js';
+import { parseWebConfig, sanValues, type TlsSettings, type WebConfig } from './web-config.js';
 
 export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -171,15 +171,21 @@ export class WebSecurity {
     return server;
   }
 
-  /** The modes Node does not enforce at the handshake (a certificate required but not verified, or verified if given). */
+  /**
+   * The modes Node does not enforce at the handshake (a certificate required but not verified, or
+   * verified if given), and client_allowed_sans (a certificate naming none of them, or none given).
+   */
   private checkClient(socket: TLSSocket): void {
-    const mode = this.loaded.config.tls?.clientAuthType;
-    if (mode !== 'RequireAnyClientCert' && mode !== 'VerifyClientCertIfGiven') return;
-    const given = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
-    if (
+    const tls = this.loaded.config.tls;
+    if (!tls) return;
+    const mode = tls.clientAuthType;
+    const peer = socket.getPeerCertificate();
+    const given = Object.keys(peer ?? {}).length > 0;
+    const refused =
       (mode === 'RequireAnyClientCert' && !given) ||
-      (mode === 'VerifyClientCertIfGiven' && given && !socket.authorized)
-    ) {
+      (mode === 'VerifyClientCertIfGiven' && given && !socket.authorized) ||
+      (tls.allowedSans !== null && !sanValues(peer?.subjectaltname).some((v) => tls.allowedSans?.includes(v)));
+    if (refused) {
       this.refused('client_certificate');
       socket.destroy();
     }
