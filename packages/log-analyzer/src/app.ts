@@ -446,6 +446,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
           maxStreams: () => config.maxStreams ?? ANALYZER_DEFAULTS.maxStreams,
           slowReaderMs: config.slowReaderMs ?? ANALYZER_DEFAULTS.slowReaderMs,
           onEvicted: (reason) => selfMetrics.httpEvicted.inc({ reason }),
+          web: config.web ?? undefined,
         });
         const s = http.server;
         server = s;
@@ -456,7 +457,8 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
           const bound = typeof address === 'object' && address ? address.port : port;
           if (!push.enabled || push.otlpPort === null) return resolve(bound);
           // OTLP/HTTP alone on its own port (--otlp-port), for SDKs and collectors configured for 4318.
-          otlpServer = createServer(getRequestListener(pushSource.otlpRoutes().fetch));
+          const otlp = getRequestListener(pushSource.otlpRoutes().fetch);
+          otlpServer = config.web ? config.web.createServer({}, otlp) : createServer(otlp);
           otlpServer.once('error', reject);
           otlpServer.listen(push.otlpPort, host, () => resolve(bound));
         });

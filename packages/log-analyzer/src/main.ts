@@ -7,7 +7,8 @@ import { pushNameStartRefusal } from './cli/parsers.js';
 import { apiKeysOf, applyConfig, printConfig } from './config/apply.js';
 import { senderEnvironment } from './config/environment.js';
 import { addScanOptions, addServeOptions } from './config/serve-options.js';
-import type { ApiKey } from './sources/push/api-keys.js';
+import type { WebSecurity } from './export/web-security.js';
+import { type ApiKey, roleRefusal } from './sources/push/api-keys.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
 import { PRESETS } from './transforms/log/log-format.js';
 import { VERSION } from './version.js';
@@ -90,6 +91,14 @@ serve.action(async (opts) => {
   if (opts.checkConfig) {
     if (opts.metricsAuth && !opts.apiKey?.length && !opts.apiKeysFile)
       fail('--metrics-auth needs at least one API key');
+    if (opts.webConfigFile) {
+      const { loadWebConfig } = await import('./export/web-security.js');
+      try {
+        loadWebConfig(opts.webConfigFile);
+      } catch (error) {
+        fail(`--web-config-file ${opts.webConfigFile}: ${(error as Error).message}`);
+      }
+    }
     process.stdout.write(`${configPath}: ok\n`);
     process.exit(0);
   }
@@ -117,6 +126,18 @@ serve.action(async (opts) => {
   if (opts.metricsAuth && apiKeys.length === 0) fail('--metrics-auth needs --api-key or --api-keys-file');
   const nameStart = pushNameStartRefusal(opts.pushNamespace, opts.pushPrefix);
   if (nameStart) fail(nameStart);
+  const roles = roleRefusal(apiKeys, Boolean(opts.metricsAuth));
+  if (roles) fail(roles);
+  // Read whole before anything listens: a bad file is one line naming its key.
+  let web: WebSecurity | null = null;
+  if (opts.webConfigFile) {
+    const { WebSecurity: Web } = await import('./export/web-security.js');
+    try {
+      web = new Web(opts.webConfigFile, { say: (m) => process.stderr.write(`log-analyzer: ${m}\n`) });
+    } catch (error) {
+      fail(`--web-config-file ${opts.webConfigFile}: ${(error as Error).message}`);
+    }
+  }
   try {
     // Before anything starts: an unwritable checkpoint is one clear line and exit 2, not a spin.
     if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);
@@ -153,6 +174,7 @@ serve.action(async (opts) => {
       aggregation: aggregationOf(opts),
       customMetrics: customMetricsOf(opts),
       environment: opts.environment as string,
+      web,
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
@@ -168,11 +190,17 @@ serve.action(async (opts) => {
   // Before the start line: once it is out, a SIGHUP means reload (not the default: exit).
   const { watchConfig } = await import('./config/reload.js');
   watchConfig({ serve, path: configPath, analyzer, say: (m) => process.stderr.write(`log-analyzer: ${m}\n`) });
+  if (web) {
+    web.register(analyzer.selfRegistry);
+    web.watch();
+    const reloadWeb = web.reload.bind(web);
+    process.on('SIGHUP', () => reloadWeb('SIGHUP'));
+  }
   const resumed = analyzer.resumed ? `; resuming from checkpoint ${positionsFile}` : '';
   const draining = opts.redisUrl ? `; draining ${opts.redisKey} on ${redactedUrl(opts.redisUrl)}` : '';
   const statsd = analyzer.statsd ? `; StatsD on UDP and TCP port ${analyzer.statsd.port}` : '';
   process.stderr.write(
-    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}${statsd}; metrics on http://${shownHost(opts.host)}:${port}${opts.metricsPath}\n`,
+    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}${statsd}; metrics on ${web?.tls ? 'https' : 'http'}://${shownHost(opts.host)}:${port}${opts.metricsPath}\n`,
   );
   let stopping = false;
   const shutdown = async (signal: string) => {

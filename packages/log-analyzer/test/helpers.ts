@@ -218,7 +218,7 @@ export function spawnServe(args: string[], prefix: string[] = []): Served {
   );
   const url = new Promise<string>((resolve, reject) => {
     child.stderr?.on('data', () => {
-      const m = /metrics on (http:\/\/\S+)/.exec(stderr);
+      const m = /metrics on (https?:\/\/\S+)/.exec(stderr);
       if (m?.[1]) resolve(m[1]);
     });
     void exited.then(() => reject(new Error(`analyzer exited: ${stderr}`)));

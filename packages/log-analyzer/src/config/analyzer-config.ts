@@ -229,6 +229,13 @@ export interface AnalyzerConfig {
   metricsPath?: string;
   /** Pushgateway groups not pushed to for this long are dropped (default null: never). */
   pushgatewayTtlMs?: number | null;
+  /** --web-config-file: makes every port's server (HTTPS, basic auth, headers; export/web-security.ts). */
+  web?: {
+    createServer(
+      options: import('node:http').ServerOptions,
+      listener: (q: import('node:http').IncomingMessage, s: import('node:http').ServerResponse) => void,
+    ): import('node:http').Server;
+  } | null;
   /** Short-term history of every series (on by default, with these sizes). */
   history?: Partial<HistoryOptions>;
   /** /metrics?aggregated=true's and /metrics/trends' defaults. */

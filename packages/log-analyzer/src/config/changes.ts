@@ -50,7 +50,7 @@ export function authRefusal(given: {
 export function keysChange(before: readonly ApiKey[], after: readonly ApiKey[]): string | null {
   const text = (keys: readonly ApiKey[]) =>
     keys
-      .map((k) => `${k.key}\u0000${k.tenant ?? ''}`)
+      .map((k) => `${k.key}\u0000${k.tenant ?? ''}\u0000${k.role ?? ''}`)
       .sort()
       .join('\n');
   if (text(before) === text(after)) return null;

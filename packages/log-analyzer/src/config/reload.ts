@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { pushNameStartRefusal } from '../cli/parsers.js';
 import { resolveArgvPath } from '../sources/file/argv-path.js';
-import type { ApiKey } from '../sources/push/api-keys.js';
+import { type ApiKey, roleRefusal } from '../sources/push/api-keys.js';
 import type { PushConfig } from '../sources/push/push-source.js';
 import type { ScrapeConfig } from '../sources/scrape/scrape-source.js';
 import { pushLimitsOf, scrapeOf } from './analyzer-config.js';
@@ -117,6 +117,8 @@ export function watchConfig(options: {
             metricsAuth: metricsAuth || Boolean(opts.metricsAuth),
           });
           if (refusal) throw new Error(refusal);
+          const roles = roleRefusal(apiKeys, metricsAuth || Boolean(opts.metricsAuth));
+          if (roles) throw new Error(roles);
           const nameStart = pushNameStartRefusal(opts.pushNamespace, opts.pushPrefix);
           if (nameStart) throw new Error(nameStart);
         } catch (error) {

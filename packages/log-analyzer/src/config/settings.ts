@@ -194,6 +194,11 @@ export const TABLE: readonly Setting[] = [
     toml: 'list',
   },
   {
+    flags: '--web-config-file <file>',
+    help: "TLS, client certificates, response headers and basic auth for every port, in Prometheus exporter-toolkit's YAML (reloaded on SIGHUP and on change)",
+    key: 'server.web_config_file',
+  },
+  {
     flags: '--no-push',
     help: 'no push endpoints (POST /api/metrics, /metrics/track, /update)',
     noEnv: true,

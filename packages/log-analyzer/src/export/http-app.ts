@@ -16,7 +16,7 @@ import { type ExpositionFamily, registryFamilies, render, storeBlocks, storeFami
 import type { JsonFamily } from './exposition-json.js';
 import type { Aggregation } from './history-queries.js';
 import { undecodableParameter } from './query-text.js';
-import { presentedKey, type ReadEnv, readRule, readVerdict, tenantSnapshot } from './read-auth.js';
+import { presentedKey, type ReadEnv, type ReadKey, readRule, readVerdict, tenantSnapshot } from './read-auth.js';
 
 /** The [aggregation] settings' defaults over the history's default step (10 s) and rollup window (24 h). */
 const DEFAULT_AGGREGATION: AggregationDefaults = {
@@ -46,7 +46,7 @@ export interface HttpAppOptions {
    * When set (--metrics-auth), reads need a key too: the presented key's tenant (null: every
    * tenant), or undefined when it matches none (export/read-auth.ts says which paths).
    */
-  readAuth?: (key: string | null) => { tenant: string | null } | undefined;
+  readAuth?: (key: string | null) => ReadKey | undefined;
   /** Whether a request's Host header is answered (export/host-check.ts); absent: any. */
   hostAllowed?: (host: string | undefined) => boolean;
   /** /metrics?aggregated=true: aggregates over a window of the history, as Prometheus text (one tenant's, or all). */
@@ -232,8 +232,8 @@ export function createHttpApp(options: HttpAppOptions) {
       return c.json({ error: `Host ${JSON.stringify(host)} is not served here (--allowed-hosts)` }, 421);
     }
     const rule = readRule(c.req.path, metricsPath);
-    const auth =
-      options.readAuth && rule !== 'open' && rule !== 'push' ? (options.readAuth(keyOf(c)) ?? null) : undefined;
+    // A push path is looked at only to refuse a read key (the push routes check keys themselves).
+    const auth = options.readAuth && rule !== 'open' ? (options.readAuth(keyOf(c)) ?? null) : undefined;
     const verdict = readVerdict(rule, auth);
     if ('status' in verdict) {
       // Basic (any user name, the key as password) lets a browser ask once and send it again for

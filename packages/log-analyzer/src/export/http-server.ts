@@ -6,8 +6,9 @@
 // ordinary request (whole request received) are never closed for another.
 
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { getRequestListener } from '@hono/node-server';
 
 /** Why a connection was closed for another (log_analyzer_http_connections_evicted_total{reason}). */
@@ -34,6 +35,8 @@ export interface HttpServerOptions {
   /** A kept-alive connection with no request is closed after this long. */
   idleTimeoutMs?: number;
   onEvicted?(reason: EvictReason): void;
+  /** Makes the server instead of node:http (--web-config-file: HTTPS and basic auth, export/web-security.ts). */
+  web?: { createServer(options: ServerOptions, listener: (q: IncomingMessage, s: ServerResponse) => void): Server };
 }
 
 export interface Connection {
@@ -139,7 +142,9 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
   const slowMs = options.slowReaderMs ?? 10_000;
   const isStream = options.isStream ?? ((url: string) => /^\/ui\/events(\?|$)/.test(url));
   const listener = getRequestListener(options.fetch);
-  const server = createServer(
+  // --web-config-file makes the server (HTTPS, basic auth in front); else plain node:http.
+  const make = options.web ? options.web.createServer.bind(options.web) : createServer;
+  const server = make(
     {
       headersTimeout: options.headersTimeoutMs ?? 10_000,
       requestTimeout: 30_000,
@@ -190,6 +195,16 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
       bodyStalledSince: null,
     });
     socket.once('close', () => open.delete(socket));
+  });
+  // Over TLS requests come on the TLS socket wrapping the one counted above: it takes its place.
+  server.on('secureConnection', (tls: TLSSocket) => {
+    const raw = (tls as unknown as { _parent?: Socket })._parent;
+    const c = raw && open.get(raw);
+    if (!c || !raw) return;
+    open.delete(raw);
+    c.socket = tls;
+    open.set(tls, c);
+    tls.once('close', () => open.delete(tls));
   });
   server.on('request', (request, response) => {
     const connection = open.get(request.socket);

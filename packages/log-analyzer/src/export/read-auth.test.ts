@@ -14,8 +14,10 @@ describe('readRule', () => {
     { name: 'a forecast', given: '/metrics/forecast/x_total', want: 'tenant' },
     { name: 'the stats (every tenant)', given: '/metrics/stats', want: 'full' },
     { name: 'the status (file paths)', given: '/api/status', want: 'full' },
-    { name: 'the live page', given: '/ui', want: 'full' },
-    { name: 'its stream', given: '/ui/events', want: 'full' },
+    { name: 'the live page', given: '/ui', want: 'page' },
+    { name: 'its stream', given: '/ui/events', want: 'page' },
+    { name: 'OTLP on the main port (a push)', given: '/v1/metrics', want: 'push' },
+    { name: 'remote-write (a push)', given: '/api/v1/write', want: 'push' },
     { name: 'an unknown path', given: '/nope', want: 'full' },
     { name: 'a push path', given: '/metrics/track', want: 'push' },
     { name: 'a push path with a slash', given: '/update/', want: 'push' },
@@ -39,6 +41,29 @@ describe('readVerdict', () => {
     { name: 'a full key reads all', given: ['full', full], want: { tenant: null } },
     { name: "a tenant's key reads its tenant", given: ['tenant', a], want: { tenant: 'a' } },
     { name: "a tenant's key and the whole process", given: ['full', a], want: 403 },
+    { name: 'a write key reads nothing', given: ['tenant', { tenant: null, role: 'write' }], want: 403 },
+    { name: 'a write key and the page', given: ['page', { tenant: null, role: 'write' }], want: 403 },
+    {
+      name: 'a write key pushes (the routes check it)',
+      given: ['push', { tenant: null, role: 'write' }],
+      want: { tenant: null },
+    },
+    { name: 'a read key reads', given: ['tenant', { tenant: null, role: 'read' }], want: { tenant: null } },
+    { name: 'a read key and the page', given: ['page', { tenant: null, role: 'read' }], want: { tenant: null } },
+    {
+      name: "a tenant's read key and the page: its tenant",
+      given: ['page', { tenant: 'a', role: 'read' }],
+      want: { tenant: 'a' },
+    },
+    { name: 'a read key cannot push', given: ['push', { tenant: null, role: 'read' }], want: 403 },
+    { name: 'a read key and the status', given: ['full', { tenant: null, role: 'read' }], want: 403 },
+    { name: 'an admin key and the status', given: ['full', { tenant: null, role: 'admin' }], want: { tenant: null } },
+    {
+      name: "an admin key with a tenant: its tenant's reads",
+      given: ['tenant', { tenant: 'a', role: 'admin' }],
+      want: { tenant: 'a' },
+    },
+    { name: 'no key on a push path: the routes answer', given: ['push', null], want: { tenant: null } },
   ] as { name: string; given: Parameters<typeof readVerdict>; want: unknown }[])('$name', ({ given, want }) => {
     const verdict = readVerdict(...given);
     expect('status' in verdict ? verdict.status : verdict).toEqual(want);

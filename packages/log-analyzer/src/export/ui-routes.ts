@@ -1,13 +1,14 @@
 // The live page: GET /ui (HTML, script and styles from ../../ui, uPlot from its npm package, no
 // CDN: it works offline), GET /ui/events (Server-Sent Events: a `snapshot` of the last frames
 // first, then a `frame` every second), GET /ui/series (the names the series browser offers).
+// A tenant's key (read-auth.ts) sees its own series' names and frames without the files' traffic.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { History } from '../history/history.js';
-import type { LiveFeed } from './live-feed.js';
+import type { Frame, LiveFeed } from './live-feed.js';
 import type { ReadEnv } from './read-auth.js';
 
 const require = createRequire(import.meta.url);
@@ -30,6 +31,21 @@ function assets(): Record<string, { body: string; type: string }> {
   };
 }
 
+/** A frame as a tenant's key sees it: the time alone (the traffic is the log files', not a tenant's). Pure. */
+export function tenantFrame(f: Frame): Frame {
+  return {
+    t: f.t,
+    linesPerSecond: {},
+    requestsPerSecond: {},
+    errorRatio: null,
+    latency: null,
+    topStatus: [],
+    lagBytes: {},
+    queueDepth: null,
+    hasLatency: f.hasLatency,
+  };
+}
+
 export function uiRoutes(feed: LiveFeed, history: History): Hono<ReadEnv> {
   const app = new Hono<ReadEnv>();
   const files = assets();
@@ -38,18 +54,20 @@ export function uiRoutes(feed: LiveFeed, history: History): Hono<ReadEnv> {
   }
   app.get('/ui/', (c) => c.redirect('/ui'));
   app.get('/ui/series', (c) => {
+    const tenant = c.get('readTenant');
     const names = new Set<string>();
-    for (const track of history.all()) names.add(track.name);
+    for (const track of history.all()) if (!tenant || track.labels.tenant_id === tenant) names.add(track.name);
     return c.json({ names: [...names].sort() });
   });
   app.get('/ui/events', (c) =>
     streamSSE(c, async (stream) => {
-      await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(feed.snapshot()) });
+      const seen = c.get('readTenant') ? tenantFrame : (f: Frame) => f;
+      await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(feed.snapshot().map(seen)) });
       const queue: string[] = [];
       let wake: (() => void) | null = null;
       const unsubscribe = feed.subscribe((f) => {
         // A client that does not read keeps at most a minute of frames.
-        if (queue.length < 60) queue.push(JSON.stringify(f));
+        if (queue.length < 60) queue.push(JSON.stringify(seen(f)));
         wake?.();
       });
       stream.onAbort(() => {

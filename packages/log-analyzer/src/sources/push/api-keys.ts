@@ -1,15 +1,42 @@
-// API keys for writes: `KEY`, `KEY:TENANT` or `KEY:*` (may write any tenant's series), from flags
-// or a file (one per line, # comments).
+// API keys: `KEY`, `KEY:TENANT` or `KEY:*` (may write any tenant's series), from flags or a file
+// (one per line, # comments), each optionally followed by `role=write|read|admin`: write pushes
+// only, read reads only (metrics, series, trends, the page), admin both plus the status; a key
+// with no role stated keeps its old meaning (it pushes, and reads too with --metrics-auth).
 // Keys are kept only as SHA-256 digests and compared in constant time against all of them, so
 // neither timing nor a heap dump gives one away; a key is never logged.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { TENANT, type TenantScope } from '../../transforms/push/decode.js';
 
+/** What a key may do; null: not stated (pushes, and reads as well under --metrics-auth). */
+export type Role = 'write' | 'read' | 'admin';
+export const ROLES: readonly Role[] = ['write', 'read', 'admin'];
+
 export interface ApiKey {
   key: string;
   /** The key's tenant; ANY_TENANT: the body's tenant_id is honoured; null: no tenant_id at all. */
   tenant: string | null;
+  role?: Role | null;
+}
+
+/** What a presented key matched: its tenant and role. */
+export interface KeyMatch {
+  tenant: string | null;
+  role: Role | null;
+}
+
+/** Whether a key may push. */
+export const mayWrite = (k: { role?: Role | null }): boolean => k.role !== 'read';
+
+/**
+ * Why a set of keys cannot run: a read key without --metrics-auth would guard nothing (reads are
+ * open without it). Null: fine. Pure.
+ */
+export function roleRefusal(keys: readonly ApiKey[], metricsAuth: boolean): string | null {
+  if (!metricsAuth && keys.some((k) => k.role === 'read')) {
+    return 'a key with role=read needs --metrics-auth (without it reading needs no key)';
+  }
+  return null;
 }
 
 /** `KEY:*`: a key that may set any tenant_id (a trusted relay, an operator's tool). */
@@ -20,8 +47,17 @@ export function tenantScope(key: { tenant: string | null }): TenantScope {
   return key.tenant === ANY_TENANT ? null : (key.tenant ?? '');
 }
 
-/** Pure: `KEY[:TENANT]` → its parts; throws with a one-line reason. */
-export function parseApiKey(text: string): ApiKey {
+/** Pure: `KEY[:TENANT] [role=ROLE]` → its parts; throws with a one-line reason. */
+export function parseApiKey(given: string): ApiKey {
+  const [text = '', ...attributes] = given.trim().split(/[ \t]+/);
+  let role: Role | null = null;
+  for (const attribute of attributes) {
+    const m = /^role=(.*)$/.exec(attribute);
+    if (!m) throw new Error(`unknown "${attribute.slice(0, 40)}" after the key (role=write, role=read or role=admin)`);
+    if (!ROLES.includes(m[1] as Role))
+      throw new Error(`role must be write, read or admin, not "${(m[1] ?? '').slice(0, 40)}"`);
+    role = m[1] as Role;
+  }
   const at = text.indexOf(':');
   const key = (at < 0 ? text : text.slice(0, at)).trim();
   const tenant = at < 0 ? null : text.slice(at + 1).trim();
@@ -30,7 +66,7 @@ export function parseApiKey(text: string): ApiKey {
   if (tenant !== null && tenant !== ANY_TENANT && !TENANT.test(tenant)) {
     throw new Error('a tenant must be 1 to 64 letters, digits, _ . or - (or * for any)');
   }
-  return { key, tenant };
+  return role ? { key, tenant, role } : { key, tenant };
 }
 
 /** Pure: a keys file's text → keys, with the line number of a bad one. */
@@ -51,10 +87,10 @@ export function parseApiKeysFile(text: string, file: string): ApiKey[] {
 const digest = (key: string) => createHash('sha256').update(key).digest();
 
 export class ApiKeys {
-  private readonly keys: { digest: Buffer; tenant: string | null }[];
+  private readonly keys: { digest: Buffer; tenant: string | null; role: Role | null }[];
 
   constructor(keys: readonly ApiKey[]) {
-    this.keys = keys.map((k) => ({ digest: digest(k.key), tenant: k.tenant }));
+    this.keys = keys.map((k) => ({ digest: digest(k.key), tenant: k.tenant, role: k.role ?? null }));
   }
 
   get size(): number {
@@ -67,13 +103,14 @@ export class ApiKeys {
     return bearer?.[1] ?? apiKey?.trim() ?? null;
   }
 
-  /** The key's tenant (null for a key without one), or undefined when no key matches. */
-  check(presented: string | null): { tenant: string | null } | undefined {
+  /** The key's tenant (null for a key without one) and role, or undefined when no key matches. */
+  check(presented: string | null): KeyMatch | undefined {
     if (presented === null) return undefined;
     const given = digest(presented);
-    let found: { tenant: string | null } | undefined;
+    let found: KeyMatch | undefined;
     // Every key is compared, match or not: the time does not say which one matched.
-    for (const k of this.keys) if (timingSafeEqual(k.digest, given) && !found) found = { tenant: k.tenant };
+    for (const k of this.keys)
+      if (timingSafeEqual(k.digest, given) && !found) found = { tenant: k.tenant, role: k.role };
     return found;
   }
 }

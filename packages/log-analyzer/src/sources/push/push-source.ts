@@ -13,7 +13,7 @@ import { type BatchContext, decodeBatch } from '../../transforms/push/batch.js';
 import type { DecodeLimits, TenantScope } from '../../transforms/push/decode.js';
 import { decodeRemoteWrite } from '../../transforms/remote-write/batch.js';
 import type { Checkpointed, RestorePosition, SyncSink } from '../source.js';
-import { ANY_TENANT, type ApiKey, ApiKeys } from './api-keys.js';
+import { ANY_TENANT, type ApiKey, ApiKeys, type KeyMatch, mayWrite } from './api-keys.js';
 import { otlpRoutes } from './otlp-routes.js';
 import { PushLog } from './push-log.js';
 import { remoteWriteBody, remoteWriteRoutes } from './remote-write-routes.js';
@@ -70,7 +70,9 @@ export class PushSource implements Checkpointed<PushPosition> {
   readonly name = 'push';
   readonly restored: PushPosition | null;
   private readonly log: PushLog | null;
+  /** The keys that may push (null: pushes need none); every key, for reads. */
   private keys: ApiKeys | null;
+  private allKeys: ApiKeys | null;
   private readonly expiryTimer: NodeJS.Timeout;
   /** The last push-log record applied: this source's position in a checkpoint. */
   private applied: number;
@@ -79,7 +81,8 @@ export class PushSource implements Checkpointed<PushPosition> {
     const { config } = options;
     this.restored = options.restored;
     this.applied = options.restored?.applied ?? 0;
-    this.keys = config.apiKeys.length > 0 ? new ApiKeys(config.apiKeys) : null;
+    this.keys = writeKeys(config.apiKeys);
+    this.allKeys = config.apiKeys.length > 0 ? new ApiKeys(config.apiKeys) : null;
     const opened =
       config.enabled && config.ack === 'durable' && options.checkpointFile
         ? PushLog.open(`${options.checkpointFile}.push-log`, this.applied)
@@ -143,7 +146,8 @@ export class PushSource implements Checkpointed<PushPosition> {
   /** New keys (a reload): pushes are checked against them from the next request on. */
   setApiKeys(keys: ApiKey[]): void {
     this.options.config.apiKeys = keys;
-    this.keys = keys.length > 0 ? new ApiKeys(keys) : null;
+    this.keys = writeKeys(keys);
+    this.allKeys = keys.length > 0 ? new ApiKeys(keys) : null;
   }
 
   /** The write keys of now (null: none needed), for the Pushgateway routes. */
@@ -152,13 +156,13 @@ export class PushSource implements Checkpointed<PushPosition> {
   }
 
   /** Reads with --metrics-auth: the presented key's tenant, or undefined when it matches none. */
-  readAuth(): ((key: string | null) => { tenant: string | null } | undefined) | undefined {
+  readAuth(): ((key: string | null) => KeyMatch | undefined) | undefined {
     if (!this.options.config.metricsAuth) return undefined;
     // The keys of now (a reload may change them, never to none: config/reload.ts refuses that).
     // A `KEY:*` key (writes any tenant) reads every tenant, as a key without one does.
     return (key) => {
-      const found = this.keys?.check(key);
-      return found && { tenant: found.tenant === ANY_TENANT ? null : found.tenant };
+      const found = this.allKeys?.check(key);
+      return found && { tenant: found.tenant === ANY_TENANT ? null : found.tenant, role: found.role };
     };
   }
 
@@ -271,4 +275,9 @@ export class PushSource implements Checkpointed<PushPosition> {
     clearInterval(this.expiryTimer);
     this.log?.close();
   }
+}
+
+/** The keys that may push; with any key set, never null (a set of read keys alone does not open pushing). */
+function writeKeys(keys: readonly ApiKey[]): ApiKeys | null {
+  return keys.length > 0 ? new ApiKeys(keys.filter(mayWrite)) : null;
 }
