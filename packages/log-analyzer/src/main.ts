@@ -7,6 +7,8 @@ import { pushNameStartRefusal } from './cli/parsers.js';
 import { apiKeysOf, applyConfig, printConfig } from './config/apply.js';
 import { senderEnvironment } from './config/environment.js';
 import { addScanOptions, addServeOptions } from './config/serve-options.js';
+import type { Logger } from './metrics/logger.js';
+import { type Tracing, tracesUrl } from './metrics/tracing.js';
 import type { ApiKey } from './sources/push/api-keys.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
 import { PRESETS } from './transforms/log/log-format.js';
@@ -21,8 +23,12 @@ function shownHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The service log, once the flags are checked: before it, a bad flag is one plain line on stderr. */
+let log: Logger | null = null;
+
 function fail(message: string, code = 2): never {
-  process.stderr.write(`log-analyzer: ${message}\n`);
+  if (log) log.fatal(message);
+  else process.stderr.write(`log-analyzer: ${message}\n`);
   process.exit(code);
 }
 
@@ -117,6 +123,16 @@ serve.action(async (opts) => {
   if (opts.metricsAuth && apiKeys.length === 0) fail('--metrics-auth needs --api-key or --api-keys-file');
   const nameStart = pushNameStartRefusal(opts.pushNamespace, opts.pushPrefix);
   if (nameStart) fail(nameStart);
+  const { createLogger, resolvedFormat } = await import('./metrics/logger.js');
+  const logger = createLogger({
+    format: resolvedFormat(opts.logFormat, process.stderr.isTTY === true),
+    level: opts.logLevel,
+  });
+  log = logger;
+  // Off unless asked for: then the OpenTelemetry SDK is loaded (metrics/tracing.ts), never otherwise.
+  const traces = tracesUrl(opts.tracingEndpoint, Boolean(opts.tracing), process.env);
+  let tracing: Tracing | null = null;
+  if (traces) tracing = await (await import('./metrics/tracing.js')).startTracing(traces, VERSION);
   try {
     // Before anything starts: an unwritable checkpoint is one clear line and exit 2, not a spin.
     if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);
@@ -142,6 +158,8 @@ serve.action(async (opts) => {
       system: systemOf(opts),
       queue: queueConfigOf(opts),
       statsd: statsdOf(opts),
+      log: logger,
+      tracing,
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
@@ -156,27 +174,33 @@ serve.action(async (opts) => {
   }
   // Before the start line: once it is out, a SIGHUP means reload (not the default: exit).
   const { watchConfig } = await import('./config/reload.js');
-  watchConfig({ serve, path: configPath, analyzer, say: (m) => process.stderr.write(`log-analyzer: ${m}\n`) });
+  watchConfig({
+    serve,
+    path: configPath,
+    analyzer,
+    say: (m, fields) => (fields?.result === 'failure' ? logger.warn(fields, m) : logger.info(fields ?? {}, m)),
+  });
   const resumed = analyzer.resumed ? `; resuming from checkpoint ${positionsFile}` : '';
   const draining = opts.redisUrl ? `; draining ${opts.redisKey} on ${redactedUrl(opts.redisUrl)}` : '';
   const statsd = analyzer.statsd ? `; StatsD on UDP and TCP port ${analyzer.statsd.port}` : '';
-  process.stderr.write(
-    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}${statsd}; metrics on http://${shownHost(opts.host)}:${port}${opts.metricsPath}\n`,
+  logger.info(
+    `started version ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}${statsd}; metrics on http://${shownHost(opts.host)}:${port}${opts.metricsPath}`,
   );
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
-      process.stderr.write(`log-analyzer: ${signal} again: exiting now (the last checkpoint stands)\n`);
+      logger.warn(`${signal} again: exiting now (the last checkpoint stands)`);
       process.exit(1);
     }
     stopping = true;
-    process.stderr.write(`log-analyzer: ${signal}: checkpointing and stopping\n`);
+    logger.info(`${signal}: checkpointing and stopping`);
     // Whatever happens, exit within a few seconds: the last checkpoint is consistent anyway.
     setTimeout(() => {
-      process.stderr.write('log-analyzer: stopping took too long; exiting (the last checkpoint stands)\n');
+      logger.error('stopping took too long; exiting (the last checkpoint stands)');
       process.exit(1);
     }, 5000).unref();
     await analyzer.stop();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

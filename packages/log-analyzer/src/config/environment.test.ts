@@ -14,6 +14,12 @@ describe("the senders' settings", () => {
     [{ Metrics__SortIncomingLabels: 'false' }, { LOG_ANALYZER_NO_SORT_LABELS: 'true' }],
     [{ Metrics__SortIncomingLabels: 'true' }, {}],
     [{ Redis__ConnectionString: '' }, {}],
+    // Log level: LOG_ANALYZER_LOG_LEVEL, then ACCESS_LOG_LEVEL, then LOG_LEVEL.
+    [{ LOG_LEVEL: 'debug' }, { LOG_ANALYZER_LOG_LEVEL: 'debug' }],
+    [{ LOG_LEVEL: 'debug', ACCESS_LOG_LEVEL: 'Warning' }, { LOG_ANALYZER_LOG_LEVEL: 'Warning' }],
+    [{ LOG_LEVEL: 'debug', ACCESS_LOG_LEVEL: 'warn', LOG_ANALYZER_LOG_LEVEL: 'error' }, {}],
+    [{ ACCESS_ENABLE_TRACING: 'true' }, { LOG_ANALYZER_TRACING: 'true' }],
+    [{ ACCESS_ENABLE_TRACING: 'false' }, {}],
   ])('%o', (env, want) => {
     expect(senderEnvironment(env)).toEqual(want);
   });
