@@ -132,7 +132,9 @@ serve.action(async (opts) => {
   // Off unless asked for: then the OpenTelemetry SDK is loaded (metrics/tracing.ts), never otherwise.
   const traces = tracesUrl(opts.tracingEndpoint, Boolean(opts.tracing), process.env);
   let tracing: Tracing | null = null;
-  if (traces) tracing = await (await import('./metrics/tracing.js')).startTracing(traces, VERSION);
+  if (traces) {
+    tracing = await (await import('./metrics/tracing.js')).startTracing(traces, VERSION, (m) => logger.warn(m));
+  }
   try {
     // Before anything starts: an unwritable checkpoint is one clear line and exit 2, not a spin.
     if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);

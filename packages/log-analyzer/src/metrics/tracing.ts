@@ -45,8 +45,22 @@ export function tracesUrl(
   return base(env.OTEL_EXPORTER_OTLP_ENDPOINT || 'http://localhost:4318');
 }
 
-/** Starts exporting spans to `url` (the SDK is loaded here, only when tracing is on). */
-export async function startTracing(url: string, version: string): Promise<Tracing> {
+/** What the SDK complains with, as one line: an Error's or a serialized error's message, else the text. */
+function errorText(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  const text = String(value);
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {}
+  return text.split('\n')[0] ?? text;
+}
+
+/**
+ * Starts exporting spans to `url` (the SDK is loaded here, only when tracing is on). The SDK's own
+ * complaints (an export that failed: no collector there) go to `warn`, each distinct one once.
+ */
+export async function startTracing(url: string, version: string, warn: (message: string) => void): Promise<Tracing> {
   const [api, core, resources, sdk, exporter] = await Promise.all([
     import('@opentelemetry/api'),
     import('@opentelemetry/core'),
@@ -54,6 +68,17 @@ export async function startTracing(url: string, version: string): Promise<Tracin
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/exporter-trace-otlp-http'),
   ]);
+  const said = new Set<string>();
+  const complain = (message: unknown, ...rest: unknown[]) => {
+    const text = `tracing: ${[message, ...rest].map(errorText).join(' ')}`;
+    if (said.size < 100 && !said.has(text)) warn(text);
+    said.add(text);
+  };
+  const quiet = () => {};
+  api.diag.setLogger(
+    { error: complain, warn: complain, info: quiet, debug: quiet, verbose: quiet },
+    api.DiagLogLevel.WARN,
+  );
   const provider = new sdk.BasicTracerProvider({
     resource: resources.resourceFromAttributes({ 'service.name': 'log-analyzer', 'service.version': version }),
     // OTEL_BSP_SCHEDULE_DELAY and the other OTEL_BSP_* variables tune the batching, as in any SDK.
@@ -78,6 +103,11 @@ export async function startTracing(url: string, version: string): Promise<Tracin
       if (record.error !== undefined) span.setStatus({ code: api.SpanStatusCode.ERROR, message: record.error });
       span.end(record.endMs);
     },
-    shutdown: () => provider.shutdown(),
+    // What is buffered is sent, for a second at most: a collector that is gone must not hold up the stop.
+    shutdown: () =>
+      Promise.race([
+        provider.shutdown().catch(() => {}),
+        new Promise<void>((resolve) => setTimeout(resolve, 1000).unref()),
+      ]),
   };
 }
