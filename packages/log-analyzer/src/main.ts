@@ -129,6 +129,9 @@ serve.action(async (opts) => {
     level: opts.logLevel,
   });
   log = logger;
+  // Node's warnings as log lines too (its default listener would write them as plain text).
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => logger.warn({ warning: warning.name }, warning.message));
   // Off unless asked for: then the OpenTelemetry SDK is loaded (metrics/tracing.ts), never otherwise.
   const traces = tracesUrl(opts.tracingEndpoint, Boolean(opts.tracing), process.env);
   let tracing: Tracing | null = null;
