@@ -42,7 +42,7 @@ export async function startAnalyzer(args, { positions = false, shell = null } = 
   proc.url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`analyzer did not start: ${proc.stderr}`)), 30_000);
     proc.child.stderr.on('data', () => {
-      const m = /metrics on (http:\/\/\S+)/.exec(proc.stderr);
+      const m = /metrics on (http:\/\/[^\s"]+)/.exec(proc.stderr);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);

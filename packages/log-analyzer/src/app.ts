@@ -18,6 +18,9 @@
 //   rules               rules/promql/store-source.ts    raw points of the series alert expressions read over time
 //   exporters           export/http-app.ts, http-server the routes, the connections, the live page's stream
 //   errors              metrics/error-report.ts         every stage's errors, counted and said once
+//   service log         metrics/logger.ts, export/request-log.ts  its lines; each request's id, refusals logged
+//   tracing             metrics/tracing.ts              spans (null when off): requests, queue batches,
+//                                                       checkpoint writes; rule evaluations record theirs too
 //
 // A file chunk:     Tailer → parse stage (a worker) → store (mergeSummary) → checkpointer → /metrics.
 // A pushed sample:  push routes → decode → push log → store (PushedFamilies.take) → checkpointer → /metrics.
@@ -29,6 +32,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import type { AnalyzerConfig, CustomMetrics } from './config/analyzer-config.js';
 import {
@@ -56,6 +60,7 @@ import { connectionCap, createHttpServer, openFilesLimit } from './export/http-s
 import { LiveFeed, storeTotals } from './export/live-feed.js';
 import { queryRoutes } from './export/query-routes.js';
 import type { ReadEnv } from './export/read-auth.js';
+import { requestLog } from './export/request-log.js';
 import { fileStatuses, statusAnswer } from './export/status.js';
 import { uiRoutes } from './export/ui-routes.js';
 import { History } from './history/history.js';
@@ -63,7 +68,9 @@ import { HistorySaver } from './history/history-saver.js';
 import { isReservedName, LOG_FAMILIES } from './metrics/catalog.js';
 import { ErrorReport } from './metrics/error-report.js';
 import { LineRate } from './metrics/line-rate.js';
+import { createLogger } from './metrics/logger.js';
 import { createSelfMetrics } from './metrics/self-metrics.js';
+import { nowMs } from './metrics/tracing.js';
 import { exposedSamples, StoreSource } from './rules/promql/store-source.js';
 import type { FileEvents } from './sources/file/file-events.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
@@ -125,7 +132,10 @@ export interface Analyzer {
 }
 
 export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> {
-  const warn = config.warn ?? ((message: string) => process.stderr.write(`log-analyzer: ${message}\n`));
+  const log = config.log ?? createLogger({ format: 'text', level: 'info' });
+  const tracing = config.tracing ?? null;
+  const warn = config.warn ?? ((message: string) => log.warn(message));
+  const logRequests = requestLog({ log, tracing });
   const startedAt = Date.now();
   // Before anything is opened: a mapping file this cannot follow is one line naming the key.
   const statsdMapping = config.statsd?.port ? readMapping(config.statsd.mappingFile) : null;
@@ -204,6 +214,12 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         decodePool,
         registry: selfRegistry,
         onError: (subject, error) => reportError('queue', subject, error),
+        onBatch: tracing
+          ? (seconds) => {
+              const end = nowMs();
+              tracing.record({ name: 'queue batch', startMs: end - seconds * 1000, endMs: end });
+            }
+          : undefined,
       })
     : null;
 
@@ -293,9 +309,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     // once the newest has them (README: a fall-back to the previous generation misses them).
     sources: [tailer, pushSource, ...(pushgateway ? [pushgateway] : []), ...(queue ? [queue] : [])],
     resumed: saved !== null,
-    onWritten: (seconds) => {
+    onWritten: (seconds, bytes) => {
       selfMetrics.checkpointWrites.inc();
       selfMetrics.checkpointDuration.observe(seconds);
+      const end = tracing ? nowMs() : 0;
+      tracing?.record({ name: 'checkpoint write', startMs: end - seconds * 1000, endMs: end, attributes: { bytes } });
     },
     onError: (error) => reportError('checkpoint', config.positionsFile ?? '', error),
   });
@@ -334,6 +352,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   ]);
 
   const app = createHttpApp({
+    requestLog: logRequests,
     commit: COMMIT,
     dependencies: () =>
       dependencies({
@@ -457,8 +476,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
           const bound = typeof address === 'object' && address ? address.port : port;
           if (!push.enabled || push.otlpPort === null) return resolve(bound);
           // OTLP/HTTP alone on its own port (--otlp-port), for SDKs and collectors configured for 4318.
-          const otlp = getRequestListener(pushSource.otlpRoutes().fetch);
-          otlpServer = config.web ? config.web.createServer({}, otlp) : createServer(otlp);
+          const otlp = new Hono().use(logRequests).route('/', pushSource.otlpRoutes());
+          const listener = getRequestListener(otlp.fetch);
+          otlpServer = config.web ? config.web.createServer({}, listener) : createServer(listener);
           otlpServer.once('error', reject);
           otlpServer.listen(push.otlpPort, host, () => resolve(bound));
         });

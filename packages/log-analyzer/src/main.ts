@@ -8,6 +8,8 @@ import { apiKeysOf, applyConfig, printConfig } from './config/apply.js';
 import { senderEnvironment } from './config/environment.js';
 import { addScanOptions, addServeOptions } from './config/serve-options.js';
 import type { WebSecurity } from './export/web-security.js';
+import type { Logger } from './metrics/logger.js';
+import { type Tracing, tracesUrl } from './metrics/tracing.js';
 import { type ApiKey, roleRefusal } from './sources/push/api-keys.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
 import { PRESETS } from './transforms/log/log-format.js';
@@ -22,8 +24,12 @@ function shownHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The service log, once the flags are checked: before it, a bad flag is one plain line on stderr. */
+let log: Logger | null = null;
+
 function fail(message: string, code = 2): never {
-  process.stderr.write(`log-analyzer: ${message}\n`);
+  if (log) log.fatal(message);
+  else process.stderr.write(`log-analyzer: ${message}\n`);
   process.exit(code);
 }
 
@@ -126,6 +132,21 @@ serve.action(async (opts) => {
   if (opts.metricsAuth && apiKeys.length === 0) fail('--metrics-auth needs --api-key or --api-keys-file');
   const nameStart = pushNameStartRefusal(opts.pushNamespace, opts.pushPrefix);
   if (nameStart) fail(nameStart);
+  const { createLogger, resolvedFormat } = await import('./metrics/logger.js');
+  const logger = createLogger({
+    format: resolvedFormat(opts.logFormat, process.stderr.isTTY === true),
+    level: opts.logLevel,
+  });
+  log = logger;
+  // Node's warnings as log lines too (its default listener would write them as plain text).
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => logger.warn({ warning: warning.name }, warning.message));
+  // Off unless asked for: then the OpenTelemetry SDK is loaded (metrics/tracing.ts), never otherwise.
+  const traces = tracesUrl(opts.tracingEndpoint, Boolean(opts.tracing), process.env);
+  let tracing: Tracing | null = null;
+  if (traces) {
+    tracing = await (await import('./metrics/tracing.js')).startTracing(traces, VERSION, (m) => logger.warn(m));
+  }
   const roles = roleRefusal(apiKeys, Boolean(opts.metricsAuth));
   if (roles) fail(roles);
   // Read whole before anything listens: a bad file is one line naming its key.
@@ -133,7 +154,7 @@ serve.action(async (opts) => {
   if (opts.webConfigFile) {
     const { WebSecurity: Web } = await import('./export/web-security.js');
     try {
-      web = new Web(opts.webConfigFile, { say: (m) => process.stderr.write(`log-analyzer: ${m}\n`) });
+      web = new Web(opts.webConfigFile, { say: (m) => logger.info(m) });
     } catch (error) {
       fail(`--web-config-file ${opts.webConfigFile}: ${(error as Error).message}`);
     }
@@ -175,6 +196,8 @@ serve.action(async (opts) => {
       customMetrics: customMetricsOf(opts),
       environment: opts.environment as string,
       web,
+      log: logger,
+      tracing,
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
@@ -189,7 +212,12 @@ serve.action(async (opts) => {
   }
   // Before the start line: once it is out, a SIGHUP means reload (not the default: exit).
   const { watchConfig } = await import('./config/reload.js');
-  watchConfig({ serve, path: configPath, analyzer, say: (m) => process.stderr.write(`log-analyzer: ${m}\n`) });
+  watchConfig({
+    serve,
+    path: configPath,
+    analyzer,
+    say: (m, fields) => (fields?.result === 'failure' ? logger.warn(fields, m) : logger.info(fields ?? {}, m)),
+  });
   if (web) {
     web.register(analyzer.selfRegistry);
     web.watch();
@@ -199,23 +227,24 @@ serve.action(async (opts) => {
   const resumed = analyzer.resumed ? `; resuming from checkpoint ${positionsFile}` : '';
   const draining = opts.redisUrl ? `; draining ${opts.redisKey} on ${redactedUrl(opts.redisUrl)}` : '';
   const statsd = analyzer.statsd ? `; StatsD on UDP and TCP port ${analyzer.statsd.port}` : '';
-  process.stderr.write(
-    `log-analyzer ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}${statsd}; metrics on ${web?.tls ? 'https' : 'http'}://${shownHost(opts.host)}:${port}${opts.metricsPath}\n`,
+  logger.info(
+    `started version ${VERSION}: following ${watchList.join(', ')}${resumed}${draining}${statsd}; metrics on ${web?.tls ? 'https' : 'http'}://${shownHost(opts.host)}:${port}${opts.metricsPath}`,
   );
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
-      process.stderr.write(`log-analyzer: ${signal} again: exiting now (the last checkpoint stands)\n`);
+      logger.warn(`${signal} again: exiting now (the last checkpoint stands)`);
       process.exit(1);
     }
     stopping = true;
-    process.stderr.write(`log-analyzer: ${signal}: checkpointing and stopping\n`);
+    logger.info(`${signal}: checkpointing and stopping`);
     // Whatever happens, exit within a few seconds: the last checkpoint is consistent anyway.
     setTimeout(() => {
-      process.stderr.write('log-analyzer: stopping took too long; exiting (the last checkpoint stands)\n');
+      logger.error('stopping took too long; exiting (the last checkpoint stands)');
       process.exit(1);
     }, 5000).unref();
     await analyzer.stop();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

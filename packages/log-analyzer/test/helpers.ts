@@ -202,11 +202,14 @@ export interface Served {
   value(name: string, labels?: string): Promise<number>;
 }
 
-/** `log-analyzer serve` in its own process (from source), one worker; `prefix` runs it through e.g. setpriv. */
-export function spawnServe(args: string[], prefix: string[] = []): Served {
+/**
+ * `log-analyzer serve` in its own process (from source), one worker; `prefix` runs it through e.g.
+ * setpriv. Its log is text (the lines tests match) unless `env` says otherwise.
+ */
+export function spawnServe(args: string[], prefix: string[] = [], env: Record<string, string> = {}): Served {
   const command = [...prefix, process.execPath, '--import', 'tsx', MAIN, '--port', '0', '--host', '127.0.0.1', ...args];
   const child = spawn(command[0] as string, command.slice(1), {
-    env: { ...process.env, LOG_ANALYZER_WORKERS: '1' },
+    env: { ...process.env, LOG_ANALYZER_WORKERS: '1', LOG_ANALYZER_LOG_FORMAT: 'text', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -218,7 +221,7 @@ export function spawnServe(args: string[], prefix: string[] = []): Served {
   );
   const url = new Promise<string>((resolve, reject) => {
     child.stderr?.on('data', () => {
-      const m = /metrics on (https?:\/\/\S+)/.exec(stderr);
+      const m = /metrics on (https?:\/\/[^\s"]+)/.exec(stderr);
       if (m?.[1]) resolve(m[1]);
     });
     void exited.then(() => reject(new Error(`analyzer exited: ${stderr}`)));

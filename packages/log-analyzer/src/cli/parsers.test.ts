@@ -1,7 +1,7 @@
 // The checks across flags that no single flag's parser can make.
 
 import { describe, expect, it } from 'vitest';
-import { pushNameStartRefusal } from './parsers.js';
+import { logLevel, pushNameStartRefusal } from './parsers.js';
 
 describe('--push-namespace and --push-prefix start a metric name together', () => {
   const table: { name: string; given: [string, string]; want: RegExp | null }[] = [
@@ -16,6 +16,26 @@ describe('--push-namespace and --push-prefix start a metric name together', () =
       const got = pushNameStartRefusal(...given);
       if (want === null) expect(got).toBeNull();
       else expect(got).toMatch(want);
+    });
+  }
+});
+
+describe('--log-level takes pino names and other services’ names, any case', () => {
+  const table: { name: string; given: string; want: string | null }[] = [
+    { name: 'pino name', given: 'debug', want: 'debug' },
+    { name: 'upper case', given: 'INFO', want: 'info' },
+    { name: '.NET Information', given: 'Information', want: 'info' },
+    { name: '.NET Warning', given: 'Warning', want: 'warn' },
+    { name: '.NET Critical', given: 'Critical', want: 'fatal' },
+    { name: '.NET None', given: 'None', want: 'silent' },
+    { name: 'spaces around', given: ' error ', want: 'error' },
+    { name: 'unknown', given: 'loud', want: null },
+    { name: 'empty', given: '', want: null },
+  ];
+  for (const { name, given, want } of table) {
+    it(name, () => {
+      if (want === null) expect(() => logLevel(given)).toThrow(/expected a level: trace, debug, info/);
+      else expect(logLevel(given)).toBe(want);
     });
   }
 });

@@ -143,3 +143,41 @@ export function environmentName(value: string): string {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) throw new InvalidArgumentError('1 to 64 letters, digits, _ . or -');
   return value;
 }
+
+/** The levels --log-level takes (pino's), quietest last. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Other services' names for them (.NET's Information/Warning/Critical/None, syslog's notice/err). */
+const LEVEL_ALIASES: Record<string, LogLevel> = {
+  verbose: 'trace',
+  information: 'info',
+  notice: 'info',
+  warning: 'warn',
+  err: 'error',
+  critical: 'fatal',
+  none: 'silent',
+  off: 'silent',
+};
+
+/** A log level in pino's names or another service's, any case: `INFO`, `Warning`, `debug`. */
+export function logLevel(value: string): LogLevel {
+  const t = value.trim().toLowerCase();
+  const level = (LOG_LEVELS as readonly string[]).includes(t) ? (t as LogLevel) : LEVEL_ALIASES[t];
+  if (!level) throw new InvalidArgumentError(`expected a level: ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+/** An http(s) URL (the tracing endpoint). */
+export function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new InvalidArgumentError('expected an http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('expected an http:// or https:// URL');
+  }
+  return value.trim();
+}

@@ -4,6 +4,8 @@
 // the stages keep no defaults of their own.
 
 import type { HistoryOptions } from '../history/history.js';
+import type { Logger } from '../metrics/logger.js';
+import type { Tracing } from '../metrics/tracing.js';
 import type { SystemConfig } from '../sources/host/host-metrics.js';
 import type { ApiKey } from '../sources/push/api-keys.js';
 import type { PushConfig } from '../sources/push/push-source.js';
@@ -217,8 +219,12 @@ export interface AnalyzerConfig {
   readBytes?: number;
   /** A parse worker other than the real one (tests). */
   workerFile?: string;
-  /** Warnings (corrupt checkpoint, refused files, errors said once); stderr by default. */
+  /** Warnings (corrupt checkpoint, refused files, errors said once); the log's warn by default. */
   warn?: (message: string) => void;
+  /** The service log (default: text lines on stderr at info). */
+  log?: Logger;
+  /** Spans, when tracing is on (default null: off). */
+  tracing?: Tracing | null;
   /** Push ingestion (on by default, with these limits). */
   push?: Partial<PushConfig>;
   /** Other services to scrape (none by default). */

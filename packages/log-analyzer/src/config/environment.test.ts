@@ -20,6 +20,12 @@ describe("the senders' settings", () => {
     [{ ACCESS_MAX_POINTS_PER_SERIES: '90' }, { LOG_ANALYZER_HISTORY_MAX_POINTS: '90' }],
     [{ ACCESS_AGGREGATION_WINDOW_SECONDS: '60' }, { LOG_ANALYZER_AGGREGATION_WINDOW: '60' }],
     [{ ACCESS_ENV: 'staging', LOG_ANALYZER_ENVIRONMENT: 'prod' }, {}],
+    // Log level: LOG_ANALYZER_LOG_LEVEL, then ACCESS_LOG_LEVEL, then LOG_LEVEL.
+    [{ LOG_LEVEL: 'debug' }, { LOG_ANALYZER_LOG_LEVEL: 'debug' }],
+    [{ LOG_LEVEL: 'debug', ACCESS_LOG_LEVEL: 'Warning' }, { LOG_ANALYZER_LOG_LEVEL: 'Warning' }],
+    [{ LOG_LEVEL: 'debug', ACCESS_LOG_LEVEL: 'warn', LOG_ANALYZER_LOG_LEVEL: 'error' }, {}],
+    [{ ACCESS_ENABLE_TRACING: 'true' }, { LOG_ANALYZER_TRACING: 'true' }],
+    [{ ACCESS_ENABLE_TRACING: 'false' }, {}],
   ])('%o', (env, want) => {
     expect(senderEnvironment(env)).toEqual(want);
   });

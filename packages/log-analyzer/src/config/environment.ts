@@ -5,7 +5,8 @@ import { envName, TABLE } from './settings.js';
 
 /**
  * What to add to the environment so the command line reads the clients' names as its own; ours
- * win when both are set, and a name whose text says nothing (empty, or `read` declines it) is left out.
+ * win when both are set, then the first alias set (in the table's order), and a name whose text
+ * says nothing (empty, or `read` declines it) is left out.
  */
 export function senderEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -14,6 +15,7 @@ export function senderEnvironment(env: Readonly<Record<string, string | undefine
     for (const alias of setting.aliases ?? []) {
       const text = env[alias.name];
       if (alias.as !== 'flag' || text === undefined || text === '' || env[ours] !== undefined) continue;
+      if (out[ours] !== undefined) continue;
       const value = alias.read ? alias.read(text) : text;
       if (value !== undefined && value !== '') out[ours] = value;
     }

@@ -67,7 +67,8 @@ export function watchConfig(options: {
   serve: Command;
   path: string | undefined;
   analyzer: ReloadTarget;
-  say(message: string): void;
+  /** Each reload's account, with its trigger (SIGHUP, the file) and result, for the service log. */
+  say(message: string, fields?: { event: 'reload'; trigger: string; result: 'success' | 'failure' }): void;
 }): { reload(why: string): Promise<boolean> } {
   const { serve, path, analyzer, say } = options;
   const registers = [analyzer.selfRegistry];
@@ -153,11 +154,15 @@ export function watchConfig(options: {
         reloads.inc({ result: 'success' });
         info.reset();
         info.set({ hash: hashOf(path) }, 1);
-        say(`${why}: configuration reloaded: ${said}`);
+        say(`${why}: configuration reloaded: ${said}`, { event: 'reload', trigger: why, result: 'success' });
         return true;
       } catch (error) {
         reloads.inc({ result: 'failure' });
-        say(`${why}: the new configuration is refused, the running one stays: ${(error as Error).message}`);
+        say(`${why}: the new configuration is refused, the running one stays: ${(error as Error).message}`, {
+          event: 'reload',
+          trigger: why,
+          result: 'failure',
+        });
         return false;
       }
     });

@@ -16,7 +16,9 @@ import {
   duration,
   environmentName,
   format,
+  httpUrl,
   integer,
+  logLevel,
   metricNamePart,
   redisUrl,
   scrapeTarget,
@@ -598,6 +600,45 @@ export const TABLE: readonly Setting[] = [
         read: (text) => (/^(false|0)$/.test(text.trim().toLowerCase()) ? 'true' : undefined),
       },
     ],
+  },
+  {
+    flags: '--log-level <level>',
+    help: 'the service log: trace, debug (every request), info, warn, error, fatal or silent (also ACCESS_LOG_LEVEL, LOG_LEVEL)',
+    default: 'info',
+    parse: logLevel,
+    key: 'log.level',
+    // ACCESS_LOG_LEVEL before LOG_LEVEL: the first one set is taken; LOG_ANALYZER_LOG_LEVEL wins over both.
+    aliases: [
+      { name: 'ACCESS_LOG_LEVEL', as: 'flag' },
+      { name: 'LOG_LEVEL', as: 'flag' },
+    ],
+  },
+  {
+    flags: '--log-format <format>',
+    help: 'the service log as JSON lines (time, level, msg, …) or text; auto: text on a terminal, else JSON',
+    choices: ['auto', 'json', 'text'],
+    default: 'auto',
+    key: 'log.format',
+  },
+  {
+    flags: '--tracing',
+    help: 'export spans over OTLP/HTTP to --tracing-endpoint, else OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318 (also ACCESS_ENABLE_TRACING=true)',
+    default: false,
+    key: 'tracing.enabled',
+    toml: 'boolean',
+    aliases: [
+      {
+        name: 'ACCESS_ENABLE_TRACING',
+        as: 'flag',
+        read: (text) => (/^(1|true|yes|on)$/i.test(text.trim()) ? 'true' : undefined),
+      },
+    ],
+  },
+  {
+    flags: '--tracing-endpoint <url>',
+    help: 'export spans (push requests, queue batches, checkpoint writes) to this OTLP/HTTP endpoint; /v1/traces is added (default: off)',
+    parse: httpUrl,
+    key: 'tracing.endpoint',
   },
   {
     flags: '--config <file>',

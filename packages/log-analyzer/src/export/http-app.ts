@@ -8,7 +8,8 @@
 
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { Registry } from 'prom-client';
 import type { Published } from '../store/checkpointer.js';
 import { type AggregationDefaults, exportQuery } from './export-query.js';
@@ -61,6 +62,8 @@ export interface HttpAppOptions {
   metricsPath?: string;
   /** More routes (push, the history's JSON, the live page), mounted at the root in this order. */
   routes?: Hono<ReadEnv>[];
+  /** Runs first on every request: its id, its log line and span (export/request-log.ts). */
+  requestLog?: MiddlewareHandler;
 }
 
 const LANDING = (version: string) => `<!doctype html>
@@ -213,6 +216,11 @@ export function createHttpApp(options: HttpAppOptions) {
   const openMetrics = sharedRenderer(options, true);
   const exports = { total: 0, lastAt: null as string | null, lastBytes: 0 };
 
+  if (options.requestLog) app.use(options.requestLog);
+  // A thrown error is a 500 that request-log.ts logs (with c.error), not Hono's console.error.
+  app.onError((error, c) =>
+    error instanceof HTTPException ? error.getResponse() : c.text('Internal Server Error', 500),
+  );
   // Every answer: no content sniffing, and one spelling of the charset.
   app.use(async (c, next) => {
     await next();

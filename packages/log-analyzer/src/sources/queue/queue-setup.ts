@@ -25,6 +25,8 @@ export interface QueueSetup {
   decodePool: DecodePool;
   registry: Registry;
   onError(subject: string, error: unknown): void;
+  /** A batch is applied, `seconds` after it was claimed (its span, when tracing is on). */
+  onBatch?(seconds: number): void;
 }
 
 export function setUpQueue(setup: QueueSetup): QueueSource {
@@ -54,7 +56,10 @@ export function setUpQueue(setup: QueueSetup): QueueSource {
     owner: `${hostname()}:${setup.checkpointFile ? resolve(setup.checkpointFile) : `pid ${process.pid}`}`,
     onMessages: (result, reason, n) => metrics.messages.inc(reason ? { result, reason } : { result }, n),
     onDeadLetters: (n) => metrics.deadLetters.inc(n),
-    onBatch: (seconds) => metrics.batchDuration.observe(seconds),
+    onBatch: (seconds) => {
+      metrics.batchDuration.observe(seconds);
+      setup.onBatch?.(seconds);
+    },
     onTakenOver: (n) => metrics.takenOver.inc(n),
     onError: setup.onError,
   });
