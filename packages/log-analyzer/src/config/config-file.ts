@@ -172,7 +172,9 @@ function fileEntries(entries: unknown[], text: string, file: string): string[] {
   return entries.map((entry, index) => {
     const checked = FILE_ENTRY.safeParse(entry);
     if (!checked.success) {
-      const issue = checked.error.issues[0];
+      // A misspelt key first: it is usually why a required one is missing.
+      const issues = checked.error.issues;
+      const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
       const path = ['files', index, ...(issue?.path ?? [])].map((p) => (typeof p === 'symbol' ? String(p) : p));
       const field = issue?.code === 'unrecognized_keys' ? issue.keys[0] : path[2];
       const line = entryLine(text, index);
