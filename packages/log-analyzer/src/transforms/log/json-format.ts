@@ -6,13 +6,13 @@
 //
 // Bytes are scanned once, left to right, without JSON.parse and without building a string: keys are
 // compared as bytes against the wanted paths only while a path can still match, every other value is
-// skipped (strings by a native indexOf of the quote). Not a validator: a skipped scalar is taken up
+// skipped. Not a validator: a skipped scalar is taken up
 // to the next `,` `}` `]`; a line that ends early (truncated), or a value of the wrong kind in a
 // mapped field, is a parse failure. A key written with escapes (`"st\u0061tus"`) never matches.
 
 import { methodIndex, OTHER } from '../../metrics/methods.js';
 import { bytesEqual, numberAt } from '../push/fast-json.js';
-import { closingQuote, type LineParser, lastNumber, type ParsedLine, scanList } from './line-parser.js';
+import { type LineParser, lastNumber, type ParsedLine, scanList } from './line-parser.js';
 
 /** The fields a line can feed, in the order of a mapping's text. */
 export const JSON_FIELDS = ['status', 'method', 'request', 'bytes', 'duration', 'upstream'] as const;
@@ -104,6 +104,7 @@ const OPEN_LIST = 0x5b;
 const CLOSE_LIST = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const BACKSLASH = 0x5c;
 const SPACE = 0x20;
 const DASH = 0x2d;
 /** Nesting a skipped value may have; deeper lines fail (no line can make the scan recurse without end). */
@@ -116,6 +117,20 @@ function skipSpace(buf: Uint8Array, i: number, end: number): number {
   return i;
 }
 
+/**
+ * The closing quote of a JSON string whose text starts at `from` (a backslash escapes the next
+ * byte), or -1. A plain loop: JSON keys and values are short, where a native indexOf's call costs
+ * more than it saves (measured: 25 % of the line's time went to it).
+ */
+function stringEnd(buf: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    const c = buf[i];
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) i++;
+  }
+  return -1;
+}
+
 /** One wanted path: its keys as bytes, and the field it feeds. */
 interface Path {
   keys: Uint8Array[];
@@ -126,7 +141,7 @@ interface Path {
 function skipValue(buf: Uint8Array, i: number, end: number): number {
   const c = buf[i];
   if (c === QUOTE) {
-    const q = closingQuote(buf, i + 1, end);
+    const q = stringEnd(buf, i + 1, end);
     return q < 0 ? -1 : q + 1;
   }
   if (c === OPEN || c === OPEN_LIST) {
@@ -134,7 +149,7 @@ function skipValue(buf: Uint8Array, i: number, end: number): number {
     while (i < end) {
       const b = buf[i] as number;
       if (b === QUOTE) {
-        const q = closingQuote(buf, i + 1, end);
+        const q = stringEnd(buf, i + 1, end);
         if (q < 0) return -1;
         i = q + 1;
         continue;
@@ -187,7 +202,7 @@ export function jsonLineParser(plan: JsonPlan): LineParser {
     let to: number;
     let after: number;
     if (buf[i] === QUOTE) {
-      to = closingQuote(buf, i + 1, end);
+      to = stringEnd(buf, i + 1, end);
       if (to < 0) return -1;
       from = i + 1;
       after = to + 1;
@@ -223,7 +238,7 @@ export function jsonLineParser(plan: JsonPlan): LineParser {
       case METHOD:
       case REQUEST: {
         if (buf[i] !== QUOTE) return skipValue(buf, i, end);
-        const q = closingQuote(buf, i + 1, end);
+        const q = stringEnd(buf, i + 1, end);
         if (q < 0) return -1;
         // An explicit method wins over the request line's first word, wherever it comes.
         if (field === METHOD || !sawMethod) {
@@ -253,7 +268,7 @@ export function jsonLineParser(plan: JsonPlan): LineParser {
       default: {
         // nginx writes several upstream times as one string: "0.010, 0.020 : 0.005".
         if (buf[i] === QUOTE) {
-          const q = closingQuote(buf, i + 1, end);
+          const q = stringEnd(buf, i + 1, end);
           if (q < 0) return -1;
           if (q > i + 1) {
             if (scanList(buf, i + 1, q, true, QUOTE) !== q) return -1;
@@ -275,7 +290,7 @@ export function jsonLineParser(plan: JsonPlan): LineParser {
     if (buf[i] === CLOSE) return i + 1;
     for (;;) {
       if (buf[i] !== QUOTE) return -1;
-      const keyEnd = closingQuote(buf, i + 1, end);
+      const keyEnd = stringEnd(buf, i + 1, end);
       if (keyEnd < 0) return -1;
       const keyStart = i + 1;
       i = skipSpace(buf, keyEnd + 1, end);
