@@ -4,7 +4,7 @@
 // scanner's lines/s on one thread (CPU time). Medians of 3; wall and CPU seconds both reported.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANALYZER, median, NOISE_MAKER, ROOT } from './lib.mjs';
@@ -51,15 +51,22 @@ function jsonFile(lines) {
   const statuses = [200, 200, 200, 200, 304, 404, 500, 201];
   let seed = 1;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-  const out = [];
+  const fd = openSync(`${file}.tmp`, 'w');
+  let out = [];
   for (let i = 0; i < lines; i++) {
+    if (out.length === 100_000) {
+      writeSync(fd, `${out.join('\n')}\n`);
+      out = [];
+    }
     const method = methods[next() % methods.length];
     const status = statuses[next() % statuses.length];
     out.push(
       `{"level":"info","ts":${1767225600 + i / 1000},"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"10.0.${next() % 256}.${next() % 256}","proto":"HTTP/2.0","method":"${method}","host":"example.com","uri":"/api/v1/items/${next() % 100000}","headers":{"User-Agent":["Mozilla/5.0 (X11; Linux x86_64)"],"Accept":["*/*"]}},"bytes_read":0,"user_id":"","size":${next() % 50000},"status":${status},"duration":${((next() % 200000) / 1e6).toFixed(6)}}`,
     );
   }
-  writeFileSync(file, `${out.join('\n')}\n`);
+  writeSync(fd, `${out.join('\n')}\n`);
+  closeSync(fd);
+  renameSync(`${file}.tmp`, file);
   return file;
 }
 

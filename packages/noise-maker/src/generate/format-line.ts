@@ -122,6 +122,21 @@ function partFor(step: FieldStep): Part {
   }
 }
 
+/**
+ * JSON access lines, written as nginx writes them with `log_format … escape=json` (an nginx
+ * log_format whose literals are JSON): what the analyzer reads with `--format json_nginx`. No
+ * time field: the analyzer does not check one in JSON, so a broken time would not make a line malformed.
+ */
+export const JSON_LOG_FORMATS: Readonly<Record<string, string>> = {
+  json_nginx:
+    '{"remote_addr":"$remote_addr","remote_user":"$remote_user","request":"$request","status":"$status","body_bytes_sent":"$body_bytes_sent","request_time":"$request_time","upstream_response_time":"$upstream_response_time","http_referrer":"$http_referer","http_user_agent":"$http_user_agent"}',
+};
+
+/** A --format value: a JSON preset's log_format, or the value itself. */
+export function noiseFormat(value: string): string {
+  return JSON_LOG_FORMATS[value] ?? value;
+}
+
 export type LineFormatter = (req: Request, time: string) => string;
 
 /** Compiles a preset or LogFormat string into a function that renders one line (without "\n"). */
