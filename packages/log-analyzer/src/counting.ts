@@ -2,6 +2,7 @@
 // parse pool sized from the same settings, and the parse stage between file chunks and the store.
 // Which format reads a file: the first [[files]] entry whose pattern matches it, else --format.
 
+import { resolve } from 'node:path';
 import { LOG_FAMILIES } from './metrics/catalog.js';
 import { compileWatchPattern, type WatchPattern } from './sources/file/glob.js';
 import { type LogFamilies, logFamilies } from './store/log-families.js';
@@ -45,7 +46,9 @@ export function formatChooser(entries: readonly FileEntry[], fallback: () => str
     patterns: e.watch.map((p) => compileWatchPattern(p)),
     format: compileAnyFormat(e.format).source,
   }));
-  return (file) => compiled.find((e) => e.patterns.some((p) => p.matches(file)))?.format ?? fallback();
+  // scan names files as given (relative, often): a pattern is matched against the absolute path too.
+  return (file) =>
+    compiled.find((e) => e.patterns.some((p) => p.matches(file) || p.matches(resolve(file))))?.format ?? fallback();
 }
 
 export function createCounting(options: CountingOptions, onMerged?: OnMerged): Counting {
