@@ -59,8 +59,9 @@ describe('nginx log_format', () => {
     expect(parse(F, given)).toEqual(want);
   });
 
-  it('${var} and $var are the same variable; unknown variables are free text', () => {
-    expect(parse('${status} $whatever "$request"', '404 x "POST /"')).toMatchObject({ method: 'POST', status: 404 });
+  it('the braced and bare spellings are the same variable; unknown variables are free text', () => {
+    const braced = `$${'{'}status}`; // nginx's ${status}
+    expect(parse(`${braced} $whatever "$request"`, '404 x "POST /"')).toMatchObject({ method: 'POST', status: 404 });
   });
 
   it('nginx_main and nginx_combined are presets', () => {
