@@ -2,7 +2,8 @@
 // `pnpm bench [--quick]`: every number in one run on this machine, references measured alongside.
 // Prints a table and writes bench/results/latest.json. Benchmarks, not tests: nothing asserts a time.
 //   1. scan throughput and peak RSS (200k and 2M lines; 10M for the memory comparison), median of 3
-//   2. mtail --one_shot on the same files, when mtail is installed
+//   2. mtail --one_shot on the same files, when mtail is installed; per log format (bench/formats.mjs:
+//      nginx main, a custom nginx log_format, JSON) against mtail programs in bench/*.mtail
 //   3. the floor reference (bench/floor.mjs), median of 3
 //   4. live follow at 10k and 100k lines/s and at max: counted rate, lag p50/p99, peak RSS
 //   5. /metrics scrape latency with 10,000 series
@@ -20,6 +21,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { applyBench } from './apply.mjs';
 import { decodeBench } from './decode.mjs';
+import { formatsBench, formatsTable } from './formats.mjs';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
 import { pushBench } from './push.mjs';
@@ -135,6 +137,9 @@ if (!quick) {
   await scanRow(2_000_000, 3);
   await scanRow(10_000_000, 1, false); // the memory comparison; mtail would take minutes
 }
+
+// Per log format (nginx, JSON) against mtail running an equivalent program (bench/*.mtail).
+results.formats = await formatsBench(quick);
 
 for (const rate of quick ? [10_000, 'max'] : [10_000, 100_000, 'max']) {
   const seconds = quick ? 5 : rate === 'max' ? 30 : 10;
@@ -380,6 +385,7 @@ const h = r.churn;
 lines.push(
   `${h.files.toLocaleString('en')} files created, written and deleted: RSS by tenths ${h.rssMB.join(', ')} MB; log_lines_total series left: ${h.seriesLeft}`,
 );
+lines.push('', formatsTable(results.formats));
 if (!hasMtail) lines.push('(mtail is not installed: apt-get install mtail for the side-by-side column)');
 console.log(lines.join('\n'));
 

@@ -92,7 +92,8 @@ import { initFileSeries } from './store/log-families.js';
 import type { FamilyInfo, TimedBatch } from './store/push-batch.js';
 import { PushedFamilies } from './store/pushed-families.js';
 import type { Store } from './store/store.js';
-import { compileFormat } from './transforms/log/log-format.js';
+import { compileAnyFormat, formatName } from './transforms/log/formats.js';
+import { notParsingMessage, ParseHealth } from './transforms/log/parse-health.js';
 import { DecodePool } from './transforms/pool/decode-pool.js';
 import { exposedName } from './transforms/push/group.js';
 import { type Mapping, parseMapping } from './transforms/statsd/mapping.js';
@@ -145,8 +146,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const lock = opened?.lock ?? null;
   const saved = opened?.checkpoint ?? null;
   // The parse stage merges each file chunk's summary (the acknowledgement); this is told of each.
-  const { store, families, pool, parse } = createCounting(config, (file, summary) => {
+  const { store, families, pool, parse, formatOf } = createCounting(config, (file, summary) => {
     lineRate.add(file, summary.lines);
+    // Most recent lines fail: said once per file, and shown in /api/status until they parse again.
+    const notParsing = parseHealth.add(file, formatOf(file), summary);
+    if (notParsing) warn(notParsingMessage(file, notParsing));
     if (summary.workerFailures)
       reportError('parse', file, new Error(`${summary.workerFailures} lines no worker could parse`));
   });
@@ -164,6 +168,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const pushSink = { apply: ({ batch, at }: TimedBatch) => pushed.take(batch, at) };
   const selfRegistry = new Registry();
   const lineRate = new LineRate();
+  const parseHealth = new ParseHealth();
 
   // Created below; the self metrics only read them at scrape time.
   let tailer: Tailer | null = null;
@@ -256,6 +261,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     forget: (file) => {
       store.dropSeries('file', file);
       lineRate.forget(file);
+      parseHealth.forget(file);
       for (const metric of [selfMetrics.readBytes, selfMetrics.rotations, selfMetrics.truncations]) {
         metric.remove({ file });
       }
@@ -394,7 +400,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
           publishedAt: checkpointer?.published.at ?? 0,
           series: store.seriesCount,
         },
-        files: fileStatuses(store, tailer?.statuses() ?? []),
+        files: fileStatuses(store, tailer?.statuses() ?? []).map((f) => ({
+          ...f,
+          format: formatName(formatOf(f.path)),
+          notParsing: parseHealth.of(f.path),
+        })),
         pool: pool.stats(),
       }),
   });
@@ -441,9 +451,10 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     checkpoint: () => checkpointer?.checkpoint() ?? Promise.resolve(),
     async reload(next) {
       await tailer?.setPatterns(next.watch);
-      const plan = compileFormat(next.format);
-      pool.setFormat(plan.source);
-      if (plan.durationField !== null && !families.duration) families.duration = store.family(LOG_FAMILIES.duration);
+      const format = compileAnyFormat(next.format);
+      pool.setFormat(format.source);
+      if (format.duration && !families.duration) families.duration = store.family(LOG_FAMILIES.duration);
+      if (format.upstream && !families.upstream) families.upstream = store.family(LOG_FAMILIES.upstream);
       pushSource.setApiKeys(next.apiKeys);
       Object.assign(push, next.pushLimits); // the decoder and the pushed families read them per push
       scrape.reconfigure(next.scrape);

@@ -1,14 +1,27 @@
-// What scan and serve share: the format compiled once, the store with the log families, the
+// What scan and serve share: the formats compiled once, the store with the log families, the
 // parse pool sized from the same settings, and the parse stage between file chunks and the store.
+// Which format reads a file: the first [[files]] entry whose pattern matches it, else --format.
 
+import { resolve } from 'node:path';
+import { LOG_FAMILIES } from './metrics/catalog.js';
+import { compileWatchPattern, type WatchPattern } from './sources/file/glob.js';
 import { type LogFamilies, logFamilies } from './store/log-families.js';
 import { Store } from './store/store.js';
-import { compileFormat } from './transforms/log/log-format.js';
+import { compileAnyFormat } from './transforms/log/formats.js';
 import { type OnMerged, ParseStage } from './transforms/log/parse-stage.js';
 import { ParsePool } from './transforms/pool/parse-pool.js';
 
+/** A [[files]] entry of the config file (or a --files value): these files, read with this format. */
+export interface FileEntry {
+  watch: readonly string[];
+  /** A format's text (formats.ts), checked already. */
+  format: string;
+}
+
 export interface CountingOptions {
   format: string;
+  /** Files with a format of their own; the rest are read with `format`. */
+  files?: readonly FileEntry[];
   workers: number;
   maxLineBytes: number;
   /** Bytes per read (default: the pool's). */
@@ -23,18 +36,36 @@ export interface Counting {
   pool: ParsePool;
   /** The file source's chunk sinks: chunk → pool → summary → merged into `families`. */
   parse: ParseStage;
+  /** The format text a file is read with. */
+  formatOf(file: string): string;
+}
+
+/** Which format reads each file: entries' patterns in order, the default for the rest. Pure. */
+export function formatChooser(entries: readonly FileEntry[], fallback: () => string): (file: string) => string {
+  const compiled: { patterns: WatchPattern[]; format: string }[] = entries.map((e) => ({
+    patterns: e.watch.map((p) => compileWatchPattern(p)),
+    format: compileAnyFormat(e.format).source,
+  }));
+  // scan names files as given (relative, often): a pattern is matched against the absolute path too.
+  return (file) =>
+    compiled.find((e) => e.patterns.some((p) => p.matches(file) || p.matches(resolve(file))))?.format ?? fallback();
 }
 
 export function createCounting(options: CountingOptions, onMerged?: OnMerged): Counting {
-  const plan = compileFormat(options.format);
+  const formats = [options.format, ...(options.files ?? []).map((e) => e.format)].map(compileAnyFormat);
   const store = new Store();
-  const families = logFamilies(store, plan.durationField !== null);
+  const families = logFamilies(
+    store,
+    formats.some((f) => f.duration),
+  );
+  if (formats.some((f) => f.upstream)) families.upstream = store.family(LOG_FAMILIES.upstream);
   const pool = new ParsePool({
     workers: options.workers,
-    format: plan.source,
+    format: (formats[0] as (typeof formats)[0]).source,
     maxLineBytes: options.maxLineBytes,
     ...(options.readBytes ? { readBytes: options.readBytes } : {}),
     ...(options.workerFile ? { workerFile: options.workerFile } : {}),
   });
-  return { store, families, pool, parse: new ParseStage(pool, families, onMerged) };
+  const formatOf = formatChooser(options.files ?? [], () => pool.format);
+  return { store, families, pool, parse: new ParseStage(pool, families, onMerged, formatOf), formatOf };
 }

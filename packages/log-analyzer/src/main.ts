@@ -12,7 +12,6 @@ import type { Logger } from './metrics/logger.js';
 import { type Tracing, tracesUrl } from './metrics/tracing.js';
 import { type ApiKey, roleRefusal } from './sources/push/api-keys.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
-import { PRESETS } from './transforms/log/log-format.js';
 import { VERSION } from './version.js';
 
 // The names other clients use (the queue senders' Redis__ConnectionString, METRICS_CONFIG, …) are read too; ours win.
@@ -45,6 +44,7 @@ const scan = addScanOptions(
     .argument('<file...>', 'access log files'),
 );
 scan.action(async (files: string[], opts: { format: string; workers: number; maxLineBytes: number }) => {
+  // --files entries' formats are checked by their parser; scan reads only the FILEs given.
   let text: string;
   // Set by the scan's callback: most lines did not parse.
   const found: { hint: { lines: number; parseFailures: number } | null } = { hint: null };
@@ -71,10 +71,11 @@ scan.action(async (files: string[], opts: { format: string; workers: number; max
       .slice(0, 200)
       .filter(Boolean)
       .map((l) => Buffer.from(l, 'latin1'));
-    const used = Object.entries(PRESETS).find(([, source]) => source === opts.format)?.[0] ?? opts.format;
+    const { formatName, FORMAT_NAMES } = await import('./transforms/log/formats.js');
+    const used = formatName(opts.format);
     const better = suggestFormat(sample, opts.format);
     process.stderr.write(
-      `log-analyzer: ${hint.parseFailures} of ${hint.lines} lines did not parse as ${used}; ${better ? `try --format ${better}` : `which format are they? (--format: ${Object.keys(PRESETS).join(', ')}, or a LogFormat string)`}\n`,
+      `log-analyzer: ${hint.parseFailures} of ${hint.lines} lines did not parse as ${used}; ${better ? `try --format ${better}` : `which format are they? (--format: ${FORMAT_NAMES.join(', ')}, a LogFormat or log_format string, or a JSON mapping)`}\n`,
     );
   }
 });
@@ -112,7 +113,13 @@ serve.action(async (opts) => {
     await printConfig(serve, opts, origins);
     process.exit(0);
   }
-  const watchList: string[] = typeof opts.watch === 'string' ? opts.watch.split(',') : opts.watch;
+  const watched: string[] = typeof opts.watch === 'string' ? opts.watch.split(',') : opts.watch;
+  // [[files]] entries' patterns are followed too; the default --watch only when nothing else is.
+  const entries: { watch: string[] }[] = opts.files ?? [];
+  const watchList = [
+    ...entries.flatMap((e) => e.watch),
+    ...(entries.length > 0 && serve.getOptionValueSource('watch') === 'default' ? [] : watched),
+  ];
   let analyzer: Analyzer;
   const positionsFile: string | null = opts.positions === false ? null : opts.positions;
   if (opts.checkpointInterval < 10) fail('--checkpoint-interval must be at least 10ms');

@@ -131,6 +131,10 @@ function show(frame) {
     frame.topStatus.map(([code, n]) => [code, Math.round(n).toLocaleString('en')]),
   );
   table(
+    'parse-failures',
+    Object.entries(frame.parseFailuresPerSecond ?? {}).map(([file, n]) => [file, fmt(n)]),
+  );
+  table(
     'lag',
     Object.entries(frame.lagBytes).map(([file, n]) => [file, n.toLocaleString('en')]),
   );

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { compileFormat, DEFAULT_FORMAT, FormatError, PRESETS } from 'log-analyzer/format';
+import { JSON_LOG_FORMATS, noiseFormat } from './generate/format-line.js';
 import { PROTOCOLS } from './generate/protocol-bodies.js';
 import {
   parseDuration,
@@ -102,10 +103,10 @@ const program = new Command('noise-maker')
   .option('-n, --count <lines>', 'stop after this many lines', arg(parseWhole('--count', 1)))
   .option(
     '-f, --format <format>',
-    `a preset (${Object.keys(PRESETS).join(', ')}) or an Apache LogFormat string`,
+    `a preset (${[...Object.keys(PRESETS), ...Object.keys(JSON_LOG_FORMATS)].join(', ')}), an Apache LogFormat or an nginx log_format string`,
     arg((v) => {
       try {
-        return compileFormat(v).source;
+        return compileFormat(noiseFormat(v)).source;
       } catch (error) {
         throw new UsageError(error instanceof FormatError ? error.message : String(error));
       }

@@ -5,7 +5,8 @@
 import { InvalidArgumentError } from 'commander';
 import { CONSUMER_ID } from '../sources/queue/queue-plan.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
-import { compileFormat, FormatError } from '../transforms/log/log-format.js';
+import { compileAnyFormat } from '../transforms/log/formats.js';
+import { FormatError } from '../transforms/log/log-format.js';
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -19,10 +20,41 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
 
 export function format(value: string): string {
   try {
-    return compileFormat(value).source;
+    return compileAnyFormat(value).source;
   } catch (error) {
     throw new InvalidArgumentError(error instanceof FormatError ? error.message : String(error));
   }
+}
+
+/** Files read with a format of their own (counting.ts FileEntry). */
+export interface FileFormat {
+  watch: string[];
+  format: string;
+}
+
+/**
+ * `PATTERN=FORMAT` (the first `=` ends the pattern), or a config file's [[files]] entry as JSON
+ * `{"watch":[…],"format":"…"}`; repeated, the entries in order (the first whose pattern matches a file wins).
+ */
+export function fileFormat(value: string, previous: FileFormat[] = []): FileFormat[] {
+  let entry: { watch?: unknown; format?: unknown };
+  if (value.trim().startsWith('{')) {
+    try {
+      entry = JSON.parse(value);
+    } catch {
+      throw new InvalidArgumentError('expected PATTERN=FORMAT or a JSON {"watch": […], "format": "…"}');
+    }
+  } else {
+    const at = value.indexOf('=');
+    if (at <= 0) throw new InvalidArgumentError('expected PATTERN=FORMAT, as in /var/log/nginx/*.log=nginx_main');
+    entry = { watch: [value.slice(0, at)], format: value.slice(at + 1) };
+  }
+  const { watch } = entry;
+  if (!Array.isArray(watch) || watch.length === 0 || !watch.every((w) => typeof w === 'string' && w !== '')) {
+    throw new InvalidArgumentError('expected the files to watch as a list of paths or globs');
+  }
+  if (typeof entry.format !== 'string') throw new InvalidArgumentError('expected a format');
+  return [...previous, { watch, format: format(entry.format) }];
 }
 
 /** "10m", "90s", "500ms", "2h", or a number of milliseconds. */

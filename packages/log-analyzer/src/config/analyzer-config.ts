@@ -3,6 +3,7 @@
 // the only default objects there are: the wiring completes a partial config (tests) with them, and
 // the stages keep no defaults of their own.
 
+import type { FileFormat } from '../cli/parsers.js';
 import type { HistoryOptions } from '../history/history.js';
 import type { Logger } from '../metrics/logger.js';
 import type { Tracing } from '../metrics/tracing.js';
@@ -26,6 +27,7 @@ function list(value: unknown): string[] {
 export function analyzerSettingsOf(opts: Options) {
   return {
     format: opts.format as string,
+    files: (opts.files as FileFormat[] | undefined) ?? [],
     workers: opts.workers as number,
     maxLineBytes: opts.maxLineBytes as number,
     from: opts.from as 'end' | 'beginning',
@@ -191,6 +193,8 @@ export const AGGREGATION_DEFAULTS: AggregationConfig = aggregationOf(DEFAULTS);
 export interface AnalyzerConfig {
   watch: readonly string[];
   format: string;
+  /** Files read with a format of their own ([[files]]); their patterns are watched too. */
+  files?: readonly FileFormat[];
   workers: number;
   maxLineBytes: number;
   from: 'end' | 'beginning';

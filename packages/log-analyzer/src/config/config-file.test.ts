@@ -37,6 +37,36 @@ describe('readConfig', () => {
     expect(values.get('systemDisk')?.value).toBe(false);
   });
 
+  it('[[files]] entries become --files values, a [files.fields] mapping folded into the format text', () => {
+    const values = read(
+      '[server]\nport = 8080\n\n[[files]]\nwatch = ["/var/log/nginx/*.log"]\nformat = "nginx_main"\n\n[[files]]\nwatch = ["/srv/app.json"]\nformat = "json"\n[files.fields]\nstatus = "http.code"\nduration = "took:ms"\n',
+    );
+    expect(values.get('files')).toEqual({
+      value: [
+        JSON.stringify({ watch: ['/var/log/nginx/*.log'], format: 'nginx_main' }),
+        JSON.stringify({ watch: ['/srv/app.json'], format: 'json status=http.code duration=took:ms' }),
+      ],
+      key: 'files',
+      from: 'config.toml:4',
+    });
+    expect(values.get('port')?.value).toBe('8080');
+  });
+
+  it.each([
+    {
+      name: 'an unknown key',
+      given: '[[files]]\nwatch = ["a"]\nformat = "json"\n\n[[files]]\nwatch = ["b"]\nformt = "x"\n',
+      want: 'config.toml:5: files[1]: unknown key formt',
+    },
+    {
+      name: 'no watch',
+      given: '[[files]]\nformat = "json"\n',
+      want: 'config.toml:1: files[0]: expected a list of paths or globs',
+    },
+  ])('a [[files]] entry with $name is refused naming it', ({ given, want }) => {
+    expect(errorOf(given)).toBe(want);
+  });
+
   it('takes the keys the issue names, with exactly those names', () => {
     const values = read(
       '[server]\nhost = "0.0.0.0"\nport = 8080\n[metrics]\nprometheus_endpoint = "/metrics"\nmetrics_prefix = ""\nmetrics_namespace = ""\n',

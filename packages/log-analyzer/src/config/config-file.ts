@@ -150,6 +150,43 @@ export function lineOf(text: string, path: readonly (string | number)[]): number
   return sectionLine || 1;
 }
 
+/**
+ * `[[files]]` entries: files read with a format of their own (`[files.fields]`: a JSON format's
+ * mapping, `status = "code"`). In this form `files` is a list, so the process-wide file settings
+ * (workers, max_line_bytes, …) come from flags or the environment.
+ */
+const FILE_ENTRY = z.strictObject({
+  watch: z.array(z.string({ error: 'expected a string' }), { error: 'expected a list of paths or globs' }).min(1),
+  format: z.string({ error: 'expected a format' }),
+  fields: z.record(z.string(), z.string({ error: 'expected a field path' })).optional(),
+});
+
+/** The line of the index-th `[[files]]` header (1-based; 1 when not found). */
+function entryLine(text: string, index: number): number {
+  const headers = text.split('\n').flatMap((l, i) => (/^\s*\[\[\s*files\s*\]\]/.test(l) ? [i + 1] : []));
+  return headers[index] ?? 1;
+}
+
+/** The [[files]] entries as --files values (JSON texts; a mapping folded into the format's text). */
+function fileEntries(entries: unknown[], text: string, file: string): string[] {
+  return entries.map((entry, index) => {
+    const checked = FILE_ENTRY.safeParse(entry);
+    if (!checked.success) {
+      // A misspelt key first: it is usually why a required one is missing.
+      const issues = checked.error.issues;
+      const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+      const path = ['files', index, ...(issue?.path ?? [])].map((p) => (typeof p === 'symbol' ? String(p) : p));
+      const field = issue?.code === 'unrecognized_keys' ? issue.keys[0] : path[2];
+      const line = entryLine(text, index);
+      const why = issue?.code === 'unrecognized_keys' ? `unknown key ${field}` : (issue?.message ?? 'invalid');
+      throw new ConfigError(`${file}:${line}: files[${index}]: ${why}`);
+    }
+    const { watch, format, fields } = checked.data;
+    const mapped = fields ? [format, ...Object.entries(fields).map(([f, path]) => `${f}=${path}`)].join(' ') : format;
+    return JSON.stringify({ watch, format: mapped });
+  });
+}
+
 /** Reads a config file's text: the option values it sets, or the errors, each `FILE:LINE: key: why`. */
 export function readConfig(text: string, file: string): OptionValues {
   let raw: unknown;
@@ -158,6 +195,12 @@ export function readConfig(text: string, file: string): OptionValues {
   } catch (error) {
     if (error instanceof TomlError) throw new ConfigError(`${file}:${error.line}: ${error.message.split('\n')[0]}`);
     throw error;
+  }
+  let entries: string[] | null = null;
+  const files = (raw as Record<string, unknown>).files;
+  if (Array.isArray(files)) {
+    entries = fileEntries(files, text, file);
+    raw = { ...(raw as Record<string, unknown>), files: undefined };
   }
   const checked = SCHEMA.safeParse(raw);
   if (!checked.success) {
@@ -176,6 +219,7 @@ export function readConfig(text: string, file: string): OptionValues {
     throw new ConfigError(errors.join('\n'));
   }
   const values: OptionValues = new Map();
+  if (entries) values.set('files', { value: entries, key: 'files', from: `${file}:${entryLine(text, 0)}` });
   for (const [section, keys] of Object.entries(checked.data as Record<string, Record<string, unknown>>)) {
     for (const [name, v] of Object.entries(keys ?? {})) {
       const key = `${section}.${name}`;

@@ -15,6 +15,7 @@ import {
   DEFAULT_AGGREGATION_TYPES,
   duration,
   environmentName,
+  fileFormat,
   format,
   httpUrl,
   integer,
@@ -24,6 +25,7 @@ import {
   scrapeTarget,
   urlPath,
 } from '../cli/parsers.js';
+import { FORMAT_NAMES } from '../transforms/log/formats.js';
 import { DEFAULT_FORMAT, PRESETS } from '../transforms/log/log-format.js';
 import { defaultWorkers } from '../transforms/pool/parse-pool.js';
 
@@ -683,12 +685,18 @@ export const TABLE: readonly Setting[] = [
   },
   {
     flags: '-f, --format <format>',
-    help: `a preset (${Object.keys(PRESETS).join(', ')}) or an Apache LogFormat string`,
+    help: `a preset (${FORMAT_NAMES.join(', ')}), an Apache LogFormat or nginx log_format string, or a JSON preset with FIELD=PATH mappings`,
     default: PRESETS[DEFAULT_FORMAT],
     shown: DEFAULT_FORMAT,
     parse: format,
     key: 'files.format',
     reload: true,
+    scan: true,
+  },
+  {
+    flags: '--files <pattern=format...>',
+    help: 'files read with a format of their own, PATTERN=FORMAT (the config file: [[files]] entries); the rest take --format',
+    parse: fileFormat,
     scan: true,
   },
   {

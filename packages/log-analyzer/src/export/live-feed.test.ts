@@ -3,7 +3,7 @@ import { HISTORY_DEFAULTS } from '../config/analyzer-config.js';
 import { History } from '../history/history.js';
 import { Store } from '../store/store.js';
 import { historyRoutes } from './history-routes.js';
-import { frame, LiveFeed, type Totals } from './live-feed.js';
+import { frame, LiveFeed, storeTotals, type Totals } from './live-feed.js';
 import { uiRoutes } from './ui-routes.js';
 
 const totals = (at: number, lines: number, statuses: [string, number][], buckets: number[] | null): Totals => ({
@@ -25,6 +25,38 @@ describe('frame', () => {
       expect(frame(totals(0, 0, [], given), totals(1000, 0, [], given)).hasLatency).toBe(want);
     });
   }
+
+  it('parse failures per file, as lines/s over the interval (files with none left out)', () => {
+    const at = (t: number, failures: [string, number][]) => ({
+      ...totals(t, 0, [], null),
+      parseFailures: new Map(failures),
+    });
+    const f = frame(
+      at(0, [
+        ['a.log', 100],
+        ['b.log', 7],
+      ]),
+      at(2000, [
+        ['a.log', 700],
+        ['b.log', 7],
+        ['c.log', 4],
+      ]),
+    );
+    expect(f.parseFailuresPerSecond).toEqual({ 'a.log': 300, 'c.log': 2 });
+  });
+
+  it('reads parse failures by file from log_errors_total{reason="parse_failure"}', () => {
+    const store = new Store();
+    const errors = store.family({
+      name: 'log_errors_total',
+      help: 'h',
+      kind: 'counter',
+      labelNames: ['file', 'reason'],
+    });
+    errors.inc(['a.log', 'parse_failure'], 5);
+    errors.inc(['a.log', 'line_too_long'], 9);
+    expect(storeTotals(store, new Map(), null, 0).parseFailures).toEqual(new Map([['a.log', 5]]));
+  });
 
   it('rates over the time between two readings, classes, error ratio, latency of the interval, top codes', () => {
     const f = frame(

@@ -16,6 +16,17 @@ export interface Totals {
   latency: { bounds: readonly number[]; buckets: readonly number[] } | null;
   lagBytes: ReadonlyMap<string, number>;
   queueDepth: number | null;
+  /** Lines that did not parse, by file (log_errors_total{reason="parse_failure"}). */
+  parseFailures?: ReadonlyMap<string, number>;
+}
+
+/** log_errors_total{reason="parse_failure"} by file. */
+function parseFailuresByFile(store: Store): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of store.get('log_errors_total')?.series.values() ?? []) {
+    if (s.labels[1] === 'parse_failure' && 'value' in s) out.set(s.labels[0] as string, s.value);
+  }
+  return out;
 }
 
 /** The totals the live page needs, read from the store at one moment. */
@@ -42,6 +53,7 @@ export function storeTotals(
     latency,
     lagBytes,
     queueDepth,
+    parseFailures: parseFailuresByFile(store),
   };
 }
 
@@ -57,6 +69,8 @@ export interface Frame {
   topStatus: [string, number][];
   lagBytes: Record<string, number>;
   queueDepth: number | null;
+  /** Lines per second that did not parse, by file (files with none left out). */
+  parseFailuresPerSecond?: Record<string, number>;
 }
 
 const TOP = 8;
@@ -81,8 +95,14 @@ export function frame(before: Totals, now: Totals): Frame {
     const q = (p: number) => bucketQuantile(p, now.latency?.bounds ?? [], delta);
     if (delta.some((d) => d > 0)) latency = { p50: q(0.5), p95: q(0.95), p99: q(0.99) };
   }
+  const parseFailuresPerSecond: Record<string, number> = {};
+  for (const [file, n] of now.parseFailures ?? []) {
+    const r = rate(n, before.parseFailures?.get(file));
+    if (r > 0) parseFailuresPerSecond[file] = r;
+  }
   return {
     t: now.at,
+    parseFailuresPerSecond,
     linesPerSecond,
     requestsPerSecond,
     errorRatio: all > 0 ? (requestsPerSecond['5xx'] as number) / all : null,

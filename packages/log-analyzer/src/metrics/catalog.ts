@@ -190,6 +190,13 @@ export const LOG_FAMILIES = {
     labelNames: ['file', 'method'],
     bounds: DURATION_BUCKETS,
   },
+  upstream: {
+    name: 'http_upstream_duration_seconds',
+    help: 'Time the upstream servers took to respond (nginx $upstream_response_time, the listed times summed), in seconds.',
+    kind: 'histogram',
+    labelNames: ['file', 'method'],
+    bounds: DURATION_BUCKETS,
+  },
 } as const satisfies Record<string, FamilySpec>;
 
 /** The stages that report errors in log_analyzer_errors_total. */

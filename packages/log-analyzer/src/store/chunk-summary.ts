@@ -24,6 +24,10 @@ export interface ChunkSummary {
   workerFailures?: number;
   requests: RequestCount[];
   durations: DurationCount[];
+  /** nginx upstream time ($upstream_response_time, or a JSON field mapped to it), when the format has one. */
+  upstream?: DurationCount[];
+  /** A few lines that did not parse (at most 5 per chunk, each cut at 4 KiB): what the not-parsing warning's suggestion reads. */
+  failedSample?: Uint8Array[];
 }
 
 export function emptySummary(): ChunkSummary {

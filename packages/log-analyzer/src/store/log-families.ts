@@ -13,6 +13,8 @@ export interface LogFamilies {
   responseBytes: Family;
   /** Present only when the format logs a duration (%D or %T). */
   duration: Family | null;
+  /** Present once a format logs an upstream time (nginx $upstream_response_time). */
+  upstream?: Family | null;
 }
 
 export function logFamilies(store: Store, withDuration: boolean): LogFamilies {
@@ -41,6 +43,11 @@ export function mergeSummary(families: LogFamilies, file: string, summary: Chunk
   if (families.duration) {
     for (const d of summary.durations) {
       families.duration.observe([file, METHODS[d.method] ?? 'OTHER'], d.buckets, d.sum, d.count);
+    }
+  }
+  if (families.upstream) {
+    for (const d of summary.upstream ?? []) {
+      families.upstream.observe([file, METHODS[d.method] ?? 'OTHER'], d.buckets, d.sum, d.count);
     }
   }
 }

@@ -10,9 +10,51 @@ type Part = (req: Request, time: string) => string;
 
 const decoder = new TextDecoder();
 
+/** What nginx writes for a variable (nginx-format.ts), given the request. */
+function nginxPart(variable: string): Part {
+  switch (variable) {
+    case 'remote_addr':
+      return (r) => r.client;
+    case 'remote_user':
+      return (r) => r.user;
+    case 'time_local':
+      // With the brackets of `[$time_local]` (createLineFormatter drops the format's own): Apache's %t.
+      return (_, time) => time;
+    case 'request':
+      return (r) => `${r.method} ${r.path} ${r.protocol}`;
+    case 'request_method':
+      return (r) => r.method;
+    case 'request_uri':
+      return (r) => r.path;
+    case 'status':
+      return (r) => String(r.status);
+    case 'body_bytes_sent':
+      return (r) => String(r.size);
+    case 'bytes_sent':
+      return (r) => String(r.size + 180);
+    case 'request_time':
+      return (r) => (r.durationUs / 1e6).toFixed(3);
+    case 'upstream_response_time':
+      // One upstream, or a retry after a failed one (nginx's comma list).
+      return (r) => (r.status >= 500 ? `0.001, ${(r.durationUs / 1e6).toFixed(3)}` : (r.durationUs / 1e6).toFixed(3));
+    case 'upstream_status':
+      return (r) => (r.status >= 500 ? `502, ${r.status}` : String(r.status));
+    case 'http_referer':
+      return (r) => r.referer;
+    case 'http_user_agent':
+      return (r) => r.userAgent;
+    case 'host':
+    case 'server_name':
+      return (r) => r.vhost;
+    default:
+      return () => '-';
+  }
+}
+
 /** What Apache writes for a directive, given the request. */
 function partFor(step: FieldStep): Part {
   const d = step.directive;
+  if (d.startsWith('$')) return nginxPart(d.slice(1));
   const name = /^%[<>]*\{([^}]*)\}/.exec(d)?.[1]?.toLowerCase() ?? null;
   const letter = d[d.length - 1];
   switch (letter) {
@@ -80,6 +122,21 @@ function partFor(step: FieldStep): Part {
   }
 }
 
+/**
+ * JSON access lines, written as nginx writes them with `log_format … escape=json` (an nginx
+ * log_format whose literals are JSON): what the analyzer reads with `--format json_nginx`. No
+ * time field: the analyzer does not check one in JSON, so a broken time would not make a line malformed.
+ */
+export const JSON_LOG_FORMATS: Readonly<Record<string, string>> = {
+  json_nginx:
+    '{"remote_addr":"$remote_addr","remote_user":"$remote_user","request":"$request","status":"$status","body_bytes_sent":"$body_bytes_sent","request_time":"$request_time","upstream_response_time":"$upstream_response_time","http_referrer":"$http_referer","http_user_agent":"$http_user_agent"}',
+};
+
+/** A --format value: a JSON preset's log_format, or the value itself. */
+export function noiseFormat(value: string): string {
+  return JSON_LOG_FORMATS[value] ?? value;
+}
+
 export type LineFormatter = (req: Request, time: string) => string;
 
 /** Compiles a preset or LogFormat string into a function that renders one line (without "\n"). */
@@ -87,6 +144,16 @@ export function createLineFormatter(format: string): LineFormatter {
   const parts: (string | Part)[] = compileFormat(format).steps.map((step) =>
     step.kind === 'literal' ? decoder.decode(step.bytes) : partFor(step),
   );
+  // nginx's `[$time_local]`: the time is rendered bracketed (one slot for the whole timestamp).
+  compileFormat(format).steps.forEach((step, i) => {
+    if (step.kind !== 'field' || step.directive !== '$time_local') return;
+    const before = parts[i - 1];
+    const after = parts[i + 1];
+    if (typeof before === 'string' && before.endsWith('[') && typeof after === 'string' && after.startsWith(']')) {
+      parts[i - 1] = before.slice(0, -1);
+      parts[i + 1] = after.slice(1);
+    }
+  });
   return (req, time) => {
     let line = '';
     for (const part of parts) line += typeof part === 'string' ? part : part(req, time);

@@ -1,7 +1,12 @@
 import { compileFormat, PRESETS } from 'log-analyzer/format';
 import { ChunkSummarizer } from 'log-analyzer/summarize-chunk';
 import { describe, expect, it } from 'vitest';
+import { compileAnyFormat } from '../../../log-analyzer/src/transforms/log/formats.js';
+import { noiseFormat } from './format-line.js';
 import { LineSource, type LineSourceOptions } from './line-source.js';
+
+const NGINX_CUSTOM =
+  '$remote_addr [$time_local] "$request" $status $body_bytes_sent $request_time $upstream_status $upstream_response_time "$http_user_agent"';
 
 const options: LineSourceOptions = {
   format: 'combined',
@@ -24,6 +29,21 @@ describe('LineSource', () => {
     expect(summary.parseFailures + summary.tooLong).toBe(source.malformed);
     const requests = summary.requests.reduce((n, r) => n + r.count, 0);
     expect(requests).toBe(20_000 - source.malformed);
+  });
+
+  it.each([
+    ['json_nginx', 'json_nginx'],
+    [NGINX_CUSTOM, NGINX_CUSTOM],
+  ])('%s: the analyzer reads every line with %s, and every malformed one is an error', (written, read) => {
+    const source = new LineSource({ ...options, format: noiseFormat(written), malformedRate: 0.05 });
+    const summary = new ChunkSummarizer(compileAnyFormat(read).parse, 65536).summarize(
+      new Uint8Array(source.next(20_000, 0)),
+    );
+    expect(summary.lines).toBe(20_000);
+    expect(summary.parseFailures + summary.tooLong).toBe(source.malformed);
+    expect(summary.requests.reduce((n, r) => n + r.count, 0)).toBe(20_000 - source.malformed);
+    // Upstream times are written (a retry's comma list on 5xx) and read back, one per request.
+    expect((summary.upstream ?? []).reduce((n, d) => n + d.count, 0)).toBe(20_000 - source.malformed);
   });
 
   it('the same seed and start time give the same bytes; another seed does not', () => {

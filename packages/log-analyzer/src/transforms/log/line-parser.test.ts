@@ -163,7 +163,13 @@ describe('line shape', () => {
     const line =
       `1.2.3.4 5.6.7.8 10.0.0.1 - bob ${T} "GET /a?b HTTP/1.1" POST /a ?b HTTP/1.1 200 404 10 20 30 4 "-" "UA" "1.1.1.1, 2.2.2.2" vh vh.example 443 ` +
       '700 350 1050 abc123 /root - "text/html; charset=utf-8" 4242 3 + /var/www/a.html php-script YoBXgQ %';
-    expect(parse(format, line)).toEqual({ method: METHODS.indexOf('POST'), status: 404, bytes: 10, seconds: 30e-6 });
+    expect(parse(format, line)).toEqual({
+      method: METHODS.indexOf('POST'),
+      status: 404,
+      bytes: 10,
+      seconds: 30e-6,
+      upstream: Number.NaN,
+    });
   });
   // Which field a count is taken from when a format has several that could give it.
   const sources: [format: string, line: string, want: Partial<ParsedLine>][] = [
@@ -204,6 +210,7 @@ describe('round trip of random printable field values', () => {
             status,
             bytes: size,
             seconds: Number.NaN,
+            upstream: Number.NaN,
           });
         },
       ),

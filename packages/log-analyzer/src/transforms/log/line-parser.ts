@@ -10,7 +10,7 @@
 
 import { methodIndex, OTHER } from '../../metrics/methods.js';
 import type { FormatPlan } from './log-format.js';
-import { isValidTimestamp, TIMESTAMP_LENGTH } from './timestamp.js';
+import { isValidLocalTime, isValidTimestamp, LOCAL_TIME_LENGTH, TIMESTAMP_LENGTH } from './timestamp.js';
 
 /** What a line contributes to the metrics. Reused across lines: the parser fills it in. */
 export interface ParsedLine {
@@ -18,10 +18,11 @@ export interface ParsedLine {
   status: number; // 100..599
   bytes: number; // response size; "-" is 0
   seconds: number; // request duration; NaN when the format has none
+  upstream: number; // nginx upstream time (sum of the listed responses); NaN when none
 }
 
 export function emptyParsedLine(): ParsedLine {
-  return { method: OTHER, status: 0, bytes: 0, seconds: Number.NaN };
+  return { method: OTHER, status: 0, bytes: 0, seconds: Number.NaN, upstream: Number.NaN };
 }
 
 export type LineParser = (buf: Uint8Array, start: number, end: number, out: ParsedLine) => boolean;
@@ -37,7 +38,7 @@ const MAX_DIGITS = 15;
  * Index of the quote closing a field that starts at `from`, honouring Apache's `\"` and `\\`;
  * -1 if the line ends first. Quotes are found natively (Buffer#indexOf) when the chunk is a Buffer.
  */
-function closingQuote(buf: Uint8Array, from: number, end: number): number {
+export function closingQuote(buf: Uint8Array, from: number, end: number): number {
   let q = buf.indexOf(QUOTE, from);
   while (q >= 0 && q < end) {
     let backslashes = 0;
@@ -55,6 +56,11 @@ function indexOfByte(buf: Uint8Array, byte: number, from: number, end: number): 
 
 // Numbers are returned through this scratch slot, so no object is made per field.
 let numberValue = 0;
+
+/** The number the last parseDigits/parseDecimal/scanList read (scanList: the list's sum). */
+export function lastNumber(): number {
+  return numberValue;
+}
 
 /** Parses digits at `from`; returns the index after them, or -1 when there are none or too many. */
 function parseDigits(buf: Uint8Array, from: number, end: number): number {
@@ -94,8 +100,43 @@ function parseDecimal(buf: Uint8Array, from: number, end: number): number {
   return i;
 }
 
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const DASH = 0x2d;
+
+/**
+ * An nginx upstream list as nginx writes it: items joined by `, ` (several servers tried) or
+ * ` : ` (an internal redirect), each item `-` when there is no value. Example: `0.010, 0.020 : -`.
+ * Numeric: each item is `-` or a decimal (`stop`: the byte after the field, ending a text item), and numberValue is their sum (NaN when all are `-`).
+ * Returns the index after the list, or -1 when it is malformed.
+ */
+export function scanList(buf: Uint8Array, from: number, end: number, numeric: boolean, stop: number): number {
+  let i = from;
+  let sum = Number.NaN;
+  for (;;) {
+    if (numeric && buf[i] === DASH) i++;
+    else if (numeric) {
+      i = parseDecimal(buf, i, end);
+      if (i < 0) return -1;
+      sum = Number.isNaN(sum) ? numberValue : sum + numberValue;
+    } else {
+      // An item ends at a separator or at the byte that ends the whole field.
+      const start = i;
+      while (i < end && buf[i] !== SPACE && buf[i] !== COMMA && buf[i] !== stop) i++;
+      if (i === start) return -1;
+    }
+    if (buf[i] === COMMA && buf[i + 1] === SPACE && i + 2 < end) i += 2;
+    else if (buf[i] === SPACE && buf[i + 1] === COLON && buf[i + 2] === SPACE && i + 3 < end) i += 3;
+    else break;
+  }
+  numberValue = sum;
+  return i;
+}
+
 const helpers = {
   closingQuote,
+  scanList,
+  isValidLocalTime,
   indexOfByte,
   parseDigits,
   parseDecimal,
@@ -106,7 +147,10 @@ const helpers = {
 
 /** The body of the parser for one plan, as JavaScript source. Numbers only come from the plan. */
 function generateParser(plan: FormatPlan): string {
-  const code: string[] = ['let e = 0;', 'out.method = OTHER; out.status = 0; out.bytes = 0; out.seconds = NaN;'];
+  const code: string[] = [
+    'let e = 0;',
+    'out.method = OTHER; out.status = 0; out.bytes = 0; out.seconds = NaN; out.upstream = NaN;',
+  ];
   for (const step of plan.steps) {
     if (step.kind === 'literal') {
       const bytes = Array.from(step.bytes);
@@ -143,6 +187,16 @@ function generateParser(plan: FormatPlan): string {
       }
       case 'time':
         code.push(`if (!h.isValidTimestamp(buf, pos, end)) return false;`, `pos += ${TIMESTAMP_LENGTH};`);
+        break;
+      case 'time_local':
+        code.push(`if (!h.isValidLocalTime(buf, pos, end)) return false;`, `pos += ${LOCAL_TIME_LENGTH};`);
+        break;
+      case 'upstream_seconds':
+      case 'list':
+        code.push(
+          `pos = h.scanList(buf, pos, end, ${step.field === 'upstream_seconds'}, ${step.stop}); if (pos < 0) return false;`,
+        );
+        if (primary) code.push('out.upstream = h.number();');
         break;
       default: {
         // request, method, opaque: free text up to the closing quote or the stop byte.

@@ -1,6 +1,9 @@
 // Compiles an Apache LogFormat string (mod_log_config syntax) into a field plan, once,
 // so the per-line parser walks a short list of steps instead of matching a regex.
-// Pure: shared by the analyzer's workers and by noise-maker's line formatter.
+// Pure: shared by the analyzer's workers and by noise-maker's line formatter. An nginx log_format
+// ($variables, nginx-format.ts) compiles into the same plan, so it is parsed by the same code.
+
+import { isNginxFormat, nginxTokens } from './nginx-format.js';
 
 /** Named formats, exactly as Apache's default httpd.conf spells them. */
 export const PRESETS = {
@@ -8,6 +11,11 @@ export const PRESETS = {
   combined: '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"',
   vhost_combined: '%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"',
   combined_duration: '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i" %D',
+  // nginx's default nginx.conf `main`, and its built-in `combined` (the same line as Apache's).
+  nginx_main:
+    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for"',
+  nginx_combined:
+    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"',
 } as const satisfies Record<string, string>;
 
 export type PresetName = keyof typeof PRESETS;
@@ -23,6 +31,9 @@ export type FieldKind =
   | 'millis' // %{ms}T
   | 'seconds' // %T, %{s}T
   | 'time' // %t: [dd/Mon/yyyy:HH:MM:SS +hhmm]
+  | 'time_local' // nginx $time_local: the same without the brackets
+  | 'upstream_seconds' // nginx $upstream_response_time: `0.010`, `-`, `0.010, 0.020 : 0.005`
+  | 'list' // other nginx upstream lists ($upstream_status, $upstream_addr): items joined by `, ` or ` : `
   | 'opaque';
 
 export interface LiteralStep {
@@ -50,6 +61,8 @@ export interface FormatPlan {
   readonly steps: readonly Step[];
   /** Which duration directive feeds the latency histogram, if any. */
   readonly durationField: 'micros' | 'millis' | 'seconds' | null;
+  /** An upstream time ($upstream_response_time) feeds the upstream histogram. */
+  readonly upstream?: boolean;
 }
 
 export class FormatError extends Error {
@@ -96,12 +109,14 @@ const DIRECTIVES: Record<string, FieldKind> = {
 const NEEDS_NAME = new Set(['C', 'e', 'i', 'n', 'o']);
 const QUOTE = 0x22;
 
-/** Accepts a preset name or a LogFormat string. */
+/** Accepts a preset name, an Apache LogFormat or an nginx log_format string. */
 export function resolveFormat(nameOrFormat: string): string {
   return Object.hasOwn(PRESETS, nameOrFormat) ? PRESETS[nameOrFormat as PresetName] : nameOrFormat;
 }
 
 type Token = { literal: string } | { letter: string; arg: string | null; directive: string };
+/** A token of either syntax, its meaning decided. */
+type KindToken = { literal: string } | { kind: FieldKind; directive: string };
 
 /** Splits `%h "%r" %{Referer}i` into literals and directives. */
 function tokenize(format: string): Token[] {
@@ -165,7 +180,13 @@ const encoder = new TextEncoder();
 export function compileFormat(nameOrFormat: string): FormatPlan {
   const source = resolveFormat(nameOrFormat);
   if (source.trim() === '') throw new FormatError('the format is empty');
-  const tokens = tokenize(source);
+  const nginx = isNginxFormat(source) ? nginxTokens(source) : null;
+  if (nginx && 'error' in nginx) throw new FormatError(nginx.error);
+  const tokens: KindToken[] = nginx
+    ? nginx.tokens
+    : tokenize(source).map((t) =>
+        'literal' in t ? t : { kind: kindOf(t.letter, t.arg, t.directive), directive: t.directive },
+      );
   const steps: Step[] = [];
   const fields: FieldStep[] = [];
 
@@ -179,7 +200,7 @@ export function compileFormat(nameOrFormat: string): FormatPlan {
     if (next && !('literal' in next)) {
       throw new FormatError(`${token.directive} and ${next.directive} need something between them to tell them apart`);
     }
-    const field = kindOf(token.letter, token.arg, token.directive);
+    const field = token.kind;
     const quoted = !!prev && 'literal' in prev && prev.literal.endsWith('"') && !!next && next.literal.startsWith('"');
     const stop = next ? next.literal.charCodeAt(0) : -1;
     if (stop > 0x7f) throw new FormatError(`the literal after ${token.directive} must start with an ASCII character`);
@@ -211,15 +232,18 @@ export function compileFormat(nameOrFormat: string): FormatPlan {
     (f) => f.field === 'status',
   );
   if (!status)
-    throw new FormatError('the format has no status directive (%s or %>s); log-analyzer counts requests by status');
+    throw new FormatError(
+      'the format has no status directive (%s or %>s; nginx: $status); log-analyzer counts requests by status',
+    );
   pick(
     (f) => f.field === 'method',
     (f) => f.field === 'request',
   );
   const isSize = (f: FieldStep) => f.field === 'size';
   pick(
+    (f) => f.directive === '$body_bytes_sent',
     (f) => f.directive.endsWith('b'),
-    (f) => f.directive.endsWith('B'),
+    (f) => f.directive.endsWith('B') || f.directive === '$bytes_sent',
     isSize,
   );
   const duration = pick(
@@ -227,5 +251,11 @@ export function compileFormat(nameOrFormat: string): FormatPlan {
     (f) => f.field === 'millis',
     (f) => f.field === 'seconds',
   );
-  return { source, steps, durationField: (duration?.field as FormatPlan['durationField']) ?? null };
+  const upstream = pick((f) => f.field === 'upstream_seconds');
+  return {
+    source,
+    steps,
+    durationField: (duration?.field as FormatPlan['durationField']) ?? null,
+    ...(upstream ? { upstream: true } : {}),
+  };
 }

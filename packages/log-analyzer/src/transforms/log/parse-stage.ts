@@ -56,6 +56,8 @@ export class ParseStage implements ChunkSinks {
     private readonly pool: ChunkPool,
     private readonly families: LogFamilies,
     private readonly onMerged?: OnMerged,
+    /** The format a file's chunks are parsed with (its [[files]] entry's); absent: the pool's. */
+    private readonly formatOf?: (file: string) => string,
   ) {}
 
   forFile(file: string): ChunkSink {
@@ -64,7 +66,8 @@ export class ParseStage implements ChunkSinks {
       readBytes: pool.readBytes,
       buffer: (size) => pool.buffer(size),
       ready: () => pool.acquire(),
-      parse: (chunk) => this.parse(chunk),
+      // Asked per chunk, so a reload's new --format reaches files without an entry of their own.
+      parse: (chunk) => this.parse(chunk, this.formatOf?.(file)),
       apply: (summary) => {
         mergeSummary(this.families, file, summary);
         this.onMerged?.(file, summary);
@@ -73,12 +76,12 @@ export class ParseStage implements ChunkSinks {
   }
 
   /** Starts at once (the bytes are transferred before this returns); over-long lines are added to the result. */
-  private async parse({ bytes, tooLong, lease, again }: FileChunk): Promise<ChunkSummary> {
+  private async parse({ bytes, tooLong, lease, again }: FileChunk, format?: string): Promise<ChunkSummary> {
     if (!bytes) {
       lease.release();
       return { ...emptySummary(), lines: tooLong, tooLong };
     }
-    const summary = await this.pool.run(lease, bytes, again);
+    const summary = await this.pool.run(lease, bytes, again, format);
     return tooLong > 0 ? { ...summary, lines: summary.lines + tooLong, tooLong: summary.tooLong + tooLong } : summary;
   }
 }

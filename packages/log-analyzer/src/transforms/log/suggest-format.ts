@@ -1,16 +1,24 @@
-// Pure: when most lines of a file fail to parse, which preset would have read them.
+// Pure: when most lines of a file fail to parse, which preset would have read them (any kind:
+// Apache, nginx, JSON).
 
-import { emptyParsedLine, parseLine } from './line-parser.js';
-import { compileFormat, PRESETS, type PresetName } from './log-format.js';
+import { compileAnyFormat, FORMAT_NAMES } from './formats.js';
+import { emptyParsedLine } from './line-parser.js';
 
 /** The preset that parses the most of these lines (at least 90 % of them), other than the one used; null if none does. */
-export function suggestFormat(lines: readonly Uint8Array[], used: string): PresetName | null {
-  let best: { name: PresetName; parsed: number } | null = null;
-  for (const name of Object.keys(PRESETS) as PresetName[]) {
-    const plan = compileFormat(name);
-    if (plan.source === compileFormat(used).source) continue;
+export function suggestFormat(lines: readonly Uint8Array[], used: string): string | null {
+  if (lines.length === 0) return null;
+  let usedSource: string | null = null;
+  try {
+    usedSource = compileAnyFormat(used).source;
+  } catch {
+    // An unreadable format text: every preset is a candidate.
+  }
+  let best: { name: string; parsed: number } | null = null;
+  for (const name of FORMAT_NAMES) {
+    const format = compileAnyFormat(name);
+    if (format.source === usedSource) continue;
     const out = emptyParsedLine();
-    const parsed = lines.filter((line) => parseLine(line, 0, line.length, plan, out)).length;
+    const parsed = lines.filter((line) => format.parse(line, 0, line.length, out)).length;
     if (parsed >= lines.length * 0.9 && (!best || parsed > best.parsed)) best = { name, parsed };
   }
   return best?.name ?? null;

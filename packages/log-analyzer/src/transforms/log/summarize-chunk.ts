@@ -11,6 +11,7 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 const STATUSES = 600; // status codes are 100..599; index directly by code
 const BUCKETS = DURATION_BUCKETS.length + 1;
+const FAILED_SAMPLE = 5;
 
 /**
  * Reusable accumulator: flat typed arrays indexed by method × status, so the per-line
@@ -23,14 +24,16 @@ export class ChunkSummarizer {
   private readonly durationBuckets = new Float64Array(METHODS.length * BUCKETS);
   private readonly durationSums = new Float64Array(METHODS.length);
   private readonly durationCounts = new Float64Array(METHODS.length);
+  private readonly upstream = new Histograms();
   private readonly line = emptyParsedLine();
   private readonly parse: LineParser;
 
+  /** A plan (Apache, nginx), or a parser of the same contract (JSON: json-format.ts). */
   constructor(
-    plan: FormatPlan,
+    plan: FormatPlan | LineParser,
     private readonly maxLineBytes: number,
   ) {
-    this.parse = lineParser(plan);
+    this.parse = typeof plan === 'function' ? plan : lineParser(plan);
   }
 
   /** Every `\n`-terminated line in buf counts; so does a final unterminated one (end of a file). */
@@ -38,6 +41,7 @@ export class ChunkSummarizer {
     let lines = 0;
     let parseFailures = 0;
     let tooLong = 0;
+    const failedSample: Uint8Array[] = [];
     const { parse, maxLineBytes, line, counts, bytes, touched } = this;
     // A Buffer view (no copy): its indexOf is a native memchr, several times faster per line.
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -57,12 +61,26 @@ export class ChunkSummarizer {
         counts[cell] = (counts[cell] as number) + 1;
         bytes[cell] = (bytes[cell] as number) + line.bytes;
         if (!Number.isNaN(line.seconds)) this.observe(line.method, line.seconds);
+        if (!Number.isNaN(line.upstream)) this.upstream.observe(line.method, line.upstream);
       } else {
         parseFailures++;
+        // A few failed lines go back with the counts: what the not-parsing warning suggests a format from.
+        if (failedSample.length < FAILED_SAMPLE)
+          failedSample.push(new Uint8Array(buf.subarray(start, Math.min(end, start + 4096)))); // a copy: the chunk goes back
       }
       start = nl + 1;
     }
-    return { lines, parseFailures, tooLong, requests: this.drainRequests(), durations: this.drainDurations() };
+    const summary: ChunkSummary = {
+      lines,
+      parseFailures,
+      tooLong,
+      requests: this.drainRequests(),
+      durations: this.drainDurations(),
+    };
+    const upstream = this.upstream.drain();
+    if (upstream.length > 0) summary.upstream = upstream;
+    if (failedSample.length > 0) summary.failedSample = failedSample;
+    return summary;
   }
 
   private observe(method: number, seconds: number): void {
@@ -105,6 +123,41 @@ export class ChunkSummarizer {
       this.durationBuckets.fill(0, first, first + BUCKETS);
       this.durationSums[method] = 0;
       this.durationCounts[method] = 0;
+    }
+    return out;
+  }
+}
+
+/** Per-method duration histograms (the upstream time's), drained per chunk. */
+class Histograms {
+  private readonly buckets = new Float64Array(METHODS.length * BUCKETS);
+  private readonly sums = new Float64Array(METHODS.length);
+  private readonly counts = new Float64Array(METHODS.length);
+
+  observe(method: number, seconds: number): void {
+    let bucket = 0;
+    while (bucket < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[bucket] as number)) bucket++;
+    const cell = method * BUCKETS + bucket;
+    this.buckets[cell] = (this.buckets[cell] as number) + 1;
+    this.sums[method] = (this.sums[method] as number) + seconds;
+    this.counts[method] = (this.counts[method] as number) + 1;
+  }
+
+  drain(): DurationCount[] {
+    const out: DurationCount[] = [];
+    for (let method = 0; method < METHODS.length; method++) {
+      const count = this.counts[method] as number;
+      if (count === 0) continue;
+      const first = method * BUCKETS;
+      out.push({
+        method,
+        count,
+        sum: this.sums[method] as number,
+        buckets: Array.from(this.buckets.subarray(first, first + BUCKETS)),
+      });
+      this.buckets.fill(0, first, first + BUCKETS);
+      this.sums[method] = 0;
+      this.counts[method] = 0;
     }
     return out;
   }

@@ -6,11 +6,12 @@
 import { writeSync } from 'node:fs';
 import type { ChunkSummary } from '../../store/chunk-summary.js';
 import { movedBack } from '../pool/moved-back.js';
-import { compileFormat } from './log-format.js';
+import { compileAnyFormat } from './formats.js';
 import { ChunkSummarizer } from './summarize-chunk.js';
 
 export interface ParseTask {
   bytes: Uint8Array;
+  /** The format's text (formats.ts): the file's own when it has one ([[files]]), else --format. */
   format: string;
   maxLineBytes: number;
 }
@@ -46,9 +47,19 @@ function parseChunk(task: ParseTask): unknown {
   const key = `${task.maxLineBytes}\u0000${task.format}`;
   let summarizer = summarizers.get(key);
   if (!summarizer) {
-    summarizer = new ChunkSummarizer(compileFormat(task.format), task.maxLineBytes);
+    summarizer = summarizerFor(task.format, task.maxLineBytes);
     summarizers.set(key, summarizer);
   }
   const result: ParseResult = { summary: summarizer.summarize(task.bytes), bytes: task.bytes };
   return movedBack(result, [task.bytes.buffer as ArrayBuffer]);
+}
+
+/** The summarizer for a format's text: one case per kind of format (formats.ts). */
+function summarizerFor(format: string, maxLineBytes: number): ChunkSummarizer {
+  const compiled = compileAnyFormat(format);
+  switch (compiled.kind) {
+    case 'line':
+    case 'json':
+      return new ChunkSummarizer(compiled.parse, maxLineBytes);
+  }
 }

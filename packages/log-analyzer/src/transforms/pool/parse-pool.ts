@@ -94,14 +94,19 @@ export class ParsePool {
    * Parses one chunk on a worker and gives the lease back. `bytes` is moved there: the caller
    * must not touch it again. A failed attempt moved the bytes away with it, so `again` supplies
    * them anew (the reader reads them from the file again); after ATTEMPTS failures the chunk's
-   * lines are counted as worker failures, never dropped.
+   * lines are counted as worker failures, never dropped. `format`: the file's own (default --format).
    */
-  async run(lease: Lease, bytes: Uint8Array, again: () => Promise<Uint8Array>): Promise<ChunkSummary> {
+  async run(
+    lease: Lease,
+    bytes: Uint8Array,
+    again: () => Promise<Uint8Array>,
+    format = this.options.format,
+  ): Promise<ChunkSummary> {
     const started = performance.now();
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.attempt(bytes);
+          return await this.attempt(bytes, format);
         } catch (error) {
           this.onFailure?.(error);
           bytes = await again();
@@ -114,8 +119,8 @@ export class ParsePool {
     }
   }
 
-  private async attempt(bytes: Uint8Array): Promise<ChunkSummary> {
-    const task: ParseTask = { bytes, format: this.options.format, maxLineBytes: this.options.maxLineBytes };
+  private async attempt(bytes: Uint8Array, format: string): Promise<ChunkSummary> {
+    const task: ParseTask = { bytes, format, maxLineBytes: this.options.maxLineBytes };
     const result = await this.piscina.run(task, { transferList: [bytes.buffer as ArrayBuffer] });
     const back = result.bytes.buffer as ArrayBuffer;
     if (back.byteLength === this.bufferBytes && this.spare.length < this.maxInFlight) this.spare.push(back);
@@ -125,6 +130,11 @@ export class ParsePool {
   /** Chunks handed on from now on are parsed with this (compiled) format; those in flight keep theirs. */
   setFormat(format: string): void {
     this.options.format = format;
+  }
+
+  /** The format chunks are parsed with when their file has none of its own. */
+  get format(): string {
+    return this.options.format;
   }
 
   stats(): { workers: number; queued: number; inFlight: number; maxInFlight: number; waitingReaders: number } {
