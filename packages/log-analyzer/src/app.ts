@@ -67,6 +67,7 @@ import type { QueueSource } from './sources/queue/queue-source.js';
 import { ScrapeSource } from './sources/scrape/scrape-source.js';
 import { createStatsdMetrics } from './sources/statsd/statsd-metrics.js';
 import { StatsdSource } from './sources/statsd/statsd-source.js';
+import { AppFamilies } from './store/app-families.js';
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { initFileSeries } from './store/log-families.js';
@@ -373,6 +374,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       const plan = compileFormat(next.format);
       pool.setFormat(plan.source);
       if (plan.durationField !== null && !families.duration) families.duration = store.family(LOG_FAMILIES.duration);
+      if (plan.app && !families.app?.messages) {
+        // The kept label values are learned again from the series: nothing is lost by a new one.
+        const { rules = [], maxLabelValues = ANALYZER_DEFAULTS.maxLabelValues } = config;
+        families.app = new AppFamilies(store, { messages: true, rules, maxLabelValues });
+      }
       pushSource.setApiKeys(next.apiKeys);
       Object.assign(push, next.pushLimits); // the decoder and the pushed families read them per push
       scrape.reconfigure(next.scrape);

@@ -10,6 +10,7 @@ import { addScanOptions, addServeOptions } from './config/serve-options.js';
 import type { ApiKey } from './sources/push/api-keys.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
 import { PRESETS } from './transforms/log/log-format.js';
+import type { Rule } from './transforms/log/rule-config.js';
 import { VERSION } from './version.js';
 
 // The names other clients use (the queue senders' Redis__ConnectionString, METRICS_CONFIG, …) are read too; ours win.
@@ -37,14 +38,22 @@ const scan = addScanOptions(
     .description('read FILEs once from the start and print their metrics in Prometheus text format')
     .argument('<file...>', 'access log files'),
 );
-scan.action(async (files: string[], opts: { format: string; workers: number; maxLineBytes: number }) => {
+type ScanOpts = {
+  format: string;
+  workers: number;
+  maxLineBytes: number;
+  continuation?: string;
+  maxLabelValues: number;
+};
+scan.action(async (files: string[], opts: ScanOpts & { logRule?: Rule[]; route?: string[] }) => {
   let text: string;
   // Set by the scan's callback: most lines did not parse.
   const found: { hint: { lines: number; parseFailures: number } | null } = { hint: null };
   try {
     // Loaded on demand: scan needs neither the HTTP server nor the watcher, and starts faster without them.
     const { scanFiles } = await import('./scan.js');
-    text = await scanFiles(files, opts, (totals) => {
+    const counting = { ...opts, rules: opts.logRule ?? [], routes: opts.route ?? [] };
+    text = await scanFiles(files, counting, (totals) => {
       if (totals.lines >= 10 && totals.parseFailures >= totals.lines / 2) found.hint = totals;
     });
   } catch (error) {

@@ -13,8 +13,11 @@ import {
   duration,
   format,
   integer,
+  logRule,
   metricNamePart,
+  re2Pattern,
   redisUrl,
+  routeTemplate,
   scrapeTarget,
   urlPath,
 } from '../cli/parsers.js';
@@ -45,8 +48,8 @@ export interface Setting {
   choices?: readonly string[];
   /** Its key in the config file, `section.name`; absent: no key. */
   key?: string;
-  /** The key's TOML type; absent: a string (a number is taken too). */
-  toml?: 'number' | 'boolean' | 'list' | 'targets';
+  /** The key's TOML type; absent: a string (a number is taken too). `rules`: an array of tables, each passed on as JSON. */
+  toml?: 'number' | 'boolean' | 'list' | 'targets' | 'rules';
   /** Environment names besides LOG_ANALYZER_<FLAG> and APP__SECTION__KEY. */
   aliases?: readonly EnvAlias[];
   /** A reload applies it in place; else a change waits for the next start. */
@@ -553,12 +556,44 @@ export const TABLE: readonly Setting[] = [
   },
   {
     flags: '-f, --format <format>',
-    help: `a preset (${Object.keys(PRESETS).join(', ')}) or an Apache LogFormat string`,
+    help: `a preset (${Object.keys(PRESETS).join(', ')}), app (application logs by level) or an Apache LogFormat string`,
     default: PRESETS[DEFAULT_FORMAT],
     shown: DEFAULT_FORMAT,
     parse: format,
     key: 'files.format',
     reload: true,
+    scan: true,
+  },
+  {
+    flags: '--continuation <regex>',
+    help: 'app format: lines matching this (RE2) continue the message above, besides indented, at …, Caused by: and exception lines',
+    parse: re2Pattern('--continuation'),
+    key: 'logs.continuation',
+    scan: true,
+  },
+  {
+    flags: '--log-rule <json...>',
+    help: 'a user rule as JSON {name, regex|json_path, type, labels, value, buckets, files} (config file: [[logs.rules]])',
+    parse: logRule,
+    key: 'logs.rules',
+    toml: 'rules',
+    scan: true,
+  },
+  {
+    flags: '--route <template...>',
+    help: 'path templates (/users/{id}) a rule label named route takes; other paths get ids (numbers, UUIDs, hex) as {id}',
+    parse: routeTemplate,
+    key: 'logs.routes',
+    toml: 'list',
+    scan: true,
+  },
+  {
+    flags: '--max-label-values <n>',
+    help: 'distinct values kept per label taken from log lines (rule labels); the rest count as other',
+    default: 100,
+    parse: integer(1, 100_000),
+    key: 'logs.max_label_values',
+    toml: 'number',
     scan: true,
   },
   {

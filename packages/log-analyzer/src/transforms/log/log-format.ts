@@ -11,6 +11,8 @@ export const PRESETS = {
 } as const satisfies Record<string, string>;
 
 export type PresetName = keyof typeof PRESETS;
+/** Application logs counted by level (transforms/log/app-levels.ts): a format of its own, not a LogFormat. */
+export const APP_FORMAT = 'app';
 export const DEFAULT_FORMAT: PresetName = 'combined';
 
 /** What a field means to us; everything we do not count is `opaque`. */
@@ -50,6 +52,8 @@ export interface FormatPlan {
   readonly steps: readonly Step[];
   /** Which duration directive feeds the latency histogram, if any. */
   readonly durationField: 'micros' | 'millis' | 'seconds' | null;
+  /** The `app` format: no steps, lines are counted by level instead. */
+  readonly app?: true;
 }
 
 export class FormatError extends Error {
@@ -164,6 +168,7 @@ const encoder = new TextEncoder();
 
 export function compileFormat(nameOrFormat: string): FormatPlan {
   const source = resolveFormat(nameOrFormat);
+  if (source === APP_FORMAT) return { source, steps: [], durationField: null, app: true };
   if (source.trim() === '') throw new FormatError('the format is empty');
   const tokens = tokenize(source);
   const steps: Step[] = [];

@@ -4,15 +4,31 @@
 // so the pool can reuse it. A thread whose task threw ends itself (a fresh one takes its place).
 
 import { writeSync } from 'node:fs';
+import { RE2JS } from 're2js';
 import type { ChunkSummary } from '../../store/chunk-summary.js';
 import { movedBack } from '../pool/moved-back.js';
+import { AppSummarizer } from './app-summarize.js';
 import { compileFormat } from './log-format.js';
+import { compileTemplates } from './route.js';
+import type { Rule } from './rule-config.js';
 import { ChunkSummarizer } from './summarize-chunk.js';
+import { RuleRunner } from './user-rules.js';
 
 export interface ParseTask {
   bytes: Uint8Array;
   format: string;
   maxLineBytes: number;
+  /** The `app` format: a user's continuation pattern (RE2 syntax), checked at load. */
+  continuation?: string | null;
+  /** The user rules that read this chunk's file, as JSON text of RuleSet (compiled here, once per text). */
+  rules?: string | null;
+}
+
+/** What `ParseTask.rules` holds: the rules, their ids (RuleCount.rule: their place in the whole list), the route templates. */
+export interface RuleSet {
+  rules: Rule[];
+  ids: number[];
+  routes: string[];
 }
 
 export interface ParseResult {
@@ -21,7 +37,9 @@ export interface ParseResult {
 }
 
 // One summarizer per (format, limit): a worker compiles each format once, not per chunk.
-const summarizers = new Map<string, ChunkSummarizer>();
+const summarizers = new Map<string, { summarize(chunk: Uint8Array): ChunkSummary }>();
+// One runner per rule set's text: compiled once per thread.
+const runners = new Map<string, RuleRunner>();
 
 /**
  * Runs a task; if it throws, this thread ends itself at once (the pool then rejects the task and
@@ -43,12 +61,29 @@ export function endOnFailure<T, R>(task: (input: T) => R): (input: T) => R {
 export default endOnFailure(parseChunk);
 
 function parseChunk(task: ParseTask): unknown {
-  const key = `${task.maxLineBytes}\u0000${task.format}`;
+  const key = `${task.maxLineBytes}\u0000${task.format}\u0000${task.continuation ?? ''}`;
   let summarizer = summarizers.get(key);
   if (!summarizer) {
-    summarizer = new ChunkSummarizer(compileFormat(task.format), task.maxLineBytes);
+    summarizer = newSummarizer(task);
     summarizers.set(key, summarizer);
   }
-  const result: ParseResult = { summary: summarizer.summarize(task.bytes), bytes: task.bytes };
+  const summary = summarizer.summarize(task.bytes);
+  if (task.rules) {
+    let runner = runners.get(task.rules);
+    if (!runner) {
+      const set = JSON.parse(task.rules) as RuleSet;
+      runner = new RuleRunner(set.rules, set.ids, compileTemplates(set.routes));
+      runners.set(task.rules, runner);
+    }
+    summary.rules = runner.run(task.bytes, task.maxLineBytes);
+  }
+  const result: ParseResult = { summary, bytes: task.bytes };
   return movedBack(result, [task.bytes.buffer as ArrayBuffer]);
+}
+
+function newSummarizer(task: ParseTask): { summarize(chunk: Uint8Array): ChunkSummary } {
+  const plan = compileFormat(task.format);
+  if (!plan.app) return new ChunkSummarizer(plan, task.maxLineBytes);
+  const pattern = task.continuation ? RE2JS.compile(task.continuation) : null;
+  return new AppSummarizer(task.maxLineBytes, pattern ? (line) => pattern.matcher(line).find() : null);
 }

@@ -28,6 +28,8 @@ export interface ParsePoolOptions {
   maxInFlight?: number;
   /** A worker module other than the parser (tests use small fixtures that fail on purpose). */
   workerFile?: string;
+  /** The `app` format's continuation pattern (RE2 syntax), or none. */
+  continuation?: string | null;
 }
 
 const workerFile = workerUrl('../log/worker');
@@ -96,12 +98,18 @@ export class ParsePool {
    * them anew (the reader reads them from the file again); after ATTEMPTS failures the chunk's
    * lines are counted as worker failures, never dropped.
    */
-  async run(lease: Lease, bytes: Uint8Array, again: () => Promise<Uint8Array>): Promise<ChunkSummary> {
+  async run(
+    lease: Lease,
+    bytes: Uint8Array,
+    again: () => Promise<Uint8Array>,
+    /** The user rules that read this chunk's file (worker.ts RuleSet as JSON text), or none. */
+    rules: string | null = null,
+  ): Promise<ChunkSummary> {
     const started = performance.now();
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.attempt(bytes);
+          return await this.attempt(bytes, rules);
         } catch (error) {
           this.onFailure?.(error);
           bytes = await again();
@@ -114,8 +122,9 @@ export class ParsePool {
     }
   }
 
-  private async attempt(bytes: Uint8Array): Promise<ChunkSummary> {
-    const task: ParseTask = { bytes, format: this.options.format, maxLineBytes: this.options.maxLineBytes };
+  private async attempt(bytes: Uint8Array, rules: string | null): Promise<ChunkSummary> {
+    const { format, maxLineBytes, continuation = null } = this.options;
+    const task: ParseTask = { bytes, format, maxLineBytes, continuation, rules };
     const result = await this.piscina.run(task, { transferList: [bytes.buffer as ArrayBuffer] });
     const back = result.bytes.buffer as ArrayBuffer;
     if (back.byteLength === this.bufferBytes && this.spare.length < this.maxInFlight) this.spare.push(back);
