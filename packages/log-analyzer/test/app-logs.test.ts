@@ -2,7 +2,7 @@
 // pino and one in logfmt count exactly by level; a stack trace counts once across a chunk
 // boundary and across a rotation; the label limit folds the same way after a restart; a bad
 // rule in the config file is one line naming it and a non-zero exit.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -112,6 +112,36 @@ describe('application logs through the running analyzer', () => {
       await metricValue(second, 'log_analyzer_label_values_folded_total', { metric: 'logins_total', label: 'user' }),
     ).toBe(2);
     expect(await metricValue(second, 'log_messages_total', { level: 'info' })).toBe(6);
+  });
+});
+
+describe('noise-maker app through the running analyzer', () => {
+  const analyzers = useAnalyzers(false);
+  const NOISE = join(import.meta.dirname, '../../noise-maker/src/cli.ts');
+
+  it('counts equal what noise-maker says it wrote, by level, through rotations, traces once', async () => {
+    const a = await analyzers.start(['app.log'], { format: 'app' });
+    const file = join(analyzers.dir(), 'app.log');
+    const args = ['app', '-o', file, '--count', '3500', '--rate', '3500', '--rotate-every', '1000', '--keep', '5'];
+    const res = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', NOISE, ...args, '--seed', '7']);
+      let stdout = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    expect(res.code).toBe(0);
+    const wrote = JSON.parse(res.stdout) as {
+      levels: Record<string, number>;
+      lines: number;
+      traces: number;
+      rotations: number;
+    };
+    expect(wrote.rotations).toBe(3);
+    expect(wrote.traces).toBeGreaterThan(0);
+    await expectLevels(a, wrote.levels);
+    expect(await metricValue(a, 'log_lines_total')).toBe(wrote.lines);
   });
 });
 
