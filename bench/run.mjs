@@ -10,6 +10,7 @@
 //   7. the soak: lines rotated every 100k by rename and by copytruncate (full run), and at 50k
 //      lines/s with the analyzer killed -9 at random moments (quick: fewer lines, fewer kills)
 //   7b. remote-write: 2,000-series snappy protobuf requests beside pushgateway taking the same samples as text
+//   4b. application logs (--format app) and one user rule against mtail's level counting, in CPU time
 //   8. resilience: idle CPU with 1,000 and 10,000 followed files, 200 concurrent scrapers,
 //      1,100 slow connections under ulimit -n 1024, the checkpoint's cost with 100,000 series
 
@@ -17,6 +18,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { appLogsBench } from './app-logs.mjs';
 import { applyBench } from './apply.mjs';
 import { decodeBench } from './decode.mjs';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
@@ -41,6 +43,7 @@ const results = {
   queue: null,
   statsd: null,
   history: null,
+  appLogs: null,
   soak: null,
   resilience: null,
 };
@@ -132,6 +135,10 @@ if (!quick) {
   await scanRow(2_000_000, 3);
   await scanRow(10_000_000, 1, false); // the memory comparison; mtail would take minutes
 }
+
+// Application logs by level and a user rule, against mtail's level-counting program (CPU time).
+results.appLogs = await appLogsBench(DATA, quick ? 200_000 : 1_000_000, 3);
+console.error('bench: app logs: done');
 
 for (const rate of quick ? [10_000, 'max'] : [10_000, 100_000, 'max']) {
   const seconds = quick ? 5 : rate === 'max' ? 30 : 10;
@@ -233,6 +240,13 @@ lines.push('scan (median)      lines/s      MB/s   peak RSS   floor lines/s  vs 
 for (const r of results.scan) {
   lines.push(
     `${pad(r.lines.toLocaleString('en'), 11)} lines ${pad(r.linesPerSecond.toLocaleString('en'), 11)} ${pad(r.megabytesPerSecond, 8)} ${pad(`${r.peakRssMB} MB`, 9)} ${pad(r.floorLinesPerSecond.toLocaleString('en'), 14)} ${pad(`${r.ratioToFloor}×`, 8)} ${pad(r.mtailLinesPerSecond?.toLocaleString('en'), 14)} ${pad(r.speedupOverMtail ? `${r.speedupOverMtail}×` : null, 8)}`,
+  );
+}
+lines.push('');
+lines.push('app logs (CPU, median of 3)   lines   lines/CPU-s   mtail lines/CPU-s  vs mtail');
+for (const r of results.appLogs ?? []) {
+  lines.push(
+    `${r.what.padEnd(20)} ${pad(r.lines.toLocaleString('en'), 16)} ${pad(r.linesPerSecond.toLocaleString('en'), 13)} ${pad(r.mtailLinesPerSecond?.toLocaleString('en'), 19)} ${pad(r.speedupOverMtail ? `${r.speedupOverMtail}×` : null, 9)}`,
   );
 }
 lines.push('');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRule, parseRuleText, ruleReads } from './rule-config.js';
-import { RuleRunner } from './user-rules.js';
+import { RuleRunner, requiredLiteral } from './user-rules.js';
 
 const run = (rules: unknown[], text: string) => {
   const parsed = rules.map((r) => parseRule(r));
@@ -116,5 +116,34 @@ describe('RuleRunner', () => {
     expect(ruleReads({ files: ['/var/log/*/x.log'] }, '/var/log/a/x.log')).toBe(true);
     expect(ruleReads({ files: ['/var/log/*.log'] }, '/var/log/a/x.log')).toBe(false);
     expect(ruleReads({ files: ['/var/**/x.log'] }, '/var/log/a/x.log')).toBe(true);
+  });
+});
+
+describe('requiredLiteral: what every match holds (lines without it are skipped)', () => {
+  it.each([
+    { name: 'prefix before a group', given: 'checkout failed (?P<n>[0-9])', want: 'checkout failed ' },
+    { name: 'longest run', given: 'ab (?P<x>\\d+) user=(?P<u>\\w+) done!', want: ' user=' },
+    { name: 'escaped punctuation', given: 'GET /api\\.v1', want: 'GET /api.v1' },
+    { name: 'optional last char left out', given: 'errors?', want: 'error' },
+    { name: 'plus keeps the char once', given: 'x-ray+s', want: 'x-ray' },
+    { name: 'alternation: nothing certain', given: 'timeout|refused', want: null },
+    { name: 'alternation in a group', given: 'conn (a|b)', want: null },
+    { name: 'case-insensitive flag', given: '(?i)error', want: null },
+    { name: 'inside a group only', given: '(?P<x>abcdef)', want: null },
+    { name: 'short', given: 'a.b', want: null },
+    { name: 'class skipped', given: '[abc]def', want: 'def' },
+    { name: 'catastrophic', given: '(a+)+$', want: null },
+  ])('$name', ({ given, want }) => {
+    expect(requiredLiteral(given)).toBe(want);
+  });
+
+  it('a rule with a needle counts the same as without', () => {
+    const text = 'x checkout failed 1\ncheckout failed 22\nnothing\ncheckout failed 3 checkout failed 4\n';
+    const counts = run([{ name: 'c_total', regex: 'checkout failed (?P<n>[0-9])' }], text);
+    expect(counts).toEqual([
+      { rule: 0, labels: ['1'], count: 1 },
+      { rule: 0, labels: ['2'], count: 1 },
+      { rule: 0, labels: ['3'], count: 1 },
+    ]);
   });
 });

@@ -16,6 +16,8 @@ export const MAX_LABEL_CHARS = 128;
 
 interface Compiled {
   rule: Rule;
+  /** Bytes every matching line holds (a regex's literal, a JSON rule's quoted key): other lines are skipped undecoded. */
+  needle: Buffer | null;
   regex: RE2JS | null;
   /** JSON rules: the field path, split. */
   path: string[] | null;
@@ -35,6 +37,7 @@ export class RuleRunner {
   ) {
     this.compiled = rules.map((rule) => ({
       rule,
+      needle: needleOf(rule),
       regex: rule.regex === null ? null : RE2JS.compile(rule.regex),
       path: rule.jsonPath === null ? null : rule.jsonPath.split('.'),
       labelPaths: rule.labelSources.map((p) => p.split('.')),
@@ -43,23 +46,41 @@ export class RuleRunner {
     this.anyJson = this.compiled.some((c) => c.path !== null);
   }
 
-  /** Runs every rule on every line of the chunk; lines longer than maxLineBytes are skipped. */
+  /**
+   * Runs every rule on every line of the chunk; lines longer than maxLineBytes are skipped. A rule
+   * with a needle looks for it in the chunk (natively, Buffer#indexOf) and tries only the lines
+   * that hold it, so a rule costs in proportion to the lines that may match, not to all lines.
+   */
   run(chunk: Uint8Array, maxLineBytes: number): RuleCount[] {
     const counts = new Map<string, RuleCount>();
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const { compiled } = this;
+    // Per rule: where its needle next occurs (-1: nowhere further; -2: no needle, every line).
+    const next = compiled.map((c) => (c.needle ? buf.indexOf(c.needle) : -2));
+    const due: number[] = [];
     let start = 0;
     while (start < buf.length) {
       let nl = buf.indexOf(NEWLINE, start);
       if (nl < 0) nl = buf.length;
+      due.length = 0;
+      for (let i = 0; i < compiled.length; i++) {
+        let at = next[i] as number;
+        if (at === -2) {
+          due.push(i);
+          continue;
+        }
+        if (at >= 0 && at < start) at = next[i] = buf.indexOf((compiled[i] as Compiled).needle as Buffer, start);
+        if (at >= 0 && at < nl) due.push(i);
+      }
       let end = nl;
       if (end > start && buf[end - 1] === CR) end--;
-      if (end - start <= maxLineBytes) this.line(buf.toString('utf8', start, end), counts);
+      if (due.length > 0 && end - start <= maxLineBytes) this.line(buf.toString('utf8', start, end), due, counts);
       start = nl + 1;
     }
     return [...counts.values()];
   }
 
-  private line(text: string, counts: Map<string, RuleCount>): void {
+  private line(text: string, due: readonly number[], counts: Map<string, RuleCount>): void {
     let json: unknown;
     if (this.anyJson && text.charCodeAt(0) === 0x7b) {
       try {
@@ -68,7 +89,7 @@ export class RuleRunner {
         json = undefined; // not JSON: JSON rules do not match it
       }
     }
-    for (let i = 0; i < this.compiled.length; i++) {
+    for (const i of due) {
       const c = this.compiled[i] as Compiled;
       let labels: string[];
       let value = Number.NaN;
@@ -109,6 +130,63 @@ export class RuleRunner {
       }
     }
   }
+}
+
+/** The needle of a rule: a JSON rule's last key, quoted; a regex's longest required literal (requiredLiteral). */
+function needleOf(rule: Rule): Buffer | null {
+  if (rule.jsonPath !== null) return Buffer.from(`"${rule.jsonPath.split('.').at(-1)}"`);
+  const literal = rule.regex === null ? null : requiredLiteral(rule.regex);
+  return literal === null ? null : Buffer.from(literal);
+}
+
+/**
+ * The longest run of plain characters (3 or more) that every match of `regex` contains, or null
+ * when that is not certain: only runs outside any group, class or alternation count, a character
+ * followed by `?`, `*` or `{` is left out, and a flag group (`(?i)`) gives up. Conservative: a
+ * wrong null costs speed, a wrong literal would lose matches.
+ */
+export function requiredLiteral(regex: string): string | null {
+  let best = '';
+  let run = '';
+  let depth = 0;
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < regex.length; i++) {
+    const ch = regex[i] as string;
+    const after = regex[i + 1];
+    if (ch === '|') return null; // a top-level or nested alternative: nothing is certain
+    if (ch === '(' && after === '?' && regex[i + 2] !== 'P' && regex[i + 2] !== '<' && regex[i + 2] !== ':')
+      return null;
+    if (ch === '(' || ch === ')') {
+      depth += ch === '(' ? 1 : -1;
+      end();
+      continue;
+    }
+    if (ch === '[') {
+      end();
+      const close = regex.indexOf(']', i + 2);
+      if (close < 0) return null;
+      i = close;
+      continue;
+    }
+    let literal: string | null = null;
+    if (ch === '\\') {
+      const e = regex[i + 1] ?? '';
+      if (/[.*+?()[\]{}|\\^$/ -]/.test(e)) literal = e;
+      i++;
+    } else if (!/[.*+?{}^$]/.test(ch)) literal = ch;
+    const quantified = regex[i + 1] === '?' || regex[i + 1] === '*' || regex[i + 1] === '{';
+    if (literal === null || depth > 0 || quantified) {
+      end();
+      continue;
+    }
+    run += literal;
+    if (regex[i + 1] === '+') end(); // `a+`: the a is there, what follows may be more a's
+  }
+  end();
+  return best.length >= 3 ? best : null;
 }
 
 /** A field by dotted path (`http.status`); a key that itself holds a dot is tried whole first. */
