@@ -85,6 +85,7 @@ import { parsePromText } from './sources/scrape/prom-text.js';
 import { ScrapeSource } from './sources/scrape/scrape-source.js';
 import { createStatsdMetrics } from './sources/statsd/statsd-metrics.js';
 import { StatsdSource } from './sources/statsd/statsd-source.js';
+import { AppFamilies } from './store/app-families.js';
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { declareFamilies } from './store/declared-families.js';
@@ -455,6 +456,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       pool.setFormat(format.source);
       if (format.duration && !families.duration) families.duration = store.family(LOG_FAMILIES.duration);
       if (format.upstream && !families.upstream) families.upstream = store.family(LOG_FAMILIES.upstream);
+      if (format.kind === 'app' && !families.app?.messages) {
+        // The kept label values are learned again from the series: nothing is lost by a new one.
+        const { rules = [], maxLabelValues = ANALYZER_DEFAULTS.maxLabelValues } = config;
+        families.app = new AppFamilies(store, { messages: true, rules, maxLabelValues });
+      }
       pushSource.setApiKeys(next.apiKeys);
       Object.assign(push, next.pushLimits); // the decoder and the pushed families read them per push
       scrape.reconfigure(next.scrape);

@@ -5,10 +5,12 @@
 import { resolve } from 'node:path';
 import { LOG_FAMILIES } from './metrics/catalog.js';
 import { compileWatchPattern, type WatchPattern } from './sources/file/glob.js';
+import { AppFamilies } from './store/app-families.js';
 import { type LogFamilies, logFamilies } from './store/log-families.js';
 import { Store } from './store/store.js';
 import { compileAnyFormat } from './transforms/log/formats.js';
 import { type OnMerged, ParseStage } from './transforms/log/parse-stage.js';
+import type { Rule } from './transforms/log/rule-config.js';
 import { ParsePool } from './transforms/pool/parse-pool.js';
 
 /** A [[files]] entry of the config file (or a --files value): these files, read with this format. */
@@ -17,6 +19,8 @@ export interface FileEntry {
   /** A format's text (formats.ts), checked already. */
   format: string;
 }
+
+export const DEFAULT_MAX_LABEL_VALUES = 100;
 
 export interface CountingOptions {
   format: string;
@@ -28,6 +32,14 @@ export interface CountingOptions {
   readBytes?: number;
   /** A parse worker other than the real one (tests). */
   workerFile?: string;
+  /** The `app` format's continuation pattern (RE2 syntax). */
+  continuation?: string | null;
+  /** User rules (log rules), checked at load (transforms/log/rule-config.ts). */
+  rules?: readonly Rule[];
+  /** Route templates for `route` labels. */
+  routes?: readonly string[];
+  /** Distinct values kept per label taken from log lines (default 100). */
+  maxLabelValues?: number;
 }
 
 export interface Counting {
@@ -59,13 +71,24 @@ export function createCounting(options: CountingOptions, onMerged?: OnMerged): C
     formats.some((f) => f.duration),
   );
   if (formats.some((f) => f.upstream)) families.upstream = store.family(LOG_FAMILIES.upstream);
+  const rules = options.rules ?? [];
+  const app = formats.some((f) => f.kind === 'app');
+  if (app || rules.length > 0) {
+    families.app = new AppFamilies(store, {
+      messages: app,
+      rules,
+      maxLabelValues: options.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES,
+    });
+  }
   const pool = new ParsePool({
     workers: options.workers,
     format: (formats[0] as (typeof formats)[0]).source,
     maxLineBytes: options.maxLineBytes,
     ...(options.readBytes ? { readBytes: options.readBytes } : {}),
     ...(options.workerFile ? { workerFile: options.workerFile } : {}),
+    continuation: options.continuation ?? null,
   });
   const formatOf = formatChooser(options.files ?? [], () => pool.format);
-  return { store, families, pool, parse: new ParseStage(pool, families, onMerged, formatOf), formatOf };
+  const userRules = rules.length > 0 ? { rules, routes: options.routes ?? [] } : null;
+  return { store, families, pool, parse: new ParseStage(pool, families, onMerged, formatOf, userRules), formatOf };
 }

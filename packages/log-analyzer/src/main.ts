@@ -12,6 +12,7 @@ import type { Logger } from './metrics/logger.js';
 import { type Tracing, tracesUrl } from './metrics/tracing.js';
 import { type ApiKey, roleRefusal } from './sources/push/api-keys.js';
 import { redactedUrl } from './sources/queue/queue-plan.js';
+import type { Rule } from './transforms/log/rule-config.js';
 import { VERSION } from './version.js';
 
 // The names other clients use (the queue senders' Redis__ConnectionString, METRICS_CONFIG, …) are read too; ours win.
@@ -43,7 +44,14 @@ const scan = addScanOptions(
     .description('read FILEs once from the start and print their metrics in Prometheus text format')
     .argument('<file...>', 'access log files'),
 );
-scan.action(async (files: string[], opts: { format: string; workers: number; maxLineBytes: number }) => {
+type ScanOpts = {
+  format: string;
+  workers: number;
+  maxLineBytes: number;
+  continuation?: string;
+  maxLabelValues: number;
+};
+scan.action(async (files: string[], opts: ScanOpts & { logRule?: Rule[]; route?: string[] }) => {
   // --files entries' formats are checked by their parser; scan reads only the FILEs given.
   let text: string;
   // Set by the scan's callback: most lines did not parse.
@@ -51,7 +59,8 @@ scan.action(async (files: string[], opts: { format: string; workers: number; max
   try {
     // Loaded on demand: scan needs neither the HTTP server nor the watcher, and starts faster without them.
     const { scanFiles } = await import('./scan.js');
-    text = await scanFiles(files, opts, (totals) => {
+    const counting = { ...opts, rules: opts.logRule ?? [], routes: opts.route ?? [] };
+    text = await scanFiles(files, counting, (totals) => {
       if (totals.lines >= 10 && totals.parseFailures >= totals.lines / 2) found.hint = totals;
     });
   } catch (error) {

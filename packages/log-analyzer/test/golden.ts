@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scanFiles } from '../src/scan.js';
+import { parseRule, type Rule } from '../src/transforms/log/rule-config.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -23,14 +24,34 @@ export async function scanFixture(name: string): Promise<string> {
     workers: 2,
     maxLineBytes: options.maxLineBytes ?? 65536,
     ...(options.readBytes ? { readBytes: options.readBytes } : {}),
+    ...(options.rules ? { rules: rulesOf(options.rules) } : {}),
+    ...(options.routes ? { routes: options.routes } : {}),
+    ...(options.maxLabelValues ? { maxLabelValues: options.maxLabelValues } : {}),
   });
   return text.replaceAll(`${FIXTURES}/`, '');
 }
 
-const OPTION_KEYS = new Set(['format', 'maxLineBytes', 'readBytes']);
+/** A fixture's rules, checked as the config file's are. */
+function rulesOf(raw: unknown[]): Rule[] {
+  const rules: Rule[] = [];
+  for (const r of raw) rules.push(parseRule(r, rules));
+  return rules;
+}
+
+const OPTION_KEYS = new Set(['format', 'maxLineBytes', 'readBytes', 'rules', 'routes', 'maxLabelValues']);
+
+interface FixtureOptions {
+  format?: string;
+  maxLineBytes?: number;
+  readBytes?: number;
+  /** User rules as a config file's [[logs.rules]] tables would hold them. */
+  rules?: unknown[];
+  routes?: string[];
+  maxLabelValues?: number;
+}
 
 /** A fixture's options file; one that is not valid JSON or names an unknown option stops the run. */
-export function readOptions(file: string): { format?: string; maxLineBytes?: number; readBytes?: number } {
+export function readOptions(file: string): FixtureOptions {
   let options: unknown;
   try {
     options = JSON.parse(readFileSync(file, 'utf8'));

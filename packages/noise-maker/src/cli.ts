@@ -5,6 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { compileFormat, DEFAULT_FORMAT, FormatError, PRESETS } from 'log-analyzer/format';
+import { type AppRunStats, startAppRun } from './app-run.js';
+import { APP_STYLES, type AppLevel, type AppStyle, parseWeights } from './generate/app-lines.js';
 import { JSON_LOG_FORMATS, noiseFormat } from './generate/format-line.js';
 import { PROTOCOLS } from './generate/protocol-bodies.js';
 import {
@@ -76,6 +78,23 @@ async function untilDone<S>(
     if (timer) clearInterval(timer);
   }
 }
+
+/** What commander parses for `app`. */
+interface AppFlags {
+  output: string[];
+  rate: number | 'max';
+  duration?: number;
+  count?: number;
+  style: AppStyle;
+  levels: Partial<Record<AppLevel, number>>;
+  traceRate: number;
+  seed?: number;
+  startTime?: number;
+  rotateEvery?: number;
+  keep: number;
+  quiet: boolean;
+}
+const DEFAULT_LEVELS = 'trace=1,debug=10,info=70,warn=12,error=6,fatal=1';
 
 const program = new Command('noise-maker')
   .description('Appends realistic synthetic Apache access-log traffic to files at exact rates.')
@@ -243,6 +262,77 @@ program
       })}\n`,
     );
     process.exit(stats.failedRequests > 0 || stats.rejected > 0 ? 1 : 0);
+  });
+
+program
+  .command('app')
+  .description(
+    'writes application logs (log-analyzer --format app): a level mix in plain text, pino-like JSON or logfmt, with stack traces; prints what it wrote by level',
+  )
+  .option('-o, --output <file...>', 'files to append to (several share the rate); - is stdout', ['-'])
+  .addOption(new Option('-r, --rate <n>', 'messages per second, or "max"').default(1000).argParser(arg(parseRate)))
+  .option('-d, --duration <duration>', 'stop after this long (30s, 5m, 1h)', arg(parseDuration))
+  .option('-n, --count <messages>', 'stop after this many messages', arg(parseWhole('--count', 1)))
+  .addOption(
+    new Option('--style <style>', 'how messages are written (mixed: in turn)').choices(APP_STYLES).default('mixed'),
+  )
+  .option('--levels <weights>', 'the level mix, LEVEL=WEIGHT,…', arg(parseWeights), parseWeights(DEFAULT_LEVELS))
+  .option(
+    '--trace-rate <fraction>',
+    'share of error and fatal messages with a stack trace',
+    arg(parseFraction('--trace-rate')),
+    0.5,
+  )
+  .option('--seed <n>', 'random seed (default: from the clock; printed)', arg(parseWhole('--seed', 0)))
+  .option('--start-time <iso>', 'simulated timestamps from this time, advancing with the rate', arg(parseStartTime))
+  .option(
+    '--rotate-every <messages>',
+    'rotate (rename, as logrotate) after N messages',
+    arg(parseWhole('--rotate-every', 1)),
+  )
+  .option('--keep <n>', 'rotated files kept (file.1 … file.N)', arg(parseWhole('--keep', 0)), 5)
+  .option('-q, --quiet', 'no progress line, even on a terminal', false)
+  .action(async (flags: AppFlags) => {
+    if (flags.rotateEvery && flags.output.includes('-')) fail('--rotate-every needs file outputs, not stdout (-)');
+    if (flags.rate === 'max' && flags.duration === undefined && flags.count === undefined) {
+      fail('app --rate max needs --duration or --count');
+    }
+    const seed = flags.seed ?? Date.now() % 2 ** 31;
+    const runner = start(
+      () =>
+        startAppRun({
+          outputs: flags.output,
+          rate: flags.rate,
+          durationSeconds: flags.duration ?? null,
+          count: flags.count ?? null,
+          rotation: flags.rotateEvery
+            ? { everyLines: flags.rotateEvery, everyBytes: null, mode: 'rename', keep: flags.keep }
+            : null,
+          lines: {
+            seed,
+            style: flags.style,
+            weights: flags.levels,
+            traceRate: flags.traceRate,
+            startTimeMs: flags.startTime ?? null,
+          },
+        }),
+      fileError,
+    );
+    let stats: AppRunStats;
+    let shown: boolean;
+    try {
+      ({ stats, shown } = await untilDone(runner, flags.quiet, (s) => `${s.messages} messages written…`));
+    } catch (error) {
+      fail(fileError(error));
+    }
+    process.stderr.write(
+      `${shown ? '\r' : ''}noise-maker: wrote ${stats.messages} messages (${stats.lines} lines, ${stats.traces} with a stack trace) in ${stats.seconds.toFixed(2)} s, seed ${seed}${stats.rotations ? `, ${stats.rotations} rotations` : ''}${stats.due > stats.messages ? `; ${stats.due - stats.messages} messages short of the rate` : ''}\n`,
+    );
+    // What a test compares with log_messages_total: messages by level.
+    process.stdout.write(
+      `${JSON.stringify({ seed, seconds: stats.seconds, messages: stats.messages, lines: stats.lines, traces: stats.traces, levels: stats.levels, rotations: stats.rotations })}\n`,
+    );
+    process.exit(0);
   });
 
 await program.parseAsync();

@@ -3,10 +3,12 @@
 // from. Each throws commander's InvalidArgumentError with what was expected.
 
 import { InvalidArgumentError } from 'commander';
+import { RE2JS } from 're2js';
 import { CONSUMER_ID } from '../sources/queue/queue-plan.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
 import { compileAnyFormat } from '../transforms/log/formats.js';
 import { FormatError } from '../transforms/log/log-format.js';
+import { parseRuleText, type Rule, RuleError } from '../transforms/log/rule-config.js';
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -212,4 +214,37 @@ export function httpUrl(value: string): string {
     throw new InvalidArgumentError('expected an http:// or https:// URL');
   }
   return value.trim();
+}
+
+/** A regular expression in RE2 syntax (what the parse threads run): refused here if it does not compile. */
+export function re2Pattern(flag: string) {
+  return (value: string): string => {
+    try {
+      RE2JS.compile(value);
+    } catch (error) {
+      throw new InvalidArgumentError(`${flag}: does not compile: ${(error as Error).message}`);
+    }
+    return value;
+  };
+}
+
+/** Collects --log-rule values (each a JSON object, or a [[logs.rules]] table passed on as JSON), checked. */
+export function logRule(value: string, previous: Rule[] = []): Rule[] {
+  try {
+    return parseRuleText(value, previous);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof RuleError ? error.message : String(error));
+  }
+}
+
+/** Collects --route templates: each a path starting with /, placeholders as {name}. */
+export function routeTemplate(value: string, previous: string[] = []): string[] {
+  const templates = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  for (const t of templates) {
+    if (!/^\/[^\s?#]*$/.test(t)) throw new InvalidArgumentError(`${t}: expected a path such as /users/{id}`);
+  }
+  return [...previous, ...templates];
 }

@@ -13,6 +13,7 @@ import type { PushConfig } from '../sources/push/push-source.js';
 import type { QueueConfig } from '../sources/queue/queue-source.js';
 import { SCRAPE_LIMITS, type ScrapeConfig, type ScrapeTarget } from '../sources/scrape/scrape-source.js';
 import type { StatsdConfig } from '../sources/statsd/statsd-source.js';
+import type { Rule } from '../transforms/log/rule-config.js';
 import { DEFAULTS } from './settings.js';
 
 /** The serve options' values by option name (commander's `opts()`). */
@@ -46,6 +47,10 @@ export function analyzerSettingsOf(opts: Options) {
     metricsPath: opts.metricsPath as string,
     pushgatewayTtlMs: (opts.pushgatewayTtl as number | undefined) ?? null,
     environment: opts.environment as string,
+    continuation: (opts.continuation as string | undefined) ?? null,
+    rules: (opts.logRule as Rule[] | undefined) ?? [],
+    routes: (opts.route as string[] | undefined) ?? [],
+    maxLabelValues: opts.maxLabelValues as number,
   };
 }
 
@@ -221,6 +226,14 @@ export interface AnalyzerConfig {
   /** Host headers answered besides IP addresses and localhost (export/host-check.ts). */
   allowedHosts?: readonly string[];
   readBytes?: number;
+  /** The `app` format's continuation pattern (RE2 syntax), besides the built-in continuation lines. */
+  continuation?: string | null;
+  /** User rules (log rules), checked at load. */
+  rules?: readonly Rule[];
+  /** Route templates a rule label named route takes. */
+  routes?: readonly string[];
+  /** Distinct values kept per label taken from log lines (default 100). */
+  maxLabelValues?: number;
   /** A parse worker other than the real one (tests). */
   workerFile?: string;
   /** Warnings (corrupt checkpoint, refused files, errors said once); the log's warn by default. */

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type ApiKey, parseApiKey, parseApiKeysFile } from '../sources/push/api-keys.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
+import type { Rule } from '../transforms/log/rule-config.js';
 import { redacted } from './changes.js';
 import { BY_OPTION } from './settings.js';
 
@@ -90,9 +91,11 @@ export async function printConfig(
     const origin =
       origins.get(setting.option) ?? (source === 'cli' ? 'flag' : source === 'env' ? 'environment' : 'default');
     const toml = (v: unknown): string =>
-      setting.type === 'targets'
-        ? `[${(v as ScrapeTarget[]).map((t) => `{ name = ${JSON.stringify(t.name)}, url = ${JSON.stringify(t.url)}, type = "${t.type}" }`).join(', ')}]`
-        : JSON.stringify(v);
+      setting.type === 'rules'
+        ? `[${(v as Rule[]).map(ruleTable).join(', ')}]`
+        : setting.type === 'targets'
+          ? `[${(v as ScrapeTarget[]).map((t) => `{ name = ${JSON.stringify(t.name)}, url = ${JSON.stringify(t.url)}, type = "${t.type}" }`).join(', ')}]`
+          : JSON.stringify(v);
     // API keys are never printed: a comment with their count and tenants stands for them.
     const secret = BY_OPTION.get(setting.option)?.secret === 'keys' && Array.isArray(value);
     const shown =
@@ -126,4 +129,21 @@ export function apiKeysOf(opts: { apiKey?: string[]; apiKeysFile?: string }): Ap
     }
   }
   return keys;
+}
+
+/** A user rule as the inline TOML table that would give it (config print). */
+export function ruleTable(rule: Rule): string {
+  const fields: [string, unknown][] = [
+    ['name', rule.name],
+    ['type', rule.type],
+    ...(rule.files.length > 0 ? [['files', rule.files] as [string, unknown]] : []),
+    rule.regex !== null ? ['regex', rule.regex] : ['json_path', rule.jsonPath],
+    ...(rule.value !== null ? [['value', rule.value] as [string, unknown]] : []),
+    ...(rule.type === 'histogram' ? [['buckets', rule.buckets] as [string, unknown]] : []),
+  ];
+  const labels =
+    rule.regex !== null
+      ? JSON.stringify(rule.labels)
+      : `{ ${rule.labels.map((l, i) => `${l} = ${JSON.stringify(rule.labelSources[i])}`).join(', ')} }`;
+  return `{ ${fields.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')}, labels = ${labels} }`;
 }

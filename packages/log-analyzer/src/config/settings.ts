@@ -20,8 +20,11 @@ import {
   httpUrl,
   integer,
   logLevel,
+  logRule,
   metricNamePart,
+  re2Pattern,
   redisUrl,
+  routeTemplate,
   scrapeTarget,
   urlPath,
 } from '../cli/parsers.js';
@@ -53,8 +56,8 @@ export interface Setting {
   choices?: readonly string[];
   /** Its key in the config file, `section.name`; absent: no key. */
   key?: string;
-  /** The key's TOML type; absent: a string (a number is taken too). */
-  toml?: 'number' | 'boolean' | 'list' | 'targets';
+  /** The key's TOML type; absent: a string (a number is taken too). `rules`: an array of tables, each passed on as JSON. */
+  toml?: 'number' | 'boolean' | 'list' | 'targets' | 'rules';
   /** Environment names besides LOG_ANALYZER_<FLAG> and APP__SECTION__KEY. */
   aliases?: readonly EnvAlias[];
   /** A reload applies it in place; else a change waits for the next start. */
@@ -685,7 +688,7 @@ export const TABLE: readonly Setting[] = [
   },
   {
     flags: '-f, --format <format>',
-    help: `a preset (${FORMAT_NAMES.join(', ')}), an Apache LogFormat or nginx log_format string, or a JSON preset with FIELD=PATH mappings`,
+    help: `a preset (${FORMAT_NAMES.join(', ')}), app (application logs by level), an Apache LogFormat or nginx log_format string, or a JSON preset with FIELD=PATH mappings`,
     default: PRESETS[DEFAULT_FORMAT],
     shown: DEFAULT_FORMAT,
     parse: format,
@@ -697,6 +700,38 @@ export const TABLE: readonly Setting[] = [
     flags: '--files <pattern=format...>',
     help: 'files read with a format of their own, PATTERN=FORMAT (the config file: [[files]] entries); the rest take --format',
     parse: fileFormat,
+    scan: true,
+  },
+  {
+    flags: '--continuation <regex>',
+    help: 'app format: lines matching this (RE2) continue the message above, besides indented, at …, Caused by: and exception lines',
+    parse: re2Pattern('--continuation'),
+    key: 'logs.continuation',
+    scan: true,
+  },
+  {
+    flags: '--log-rule <json...>',
+    help: 'a user rule as JSON {name, regex|json_path, type, labels, value, buckets, files} (config file: [[logs.rules]])',
+    parse: logRule,
+    key: 'logs.rules',
+    toml: 'rules',
+    scan: true,
+  },
+  {
+    flags: '--route <template...>',
+    help: 'path templates (/users/{id}) a rule label named route takes; other paths get ids (numbers, UUIDs, hex) as {id}',
+    parse: routeTemplate,
+    key: 'logs.routes',
+    toml: 'list',
+    scan: true,
+  },
+  {
+    flags: '--max-label-values <n>',
+    help: 'distinct values kept per label taken from log lines (rule labels); the rest count as other',
+    default: 100,
+    parse: integer(1, 100_000),
+    key: 'logs.max_label_values',
+    toml: 'number',
     scan: true,
   },
   {

@@ -197,6 +197,18 @@ export const LOG_FAMILIES = {
     labelNames: ['file', 'method'],
     bounds: DURATION_BUCKETS,
   },
+  messages: {
+    name: 'log_messages_total',
+    help: 'Application log messages (--format app), by level; a multi-line message (a stack trace) counts once.',
+    kind: 'counter',
+    labelNames: ['file', 'level'],
+  },
+  labelValuesFolded: {
+    name: 'log_analyzer_label_values_folded_total',
+    help: 'Matches whose label value taken from a log line was counted as "other": the label already had --max-label-values distinct values.',
+    kind: 'counter',
+    labelNames: ['metric', 'label'],
+  },
 } as const satisfies Record<string, FamilySpec>;
 
 /** The stages that report errors in log_analyzer_errors_total. */

@@ -28,6 +28,21 @@ export interface ChunkSummary {
   upstream?: DurationCount[];
   /** A few lines that did not parse (at most 5 per chunk, each cut at 4 KiB): what the not-parsing warning's suggestion reads. */
   failedSample?: Uint8Array[];
+  /** `app` format: messages per level, indexed as LEVELS (transforms/log/app-levels.ts). */
+  levels?: number[];
+  /** User rules (log rules): what each matched in the chunk, label values as taken from the lines. */
+  rules?: RuleCount[];
+}
+
+/** One label set of one user rule: a counter's increment, or a histogram's observations. */
+export interface RuleCount {
+  /** Index of the rule in the list the chunk was parsed with (ParseStage keeps that list per file). */
+  rule: number;
+  labels: string[];
+  count: number;
+  /** Histogram rules: the sum of the values, and per bucket counts (not cumulative, then +Inf). */
+  sum?: number;
+  buckets?: number[];
 }
 
 export function emptySummary(): ChunkSummary {

@@ -3,6 +3,7 @@
 
 import { type ErrorReason, LOG_FAMILIES } from '../metrics/catalog.js';
 import { METHODS } from '../metrics/methods.js';
+import type { AppFamilies } from './app-families.js';
 import type { ChunkSummary } from './chunk-summary.js';
 import type { Family, Store } from './store.js';
 
@@ -15,6 +16,8 @@ export interface LogFamilies {
   duration: Family | null;
   /** Present once a format logs an upstream time (nginx $upstream_response_time). */
   upstream?: Family | null;
+  /** Application logs by level and the user rules' families, when either is configured. */
+  app?: AppFamilies | null;
 }
 
 export function logFamilies(store: Store, withDuration: boolean): LogFamilies {
@@ -50,10 +53,12 @@ export function mergeSummary(families: LogFamilies, file: string, summary: Chunk
       families.upstream.observe([file, METHODS[d.method] ?? 'OTHER'], d.buckets, d.sum, d.count);
     }
   }
+  families.app?.merge(file, summary);
 }
 
 /** Zero series for a new file, so rate() over a quiet file says 0 instead of nothing. */
 export function initFileSeries(families: LogFamilies, file: string): void {
   families.lines.inc([file], 0);
   for (const reason of ['parse_failure', 'line_too_long'] as const) families.errors.inc([file, reason], 0);
+  families.app?.initFile(file);
 }

@@ -6,10 +6,11 @@
 import { compileJsonFormat, isJsonFormat, JSON_PRESETS, jsonLineParser } from './json-format.js';
 import type { LineParser } from './line-parser.js';
 import { lineParser } from './line-parser.js';
-import { compileFormat, FormatError, PRESETS } from './log-format.js';
+import { APP_FORMAT, compileFormat, FormatError, PRESETS } from './log-format.js';
 
 export interface CompiledFormat {
-  readonly kind: 'line' | 'json';
+  /** `app`: application logs counted by level (app-summarize.ts); `parse` reads no line then. */
+  readonly kind: 'line' | 'json' | 'app';
   /** The canonical text: a preset resolved to its format string; the same text compiles the same. */
   readonly source: string;
   readonly parse: LineParser;
@@ -20,10 +21,12 @@ export interface CompiledFormat {
 }
 
 /** Every preset name a `--format` takes, line formats first. */
-export const FORMAT_NAMES: readonly string[] = [...Object.keys(PRESETS), ...Object.keys(JSON_PRESETS)];
+export const FORMAT_NAMES: readonly string[] = [...Object.keys(PRESETS), ...Object.keys(JSON_PRESETS), APP_FORMAT];
 
 /** Compiles any format's text; throws FormatError naming what is wrong. */
 export function compileAnyFormat(text: string): CompiledFormat {
+  if (text === APP_FORMAT)
+    return { kind: 'app', source: APP_FORMAT, parse: () => false, duration: false, upstream: false };
   if (isJsonFormat(text)) {
     let plan: ReturnType<typeof compileJsonFormat>;
     try {

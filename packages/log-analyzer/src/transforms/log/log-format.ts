@@ -19,6 +19,8 @@ export const PRESETS = {
 } as const satisfies Record<string, string>;
 
 export type PresetName = keyof typeof PRESETS;
+/** Application logs counted by level (transforms/log/app-levels.ts): a format of its own, not a LogFormat. */
+export const APP_FORMAT = 'app';
 export const DEFAULT_FORMAT: PresetName = 'combined';
 
 /** What a field means to us; everything we do not count is `opaque`. */
@@ -63,6 +65,8 @@ export interface FormatPlan {
   readonly durationField: 'micros' | 'millis' | 'seconds' | null;
   /** An upstream time ($upstream_response_time) feeds the upstream histogram. */
   readonly upstream?: boolean;
+  /** The `app` format: no steps, lines are counted by level instead. */
+  readonly app?: true;
 }
 
 export class FormatError extends Error {
@@ -179,6 +183,7 @@ const encoder = new TextEncoder();
 
 export function compileFormat(nameOrFormat: string): FormatPlan {
   const source = resolveFormat(nameOrFormat);
+  if (source === APP_FORMAT) return { source, steps: [], durationField: null, app: true };
   if (source.trim() === '') throw new FormatError('the format is empty');
   const nginx = isNginxFormat(source) ? nginxTokens(source) : null;
   if (nginx && 'error' in nginx) throw new FormatError(nginx.error);

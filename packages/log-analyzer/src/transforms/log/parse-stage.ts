@@ -7,6 +7,8 @@ import type { ChunkSummary } from '../../store/chunk-summary.js';
 import { emptySummary } from '../../store/chunk-summary.js';
 import { type LogFamilies, mergeSummary } from '../../store/log-families.js';
 import type { Lease, ParsePool } from '../pool/parse-pool.js';
+import { type Rule, ruleReads } from './rule-config.js';
+import type { RuleSet } from './worker.js';
 
 /** One read of a file: whole lines, and the over-long lines that ended in it. */
 export interface FileChunk {
@@ -51,6 +53,12 @@ export type ChunkPool = Pick<ParsePool, 'readBytes' | 'buffer' | 'acquire' | 'ru
 /** Told of every chunk merged (serve: line rates, the checkpoint's change counter, worker failures). */
 export type OnMerged = (file: string, summary: ChunkSummary) => void;
 
+/** The user rules and the route templates their `route` labels use. */
+export interface UserRules {
+  rules: readonly Rule[];
+  routes: readonly string[];
+}
+
 export class ParseStage implements ChunkSinks {
   constructor(
     private readonly pool: ChunkPool,
@@ -58,16 +66,18 @@ export class ParseStage implements ChunkSinks {
     private readonly onMerged?: OnMerged,
     /** The format a file's chunks are parsed with (its [[files]] entry's); absent: the pool's. */
     private readonly formatOf?: (file: string) => string,
+    private readonly userRules: UserRules | null = null,
   ) {}
 
   forFile(file: string): ChunkSink {
     const { pool } = this;
+    const rules = this.rulesFor(file);
     return {
       readBytes: pool.readBytes,
       buffer: (size) => pool.buffer(size),
       ready: () => pool.acquire(),
       // Asked per chunk, so a reload's new --format reaches files without an entry of their own.
-      parse: (chunk) => this.parse(chunk, this.formatOf?.(file)),
+      parse: (chunk) => this.parse(chunk, this.formatOf?.(file), rules),
       apply: (summary) => {
         mergeSummary(this.families, file, summary);
         this.onMerged?.(file, summary);
@@ -76,12 +86,26 @@ export class ParseStage implements ChunkSinks {
   }
 
   /** Starts at once (the bytes are transferred before this returns); over-long lines are added to the result. */
-  private async parse({ bytes, tooLong, lease, again }: FileChunk, format?: string): Promise<ChunkSummary> {
+  private async parse(
+    { bytes, tooLong, lease, again }: FileChunk,
+    format: string | undefined,
+    rules: string | null,
+  ): Promise<ChunkSummary> {
     if (!bytes) {
       lease.release();
       return { ...emptySummary(), lines: tooLong, tooLong };
     }
-    const summary = await this.pool.run(lease, bytes, again, format);
+    const summary = await this.pool.run(lease, bytes, again, format, rules);
     return tooLong > 0 ? { ...summary, lines: summary.lines + tooLong, tooLong: summary.tooLong + tooLong } : summary;
+  }
+
+  /** The rules that read this file, as the text a worker compiles (worker.ts RuleSet), or null for none. */
+  private rulesFor(file: string): string | null {
+    if (!this.userRules) return null;
+    const { rules, routes } = this.userRules;
+    const ids = rules.flatMap((rule, id) => (ruleReads(rule, file) ? [id] : []));
+    if (ids.length === 0) return null;
+    const set: RuleSet = { rules: ids.map((id) => rules[id] as Rule), ids, routes: [...routes] };
+    return JSON.stringify(set);
   }
 }

@@ -4,16 +4,32 @@
 // so the pool can reuse it. A thread whose task threw ends itself (a fresh one takes its place).
 
 import { writeSync } from 'node:fs';
+import { RE2JS } from 're2js';
 import type { ChunkSummary } from '../../store/chunk-summary.js';
 import { movedBack } from '../pool/moved-back.js';
+import { AppSummarizer } from './app-summarize.js';
 import { compileAnyFormat } from './formats.js';
+import { compileTemplates } from './route.js';
+import type { Rule } from './rule-config.js';
 import { ChunkSummarizer } from './summarize-chunk.js';
+import { RuleRunner } from './user-rules.js';
 
 export interface ParseTask {
   bytes: Uint8Array;
   /** The format's text (formats.ts): the file's own when it has one ([[files]]), else --format. */
   format: string;
   maxLineBytes: number;
+  /** The `app` format: a user's continuation pattern (RE2 syntax), checked at load. */
+  continuation?: string | null;
+  /** The user rules that read this chunk's file, as JSON text of RuleSet (compiled here, once per text). */
+  rules?: string | null;
+}
+
+/** What `ParseTask.rules` holds: the rules, their ids (RuleCount.rule: their place in the whole list), the route templates. */
+export interface RuleSet {
+  rules: Rule[];
+  ids: number[];
+  routes: string[];
 }
 
 export interface ParseResult {
@@ -22,7 +38,9 @@ export interface ParseResult {
 }
 
 // One summarizer per (format, limit): a worker compiles each format once, not per chunk.
-const summarizers = new Map<string, ChunkSummarizer>();
+const summarizers = new Map<string, { summarize(chunk: Uint8Array): ChunkSummary }>();
+// One runner per rule set's text: compiled once per thread.
+const runners = new Map<string, RuleRunner>();
 
 /**
  * Runs a task; if it throws, this thread ends itself at once (the pool then rejects the task and
@@ -44,22 +62,36 @@ export function endOnFailure<T, R>(task: (input: T) => R): (input: T) => R {
 export default endOnFailure(parseChunk);
 
 function parseChunk(task: ParseTask): unknown {
-  const key = `${task.maxLineBytes}\u0000${task.format}`;
+  const key = `${task.maxLineBytes}\u0000${task.format}\u0000${task.continuation ?? ''}`;
   let summarizer = summarizers.get(key);
   if (!summarizer) {
-    summarizer = summarizerFor(task.format, task.maxLineBytes);
+    summarizer = summarizerFor(task);
     summarizers.set(key, summarizer);
   }
-  const result: ParseResult = { summary: summarizer.summarize(task.bytes), bytes: task.bytes };
+  const summary = summarizer.summarize(task.bytes);
+  if (task.rules) {
+    let runner = runners.get(task.rules);
+    if (!runner) {
+      const set = JSON.parse(task.rules) as RuleSet;
+      runner = new RuleRunner(set.rules, set.ids, compileTemplates(set.routes));
+      runners.set(task.rules, runner);
+    }
+    summary.rules = runner.run(task.bytes, task.maxLineBytes);
+  }
+  const result: ParseResult = { summary, bytes: task.bytes };
   return movedBack(result, [task.bytes.buffer as ArrayBuffer]);
 }
 
 /** The summarizer for a format's text: one case per kind of format (formats.ts). */
-function summarizerFor(format: string, maxLineBytes: number): ChunkSummarizer {
-  const compiled = compileAnyFormat(format);
+function summarizerFor(task: ParseTask): { summarize(chunk: Uint8Array): ChunkSummary } {
+  const compiled = compileAnyFormat(task.format);
   switch (compiled.kind) {
     case 'line':
     case 'json':
-      return new ChunkSummarizer(compiled.parse, maxLineBytes);
+      return new ChunkSummarizer(compiled.parse, task.maxLineBytes);
+    case 'app': {
+      const pattern = task.continuation ? RE2JS.compile(task.continuation) : null;
+      return new AppSummarizer(task.maxLineBytes, pattern ? (line) => pattern.matcher(line).find() : null);
+    }
   }
 }

@@ -28,6 +28,8 @@ export interface ParsePoolOptions {
   maxInFlight?: number;
   /** A worker module other than the parser (tests use small fixtures that fail on purpose). */
   workerFile?: string;
+  /** The `app` format's continuation pattern (RE2 syntax), or none. */
+  continuation?: string | null;
 }
 
 const workerFile = workerUrl('../log/worker');
@@ -101,12 +103,14 @@ export class ParsePool {
     bytes: Uint8Array,
     again: () => Promise<Uint8Array>,
     format = this.options.format,
+    /** The user rules that read this chunk's file (worker.ts RuleSet as JSON text), or none. */
+    rules: string | null = null,
   ): Promise<ChunkSummary> {
     const started = performance.now();
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.attempt(bytes, format);
+          return await this.attempt(bytes, format, rules);
         } catch (error) {
           this.onFailure?.(error);
           bytes = await again();
@@ -119,8 +123,9 @@ export class ParsePool {
     }
   }
 
-  private async attempt(bytes: Uint8Array, format: string): Promise<ChunkSummary> {
-    const task: ParseTask = { bytes, format, maxLineBytes: this.options.maxLineBytes };
+  private async attempt(bytes: Uint8Array, format: string, rules: string | null): Promise<ChunkSummary> {
+    const { maxLineBytes, continuation = null } = this.options;
+    const task: ParseTask = { bytes, format, maxLineBytes, continuation, rules };
     const result = await this.piscina.run(task, { transferList: [bytes.buffer as ArrayBuffer] });
     const back = result.bytes.buffer as ArrayBuffer;
     if (back.byteLength === this.bufferBytes && this.spare.length < this.maxInFlight) this.spare.push(back);
