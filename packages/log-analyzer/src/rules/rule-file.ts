@@ -77,7 +77,7 @@ export function parseRuleFile<E>(text: string, file: string, compile: (expr: str
     throw new RuleFileError(`${file}: ${bytes} bytes, more than the ${MAX_RULE_FILE_BYTES} a rule file may hold`);
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, maxAliasCount: 100, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const lineAt = (offset: number | undefined) => (offset === undefined ? 1 : lines.linePos(offset).line);
   const [yamlError] = doc.errors;
   if (yamlError) {
