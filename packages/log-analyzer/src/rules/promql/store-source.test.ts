@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../store/store.js';
+import { compileExpr } from './compile.js';
+import { StoreSource } from './store-source.js';
+
+function storeWithTraffic() {
+  const store = new Store();
+  const requests = store.family({ name: 'http_requests_total', help: 'h', kind: 'counter', labelNames: ['status'] });
+  const duration = store.family({
+    name: 'http_request_duration_seconds',
+    help: 'h',
+    kind: 'histogram',
+    labelNames: ['method'],
+    bounds: [0.1, 1],
+  });
+  store.family({ name: 'pushed_total', help: 'h', kind: 'counter', labelNames: [], tenant: 'other' }).add('x', {
+    labels: ['1'],
+    names: ['a'],
+    value: 5,
+  });
+  return { store, requests, duration };
+}
+
+function query(source: StoreSource, expr: string, at: number) {
+  const compiled = compileExpr(expr);
+  if (!compiled.ok) throw new Error(compiled.message);
+  return compiled.expr.evaluate(source, at);
+}
+
+describe('StoreSource', () => {
+  it('reads current values: counters, histogram buckets cumulative with le, _sum and _count', () => {
+    const { store, requests, duration } = storeWithTraffic();
+    requests.inc(['200'], 7);
+    duration.observe(['get'], [2, 3, 1], 4.5, 6);
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 });
+    const want = {
+      kind: 'vector',
+      samples: [
+        { labels: { __name__: 'http_request_duration_seconds_bucket', method: 'get', le: '0.1' }, value: 2 },
+        { labels: { __name__: 'http_request_duration_seconds_bucket', method: 'get', le: '1' }, value: 5 },
+        { labels: { __name__: 'http_request_duration_seconds_bucket', method: 'get', le: '+Inf' }, value: 6 },
+      ],
+    };
+    expect(query(source, 'http_request_duration_seconds_bucket', 0)).toEqual(want);
+    expect(query(source, 'http_request_duration_seconds_count + http_request_duration_seconds_sum', 0)).toEqual({
+      kind: 'vector',
+      samples: [{ labels: { method: 'get' }, value: 10.5 }],
+    });
+    expect(query(source, 'http_requests_total', 0)).toEqual({
+      kind: 'vector',
+      samples: [{ labels: { __name__: 'http_requests_total', status: '200' }, value: 7 }],
+    });
+  });
+
+  it("leaves out a tenant's own clashing family, as unscoped /metrics does", () => {
+    const { store } = storeWithTraffic();
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 });
+    expect(query(source, 'pushed_total', 0)).toEqual({ kind: 'vector', samples: [] });
+  });
+
+  it('records the points range selectors ask for, every step, and answers rate() from them', async () => {
+    const { store, requests } = storeWithTraffic();
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 });
+    // The first read asks for the series: nothing recorded yet.
+    expect(query(source, 'rate(http_requests_total[1m])', 0)).toEqual({ kind: 'vector', samples: [] });
+    for (let t = 10; t <= 60; t += 10) {
+      requests.inc(['500'], 20);
+      await source.sample(t * 1000);
+    }
+    expect(source.recorded).toBe(1);
+    // 20…120 at 10…60 s, evaluated at 60 s over (0, 60]: 100 over 50 s, 10 s to the start (to zero: 10 s) → 120 / 60.
+    expect(query(source, 'rate(http_requests_total[1m])', 60_000)).toEqual({
+      kind: 'vector',
+      samples: [{ labels: { status: '500' }, value: 2 }],
+    });
+    // An instant selector in the past reads the recorded points.
+    expect(query(source, 'http_requests_total offset 30s', 60_000)).toEqual({
+      kind: 'vector',
+      samples: [{ labels: { __name__: 'http_requests_total', status: '500' }, value: 60 }],
+    });
+  });
+
+  it('forgets what nobody asked for over a window, and series gone as long', async () => {
+    const { store, requests } = storeWithTraffic();
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 60_000 });
+    requests.inc(['200'], 1);
+    query(source, 'rate(http_requests_total[1m])', 0);
+    await source.sample(10_000);
+    expect(source.recorded).toBe(1);
+    await source.sample(80_000);
+    await source.sample(150_000);
+    expect(source.recorded).toBe(0);
+  });
+
+  it('reads self, scraped and Pushgateway samples as of the last sample', async () => {
+    const { store } = storeWithTraffic();
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 }, async () => [
+      { name: 'log_analyzer_errors_total', labels: [['stage', 'tail']], value: 3 },
+    ]);
+    expect(query(source, 'log_analyzer_errors_total', 0)).toEqual({ kind: 'vector', samples: [] });
+    await source.sample(1000);
+    expect(query(source, 'log_analyzer_errors_total > 2', 1000)).toEqual({
+      kind: 'vector',
+      samples: [{ labels: { __name__: 'log_analyzer_errors_total', stage: 'tail' }, value: 3 }],
+    });
+  });
+});
