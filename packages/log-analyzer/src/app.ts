@@ -14,6 +14,7 @@
 //   store               store/store.ts, pushed-families every counted value; applying is the acknowledgement
 //   checkpoint          store/checkpointer.ts           the checkpoint file, its lock, what /metrics serves
 //   history             history/history.ts              the last hour of every series
+//   alerts              rules/alerting.ts               rule files, alert states, notifications (checkpointed)
 //   exporters           export/http-app.ts, http-server the routes, the connections, the live page's stream
 //   errors              metrics/error-report.ts         every stage's errors, counted and said once
 //
@@ -26,10 +27,12 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import { getRequestListener } from '@hono/node-server';
 import { Registry } from 'prom-client';
 import type { AnalyzerConfig } from './config/analyzer-config.js';
 import {
+  ALERTS_DEFAULTS,
   ANALYZER_DEFAULTS,
   HISTORY_DEFAULTS,
   PUSH_DEFAULTS,
@@ -39,6 +42,8 @@ import {
 } from './config/analyzer-config.js';
 import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
+import { alertsRoutes } from './export/alerts-routes.js';
+import { registryFamilies } from './export/exposition.js';
 import { dependencies } from './export/health.js';
 import { createHistoryMetrics } from './export/history-metrics.js';
 import { aggregatedText } from './export/history-queries.js';
@@ -55,6 +60,7 @@ import { isReservedName, LOG_FAMILIES } from './metrics/catalog.js';
 import { ErrorReport } from './metrics/error-report.js';
 import { LineRate } from './metrics/line-rate.js';
 import { createSelfMetrics } from './metrics/self-metrics.js';
+import { type Alerting, loadRules, setUpAlerting } from './rules/alerting.js';
 import type { FileEvents } from './sources/file/file-events.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
 import { Tailer } from './sources/file/tailer.js';
@@ -87,6 +93,8 @@ export interface Analyzer {
   statsd: StatsdSource | null;
   /** The short-term history (sampled every step by a timer; tests call sample()). */
   history: History;
+  /** Alerting rules, their alerts and notifiers; null without rules or receivers. */
+  alerting: Alerting | null;
   /** What the live page shows, once a second while anyone watches. */
   feed: LiveFeed;
   /** The self metrics (live; not checkpointed). */
@@ -114,6 +122,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const startedAt = Date.now();
   // Before anything is opened: a mapping file this cannot follow is one line naming the key.
   const statsdMapping = config.statsd?.port ? readMapping(config.statsd.mappingFile) : null;
+  const alertsConfig = { ...ALERTS_DEFAULTS, ...config.alerts };
+  const historyOptions = { ...HISTORY_DEFAULTS, ...config.history };
+  const ruleGroups = loadRules(alertsConfig.rules, historyOptions.windowMs);
   const opened = config.positionsFile
     ? await openCheckpoint(config.positionsFile, { startFresh: config.startFresh ?? false, say: warn })
     : null;
@@ -264,12 +275,38 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     : null;
   // …and a pushed family may not take a group's name: /metrics would show it twice.
   if (pushgateway) pushed.takenElsewhere = (name) => pushgateway.exposes(name);
+  // Alerting (after the store's restore: it evaluates over it), before the checkpointer that saves its state.
+  const history = new History(store, historyOptions);
+  const alerting =
+    alertsConfig.rules.length + alertsConfig.alertmanagerUrls.length + alertsConfig.webhooks.length > 0
+      ? setUpAlerting({
+          config: alertsConfig,
+          groups: ruleGroups,
+          store,
+          windowMs: history.options.windowMs,
+          registry: selfRegistry,
+          more: async () => {
+            const families = [...(await registryFamilies(selfRegistry))];
+            return families.flatMap((f) => f.samples);
+          },
+          restored: saved ? (saved.sources as { alerts?: unknown; webhooks?: unknown }) : null,
+          checkpoint: () => void checkpointer?.checkpoint(),
+          externalUrl: () => alertsConfig.externalUrl ?? `http://${hostname()}:${boundPort}`,
+          onError: (subject, error) => reportError('alerts', subject, error),
+        })
+      : null;
   checkpointer = new Checkpointer({
     store,
     path: config.positionsFile,
     // The previous generation stays usable: the push log keeps what it lacks. Queue batches go
     // once the newest has them (README: a fall-back to the previous generation misses them).
-    sources: [tailer, pushSource, ...(pushgateway ? [pushgateway] : []), ...(queue ? [queue] : [])],
+    sources: [
+      tailer,
+      pushSource,
+      ...(pushgateway ? [pushgateway] : []),
+      ...(queue ? [queue] : []),
+      ...(alerting?.sources ?? []),
+    ],
     resumed: saved !== null,
     onWritten: (seconds) => {
       selfMetrics.checkpointWrites.inc();
@@ -280,7 +317,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   // What /metrics serves before the first checkpoint: the restored values, durable already.
   await checkpointer.checkpoint();
 
-  const history = new History(store, { ...HISTORY_DEFAULTS, ...config.history });
   const feed = new LiveFeed(() =>
     storeTotals(
       store,
@@ -318,6 +354,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       ...[pushSource.routes<ReadEnv>(), pushgateway?.routes<ReadEnv>()].filter((r) => r !== undefined),
       historyRoutes(history),
       uiRoutes(feed, history),
+      alertsRoutes(() => alerting?.engine ?? null),
     ],
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
     refresh: () => checkpointer?.checkpoint() ?? Promise.resolve(),
@@ -355,12 +392,15 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   let connections = () => 0;
   /** The address listened on (the Host check trusts fewer names on loopback); none yet: any. */
   let boundTo = '0.0.0.0';
+  /** The port listened on (alerts' links without --external-url). */
+  let boundPort = 0;
   return {
     store,
     pushed,
     queue,
     statsd,
     history,
+    alerting,
     feed,
     selfRegistry,
     app,
@@ -377,6 +417,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       Object.assign(push, next.pushLimits); // the decoder and the pushed families read them per push
       scrape.reconfigure(next.scrape);
       history.options.maxSeries = next.historyMaxSeries;
+      // A refused rule file refuses the reload (reload.ts says so); the running rules stay.
+      if (alerting) alerting.reload(next.rules);
+      else if (next.rules.length > 0) throw new Error('rules need a restart when the analyzer started without any');
     },
     async listen(port, host) {
       boundTo = host;
@@ -402,6 +445,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         s.listen(port, host, () => {
           const address = s.address();
           const bound = typeof address === 'object' && address ? address.port : port;
+          boundPort = bound;
           if (!push.enabled || push.otlpPort === null) return resolve(bound);
           // OTLP/HTTP alone on its own port (--otlp-port), for SDKs and collectors configured for 4318.
           otlpServer = createServer(getRequestListener(pushSource.otlpRoutes().fetch));
@@ -411,6 +455,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       });
     },
     async stop() {
+      alerting?.stop();
       clearInterval(rateTimer);
       clearInterval(historyTimer);
       feed.stop();

@@ -121,9 +121,8 @@ serve.action(async (opts) => {
     // Before anything starts: an unwritable checkpoint is one clear line and exit 2, not a spin.
     if (positionsFile) await (await import('./store/checkpoint.js')).checkWritable(positionsFile);
     const { createAnalyzer } = await import('./app.js');
-    const { analyzerSettingsOf, historyOf, pushConfigOf, queueConfigOf, scrapeOf, statsdOf, systemOf } = await import(
-      './config/analyzer-config.js'
-    );
+    const { alertsOf, analyzerSettingsOf, historyOf, pushConfigOf, queueConfigOf, scrapeOf, statsdOf, systemOf } =
+      await import('./config/analyzer-config.js');
     // A name that is not UTF-8 arrives with its bytes replaced: find the file it means.
     const { resolveArgvPath } = await import('./sources/file/argv-path.js');
     const watch = await Promise.all(
@@ -142,6 +141,7 @@ serve.action(async (opts) => {
       system: systemOf(opts),
       queue: queueConfigOf(opts),
       statsd: statsdOf(opts),
+      alerts: alertsOf(opts),
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;

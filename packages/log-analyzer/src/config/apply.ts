@@ -90,9 +90,11 @@ export async function printConfig(
     const origin =
       origins.get(setting.option) ?? (source === 'cli' ? 'flag' : source === 'env' ? 'environment' : 'default');
     const toml = (v: unknown): string =>
-      setting.type === 'targets'
-        ? `[${(v as ScrapeTarget[]).map((t) => `{ name = ${JSON.stringify(t.name)}, url = ${JSON.stringify(t.url)}, type = "${t.type}" }`).join(', ')}]`
-        : JSON.stringify(v);
+      setting.type === 'webhooks'
+        ? `[${(v as { name: string; url: string }[]).map((w) => `{ name = ${JSON.stringify(w.name)}, url = ${JSON.stringify(w.url)} }`).join(', ')}]`
+        : setting.type === 'targets'
+          ? `[${(v as ScrapeTarget[]).map((t) => `{ name = ${JSON.stringify(t.name)}, url = ${JSON.stringify(t.url)}, type = "${t.type}" }`).join(', ')}]`
+          : JSON.stringify(v);
     // API keys are never printed: a comment with their count and tenants stands for them.
     const secret = BY_OPTION.get(setting.option)?.secret === 'keys' && Array.isArray(value);
     const shown =

@@ -14,7 +14,7 @@ export interface FileKey {
   key: string;
   /** The serve command's option (attribute name). */
   option: string;
-  type: 'string' | 'number' | 'boolean' | 'list' | 'targets';
+  type: 'string' | 'number' | 'boolean' | 'list' | 'targets' | 'webhooks';
 }
 
 /** The file's sections, in the order `config print` writes them (a new one: after these). */
@@ -52,6 +52,12 @@ const value: Record<FileKey['type'], z.ZodType> = {
       { error: 'expected a list of { name, url, type }' },
     )
     .transform((targets) => targets.map((t) => `${t.type}:${t.name}=${t.url}`)),
+  // Each webhook as JSON text, which its flag's parser (rules/webhook-config.ts) checks key by key.
+  webhooks: z
+    .array(z.record(z.string(), z.unknown(), { error: 'expected a table' }), {
+      error: 'expected [[alerts.webhooks]] tables of name, url, …',
+    })
+    .transform((hooks) => hooks.map((h) => JSON.stringify(h))),
 };
 
 /** The file's shape: sections of known keys (a duration or size may be a number or a string like "10s"). */

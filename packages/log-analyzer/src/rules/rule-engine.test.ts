@@ -34,28 +34,28 @@ function harness(restored: unknown = null) {
     engine,
     values,
     sent,
-    at: (t: number) => {
+    at: async (t: number) => {
       now = 1_000_000 + t;
-      engine.tick(now);
+      await engine.tick(now);
     },
   };
 }
 
 const states = (engine: RuleEngine<string>) => engine.current().map((a) => a.state);
 
-describe('RuleEngine', () => {
-  it('goes pending, fires after for, sends, resends each minute, and sends the resolve with endsAt', () => {
+describe('RuleEngine', async () => {
+  it('goes pending, fires after for, sends, resends each minute, and sends the resolve with endsAt', async () => {
     const h = harness();
     h.engine.load(parseRuleFile(rules('20s'), 'r.yml', compile));
-    h.at(0);
+    await h.at(0);
     expect(states(h.engine)).toEqual([]);
     h.values.set('ratio', 0.07);
-    h.at(10_000);
+    await h.at(10_000);
     expect(states(h.engine)).toEqual(['pending']);
     expect(h.sent).toEqual([]);
-    h.at(20_000);
+    await h.at(20_000);
     expect(states(h.engine)).toEqual(['pending']);
-    h.at(30_000);
+    await h.at(30_000);
     expect(states(h.engine)).toEqual(['firing']);
     expect(h.sent).toHaveLength(1);
     const [first] = h.sent[0] ?? [];
@@ -63,49 +63,49 @@ describe('RuleEngine', () => {
     expect(first?.annotations).toEqual({ summary: 'ratio 7% on a.log' });
     expect(first?.startsAt).toBe(new Date(1_030_000).toISOString());
     expect(first?.generatorURL).toBe('http://analyzer:8080/graph?g0.expr=ratio&g0.tab=1');
-    h.at(80_000);
+    await h.at(80_000);
     expect(h.sent).toHaveLength(1);
-    h.at(100_000);
+    await h.at(100_000);
     expect(h.sent).toHaveLength(2);
     expect(h.engine.series().alerts).toEqual([
       { labels: { alertname: 'HighRatio', alertstate: 'firing', file: 'a.log', severity: 'page' }, value: 1 },
     ]);
     h.values.delete('ratio');
-    h.at(110_000);
+    await h.at(110_000);
     expect(states(h.engine)).toEqual(['inactive']);
     expect(h.sent).toHaveLength(3);
     expect(h.sent[2]?.[0]?.endsAt).toBe(new Date(1_110_000).toISOString());
     expect(h.engine.series().alerts).toEqual([]);
   });
 
-  it('keeps a pending for across a reload of the same rule, and starts a changed rule afresh', () => {
+  it('keeps a pending for across a reload of the same rule, and starts a changed rule afresh', async () => {
     const h = harness();
     h.engine.load(parseRuleFile(rules('20s'), 'r.yml', compile));
     h.values.set('ratio', 1);
-    h.at(0);
+    await h.at(0);
     h.engine.load(parseRuleFile(rules('20s'), 'r.yml', compile));
-    h.at(20_000);
+    await h.at(20_000);
     expect(states(h.engine)).toEqual(['firing']);
     h.engine.load(parseRuleFile(rules('30s'), 'r.yml', compile));
     expect(states(h.engine)).toEqual([]);
   });
 
-  it('restores alerts from its checkpoint position: a firing alert is not sent again as new', () => {
+  it('restores alerts from its checkpoint position: a firing alert is not sent again as new', async () => {
     const h = harness();
     h.engine.load(parseRuleFile(rules('0s'), 'r.yml', compile));
     h.values.set('ratio', 1);
-    h.at(0);
+    await h.at(0);
     expect(h.sent).toHaveLength(1);
     const saved = JSON.parse(JSON.stringify(h.engine.position()));
     const after = harness(saved);
     after.engine.load(parseRuleFile(rules('0s'), 'r.yml', compile));
     after.values.set('ratio', 1);
-    after.at(10_000);
+    await after.at(10_000);
     expect(states(after.engine)).toEqual(['firing']);
     expect(after.engine.current()[0]?.firedAt).toBe(1_000_000);
     expect(after.sent).toEqual([]);
     after.values.delete('ratio');
-    after.at(20_000);
+    await after.at(20_000);
     expect(after.sent[0]?.[0]?.endsAt).toBe(new Date(1_020_000).toISOString());
   });
 });

@@ -77,6 +77,10 @@ export interface RuleEngineOptions<E> {
   onSend(alerts: PostableAlert[]): void;
   /** After every evaluation: every firing and recently resolved alert (the webhooks group them). */
   onEvaluated(alerts: CurrentAlert[], now: number): void;
+  /** Before the groups due are evaluated (the series source records its points). */
+  before?(now: number): Promise<void>;
+  /** Each rule evaluated: whether it could be. */
+  onRuleEvaluated?(ok: boolean): void;
   /** State restored from the checkpoint. */
   restored?: AlertsPosition | null;
 }
@@ -84,6 +88,7 @@ export interface RuleEngineOptions<E> {
 export class RuleEngine<E> {
   private groups: LiveGroup<E>[] = [];
   private cancel: (() => void) | null = null;
+  private ticking = false;
   private restored: Map<string, AlertInstance[]>;
   /** Moves when an alert's state changes (the checkpointer writes then). */
   positionVersion = 0;
@@ -125,14 +130,24 @@ export class RuleEngine<E> {
     this.reschedule();
   }
 
-  /** Evaluates every group that is due at `now` (the timer's turn; tests call it). */
-  tick(now = this.options.now()): void {
-    for (const g of this.groups) {
-      if (g.nextAt > now) continue;
-      this.evaluateGroup(g, now);
-      // The next turn on the group's own beat; a late turn does not make up the ones missed.
-      g.nextAt = Math.max(g.nextAt + g.intervalMs, now + 1);
-      if (g.nextAt <= now) g.nextAt = now + g.intervalMs;
+  /**
+   * Evaluates every group that is due at `now` (the timer's turn; tests call it), after `before`
+   * (the source records its points). One turn at a time.
+   */
+  async tick(now = this.options.now()): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const due = this.groups.filter((g) => g.nextAt <= now);
+      if (due.length > 0) await this.options.before?.(now);
+      for (const g of due) {
+        this.evaluateGroup(g, now);
+        // The next turn on the group's own beat; a late turn does not make up the ones missed.
+        g.nextAt += g.intervalMs;
+        if (g.nextAt <= now) g.nextAt = now + g.intervalMs;
+      }
+    } finally {
+      this.ticking = false;
     }
     this.reschedule();
   }
@@ -142,7 +157,7 @@ export class RuleEngine<E> {
     this.cancel = null;
     if (this.groups.length === 0) return;
     const next = Math.min(...this.groups.map((g) => g.nextAt));
-    this.cancel = this.options.schedule(() => this.tick(), Math.max(0, next - this.options.now()));
+    this.cancel = this.options.schedule(() => void this.tick(), Math.max(0, next - this.options.now()));
   }
 
   stop(): void {
@@ -173,6 +188,7 @@ export class RuleEngine<E> {
         live.status.health = 'err';
         live.status.lastError = (error as Error).message;
         live.status.lastEvaluation = now;
+        this.options.onRuleEvaluated?.(false);
         continue;
       }
       for (const key of new Set([...live.alerts.keys(), ...seen.keys()])) {
@@ -207,6 +223,7 @@ export class RuleEngine<E> {
         }
         live.alerts.set(key, instance);
       }
+      this.options.onRuleEvaluated?.(true);
       live.status.lastEvaluation = now;
       live.status.evaluationSeconds = (performance.now() - ruleStarted) / 1000;
     }
