@@ -387,6 +387,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   // Discovery goes on in the background: the HTTP side answers meanwhile (50,000 files take a while).
   const ready = tailer.start();
   queue?.start();
+  alerting?.start();
   ready.catch((error: unknown) => reportError('watch', config.watch.join(', '), error));
 
   let connections = () => 0;

@@ -155,6 +155,8 @@ export function setUpAlerting(options: AlertingOptions) {
       engine.load(next);
       return next.reduce((n, g) => n + g.rules.length, 0);
     },
+    /** Starts the evaluations (once everything the series source reads exists). */
+    start: () => engine.start(),
     ruleCount: () => engine.snapshot().reduce((n, g) => n + g.rules.length, 0),
     stop(): void {
       engine.stop();

@@ -5,7 +5,7 @@
 // current alerts, grouped there) and what the APIs and /metrics show (ALERTS, ALERTS_FOR_STATE).
 // Time and timers are handed in: tests tick it.
 
-import { alertOf, fingerprint, generatorUrl, type Labels } from './alert-labels.js';
+import { alertOf, fingerprint, generatorUrl, type Labels, sortedLabels } from './alert-labels.js';
 import { type AlertState, needsSending, step, validUntil } from './alert-state.js';
 import type { AlertRule, RuleGroup } from './rule-file.js';
 
@@ -42,7 +42,16 @@ interface LiveRule<E> {
   rule: AlertRule<E>;
   alerts: Map<string, AlertInstance>;
   status: RuleStatus;
+  /**
+   * Evaluations left during which an alert restored from the checkpoint that the expression does
+   * not return is kept as it is: after a start, range selectors have no points yet (the source
+   * records them from the first evaluation on), so "not returned" does not yet mean "resolved".
+   */
+  warmUp: number;
 }
+
+/** Evaluations after a start before a restored alert may resolve for want of data. */
+export const WARM_UP_EVALUATIONS = 3;
 
 interface LiveGroup<E> {
   group: RuleGroup<E>;
@@ -89,6 +98,8 @@ export class RuleEngine<E> {
   private groups: LiveGroup<E>[] = [];
   private cancel: (() => void) | null = null;
   private ticking = false;
+  /** Timers only once started (the wiring starts it when everything it reads exists). */
+  private started = false;
   private restored: Map<string, AlertInstance[]>;
   /** Moves when an alert's state changes (the checkpointer writes then). */
   positionVersion = 0;
@@ -120,6 +131,7 @@ export class RuleEngine<E> {
             rule,
             alerts: new Map(saved.map((a) => [fingerprint(a.labels), a])),
             status: { health: 'unknown', lastError: '', lastEvaluation: 0, evaluationSeconds: 0 },
+            warmUp: saved.length > 0 ? WARM_UP_EVALUATIONS : 0,
           };
         }),
       };
@@ -152,15 +164,22 @@ export class RuleEngine<E> {
     this.reschedule();
   }
 
+  /** Evaluates on the groups' timers from now on. */
+  start(): void {
+    this.started = true;
+    this.reschedule();
+  }
+
   private reschedule(): void {
     this.cancel?.();
     this.cancel = null;
-    if (this.groups.length === 0) return;
+    if (this.groups.length === 0 || !this.started) return;
     const next = Math.min(...this.groups.map((g) => g.nextAt));
     this.cancel = this.options.schedule(() => void this.tick(), Math.max(0, next - this.options.now()));
   }
 
   stop(): void {
+    this.started = false;
     this.cancel?.();
     this.cancel = null;
   }
@@ -191,9 +210,12 @@ export class RuleEngine<E> {
         this.options.onRuleEvaluated?.(false);
         continue;
       }
+      const warming = live.warmUp > 0;
+      if (warming) live.warmUp--;
       for (const key of new Set([...live.alerts.keys(), ...seen.keys()])) {
         const previous = live.alerts.get(key);
         const sample = seen.get(key);
+        if (warming && !sample) continue;
         const next = step({
           previous,
           seen: sample ? { value: sample.value } : null,
@@ -272,8 +294,8 @@ export class RuleEngine<E> {
       for (const live of g.rules) {
         for (const a of live.alerts.values()) {
           if (a.state === 'inactive') continue;
-          alerts.push({ labels: { ...a.labels, alertstate: a.state }, value: 1 });
-          forState.push({ labels: { ...a.labels }, value: a.activeAt / 1000 });
+          alerts.push({ labels: sortedLabels({ ...a.labels, alertstate: a.state }), value: 1 });
+          forState.push({ labels: sortedLabels(a.labels), value: a.activeAt / 1000 });
         }
       }
     }
