@@ -280,4 +280,55 @@ describe('alerts end to end', () => {
       taken(hooks.got, '/direct', 'firing')[0]?.body.alerts[0]?.fingerprint,
     );
   }, 120_000);
+
+  it('a SIGHUP reads the rule files again: an unchanged rule keeps its pending for; a refused file changes nothing', async () => {
+    const dir = setUp();
+    const rules = (extra: string) =>
+      `groups:\n  - name: http\n    rules:\n      - alert: Slow\n        expr: sum(rate(http_requests_total{status=~"5.."}[5s])) > 0\n        for: 1h\n${extra}`;
+    writeFileSync(join(dir, 'rules.yml'), rules(''));
+    const served = spawnServe([
+      '--watch',
+      join(dir, '*.log'),
+      '--no-positions',
+      '--rules',
+      join(dir, 'rules.yml'),
+      '--evaluation-interval',
+      '500ms',
+    ]);
+    running.push(served);
+    await served.url;
+    noise(join(dir, 'access.log'), 0.5);
+    const active = async () => {
+      const answer = (await (await fetch(new URL('/api/v1/alerts', await served.url))).json()) as {
+        data: { alerts: { labels: { alertname: string }; state: string; activeAt: string }[] };
+      };
+      return answer.data.alerts.map((a) => `${a.labels.alertname} ${a.state} ${a.activeAt}`);
+    };
+    await vi.waitFor(async () => expect(await active()).toHaveLength(1), WAIT);
+    const [before] = await active();
+    expect(before).toMatch(/^Slow pending /);
+    writeFileSync(
+      join(dir, 'rules.yml'),
+      rules('      - alert: Any\n        expr: sum(rate(http_requests_total[5s])) > 0\n        for: 1h\n'),
+    );
+    served.child.kill('SIGHUP');
+    await vi.waitFor(
+      async () => expect(await served.value('log_analyzer_config_reloads_total', 'result="success"')).toBe(1),
+      WAIT,
+    );
+    await vi.waitFor(async () => expect(await active()).toHaveLength(2), WAIT);
+    expect(await active()).toContain(before);
+    // A refused file: the reload fails, the rules in force stay (and their alerts).
+    writeFileSync(join(dir, 'rules.yml'), rules('      - alert: Bad\n        expr: topk(1, up)\n'));
+    served.child.kill('SIGHUP');
+    await vi.waitFor(
+      async () => expect(await served.value('log_analyzer_config_reloads_total', 'result="failure"')).toBe(1),
+      WAIT,
+    );
+    expect(served.stderr()).toMatch(
+      /the new configuration is refused, the running one stays: .*rules\.yml:\d+: group "http", alert "Bad": expr at position/,
+    );
+    expect(await active()).toContain(before);
+    expect(await active()).toHaveLength(2);
+  }, 120_000);
 });
