@@ -10,6 +10,7 @@
 //   7. the soak: lines rotated every 100k by rename and by copytruncate (full run), and at 50k
 //      lines/s with the analyzer killed -9 at random moments (quick: fewer lines, fewer kills)
 //   7b. remote-write: 2,000-series snappy protobuf requests beside pushgateway taking the same samples as text
+//   7c. alert rules: 100 rules over 10,000 series, one evaluation round's CPU, per expression kind
 //   8. resilience: idle CPU with 1,000 and 10,000 followed files, 200 concurrent scrapers,
 //      1,100 slow connections under ulimit -n 1024, the checkpoint's cost with 100,000 series
 
@@ -25,6 +26,7 @@ import { pushBench } from './push.mjs';
 import { queueBench } from './queue.mjs';
 import { remoteWriteBench } from './remote-write.mjs';
 import { checkpointCost, churn, concurrentScrapes, idleCost, slowClients, startup } from './resilience.mjs';
+import { rulesBench } from './rules.mjs';
 import { statsdBench } from './statsd.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -41,6 +43,7 @@ const results = {
   queue: null,
   statsd: null,
   history: null,
+  rules: null,
   soak: null,
   resilience: null,
 };
@@ -197,6 +200,9 @@ console.error('bench: statsd: done');
 }
 console.error('bench: history: done');
 
+results.rules = rulesBench(quick ? 3 : 7);
+console.error('bench: rules: done');
+
 const soak = (...args) => {
   const run = spawnSync(process.execPath, [join(ROOT, 'bench/soak.mjs'), ...args.map(String)], { encoding: 'utf8' });
   // A soak that does not count exactly is a broken promise, not a slow number: the run fails.
@@ -329,6 +335,18 @@ if (hist) {
   );
   lines.push(
     `  /ui: 50 live clients cost ${hist.ui.extraPercentOfOneCore} % of one core (${hist.ui.fifty.cpuPercentOfOneCore} % against ${hist.ui.none.cpuPercentOfOneCore} % with none, following 200 lines/s; ${hist.ui.fifty.framesPerClientPerSecond} frames per client per second)`,
+  );
+}
+const rules = results.rules;
+if (rules) {
+  lines.push('');
+  lines.push(
+    `rules: ${rules.rules} rules over ${rules.storeSeries.toLocaleString('en')} series: ${rules.roundCpuMs} CPU ms a round (median; ${rules.shareOfOneCoreAt15s} % of a core every 15 s), recording ${rules.recordedSeries.toLocaleString('en')} series ${rules.recordCpuMs} ms a step, against the history's sample ${rules.historySampleCpuMs} ms`,
+  );
+  lines.push(
+    `  per kind (ms a round / per rule): ${Object.entries(rules.perKindCpuMs)
+      .map(([k, v]) => `${k} ${v.roundMs} / ${v.perRuleMs}`)
+      .join(', ')}`,
   );
 }
 lines.push(...results.soak);

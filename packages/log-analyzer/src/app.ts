@@ -15,6 +15,7 @@
 //   checkpoint          store/checkpointer.ts           the checkpoint file, its lock, what /metrics serves
 //   history             history/history.ts              the last hour of every series
 //   alerts              rules/alerting.ts               rule files, alert states, notifications (checkpointed)
+//   rules               rules/promql/store-source.ts    raw points of the series alert expressions read over time
 //   exporters           export/http-app.ts, http-server the routes, the connections, the live page's stream
 //   errors              metrics/error-report.ts         every stage's errors, counted and said once
 //
@@ -52,6 +53,7 @@ import { hostAllowed } from './export/host-check.js';
 import { createHttpApp } from './export/http-app.js';
 import { connectionCap, createHttpServer, openFilesLimit } from './export/http-server.js';
 import { LiveFeed, storeTotals } from './export/live-feed.js';
+import { queryRoutes } from './export/query-routes.js';
 import type { ReadEnv } from './export/read-auth.js';
 import { fileStatuses, statusAnswer } from './export/status.js';
 import { uiRoutes } from './export/ui-routes.js';
@@ -61,6 +63,7 @@ import { ErrorReport } from './metrics/error-report.js';
 import { LineRate } from './metrics/line-rate.js';
 import { createSelfMetrics } from './metrics/self-metrics.js';
 import { type Alerting, loadRules, setUpAlerting } from './rules/alerting.js';
+import { exposedSamples, StoreSource } from './rules/promql/store-source.js';
 import type { FileEvents } from './sources/file/file-events.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
 import { Tailer } from './sources/file/tailer.js';
@@ -95,6 +98,8 @@ export interface Analyzer {
   history: History;
   /** Alerting rules, their alerts and notifiers; null without rules or receivers. */
   alerting: Alerting | null;
+  /** What alert expressions read (rules/promql): sampled with the history, every step. */
+  seriesSource: StoreSource;
   /** What the live page shows, once a second while anyone watches. */
   feed: LiveFeed;
   /** The self metrics (live; not checkpointed). */
@@ -285,10 +290,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
           store,
           windowMs: history.options.windowMs,
           registry: selfRegistry,
-          more: async () => {
-            const families = [...(await registryFamilies(selfRegistry))];
-            return families.flatMap((f) => f.samples);
-          },
+          // What /metrics shows besides the store (read at evaluation time: scrape is made below).
+          more: async () => [
+            ...(await registryFamilies(selfRegistry)).flatMap((f) => f.samples),
+            ...exposedSamples(scrape.exposition() + (pushgateway?.exposition() ?? '')),
+          ],
           restored: saved ? (saved.sources as { alerts?: unknown; webhooks?: unknown }) : null,
           checkpoint: () => void checkpointer?.checkpoint(),
           externalUrl: () => alertsConfig.externalUrl ?? `http://${hostname()}:${boundPort}`,
@@ -334,6 +340,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     (name) => store.has(name) || selfRegistry.getSingleMetric(name) !== undefined || isReservedName(name),
   );
   scrape.start();
+  // Expressions read every family /metrics shows: the store live, the rest as of the last step.
+  const seriesSource = new StoreSource(store, history.options, async () => [
+    ...(await registryFamilies(selfRegistry)).flatMap((f) => f.samples),
+    ...exposedSamples(scrape.exposition() + (pushgateway?.exposition() ?? '')),
+  ]);
 
   const app = createHttpApp({
     commit: COMMIT,
@@ -353,6 +364,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     routes: [
       ...[pushSource.routes<ReadEnv>(), pushgateway?.routes<ReadEnv>()].filter((r) => r !== undefined),
       historyRoutes(history),
+      queryRoutes(seriesSource, history.options.windowMs),
       uiRoutes(feed, history),
       alertsRoutes(() => alerting?.engine ?? null),
     ],
@@ -377,7 +389,11 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
 
   const rateTimer = setInterval(() => lineRate.sample(Date.now()), 1000);
   rateTimer.unref();
-  const historyTimer = setInterval(() => history.sample(Date.now()), history.options.stepMs);
+  const historyTimer = setInterval(() => {
+    const now = Date.now();
+    history.sample(now);
+    seriesSource.sample(now).catch((error) => reportError('rules', '', error));
+  }, history.options.stepMs);
   historyTimer.unref();
   const checkpointTimer = setInterval(
     () => void checkpointer?.checkpoint(),
@@ -402,6 +418,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     statsd,
     history,
     alerting,
+    seriesSource,
     feed,
     selfRegistry,
     app,

@@ -225,7 +225,17 @@ export const LOG_FAMILIES = {
 } as const satisfies Record<string, FamilySpec>;
 
 /** The stages that report errors in log_analyzer_errors_total. */
-export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http' | 'push' | 'queue' | 'statsd' | 'alerts';
+export type Stage =
+  | 'watch'
+  | 'read'
+  | 'parse'
+  | 'checkpoint'
+  | 'http'
+  | 'push'
+  | 'queue'
+  | 'statsd'
+  | 'rules'
+  | 'alerts';
 
 /** A bounded label value for an error: its errno code, or its kind. */
 export function errorLabel(error: unknown): string {

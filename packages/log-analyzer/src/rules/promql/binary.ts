@@ -52,14 +52,33 @@ export function compare(op: ComparisonOp, a: number, b: number): boolean {
   }
 }
 
+/** Each label set without its name, made once: a source hands out the same objects every round. */
+const nameless = new WeakMap<Labels, Labels>();
+
 export function withoutName(labels: Labels): Labels {
   if (!('__name__' in labels)) return labels;
-  const { __name__: _, ...rest } = labels;
+  let rest = nameless.get(labels);
+  if (!rest) {
+    const { __name__: _, ...others } = labels;
+    rest = others;
+    nameless.set(labels, rest);
+  }
   return rest;
 }
 
+/** Keys of whole label sets already made (a source hands out the same label objects every round). */
+const keys = new WeakMap<Labels, string>();
+
 /** A key of labels (sorted), for grouping and matching. */
 export function labelKey(labels: Labels, keep?: (name: string) => boolean): string {
+  if (!keep) {
+    let key = keys.get(labels);
+    if (key === undefined) {
+      key = labelKey(labels, () => true);
+      keys.set(labels, key);
+    }
+    return key;
+  }
   let key = '';
   for (const name of Object.keys(labels).sort()) {
     if (keep && !keep(name)) continue;

@@ -117,12 +117,13 @@ function groupLabels(labels: Labels, by: readonly string[], without: boolean): L
 
 function aggregate(op: AggregateOp, by: readonly string[], without: boolean, samples: readonly Sample[]): Sample[] {
   const groups = new Map<string, { labels: Labels; value: number; count: number }>();
+  const ignored = new Set(['__name__', ...by]);
   for (const s of samples) {
-    const labels = groupLabels(s.labels, by, without);
-    const key = labelKey(labels);
+    // by: the key from the listed labels' values alone (no object per sample); without: the rest.
+    const key = without ? labelKey(s.labels, (n) => !ignored.has(n)) : by.map((n) => s.labels[n] ?? '').join('\u0000');
     const group = groups.get(key);
     if (!group) {
-      groups.set(key, { labels, value: s.value, count: 1 });
+      groups.set(key, { labels: groupLabels(s.labels, by, without), value: s.value, count: 1 });
       continue;
     }
     group.count++;

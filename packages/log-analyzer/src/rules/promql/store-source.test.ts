@@ -80,6 +80,19 @@ describe('StoreSource', () => {
     });
   });
 
+  it('an instant read a moment before the last sample reads current values, not the (empty) recording', async () => {
+    const { store, requests } = storeWithTraffic();
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 });
+    requests.inc(['200'], 3);
+    await source.sample(100_000);
+    expect(query(source, 'absent(http_requests_total)', 95_000)).toEqual({ kind: 'vector', samples: [] });
+    // More than a step before: the recording, which this selector never asked for.
+    expect(query(source, 'absent(http_requests_total)', 85_000)).toEqual({
+      kind: 'vector',
+      samples: [{ labels: {}, value: 1 }],
+    });
+  });
+
   it('forgets what nobody asked for over a window, and series gone as long', async () => {
     const { store, requests } = storeWithTraffic();
     const source = new StoreSource(store, { stepMs: 10_000, windowMs: 60_000 });

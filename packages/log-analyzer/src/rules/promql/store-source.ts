@@ -6,6 +6,7 @@
 // its own, only for the series range selectors ask for, only as long as they ask.
 
 import type { Family, Series, Store } from '../../store/store.js';
+import { parseTextFormat } from '../../transforms/pushgateway/text-format.js';
 import type { Matcher } from './ast.js';
 import { labelKey } from './binary.js';
 import {
@@ -30,6 +31,13 @@ export interface FlatSample {
   name: string;
   labels: readonly (readonly [string, string])[];
   value: number;
+}
+
+/** The samples of a text exposition (scraped targets, Pushgateway groups); none if it does not parse. */
+export function exposedSamples(text: string): FlatSample[] {
+  if (text.trim() === '') return [];
+  const parsed = parseTextFormat(text);
+  return 'error' in parsed ? [] : parsed.families.flatMap((f) => f.samples);
 }
 
 /** A recorded series: its points in a ring, oldest overwritten. */
@@ -86,9 +94,10 @@ const labelCache = new WeakMap<readonly string[], Map<string, Labels[]>>();
 export class StoreSource implements SeriesSource {
   private others: InstantSample[] = [];
   private readonly wants = new Map<string, Want>();
-  private readonly rings = new Map<string, Ring>();
+  /** Recorded series by metric name, then by label key (a selector names its metric: one lookup). */
+  private readonly rings = new Map<string, Map<string, Ring>>();
   private capacity = 2;
-  /** When `sample` last recorded (instant reads at or after it read live values). */
+  /** When `sample` last recorded (instant reads from a step before it on read live values). */
   lastSampleAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -100,14 +109,23 @@ export class StoreSource implements SeriesSource {
 
   /** Series being recorded (for the benchmark and the status of rules). */
   get recorded(): number {
-    return this.rings.size;
+    let n = 0;
+    for (const byKey of this.rings.values()) n += byKey.size;
+    return n;
   }
 
   /** Refreshes the non-store samples and records a point of every wanted series (call every step). */
   async sample(now: number): Promise<void> {
-    const flat = await this.more();
-    this.others = flat.map((s) => ({ labels: { __name__: s.name, ...Object.fromEntries(s.labels) }, value: s.value }));
-    this.record(now);
+    try {
+      const flat = await this.more();
+      this.others = flat.map((s) => ({
+        labels: { __name__: s.name, ...Object.fromEntries(s.labels) },
+        value: s.value,
+      }));
+    } finally {
+      // A failed read of the others (the caller counts it) keeps their last values; the store's still count.
+      this.record(now);
+    }
   }
 
   /** Records now's values of the wanted series; forgets wants unused for a window and series gone as long. */
@@ -122,7 +140,7 @@ export class StoreSource implements SeriesSource {
     if (capacity !== this.capacity) {
       // A longer range was asked for: rings are made again at the new size as series come (kept points move over).
       this.capacity = capacity;
-      for (const [key, ring] of this.rings) this.rings.set(key, this.resized(ring));
+      for (const byKey of this.rings.values()) for (const [key, ring] of byKey) byKey.set(key, this.resized(ring));
     }
     const done = new Set<string>();
     for (const want of this.wants.values()) {
@@ -130,15 +148,24 @@ export class StoreSource implements SeriesSource {
         const key = labelKey(s.labels);
         if (done.has(key)) continue;
         done.add(key);
-        let ring = this.rings.get(key);
+        const name = s.labels.__name__ ?? '';
+        let byKey = this.rings.get(name);
+        if (!byKey) {
+          byKey = new Map();
+          this.rings.set(name, byKey);
+        }
+        let ring = byKey.get(key);
         if (!ring) {
           ring = new Ring(s.labels, this.capacity);
-          this.rings.set(key, ring);
+          byKey.set(key, ring);
         }
         ring.push(now, s.value);
       }
     }
-    for (const [key, ring] of this.rings) if (now - ring.newest > this.options.windowMs) this.rings.delete(key);
+    for (const [name, byKey] of this.rings) {
+      for (const [key, ring] of byKey) if (now - ring.newest > this.options.windowMs) byKey.delete(key);
+      if (byKey.size === 0) this.rings.delete(name);
+    }
   }
 
   private resized(ring: Ring): Ring {
@@ -160,11 +187,13 @@ export class StoreSource implements SeriesSource {
   }
 
   instant(matchers: readonly Matcher[], atMs: number): InstantSample[] {
-    if (atMs >= this.lastSampleAt) return this.live(matchers);
+    // Within a step of the last sample the current values are the newest there are (a rule's
+    // evaluation time a moment behind the clock must not read an unrecorded selector as absent).
+    if (atMs >= this.lastSampleAt - this.options.stepMs) return this.live(matchers);
     // In the past (offset): the newest recorded point within the lookback.
     this.want(matchers, this.lastSampleAt - atMs + LOOKBACK_MS);
     const out: InstantSample[] = [];
-    for (const ring of this.rings.values()) {
+    for (const ring of this.ringsFor(matchers)) {
       if (!matchesAll(matchers, ring.labels)) continue;
       const { times, values } = ring.between(atMs - LOOKBACK_MS, atMs);
       if (times.length > 0) out.push({ labels: ring.labels, value: values.at(-1) as number });
@@ -175,12 +204,22 @@ export class StoreSource implements SeriesSource {
   range(matchers: readonly Matcher[], fromMs: number, toMs: number): RangeSeries[] {
     this.want(matchers, Math.max(this.lastSampleAt, toMs) - fromMs);
     const out: RangeSeries[] = [];
-    for (const ring of this.rings.values()) {
+    for (const ring of this.ringsFor(matchers)) {
       if (!matchesAll(matchers, ring.labels)) continue;
       const { times, values } = ring.between(fromMs, toMs);
       if (times.length > 0) out.push({ labels: ring.labels, times, values });
     }
     return out;
+  }
+
+  /** The recorded series a selector may match: those of its metric name, or all. */
+  private *ringsFor(matchers: readonly Matcher[]): Iterable<Ring> {
+    const name = nameOf(matchers);
+    if (name !== undefined) {
+      yield* this.rings.get(name)?.values() ?? [];
+      return;
+    }
+    for (const byKey of this.rings.values()) yield* byKey.values();
   }
 
   /** The current value of every matching series: store families, then the others. */
