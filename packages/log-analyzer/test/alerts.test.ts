@@ -123,20 +123,12 @@ describe('alerts end to end', () => {
     await exitOf(child);
   }
 
-  function setUp() {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    writeFileSync(join(dir, 'rules.yml'), RULES);
-    return dir;
-  }
-
-  it('goes pending, fires through Alertmanager and the direct webhook (retried twice), and resolves', async () => {
-    const dir = setUp();
-    const hooks = await receiver(servers, { '/direct': [500, 500] });
+  /** A real Alertmanager routing every alert to `hooks`/am at once (group_wait and group_interval 1s); its port. */
+  async function alertmanager(dir: string, hooks: string): Promise<number> {
     const amPort = await freePort();
     writeFileSync(
       join(dir, 'am.yml'),
-      `route:\n  receiver: hook\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: hook\n    webhook_configs:\n      - url: ${hooks.url}/am\n        send_resolved: true\n`,
+      `route:\n  receiver: hook\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: hook\n    webhook_configs:\n      - url: ${hooks}/am\n        send_resolved: true\n`,
     );
     const am = spawn(
       'prometheus-alertmanager',
@@ -150,6 +142,20 @@ describe('alerts end to end', () => {
     );
     others.push(am);
     await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${amPort}/-/ready`)).status).toBe(200), WAIT);
+    return amPort;
+  }
+
+  function setUp() {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    writeFileSync(join(dir, 'rules.yml'), RULES);
+    return dir;
+  }
+
+  it('goes pending, fires through Alertmanager and the direct webhook (retried twice), and resolves', async () => {
+    const dir = setUp();
+    const hooks = await receiver(servers, { '/direct': [500, 500] });
+    const amPort = await alertmanager(dir, hooks.url);
     writeFileSync(
       join(dir, 'config.toml'),
       `[[alerts.webhooks]]\nname = "direct"\nurl = "${hooks.url}/direct"\ngroup_wait = "0s"\ngroup_interval = "1s"\nretries = 3\nbackoff = "100ms"\n`,
@@ -237,11 +243,14 @@ describe('alerts end to end', () => {
   it('after a kill -9 while firing: no new firing notification, and the resolve still arrives', async () => {
     const dir = setUp();
     const hooks = await receiver(servers);
+    const amPort = await alertmanager(dir, hooks.url);
     writeFileSync(
       join(dir, 'config.toml'),
       `[[alerts.webhooks]]\nname = "direct"\nurl = "${hooks.url}/direct"\ngroup_wait = "0s"\ngroup_interval = "1s"\nbackoff = "100ms"\n`,
     );
     const args = [
+      '--alertmanager-url',
+      `http://127.0.0.1:${amPort}`,
       '--watch',
       join(dir, '*.log'),
       '--positions',
@@ -258,6 +267,7 @@ describe('alerts end to end', () => {
     await first.url;
     const loud = noise(join(dir, 'access.log'), 0.5);
     await vi.waitFor(() => expect(taken(hooks.got, '/direct', 'firing')).toHaveLength(1), WAIT);
+    await vi.waitFor(() => expect(taken(hooks.got, '/am', 'firing')).toHaveLength(1), WAIT);
     // What was said is in a checkpoint (a delivery asks for one; two more writes to be sure it is on disk).
     const writes = await first.value('log_analyzer_checkpoint_writes_total');
     await vi.waitFor(
@@ -275,6 +285,9 @@ describe('alerts end to end', () => {
     noise(join(dir, 'access.log'), 0);
     await vi.waitFor(() => expect(taken(hooks.got, '/direct', 'resolved')).toHaveLength(1), WAIT);
     expect(taken(hooks.got, '/direct', 'firing')).toHaveLength(1);
+    // Through Alertmanager too: the alert came back with its first startsAt, so nothing new fired.
+    await vi.waitFor(() => expect(taken(hooks.got, '/am', 'resolved')).toHaveLength(1), WAIT);
+    expect(taken(hooks.got, '/am', 'firing')).toHaveLength(1);
     const resolved = taken(hooks.got, '/direct', 'resolved')[0]?.body;
     expect(resolved?.alerts[0]?.fingerprint).toBe(
       taken(hooks.got, '/direct', 'firing')[0]?.body.alerts[0]?.fingerprint,
