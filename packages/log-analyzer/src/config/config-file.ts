@@ -149,6 +149,8 @@ export function lineOf(text: string, path: readonly (string | number)[]): number
     if (header) {
       current = header[1] as string;
       if (current === section) sectionLine = i + 1;
+      // An array of tables ([[alerts.webhooks]]): its first header is where the key is.
+      if (key !== undefined && current === `${section}.${key}` && line.startsWith('[[')) return i + 1;
       continue;
     }
     if (current === section && key !== undefined && new RegExp(`^"?${key}"?\\s*=`).test(line)) return i + 1;
