@@ -142,6 +142,7 @@ export function rulesBench(rounds = 5) {
     rules: rules.length,
     storeSeries: store.seriesCount,
     recordedSeries: source.recorded,
+    recordedMB: Math.round((source.keptPoints * 16) / 1e5) / 10,
     compileMs: round1(compileMs),
     roundCpuMs: round1(median(rounds_.map((r) => r.total))),
     roundsCpuMs: rounds_.map((r) => round1(r.total)),

@@ -341,7 +341,7 @@ const rules = results.rules;
 if (rules) {
   lines.push('');
   lines.push(
-    `rules: ${rules.rules} rules over ${rules.storeSeries.toLocaleString('en')} series: ${rules.roundCpuMs} CPU ms a round (median; ${rules.shareOfOneCoreAt15s} % of a core every 15 s), recording ${rules.recordedSeries.toLocaleString('en')} series ${rules.recordCpuMs} ms a step, against the history's sample ${rules.historySampleCpuMs} ms`,
+    `rules: ${rules.rules} rules over ${rules.storeSeries.toLocaleString('en')} series: ${rules.roundCpuMs} CPU ms a round (median; ${rules.shareOfOneCoreAt15s} % of a core every 15 s), recording ${rules.recordedSeries.toLocaleString('en')} series (${rules.recordedMB} MB) ${rules.recordCpuMs} ms a step, against the history's sample ${rules.historySampleCpuMs} ms`,
   );
   lines.push(
     `  per kind (ms a round / per rule): ${Object.entries(rules.perKindCpuMs)

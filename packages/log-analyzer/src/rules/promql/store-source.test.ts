@@ -93,6 +93,25 @@ describe('StoreSource', () => {
     });
   });
 
+  it('keeps each series as long as the longest range reading it, not the longest range of all', async () => {
+    const { store, requests, duration } = storeWithTraffic();
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 });
+    requests.inc(['200'], 1);
+    duration.observe(['get'], [1, 0, 0], 0.05, 1);
+    query(source, 'rate(http_requests_total[1m])', 0);
+    query(source, 'max_over_time(http_request_duration_seconds_count[10m])', 0);
+    await source.sample(10_000);
+    // 1m / 10 s + 2 for the one, 10m / 10 s + 2 for the other.
+    expect(source.keptPoints).toBe(8 + 62);
+    query(source, 'rate(http_requests_total[20m])', 10_000);
+    await source.sample(20_000);
+    expect(source.keptPoints).toBe(122 + 62);
+    expect(query(source, 'sum_over_time(http_requests_total[20m])', 20_000)).toEqual({
+      kind: 'vector',
+      samples: [{ labels: { status: '200' }, value: 2 }],
+    });
+  });
+
   it('forgets what nobody asked for over a window, and series gone as long', async () => {
     const { store, requests } = storeWithTraffic();
     const source = new StoreSource(store, { stepMs: 10_000, windowMs: 60_000 });
@@ -110,6 +129,17 @@ describe('StoreSource', () => {
     const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 }, async () => [
       { name: 'log_analyzer_errors_total', labels: [['stage', 'tail']], value: 3 },
     ]);
+    let renders = 0;
+    const counted = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 }, async () => {
+      renders++;
+      return [];
+    });
+    // Nobody reads it: the self metrics are not rendered every step for nothing.
+    await counted.sample(1000);
+    expect(renders).toBe(0);
+    query(counted, 'up', 1000);
+    await counted.sample(2000);
+    expect(renders).toBe(1);
     expect(query(source, 'log_analyzer_errors_total', 0)).toEqual({ kind: 'vector', samples: [] });
     await source.sample(1000);
     expect(query(source, 'log_analyzer_errors_total > 2', 1000)).toEqual({

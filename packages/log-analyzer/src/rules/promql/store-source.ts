@@ -80,6 +80,14 @@ class Ring {
   }
 }
 
+/** A longer ring with the points of `ring`. */
+function resized(ring: Ring, capacity: number): Ring {
+  const next = new Ring(ring.labels, capacity);
+  const { times, values } = ring.between(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+  for (let i = 0; i < times.length; i++) next.push(times[i] as number, values[i] as number);
+  return next;
+}
+
 /** A selector some expression reads over time, and until when it is kept recording. */
 interface Want {
   matchers: readonly Matcher[];
@@ -96,7 +104,8 @@ export class StoreSource implements SeriesSource {
   private readonly wants = new Map<string, Want>();
   /** Recorded series by metric name, then by label key (a selector names its metric: one lookup). */
   private readonly rings = new Map<string, Map<string, Ring>>();
-  private capacity = 2;
+  /** Whether anything has read this source (then `sample` refreshes the others). */
+  private read = false;
   /** When `sample` last recorded (instant reads from a step before it on read live values). */
   lastSampleAt = Number.NEGATIVE_INFINITY;
 
@@ -114,9 +123,18 @@ export class StoreSource implements SeriesSource {
     return n;
   }
 
+  /** Points the rings hold room for (16 bytes each): what the recording costs in memory. */
+  get keptPoints(): number {
+    let n = 0;
+    for (const byKey of this.rings.values()) for (const ring of byKey.values()) n += ring.times.length;
+    return n;
+  }
+
   /** Refreshes the non-store samples and records a point of every wanted series (call every step). */
   async sample(now: number): Promise<void> {
     try {
+      // Nothing read yet (no rule, no query): an idle analyzer does not render its self metrics every step.
+      if (!this.read) return;
       const flat = await this.more();
       this.others = flat.map((s) => ({
         labels: { __name__: s.name, ...Object.fromEntries(s.labels) },
@@ -128,26 +146,19 @@ export class StoreSource implements SeriesSource {
     }
   }
 
-  /** Records now's values of the wanted series; forgets wants unused for a window and series gone as long. */
+  /**
+   * Records now's values of the wanted series, each ring as long as the longest range that reads
+   * it (a rule over 1h of one metric does not make every recorded series an hour long); forgets
+   * wants unused for a window and series gone as long.
+   */
   record(now: number): void {
     this.lastSampleAt = now;
-    let keep = 0;
-    for (const [key, want] of this.wants) {
-      if (now - want.usedAt > this.options.windowMs) this.wants.delete(key);
-      else keep = Math.max(keep, want.keepMs);
-    }
-    const capacity = Math.ceil(keep / this.options.stepMs) + 2;
-    if (capacity !== this.capacity) {
-      // A longer range was asked for: rings are made again at the new size as series come (kept points move over).
-      this.capacity = capacity;
-      for (const byKey of this.rings.values()) for (const [key, ring] of byKey) byKey.set(key, this.resized(ring));
-    }
-    const done = new Set<string>();
+    for (const [key, want] of this.wants) if (now - want.usedAt > this.options.windowMs) this.wants.delete(key);
+    const sized = new Map<string, Ring>();
     for (const want of this.wants.values()) {
+      const capacity = Math.ceil(want.keepMs / this.options.stepMs) + 2;
       for (const s of this.live(want.matchers)) {
         const key = labelKey(s.labels);
-        if (done.has(key)) continue;
-        done.add(key);
         const name = s.labels.__name__ ?? '';
         let byKey = this.rings.get(name);
         if (!byKey) {
@@ -156,9 +167,15 @@ export class StoreSource implements SeriesSource {
         }
         let ring = byKey.get(key);
         if (!ring) {
-          ring = new Ring(s.labels, this.capacity);
+          ring = new Ring(s.labels, capacity);
+          byKey.set(key, ring);
+        } else if (ring.times.length < capacity) {
+          // A longer range reads it now: the kept points move over to a longer ring.
+          ring = resized(ring, capacity);
           byKey.set(key, ring);
         }
+        if (sized.has(key)) continue;
+        sized.set(key, ring);
         ring.push(now, s.value);
       }
     }
@@ -166,14 +183,6 @@ export class StoreSource implements SeriesSource {
       for (const [key, ring] of byKey) if (now - ring.newest > this.options.windowMs) byKey.delete(key);
       if (byKey.size === 0) this.rings.delete(name);
     }
-  }
-
-  private resized(ring: Ring): Ring {
-    const next = new Ring(ring.labels, this.capacity);
-    const { times, values } = ring.between(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-    for (let i = Math.max(0, times.length - this.capacity); i < times.length; i++)
-      next.push(times[i] as number, values[i] as number);
-    return next;
   }
 
   private want(matchers: readonly Matcher[], keepMs: number): void {
@@ -187,6 +196,7 @@ export class StoreSource implements SeriesSource {
   }
 
   instant(matchers: readonly Matcher[], atMs: number): InstantSample[] {
+    this.read = true;
     // Within a step of the last sample the current values are the newest there are (a rule's
     // evaluation time a moment behind the clock must not read an unrecorded selector as absent).
     if (atMs >= this.lastSampleAt - this.options.stepMs) return this.live(matchers);
@@ -202,6 +212,7 @@ export class StoreSource implements SeriesSource {
   }
 
   range(matchers: readonly Matcher[], fromMs: number, toMs: number): RangeSeries[] {
+    this.read = true;
     this.want(matchers, Math.max(this.lastSampleAt, toMs) - fromMs);
     const out: RangeSeries[] = [];
     for (const ring of this.ringsFor(matchers)) {
