@@ -51,6 +51,9 @@ start('log-analyzer', node, [
   format,
   '--port',
   '8080',
+  // The example alerting rules (README: Alerts): see them on /ui and /api/v1/alerts.
+  '--rules',
+  'deploy/rules/*.yml',
 ]);
 start('noise-maker', node, [
   'packages/noise-maker/bin/noise-maker.js',

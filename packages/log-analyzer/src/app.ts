@@ -15,6 +15,7 @@
 //   checkpoint          store/checkpointer.ts           the checkpoint file, its lock, what /metrics serves
 //   history             history/history.ts              the last hour of every series
 //                       history/history-saver.ts        the history file beside the checkpoint
+//   alerts              rules/alerting.ts               rule files, alert states, notifications (checkpointed)
 //   rules               rules/promql/store-source.ts    raw points of the series alert expressions read over time
 //   exporters           export/http-app.ts, http-server the routes, the connections, the live page's stream
 //   errors              metrics/error-report.ts         every stage's errors, counted and said once
@@ -31,12 +32,14 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import type { AnalyzerConfig, CustomMetrics } from './config/analyzer-config.js';
 import {
   AGGREGATION_DEFAULTS,
+  ALERTS_DEFAULTS,
   ANALYZER_DEFAULTS,
   HISTORY_DEFAULTS,
   PUSH_DEFAULTS,
@@ -46,6 +49,7 @@ import {
 } from './config/analyzer-config.js';
 import type { Reloadable } from './config/reload.js';
 import { createCounting } from './counting.js';
+import { alertsRoutes } from './export/alerts-routes.js';
 import { aggregationBounds } from './export/export-query.js';
 import { registryFamilies } from './export/exposition.js';
 import { jsonFamilies } from './export/exposition-json.js';
@@ -71,6 +75,7 @@ import { LineRate } from './metrics/line-rate.js';
 import { createLogger } from './metrics/logger.js';
 import { createSelfMetrics } from './metrics/self-metrics.js';
 import { nowMs } from './metrics/tracing.js';
+import { type Alerting, loadRules, setUpAlerting } from './rules/alerting.js';
 import { exposedSamples, StoreSource } from './rules/promql/store-source.js';
 import type { FileEvents } from './sources/file/file-events.js';
 import { readFilePositions } from './sources/file/saved-positions.js';
@@ -109,6 +114,8 @@ export interface Analyzer {
   statsd: StatsdSource | null;
   /** The short-term history (sampled every step by a timer; tests call sample()). */
   history: History;
+  /** Alerting rules, their alerts and notifiers; null without rules or receivers. */
+  alerting: Alerting | null;
   /** What alert expressions read (rules/promql): sampled with the history, every step. */
   seriesSource: StoreSource;
   /** What the live page shows, once a second while anyone watches. */
@@ -141,6 +148,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const startedAt = Date.now();
   // Before anything is opened: a mapping file this cannot follow is one line naming the key.
   const statsdMapping = config.statsd?.port ? readMapping(config.statsd.mappingFile) : null;
+  const alertsConfig = { ...ALERTS_DEFAULTS, ...config.alerts };
+  const historyOptions = { ...HISTORY_DEFAULTS, ...config.history };
+  const ruleGroups = loadRules(alertsConfig.rules, historyOptions.windowMs);
   const opened = config.positionsFile
     ? await openCheckpoint(config.positionsFile, { startFresh: config.startFresh ?? false, say: warn })
     : null;
@@ -309,12 +319,39 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     : null;
   // …and a pushed family may not take a group's name: /metrics would show it twice.
   if (pushgateway) pushed.takenElsewhere = (name) => pushgateway.exposes(name);
+  // Alerting (after the store's restore: it evaluates over it), before the checkpointer that saves its state.
+  const history = new History(store, historyOptions);
+  const alerting =
+    alertsConfig.rules.length + alertsConfig.alertmanagerUrls.length + alertsConfig.webhooks.length > 0
+      ? setUpAlerting({
+          config: alertsConfig,
+          groups: ruleGroups,
+          store,
+          windowMs: history.options.windowMs,
+          registry: selfRegistry,
+          // What /metrics shows besides the store (read at evaluation time: scrape is made below).
+          more: async () => [
+            ...(await registryFamilies(selfRegistry)).flatMap((f) => f.samples),
+            ...exposedSamples(scrape.exposition() + (pushgateway?.exposition() ?? '')),
+          ],
+          restored: saved ? (saved.sources as { alerts?: unknown; webhooks?: unknown }) : null,
+          checkpoint: () => void checkpointer?.checkpoint(),
+          externalUrl: () => alertsConfig.externalUrl ?? `http://${hostname()}:${boundPort}`,
+          onError: (subject, error) => reportError('alerts', subject, error),
+        })
+      : null;
   checkpointer = new Checkpointer({
     store,
     path: config.positionsFile,
     // The previous generation stays usable: the push log keeps what it lacks. Queue batches go
     // once the newest has them (README: a fall-back to the previous generation misses them).
-    sources: [tailer, pushSource, ...(pushgateway ? [pushgateway] : []), ...(queue ? [queue] : [])],
+    sources: [
+      tailer,
+      pushSource,
+      ...(pushgateway ? [pushgateway] : []),
+      ...(queue ? [queue] : []),
+      ...(alerting?.sources ?? []),
+    ],
     resumed: saved !== null,
     onWritten: (seconds, bytes) => {
       selfMetrics.checkpointWrites.inc();
@@ -327,7 +364,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   // What /metrics serves before the first checkpoint: the restored values, durable already.
   await checkpointer.checkpoint();
 
-  const history = new History(store, { ...HISTORY_DEFAULTS, ...config.history });
   const aggregation = { ...AGGREGATION_DEFAULTS, ...config.aggregation };
   // Beside the checkpoint, on its own cadence (history-saver.ts); refused: an empty history, same counts.
   const historyFile = config.positionsFile ? `${config.positionsFile}.history` : null;
@@ -386,6 +422,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       forecastRoutes(history),
       queryRoutes(seriesSource, history.options.windowMs),
       uiRoutes(feed, history),
+      alertsRoutes(() => alerting?.engine ?? null),
     ],
     published: () => checkpointer?.published ?? { snapshot: { families: [] }, generation: 0, at: 0 },
     refresh: () => checkpointer?.checkpoint() ?? Promise.resolve(),
@@ -431,17 +468,21 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   // Discovery goes on in the background: the HTTP side answers meanwhile (50,000 files take a while).
   const ready = tailer.start();
   queue?.start();
+  alerting?.start();
   ready.catch((error: unknown) => reportError('watch', config.watch.join(', '), error));
 
   let connections = () => 0;
   /** The address listened on (the Host check trusts fewer names on loopback); none yet: any. */
   let boundTo = '0.0.0.0';
+  /** The port listened on (alerts' links without --external-url). */
+  let boundPort = 0;
   return {
     store,
     pushed,
     queue,
     statsd,
     history,
+    alerting,
     seriesSource,
     feed,
     selfRegistry,
@@ -465,6 +506,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       Object.assign(push, next.pushLimits); // the decoder and the pushed families read them per push
       scrape.reconfigure(next.scrape);
       history.options.maxSeries = next.historyMaxSeries;
+      // A refused rule file refuses the reload (reload.ts says so); the running rules stay.
+      if (alerting) alerting.reload(next.rules);
+      else if (next.rules.length > 0) throw new Error('rules need a restart when the analyzer started without any');
     },
     async listen(port, host) {
       boundTo = host;
@@ -491,6 +535,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
         s.listen(port, host, () => {
           const address = s.address();
           const bound = typeof address === 'object' && address ? address.port : port;
+          boundPort = bound;
           if (!push.enabled || push.otlpPort === null) return resolve(bound);
           // OTLP/HTTP alone on its own port (--otlp-port), for SDKs and collectors configured for 4318.
           const otlp = new Hono().use(logRequests).route('/', pushSource.otlpRoutes());
@@ -502,6 +547,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       });
     },
     async stop() {
+      alerting?.stop();
       clearInterval(rateTimer);
       clearInterval(historyTimer);
       clearInterval(historySaveTimer);

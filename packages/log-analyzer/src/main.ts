@@ -181,6 +181,7 @@ serve.action(async (opts) => {
     const { createAnalyzer } = await import('./app.js');
     const {
       aggregationOf,
+      alertsOf,
       analyzerSettingsOf,
       customMetricsOf,
       historyOf,
@@ -214,6 +215,7 @@ serve.action(async (opts) => {
       web,
       log: logger,
       tracing,
+      alerts: alertsOf(opts),
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;

@@ -245,6 +245,46 @@ async function showSeries() {
   );
 }
 
+// Firing and pending alerts (GET /api/v1/alerts), firing first; the section shows once there is any.
+async function loadAlerts() {
+  let alerts;
+  try {
+    ({
+      data: { alerts },
+    } = await (await fetch('/api/v1/alerts')).json());
+  } catch {
+    return;
+  }
+  alerts.sort((a, b) => (a.state === b.state ? a.activeAt.localeCompare(b.activeAt) : a.state === 'firing' ? -1 : 1));
+  $('alerts').hidden = alerts.length === 0;
+  $('alerts-table')
+    .querySelector('tbody')
+    .replaceChildren(
+      ...alerts.map((a) => {
+        const tr = document.createElement('tr');
+        tr.className = `alert-${a.state}`;
+        const { alertname, ...labels } = a.labels;
+        const cells = [
+          a.state,
+          alertname,
+          Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', '),
+          Object.entries(a.annotations)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('\n'),
+          new Date(a.activeAt).toLocaleTimeString(),
+        ];
+        for (const text of cells) {
+          const td = document.createElement('td');
+          td.textContent = text;
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
+}
+
 // For a look from the console (and the browser test): the charts and what they hold.
 window.liveCharts = { ...charts, series: seriesChart };
 
@@ -256,5 +296,7 @@ window.addEventListener('resize', () => {
   seriesChart.plot?.setSize({ width: Math.max(200, el.clientWidth || el.parentElement.clientWidth - 24), height: 220 });
 });
 setInterval(loadNames, 10_000);
+setInterval(loadAlerts, 5_000);
+loadAlerts();
 loadNames();
 connect();

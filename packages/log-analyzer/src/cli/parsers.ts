@@ -4,6 +4,8 @@
 
 import { InvalidArgumentError } from 'commander';
 import { RE2JS } from 're2js';
+import { parseWebhook } from '../rules/webhook-config.js';
+import type { WebhookConfig } from '../rules/webhook-groups.js';
 import { CONSUMER_ID } from '../sources/queue/queue-plan.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
 import { compileAnyFormat } from '../transforms/log/formats.js';
@@ -247,4 +249,37 @@ export function routeTemplate(value: string, previous: string[] = []): string[] 
     if (!/^\/[^\s?#]*$/.test(t)) throw new InvalidArgumentError(`${t}: expected a path such as /users/{id}`);
   }
   return [...previous, ...templates];
+}
+
+/** --alert-webhook NAME=URL, or a config file's [[alerts.webhooks]] table (as JSON): collected. */
+export function webhook(value: string, previous: WebhookConfig[] = []): WebhookConfig[] {
+  let parsed: WebhookConfig;
+  try {
+    parsed = parseWebhook(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  if (previous.some((w) => w.name === parsed.name))
+    throw new InvalidArgumentError(`two webhooks are named ${parsed.name}`);
+  return [...previous, parsed];
+}
+
+/** --alertmanager-url: an http(s) URL, collected. */
+export function alertmanagerUrl(value: string, previous: string[] = []): string[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected a URL such as http://alertmanager:9093');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError('expected an http:// or https:// URL');
+  return [...previous, value];
+}
+
+/** --evaluation-interval: a duration of at least 100ms. */
+export function evaluationInterval(value: string): number {
+  const ms = duration(value);
+  if (ms < 100) throw new InvalidArgumentError('expected at least 100ms');
+  return ms;
 }

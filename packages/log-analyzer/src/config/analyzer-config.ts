@@ -7,6 +7,8 @@ import type { FileFormat } from '../cli/parsers.js';
 import type { HistoryOptions } from '../history/history.js';
 import type { Logger } from '../metrics/logger.js';
 import type { Tracing } from '../metrics/tracing.js';
+import type { AlertsConfig } from '../rules/alerting.js';
+import type { WebhookConfig } from '../rules/webhook-groups.js';
 import type { SystemConfig } from '../sources/host/host-metrics.js';
 import type { ApiKey } from '../sources/push/api-keys.js';
 import type { PushConfig } from '../sources/push/push-source.js';
@@ -185,6 +187,19 @@ export function systemOf(opts: Options): SystemConfig {
   };
 }
 
+/** Alerting rules and where alerts go (off without rules and receivers). */
+export function alertsOf(opts: Options): AlertsConfig {
+  return {
+    rules: list(opts.rules)
+      .map((r) => r.trim())
+      .filter(Boolean),
+    evaluationIntervalMs: opts.evaluationInterval as number,
+    alertmanagerUrls: (opts.alertmanagerUrl as string[] | undefined) ?? [],
+    webhooks: (opts.alertWebhook as WebhookConfig[] | undefined) ?? [],
+    externalUrl: (opts.externalUrl as string | undefined) ?? null,
+  };
+}
+
 // The defaults, read off the settings table once.
 export const ANALYZER_DEFAULTS = analyzerSettingsOf(DEFAULTS);
 export const PUSH_DEFAULTS: PushConfig = pushConfigOf(DEFAULTS, []);
@@ -193,6 +208,7 @@ export const HISTORY_DEFAULTS: HistoryOptions = historyOf(DEFAULTS);
 export const SCRAPE_DEFAULTS: ScrapeConfig = scrapeOf(DEFAULTS);
 export const SYSTEM_DEFAULTS: SystemConfig = systemOf(DEFAULTS);
 export const AGGREGATION_DEFAULTS: AggregationConfig = aggregationOf(DEFAULTS);
+export const ALERTS_DEFAULTS: AlertsConfig = alertsOf(DEFAULTS);
 
 /** What createAnalyzer (app.ts) takes: each stage's part; what is left out takes the table's default. */
 export interface AnalyzerConfig {
@@ -269,6 +285,8 @@ export interface AnalyzerConfig {
   environment?: string;
   /** StatsD on a UDP and TCP port (off by default). */
   statsd?: StatsdConfig;
+  /** Alerting rules and receivers (none by default). */
+  alerts?: Partial<AlertsConfig>;
   /** A Redis queue to drain (off by default). The consumer id, when not given, is the checkpoint's, or a new one. */
   queue?:
     | (Partial<Omit<QueueConfig, 'consumer'>> & { url: string; consumer?: string | null; allowTenantId?: boolean })

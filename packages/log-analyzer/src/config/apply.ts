@@ -93,9 +93,11 @@ export async function printConfig(
     const toml = (v: unknown): string =>
       setting.type === 'rules'
         ? `[${(v as Rule[]).map(ruleTable).join(', ')}]`
-        : setting.type === 'targets'
-          ? `[${(v as ScrapeTarget[]).map((t) => `{ name = ${JSON.stringify(t.name)}, url = ${JSON.stringify(t.url)}, type = "${t.type}" }`).join(', ')}]`
-          : JSON.stringify(v);
+        : setting.type === 'webhooks'
+          ? `[${(v as { name: string; url: string }[]).map((w) => `{ name = ${JSON.stringify(w.name)}, url = ${JSON.stringify(w.url)} }`).join(', ')}]`
+          : setting.type === 'targets'
+            ? `[${(v as ScrapeTarget[]).map((t) => `{ name = ${JSON.stringify(t.name)}, url = ${JSON.stringify(t.url)}, type = "${t.type}" }`).join(', ')}]`
+            : JSON.stringify(v);
     // API keys are never printed: a comment with their count and tenants stands for them.
     const secret = BY_OPTION.get(setting.option)?.secret === 'keys' && Array.isArray(value);
     const shown =

@@ -2,6 +2,7 @@
 // count and `***`, a URL's password `***`), and the one reload that is refused for being weaker:
 // from some API keys to none. Pure.
 
+import type { WebhookConfig } from '../rules/webhook-groups.js';
 import type { ApiKey } from '../sources/push/api-keys.js';
 import { redactedUrl } from '../sources/queue/queue-plan.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
@@ -17,6 +18,13 @@ export function redacted(option: string, value: unknown): unknown {
       return redactedUrl(value as string);
     case 'targets':
       return (value as ScrapeTarget[]).map((t) => ({ ...t, url: redactedUrl(t.url) }));
+    case 'webhooks':
+      return (value as WebhookConfig[]).map((w) => ({
+        ...w,
+        url: redactedUrl(w.url),
+        ...(w.bearerToken ? { bearerToken: '***' } : {}),
+        ...(w.basicAuth ? { basicAuth: { username: w.basicAuth.username, password: '***' } } : {}),
+      }));
     default:
       return value;
   }

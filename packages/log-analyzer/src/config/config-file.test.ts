@@ -102,6 +102,8 @@ it('lineOf finds a key in its section, else the section, else line 1', () => {
   expect(lineOf(text, ['a', 'x'])).toBe(3);
   expect(lineOf(text, ['b', 'zz'])).toBe(4);
   expect(lineOf(text, ['c'])).toBe(1);
+  // An array of tables: its first [[section.key]] header (a bad [[alerts.webhooks]] value is said there).
+  expect(lineOf('[alerts]\nrules = []\n\n[[alerts.webhooks]]\nname = "a"\n', ['alerts', 'webhooks'])).toBe(4);
 });
 
 it('didYouMean: near keys only', () => {

@@ -14,7 +14,7 @@ export interface FileKey {
   key: string;
   /** The serve command's option (attribute name). */
   option: string;
-  type: 'string' | 'number' | 'boolean' | 'list' | 'targets' | 'rules';
+  type: 'string' | 'number' | 'boolean' | 'list' | 'targets' | 'rules' | 'webhooks';
 }
 
 /** The file's sections, in the order `config print` writes them (a new one: after these). */
@@ -58,6 +58,12 @@ const value: Record<FileKey['type'], z.ZodType> = {
       error: 'expected [[…]] tables, one per rule',
     })
     .transform((rules) => rules.map((r) => JSON.stringify(r))),
+  // Each webhook as JSON text, which its flag's parser (rules/webhook-config.ts) checks key by key.
+  webhooks: z
+    .array(z.record(z.string(), z.unknown(), { error: 'expected a table' }), {
+      error: 'expected [[alerts.webhooks]] tables of name, url, …',
+    })
+    .transform((hooks) => hooks.map((h) => JSON.stringify(h))),
 };
 
 /** The file's shape: sections of known keys (a duration or size may be a number or a string like "10s"). */
@@ -149,6 +155,8 @@ export function lineOf(text: string, path: readonly (string | number)[]): number
     if (header) {
       current = header[1] as string;
       if (current === section) sectionLine = i + 1;
+      // An array of tables ([[alerts.webhooks]]): its first header is where the key is.
+      if (key !== undefined && current === `${section}.${key}` && line.startsWith('[[')) return i + 1;
       continue;
     }
     if (current === section && key !== undefined && new RegExp(`^"?${key}"?\\s*=`).test(line)) return i + 1;

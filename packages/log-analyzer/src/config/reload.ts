@@ -15,7 +15,7 @@ import { resolveArgvPath } from '../sources/file/argv-path.js';
 import { type ApiKey, roleRefusal } from '../sources/push/api-keys.js';
 import type { PushConfig } from '../sources/push/push-source.js';
 import type { ScrapeConfig } from '../sources/scrape/scrape-source.js';
-import { pushLimitsOf, scrapeOf } from './analyzer-config.js';
+import { alertsOf, pushLimitsOf, scrapeOf } from './analyzer-config.js';
 import { apiKeysOf, applyConfig } from './apply.js';
 import { authRefusal, describeReload, keysChange } from './changes.js';
 import { BY_OPTION, optionName, TABLE } from './settings.js';
@@ -40,6 +40,8 @@ export interface Reloadable {
   >;
   scrape: Pick<ScrapeConfig, 'targets' | 'intervalMs'>;
   historyMaxSeries: number;
+  /** The rule files (read again, whether or not the list changed: SIGHUP is how a rule file's edit is taken). */
+  rules: readonly string[];
 }
 
 /** What a reload drives: app.ts's Analyzer. Declared here so that config does not import the wiring above it. */
@@ -140,6 +142,7 @@ export function watchConfig(options: {
           pushLimits: pushLimitsOf(opts),
           scrape: scrapeOf(opts),
           historyMaxSeries: opts.historyMaxSeries,
+          rules: alertsOf(opts).rules,
         });
         const changedKeys = keysChange(keys, apiKeys);
         const opened = apiKeys.length === 0 && keys.length > 0 ? ' (push is open to anyone: --push-open)' : '';

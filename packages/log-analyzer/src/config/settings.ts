@@ -8,6 +8,7 @@
 import { Option } from 'commander';
 import {
   aggregationTypes,
+  alertmanagerUrl,
   bytes,
   collect,
   consumerId,
@@ -15,6 +16,7 @@ import {
   DEFAULT_AGGREGATION_TYPES,
   duration,
   environmentName,
+  evaluationInterval,
   fileFormat,
   format,
   httpUrl,
@@ -27,6 +29,7 @@ import {
   routeTemplate,
   scrapeTarget,
   urlPath,
+  webhook,
 } from '../cli/parsers.js';
 import { FORMAT_NAMES } from '../transforms/log/formats.js';
 import { DEFAULT_FORMAT, PRESETS } from '../transforms/log/log-format.js';
@@ -56,14 +59,14 @@ export interface Setting {
   choices?: readonly string[];
   /** Its key in the config file, `section.name`; absent: no key. */
   key?: string;
-  /** The key's TOML type; absent: a string (a number is taken too). `rules`: an array of tables, each passed on as JSON. */
-  toml?: 'number' | 'boolean' | 'list' | 'targets' | 'rules';
+  /** The key's TOML type; absent: a string (a number is taken too). `rules`, `webhooks`: arrays of tables, each passed on as JSON. */
+  toml?: 'number' | 'boolean' | 'list' | 'targets' | 'rules' | 'webhooks';
   /** Environment names besides LOG_ANALYZER_<FLAG> and APP__SECTION__KEY. */
   aliases?: readonly EnvAlias[];
   /** A reload applies it in place; else a change waits for the next start. */
   reload?: true;
   /** How it is shown (config print, a reload's account): API keys as ***, a URL's password as ***. */
-  secret?: 'keys' | 'url' | 'targets';
+  secret?: 'keys' | 'url' | 'targets' | 'webhooks';
   /** No LOG_ANALYZER_<FLAG> (the `--no-…` switches have none). */
   noEnv?: true;
   /** The `--no-…` flag that unsets it, and its help. */
@@ -644,6 +647,41 @@ export const TABLE: readonly Setting[] = [
     help: 'export spans (push requests, queue batches, checkpoint writes) to this OTLP/HTTP endpoint; /v1/traces is added (default: off)',
     parse: httpUrl,
     key: 'tracing.endpoint',
+  },
+  {
+    flags: '--rules <file...>',
+    help: "alerting rule files in Prometheus' format, or globs (*, ?, [ab]); read again on SIGHUP",
+    key: 'alerts.rules',
+    toml: 'list',
+    reload: true,
+  },
+  {
+    flags: '--evaluation-interval <duration>',
+    help: 'how often rule groups without their own interval are evaluated',
+    default: 15_000,
+    shown: '15s',
+    parse: evaluationInterval,
+    key: 'alerts.evaluation_interval',
+  },
+  {
+    flags: '--alertmanager-url <url...>',
+    help: 'send alerts to this Alertmanager (POST /api/v2/alerts), as Prometheus does',
+    parse: alertmanagerUrl,
+    key: 'alerts.alertmanager_urls',
+    toml: 'list',
+  },
+  {
+    flags: '--alert-webhook <name=url...>',
+    help: "send alerts straight to a webhook (Alertmanager's payload); [[alerts.webhooks]] in the config file sets grouping, auth and retries",
+    parse: webhook,
+    key: 'alerts.webhooks',
+    toml: 'webhooks',
+    secret: 'webhooks',
+  },
+  {
+    flags: '--external-url <url>',
+    help: "the URL this analyzer is reached at, in alerts' links (default: http://HOSTNAME:PORT)",
+    key: 'alerts.external_url',
   },
   {
     flags: '--config <file>',

@@ -155,8 +155,40 @@ const PUSH_RESERVED_PREFIXES = ['scrape_target_', 'node_', 'container_', 'proces
 
 /** Names pushed metrics may not take: every family the analyzer serves. */
 export function isReservedPushName(name: string): boolean {
-  return isReservedName(name) || PUSH_RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix));
+  return (
+    isReservedName(name) ||
+    name === ALERT_METRICS.alerts.name ||
+    name === ALERT_METRICS.forState.name ||
+    PUSH_RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix))
+  );
 }
+
+/** The alerting rules' metrics (rules/alerting.ts registers them when rules are loaded or notifiers set). */
+export const ALERT_METRICS = {
+  alerts: {
+    name: 'ALERTS',
+    help: "Alerts pending or firing (alertname, alertstate and the alert's labels), as Prometheus exposes its own.",
+  },
+  forState: {
+    name: 'ALERTS_FOR_STATE',
+    help: 'When each pending or firing alert became active, in seconds since the epoch, as Prometheus exposes it.',
+  },
+  notifications: {
+    name: 'log_analyzer_alert_notifications_total',
+    help: 'Alert notifications by receiver and result: sent, retried (a try failed; another follows), failed (given up), dropped (the queue was full). A webhook counts notifications, alertmanager counts alerts.',
+  },
+  queue: {
+    name: 'log_analyzer_alert_notification_queue_length',
+    help: 'Alert notifications waiting to be delivered, by receiver.',
+  },
+  evaluations: {
+    name: 'log_analyzer_rule_evaluations_total',
+    help: 'Alerting rule evaluations, by result (failure: the rule could not be evaluated; its alerts stay as they were).',
+  },
+} as const;
+
+/** Results of log_analyzer_alert_notifications_total. */
+export const NOTIFICATION_RESULTS = ['sent', 'retried', 'failed', 'dropped'] as const;
 
 export const LOG_FAMILIES = {
   lines: {
@@ -212,7 +244,17 @@ export const LOG_FAMILIES = {
 } as const satisfies Record<string, FamilySpec>;
 
 /** The stages that report errors in log_analyzer_errors_total. */
-export type Stage = 'watch' | 'read' | 'parse' | 'checkpoint' | 'http' | 'push' | 'queue' | 'statsd' | 'rules';
+export type Stage =
+  | 'watch'
+  | 'read'
+  | 'parse'
+  | 'checkpoint'
+  | 'http'
+  | 'push'
+  | 'queue'
+  | 'statsd'
+  | 'rules'
+  | 'alerts';
 
 /** A bounded label value for an error: its errno code, or its kind. */
 export function errorLabel(error: unknown): string {
