@@ -170,7 +170,13 @@ serve.action(async (opts) => {
   if (opts.webConfigFile) {
     const { WebSecurity: Web } = await import('./export/web-security.js');
     try {
-      web = new Web(opts.webConfigFile, { say: (m) => logger.info(m) });
+      web = new Web(opts.webConfigFile, {
+        say: (m) => logger.info(m),
+        // Refused before the app's request log sees them: logged here the same way.
+        onRefused: (reason, request) => {
+          if (request) logger.warn({ ...request, route: 'web-config', reason }, 'request refused');
+        },
+      });
     } catch (error) {
       fail(`--web-config-file ${opts.webConfigFile}: ${(error as Error).message}`);
     }

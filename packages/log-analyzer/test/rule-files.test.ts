@@ -66,7 +66,7 @@ describe('a refused rule file stops the start', () => {
             '--rules',
             join(dir, 'rules.yml'),
           ],
-          { encoding: 'utf8', timeout: 30_000 },
+          { encoding: 'utf8', timeout: 30_000, env: { ...process.env, LOG_ANALYZER_LOG_FORMAT: 'text' } },
         );
         expect(run.status).toBe(2);
         const lines = run.stderr.trim().split('\n');

@@ -176,6 +176,37 @@ describe('the analyzer process', () => {
     expect(s.stderr()).not.toContain('push-pass');
   }, 60_000);
 
+  it('a request the basic-auth gate refuses is logged with its request id, which the answer echoes; never the password', async () => {
+    const web = join(t.dir, 'logged-web.yml');
+    writeFileSync(web, `basic_auth_users:\n  alice: ${bcrypt.hashSync('right-pass-9', 4)}\n`);
+    const s = spawnServe(['--watch', join(t.dir, '*.log'), '--no-positions', '--web-config-file', web], [], {
+      LOG_ANALYZER_LOG_FORMAT: 'json',
+    });
+    running.push(s);
+    const url = await s.url;
+    const answer = await fetch(url, {
+      headers: { authorization: basic('alice', 'wrong-pass-7'), 'x-request-id': 'gate-req-42' },
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('x-request-id')).toBe('gate-req-42');
+    const refusal = () =>
+      s
+        .stderr()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.requestId === 'gate-req-42');
+    await vi.waitFor(
+      () => expect(refusal()).toMatchObject({ msg: 'request refused', status: 401, path: '/metrics' }),
+      WAIT,
+    );
+    // Without a request id of its own, one is made and echoed.
+    const made = await fetch(url, { headers: { authorization: basic('alice', 'wrong-pass-7') } });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(s.stderr()).not.toContain('wrong-pass-7');
+    expect(s.stderr()).not.toContain('right-pass-9');
+  }, 60_000);
+
   it('[server] web_config_file in the config file does the same; `config check` checks the web config too', async () => {
     const web = join(t.dir, 'toml-web.yml');
     writeFileSync(web, 'basic_auth_users:\n  eve: plain-text\n');

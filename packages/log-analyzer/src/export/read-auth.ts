@@ -65,7 +65,7 @@ export function readVerdict(
   if (rule === 'full' && auth.tenant !== null) {
     return {
       status: 403,
-      error: "a tenant's key reads only its series: /metrics, /metrics/series, /metrics/trends, /ui",
+      error: "a tenant's key reads only its series: /metrics, /metrics/series, /metrics/trends, /metrics/forecast, /ui",
     };
   }
   if (rule === 'full' && auth.role === 'read') {

@@ -5,6 +5,7 @@
 // take the new certificate (server.setSecureContext), open keep-alive connections carry on; a bad
 // file is refused naming the key and the running config stays. TLS on↔off waits for a restart.
 
+import { randomUUID } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import {
   createServer as createHttp,
@@ -18,6 +19,7 @@ import { dirname } from 'node:path';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { Counter, type Registry } from 'prom-client';
 import { BasicAuth } from './basic-auth.js';
+import { saneRequestId } from './request-log.js';
 import { parseWebConfig, sanValues, type TlsSettings, type WebConfig } from './web-config.js';
 
 export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -118,6 +120,21 @@ function dropAuthorization(request: IncomingMessage): void {
     if ((raw[i] as string).toLowerCase() === 'authorization') raw.splice(i, 2);
 }
 
+/** A request the gate refused, as the request log tells it (never a header's value or the query). */
+export interface RefusedRequest {
+  requestId: string;
+  method: string;
+  path: string;
+  status: number;
+  remote: string | undefined;
+}
+
+/** One value of a request header (the first, when sent twice). */
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 export class WebSecurity {
   private loaded: Loaded;
   private readonly servers = new Set<Server>();
@@ -126,7 +143,11 @@ export class WebSecurity {
 
   constructor(
     private readonly path: string,
-    private readonly events: { onRefused?(reason: WebRefusal): void; say?(message: string): void } = {},
+    private readonly events: {
+      /** A refusal; with the request when one was answered (not for a connection's certificate). */
+      onRefused?(reason: WebRefusal, request?: RefusedRequest): void;
+      say?(message: string): void;
+    } = {},
   ) {
     this.loaded = loadWebConfig(path);
   }
@@ -149,9 +170,9 @@ export class WebSecurity {
     };
   }
 
-  private refused(reason: WebRefusal): void {
+  private refused(reason: WebRefusal, request?: RefusedRequest): void {
     this.counters?.refused.inc({ reason });
-    this.events.onRefused?.(reason);
+    this.events.onRefused?.(reason, request);
   }
 
   /** Whether the ports are served over TLS. */
@@ -206,15 +227,29 @@ export class WebSecurity {
           next();
           return;
         }
-        this.refused(verdict === 'busy' ? 'busy' : 'unauthorized');
+        // Answered before the app (and its request log): the request id is given here, as it would be there.
+        const requestId = saneRequestId(header(request, 'x-request-id')) ?? randomUUID();
+        const status = verdict === 'busy' ? 429 : 401;
+        this.refused(verdict === 'busy' ? 'busy' : 'unauthorized', {
+          requestId,
+          method: request.method ?? '',
+          path: (request.url ?? '').split('?')[0] ?? '',
+          status,
+          remote: request.socket.remoteAddress,
+        });
         if (verdict === 'busy') {
-          response.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
+          response.writeHead(429, {
+            'Content-Type': 'text/plain; charset=utf-8',
+            'Retry-After': '1',
+            'X-Request-Id': requestId,
+          });
           response.end('Too Many Requests: too many password checks waiting\n');
           return;
         }
         response.writeHead(401, {
           'Content-Type': 'text/plain; charset=utf-8',
           'WWW-Authenticate': 'Basic realm="log-analyzer", charset="UTF-8"',
+          'X-Request-Id': requestId,
         });
         response.end('Unauthorized\n');
       },
