@@ -8,7 +8,7 @@ import type { Stats } from 'node:fs';
 import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Candidate, planResume, type ResumeStep } from './decisions.js';
-import { endsWithAt, stillStartsWith } from './fingerprint.js';
+import { endsWithAt, FINGERPRINT_BYTES, stillStartsWith } from './fingerprint.js';
 import { decodeName, fsPath } from './fs-names.js';
 import type { SavedFile } from './saved-positions.js';
 
@@ -103,6 +103,16 @@ export async function findCopy(held: readonly HeldFile[], generation: SavedFile)
   return null;
 }
 
+/**
+ * Whether a generation's first bytes tell a copy of it from another file: its head holds all it
+ * had when read (or the full fingerprint), and something. An empty head (a file seen while still
+ * empty, as a new generation often is) would match every file.
+ */
+function knownStart(generation: SavedFile): boolean {
+  const { head, offset } = generation;
+  return head.length > 0 && (head.length >= FINGERPRINT_BYTES || head.length >= offset);
+}
+
 /** On start: which held files to read from where, for the generations a checkpoint knows. */
 export async function findResumeSteps(
   held: readonly HeldFile[],
@@ -117,7 +127,7 @@ export async function findResumeSteps(
     const like = new Set<SavedFile>();
     for (const g of generations) {
       if (await sameContent(file, g)) same.add(g);
-      if (await stillStartsWith(file.handle, g.head)) like.add(g);
+      if (knownStart(g) && (await stillStartsWith(file.handle, g.head))) like.add(g);
     }
     matches.set(file, same);
     starts.set(file, like);
@@ -148,7 +158,8 @@ export async function findAfterTruncation(
   const copy = await findCopy(held, generation);
   const others: HeldFile[] = [];
   for (const file of held) {
-    if (file !== copy && !(await stillStartsWith(file.handle, generation.head))) others.push(file);
+    const ours = knownStart(generation) && (await stillStartsWith(file.handle, generation.head));
+    if (file !== copy && !ours) others.push(file);
   }
   return { copy, missed: findMissed(others, sinceMs) };
 }
