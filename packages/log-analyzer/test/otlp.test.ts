@@ -50,6 +50,16 @@ function provider(url: string, protocol: Protocol, temporality: 'cumulative' | '
 }
 
 /**
+ * Refused samples other than stale ones. The reader's 100 ms export timeout lets a slow export
+ * (under load) overlap the next: the older point, arriving last, is refused as out_of_order, and
+ * its data is in the newer point (the exact totals asserted show nothing was lost or added).
+ */
+async function refusedButStale(s: Served): Promise<number> {
+  const refused = await s.value('log_analyzer_push_samples_total', 'result="rejected"');
+  return refused - (await s.value('log_analyzer_push_samples_total', 'reason="out_of_order"'));
+}
+
+/**
  * Waits for one more answered export (a 200 more), so what was asserted is asserted again after it.
  * `nudge` records a 0: a delta reader exports nothing when nothing changed.
  */
@@ -98,7 +108,7 @@ it.each(CASES)(
     await vi.waitFor(async () => expect(await line(s, orders('a'))).toBe(16), WAIT);
     await oneMoreExport(s, () => again.add(0, { method: 'card' }));
     expect(await line(s, orders('a'))).toBe(16);
-    expect(await s.value('log_analyzer_push_samples_total', 'result="rejected"')).toBe(0);
+    expect(await refusedButStale(s)).toBe(0);
     await second.shutdown();
   },
   60_000,
@@ -142,7 +152,7 @@ it.each(['cumulative', 'delta'] as const)(
     await vi.waitFor(async () => expect(await read()).toEqual([2, 4, 5, 2020, 5]), WAIT);
     await oneMoreExport(s, () => again.createCounter('nudges').add(0));
     expect(await read()).toEqual([2, 4, 5, 2020, 5]);
-    expect(await s.value('log_analyzer_push_samples_total', 'result="rejected"')).toBe(0);
+    expect(await refusedButStale(s)).toBe(0);
     await second.shutdown();
   },
   60_000,
