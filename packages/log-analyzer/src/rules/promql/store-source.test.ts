@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../store/store.js';
+import type { Matcher } from './ast.js';
 import { compileExpr } from './compile.js';
 import { StoreSource } from './store-source.js';
 
@@ -20,6 +21,9 @@ function storeWithTraffic() {
   });
   return { store, requests, duration };
 }
+
+/** The matchers of `http_requests_total` (what `rate(http_requests_total[1m])` reads). */
+const REQUESTS: Matcher[] = [{ name: '__name__', op: '=', value: 'http_requests_total' }];
 
 function query(source: StoreSource, expr: string, at: number) {
   const compiled = compileExpr(expr);
@@ -107,6 +111,49 @@ describe('StoreSource', () => {
     await source.sample(20_000);
     expect(source.keptPoints).toBe(122 + 62);
     expect(query(source, 'sum_over_time(http_requests_total[20m])', 20_000)).toEqual({
+      kind: 'vector',
+      samples: [{ labels: { status: '200' }, value: 2 }],
+    });
+  });
+
+  it('one recording per cadence: a sample younger than freshMs serves, one under way is shared', async () => {
+    const { store, requests } = storeWithTraffic();
+    let renders = 0;
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 }, async () => {
+      renders++;
+      return [];
+    });
+    requests.inc(['200'], 1);
+    query(source, 'rate(http_requests_total[1m])', 0);
+    // The step's timer and a rule turn at once: one render of the self metrics, one point.
+    await Promise.all([source.sample(10_000, 5000), source.sample(10_001, 250)]);
+    expect({ renders, samples: source.samples, kept: source.range(REQUESTS, 0, 20_000)[0]?.times.length }).toEqual({
+      renders: 1,
+      samples: { recorded: 1, fresh: 0 },
+      kept: 1,
+    });
+    // A turn 200 ms later wanting a point at most 250 ms old: the step's serves.
+    await source.sample(10_200, 250);
+    expect(source.samples).toEqual({ recorded: 1, fresh: 1 });
+    await source.sample(10_300, 250);
+    expect(source.samples).toEqual({ recorded: 2, fresh: 1 });
+    expect(source.recorded).toBe(1);
+  });
+
+  it('keeps every point within a range when samples come closer than a step (turns between steps)', async () => {
+    const { store, requests } = storeWithTraffic();
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 });
+    query(source, 'rate(http_requests_total[1m])', 0);
+    // 2.5 s apart: four times the points a 1m ring sized by the 10 s step holds at first.
+    for (let t = 2500; t <= 60_000; t += 2500) {
+      requests.inc(['200'], 5);
+      await source.sample(t, 1250);
+    }
+    const [series] = source.range(REQUESTS, 0, 60_000);
+    expect(series?.times).toHaveLength(24);
+    expect(series?.times[0]).toBe(2500);
+    // 5 … 120 at 2.5 … 60 s: 115 over 57.5 s, extrapolated to the range's start (to zero) → 120 / 60.
+    expect(query(source, 'rate(http_requests_total[1m])', 60_000)).toEqual({
       kind: 'vector',
       samples: [{ labels: { status: '200' }, value: 2 }],
     });

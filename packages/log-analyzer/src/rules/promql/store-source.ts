@@ -1,9 +1,10 @@
 // The analyzer's SeriesSource: instant selectors read the store's current values (every family
 // /metrics shows: log and pushed families read live; self, host, scraped and Pushgateway families
-// as of the last `sample`); range selectors read raw points this source records every step.
+// as of the last `sample`); range selectors read raw points this source records when sampled.
 // The history (history/history.ts) keeps derived points (a counter's rate per step, a histogram's
 // quantiles), not the raw samples rate() and histogram_quantile() need: so this source records
-// its own, only for the series range selectors ask for, only as long as they ask.
+// its own, only for the series range selectors ask for, only as long as they ask. One instance
+// serves every reader (rules and /api/v1/query; app.ts says who samples it and when).
 
 import type { Family, Series, Store } from '../../store/store.js';
 import { parseTextFormat } from '../../transforms/pushgateway/text-format.js';
@@ -20,7 +21,7 @@ import {
 } from './series-source.js';
 
 export interface StoreSourceOptions {
-  /** How often `sample` is called (the history step): the spacing of recorded points. */
+  /** How often `sample` is called at least (the history step): the usual spacing of recorded points. */
   stepMs: number;
   /** The longest range (+ offset) an expression may read (the history window, compile.ts refuses longer). */
   windowMs: number;
@@ -40,10 +41,14 @@ export function exposedSamples(text: string): FlatSample[] {
   return 'error' in parsed ? [] : parsed.families.flatMap((f) => f.samples);
 }
 
-/** A recorded series: its points in a ring, oldest overwritten. */
+/**
+ * A recorded series: its points in a ring, oldest overwritten. Invariant: a point within `keepMs`
+ * of the newest is never overwritten. Points come at uneven spacing (a step's and an evaluation's
+ * samples interleave): a full ring whose oldest point is still wanted grows instead.
+ */
 class Ring {
-  readonly times: Float64Array;
-  readonly values: Float64Array;
+  times: Float64Array;
+  values: Float64Array;
   /** Points written so far (the newest is at (written - 1) % capacity). */
   written = 0;
   constructor(
@@ -53,11 +58,22 @@ class Ring {
     this.times = new Float64Array(capacity);
     this.values = new Float64Array(capacity);
   }
-  push(t: number, v: number): void {
+  push(t: number, v: number, keepMs: number): void {
+    const n = this.times.length;
+    if (this.written >= n && (this.times[this.written % n] as number) >= t - keepMs) this.grow(n * 2);
     const at = this.written % this.times.length;
     this.times[at] = t;
     this.values[at] = v;
     this.written++;
+  }
+  /** Moves the points, oldest first, into arrays of `capacity` (at least as many as held). */
+  grow(capacity: number): void {
+    const { times, values } = this.between(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+    this.times = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.times.set(times);
+    this.values.set(values);
+    this.written = times.length;
   }
   get newest(): number {
     return this.written === 0
@@ -80,14 +96,6 @@ class Ring {
   }
 }
 
-/** A longer ring with the points of `ring`. */
-function resized(ring: Ring, capacity: number): Ring {
-  const next = new Ring(ring.labels, capacity);
-  const { times, values } = ring.between(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-  for (let i = 0; i < times.length; i++) next.push(times[i] as number, values[i] as number);
-  return next;
-}
-
 /** A selector some expression reads over time, and until when it is kept recording. */
 interface Want {
   matchers: readonly Matcher[];
@@ -108,6 +116,10 @@ export class StoreSource implements SeriesSource {
   private read = false;
   /** When `sample` last recorded (instant reads from a step before it on read live values). */
   lastSampleAt = Number.NEGATIVE_INFINITY;
+  /** A `sample` under way (its `more` is async): a second caller shares it instead of recording twice. */
+  private sampling: Promise<void> | null = null;
+  /** Samples taken and skipped as fresh enough (the test of one recording per cadence). */
+  readonly samples = { recorded: 0, fresh: 0 };
 
   constructor(
     private readonly store: Store,
@@ -130,8 +142,25 @@ export class StoreSource implements SeriesSource {
     return n;
   }
 
-  /** Refreshes the non-store samples and records a point of every wanted series (call every step). */
-  async sample(now: number): Promise<void> {
+  /**
+   * Refreshes the non-store samples and records a point of every wanted series, unless the last
+   * recording is younger than `freshMs` (then it serves: no second point a moment after the first)
+   * or one is under way (then that one serves, awaited).
+   */
+  sample(now: number, freshMs = 0): Promise<void> {
+    if (this.sampling) return this.sampling;
+    if (now - this.lastSampleAt < freshMs) {
+      this.samples.fresh++;
+      return Promise.resolve();
+    }
+    this.samples.recorded++;
+    this.sampling = this.refreshAndRecord(now).finally(() => {
+      this.sampling = null;
+    });
+    return this.sampling;
+  }
+
+  private async refreshAndRecord(now: number): Promise<void> {
     try {
       // Nothing read yet (no rule, no query): an idle analyzer does not render its self metrics every step.
       if (!this.read) return;
@@ -154,7 +183,8 @@ export class StoreSource implements SeriesSource {
   record(now: number): void {
     this.lastSampleAt = now;
     for (const [key, want] of this.wants) if (now - want.usedAt > this.options.windowMs) this.wants.delete(key);
-    const sized = new Map<string, Ring>();
+    // Each series once, kept as long as the longest range reading it.
+    const sized = new Map<string, { ring: Ring; keepMs: number; value: number }>();
     for (const want of this.wants.values()) {
       const capacity = Math.ceil(want.keepMs / this.options.stepMs) + 2;
       for (const s of this.live(want.matchers)) {
@@ -165,20 +195,19 @@ export class StoreSource implements SeriesSource {
           byKey = new Map();
           this.rings.set(name, byKey);
         }
-        let ring = byKey.get(key);
-        if (!ring) {
-          ring = new Ring(s.labels, capacity);
-          byKey.set(key, ring);
-        } else if (ring.times.length < capacity) {
-          // A longer range reads it now: the kept points move over to a longer ring.
-          ring = resized(ring, capacity);
-          byKey.set(key, ring);
+        const ring = byKey.get(key) ?? new Ring(s.labels, capacity);
+        if (!byKey.has(key)) byKey.set(key, ring);
+        // A longer range reads it now: the kept points move over to a longer ring.
+        else if (ring.times.length < capacity) ring.grow(capacity);
+        const keep = sized.get(key);
+        if (keep !== undefined) {
+          keep.keepMs = Math.max(keep.keepMs, want.keepMs);
+          continue;
         }
-        if (sized.has(key)) continue;
-        sized.set(key, ring);
-        ring.push(now, s.value);
+        sized.set(key, { ring, keepMs: want.keepMs, value: s.value });
       }
     }
+    for (const { ring, keepMs, value } of sized.values()) ring.push(now, value, keepMs);
     for (const [name, byKey] of this.rings) {
       for (const [key, ring] of byKey) if (now - ring.newest > this.options.windowMs) byKey.delete(key);
       if (byKey.size === 0) this.rings.delete(name);
