@@ -17,12 +17,11 @@
 //                       history/history-saver.ts        the history file beside the checkpoint
 //   alerts              rules/alerting.ts               rule files, alert states, notifications (checkpointed)
 //   rules               rules/promql/store-source.ts    raw points of the series alert expressions read over time:
-//                                                       ONE source, built here, read by the rules and /api/v1/query.
-//                                                       Sampled by the history timer every step and by the rule
-//                                                       engine before a turn; either skips when the last point is
-//                                                       younger than half its own cadence (so a series is recorded
-//                                                       once, at about the finer cadence, and every turn sees a
-//                                                       point taken since the previous one)
+//                                                       ONE source, built here, read by the rules and /api/v1/query
+//                                                       (each its reader view). Each reader's sampler records what it
+//                                                       reads: the rule engine before each turn, the history timer
+//                                                       every step for the query route; a series both read is one
+//                                                       ring, and a point younger than half the sampler's cadence serves
 //   exporters           export/http-app.ts, http-server the routes, the connections, the live page's stream
 //   errors              metrics/error-report.ts         every stage's errors, counted and said once
 //   service log         metrics/logger.ts, export/request-log.ts  its lines; each request's id, refusals logged
@@ -423,7 +422,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       ...[pushSource.routes<ReadEnv>(), pushgateway?.routes<ReadEnv>()].filter((r) => r !== undefined),
       historyRoutes(history, Date.now, aggregation.trendHours),
       forecastRoutes(history),
-      queryRoutes(seriesSource, history.options.windowMs),
+      queryRoutes(seriesSource.reader('query'), history.options.windowMs),
       uiRoutes(feed, history),
       alertsRoutes(() => alerting?.engine ?? null),
     ],
@@ -455,8 +454,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const historyTimer = setInterval(() => {
     const now = Date.now();
     history.sample(now);
-    // Half a step: a rule turn's point a moment ago serves; the timer's jitter never skips a step.
-    seriesSource.sample(now, history.options.stepMs / 2).catch((error) => reportError('rules', '', error));
+    // What the query route reads; half a step: a rule turn's point a moment ago serves, and the
+    // timer's jitter never skips a step.
+    seriesSource.sample(now, history.options.stepMs / 2, 'query').catch((error) => reportError('rules', '', error));
   }, history.options.stepMs);
   historyTimer.unref();
   const historySaveTimer = setInterval(

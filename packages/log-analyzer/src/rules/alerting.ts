@@ -1,6 +1,6 @@
 // Alerting, wired: the rule files read (rule-files.ts) and compiled with rules/promql, the engine
-// evaluating them over the store (through the analyzer's one StoreSource, sampled before a turn
-// when its last point is older than half the group's interval), Alertmanager and the webhooks told, ALERTS and ALERTS_FOR_STATE and the
+// evaluating them over the store (through the analyzer's one StoreSource, whose rules' series
+// are recorded before each turn), Alertmanager and the webhooks told, ALERTS and ALERTS_FOR_STATE and the
 // notification counters registered, and the alert and webhook states handed to the checkpointer
 // as two sources (`alerts`, `webhooks`). app.ts builds it when rules or receivers are configured.
 
@@ -110,10 +110,12 @@ export function setUpAlerting(options: AlertingOptions) {
     },
   });
   const { source } = options;
+  // The rules' view: what they read is recorded by their own turns, at their own cadence.
+  const rules = source.reader('rules');
   const tracing = options.tracing ?? null;
   const engine = new RuleEngine<CompiledExpr>({
     evaluate: (expr, at) => {
-      const result = expr.evaluate(source, at);
+      const result = expr.evaluate(rules, at);
       if (result.kind === 'scalar') throw new Error('the expression gives a scalar, not a vector');
       return result.samples;
     },
@@ -121,9 +123,9 @@ export function setUpAlerting(options: AlertingOptions) {
     now: Date.now,
     schedule,
     externalURL: options.externalUrl,
-    // A point a moment old serves: each turn still sees one recorded since the previous turn
-    // (the warm-up after a restart counts on it), and a step's sample just before is not repeated.
-    before: (now, intervalMs) => source.sample(now, intervalMs / 2),
+    // Each turn records what the rules read (the warm-up after a restart counts on a point per
+    // turn); a series the query route's step recorded within half an interval keeps that point.
+    before: (now, intervalMs) => source.sample(now, intervalMs / 2, 'rules'),
     onGroupEvaluated: tracing
       ? (group, seconds, failed) => {
           const endMs = nowMs();

@@ -116,7 +116,7 @@ describe('StoreSource', () => {
     });
   });
 
-  it('one recording per cadence: a sample younger than freshMs serves, one under way is shared', async () => {
+  it('one recording per cadence: a sample younger than freshMs serves, one under way is waited for', async () => {
     const { store, requests } = storeWithTraffic();
     let renders = 0;
     const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 }, async () => {
@@ -129,15 +129,56 @@ describe('StoreSource', () => {
     await Promise.all([source.sample(10_000, 5000), source.sample(10_001, 250)]);
     expect({ renders, samples: source.samples, kept: source.range(REQUESTS, 0, 20_000)[0]?.times.length }).toEqual({
       renders: 1,
-      samples: { recorded: 1, fresh: 0 },
+      samples: { recorded: 1, fresh: 1 },
       kept: 1,
     });
     // A turn 200 ms later wanting a point at most 250 ms old: the step's serves.
     await source.sample(10_200, 250);
-    expect(source.samples).toEqual({ recorded: 1, fresh: 1 });
+    expect(source.samples).toEqual({ recorded: 1, fresh: 2 });
     await source.sample(10_300, 250);
-    expect(source.samples).toEqual({ recorded: 2, fresh: 1 });
+    expect(source.samples).toEqual({ recorded: 2, fresh: 2 });
     expect(source.recorded).toBe(1);
+  });
+
+  it("each reader's sample records what that reader reads; a series both read is one ring", async () => {
+    const { store, requests, duration } = storeWithTraffic();
+    let renders = 0;
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 }, async () => {
+      renders++;
+      return [];
+    });
+    const rules = source.reader('rules');
+    const query = source.reader('query');
+    requests.inc(['200'], 1);
+    duration.observe(['get'], [1, 0, 0], 0.05, 1);
+    // A reader that has read nothing: its sample records and renders nothing.
+    await source.sample(0, 5000, 'query');
+    expect({ renders, samples: source.samples }).toEqual({ renders: 0, samples: { recorded: 0, fresh: 0 } });
+    query.range(REQUESTS, -60_000, 0);
+    const ofRules = compileExpr('rate(http_request_duration_seconds_count[1m])');
+    if (!ofRules.ok) throw new Error(ofRules.message);
+    ofRules.expr.evaluate(rules, 0);
+    rules.range(REQUESTS, -60_000, 0);
+    const points = (matchers: Matcher[]) => source.range(matchers, -1, 100_000)[0]?.times ?? [];
+    const COUNT: Matcher[] = [{ name: '__name__', op: '=', value: 'http_request_duration_seconds_count' }];
+    // Turns every 15 s, steps every 10 s (phase 3 s), each skipping what is younger than half its cadence.
+    for (const [t, reader, freshMs] of [
+      [0, 'rules', 7500],
+      [3000, 'query', 5000],
+      [13_000, 'query', 5000],
+      [15_000, 'rules', 7500],
+      [23_000, 'query', 5000],
+      [30_000, 'rules', 7500],
+    ] as const)
+      await source.sample(t, freshMs, reader);
+    // Only the rules read the count: their turns alone. Both read the requests: one ring, both
+    // cadences, a point younger than half the sampler's cadence kept (3 s after a turn, a step
+    // keeps the turn's; 2 s and 7 s after a step, a turn keeps the step's).
+    expect({ count: points(COUNT), requests: points(REQUESTS), recorded: source.recorded }).toEqual({
+      count: [0, 15_000, 30_000],
+      requests: [0, 13_000, 23_000],
+      recorded: 2,
+    });
   });
 
   it('keeps every point within a range when samples come closer than a step (turns between steps)', async () => {

@@ -4,7 +4,9 @@
 // The history (history/history.ts) keeps derived points (a counter's rate per step, a histogram's
 // quantiles), not the raw samples rate() and histogram_quantile() need: so this source records
 // its own, only for the series range selectors ask for, only as long as they ask. One instance
-// serves every reader (rules and /api/v1/query; app.ts says who samples it and when).
+// serves every reader (rules and /api/v1/query, each through `reader(name)`): a series is held in
+// one ring whoever reads it, and each reader's sample records the series it reads (app.ts says
+// who samples and when).
 
 import type { Family, Series, Store } from '../../store/store.js';
 import { parseTextFormat } from '../../transforms/pushgateway/text-format.js';
@@ -102,7 +104,14 @@ interface Want {
   /** How far back its points are kept (range + offset). */
   keepMs: number;
   usedAt: number;
+  /** Who read it (`reader(name)`; ANY: a read straight on the source): whose samples record it. */
+  readers: Set<string>;
+  /** When its series were last read from the store and recorded (another reader's sample just before serves). */
+  recordedAt: number;
 }
+
+/** The reader of reads made straight on the source (tests, the benchmark): every sample records them. */
+const ANY = '';
 
 /** Each store series' labels per exposed name (cached per label array: series share them across snapshots). */
 const labelCache = new WeakMap<readonly string[], Map<string, Labels[]>>();
@@ -112,8 +121,12 @@ export class StoreSource implements SeriesSource {
   private readonly wants = new Map<string, Want>();
   /** Recorded series by metric name, then by label key (a selector names its metric: one lookup). */
   private readonly rings = new Map<string, Map<string, Ring>>();
-  /** Whether anything has read this source (then `sample` refreshes the others). */
-  private read = false;
+  /** Who has read this source (a reader's `sample` refreshes the others only once it has read). */
+  private readonly readBy = new Set<string>();
+  /** Who reads now (set by a reader's view around its read; the source is single-threaded). */
+  private reading = ANY;
+  /** When each reader's `sample` last recorded. */
+  private readonly sampledAt = new Map<string, number>();
   /** When `sample` last recorded (instant reads from a step before it on read live values). */
   lastSampleAt = Number.NEGATIVE_INFINITY;
   /** A `sample` under way (its `more` is async): a second caller shares it instead of recording twice. */
@@ -143,27 +156,52 @@ export class StoreSource implements SeriesSource {
   }
 
   /**
-   * Refreshes the non-store samples and records a point of every wanted series, unless the last
-   * recording is younger than `freshMs` (then it serves: no second point a moment after the first)
-   * or one is under way (then that one serves, awaited).
+   * The source as one reader sees it (`rules`, `query`): what it reads is recorded by its own
+   * `sample(now, freshMs, name)`, on its own cadence; a series two readers read shares one ring.
    */
-  sample(now: number, freshMs = 0): Promise<void> {
-    if (this.sampling) return this.sampling;
-    if (now - this.lastSampleAt < freshMs) {
-      this.samples.fresh++;
-      return Promise.resolve();
-    }
-    this.samples.recorded++;
-    this.sampling = this.refreshAndRecord(now).finally(() => {
-      this.sampling = null;
-    });
-    return this.sampling;
+  reader(name: string): SeriesSource {
+    const as = <T>(read: () => T): T => {
+      this.reading = name;
+      try {
+        return read();
+      } finally {
+        this.reading = ANY;
+      }
+    };
+    return {
+      instant: (matchers, atMs) => as(() => this.instant(matchers, atMs)),
+      range: (matchers, fromMs, toMs) => as(() => this.range(matchers, fromMs, toMs)),
+    };
   }
 
-  private async refreshAndRecord(now: number): Promise<void> {
+  /**
+   * Refreshes the non-store samples and records a point of every series `reader` reads (all,
+   * without one), unless its last recording is younger than `freshMs` (then that serves); a
+   * series whose newest point (another reader's) is younger than `freshMs` keeps that one. One
+   * sample at a time: a second caller waits for the first.
+   */
+  async sample(now: number, freshMs = 0, reader?: string): Promise<void> {
+    while (this.sampling) await this.sampling;
+    // A reader that has read nothing yet (no rule, no query) records nothing and renders nothing.
+    if (reader !== undefined && !this.readBy.has(reader)) return;
+    if (now - (this.sampledAt.get(reader ?? ANY) ?? Number.NEGATIVE_INFINITY) < freshMs) {
+      this.samples.fresh++;
+      return;
+    }
+    this.samples.recorded++;
+    this.sampling = this.refreshAndRecord(now, freshMs, reader);
+    try {
+      await this.sampling;
+    } finally {
+      this.sampling = null;
+    }
+  }
+
+  private async refreshAndRecord(now: number, freshMs = 0, reader?: string): Promise<void> {
+    this.sampledAt.set(reader ?? ANY, now);
     try {
       // Nothing read yet (no rule, no query): an idle analyzer does not render its self metrics every step.
-      if (!this.read) return;
+      if (this.readBy.size === 0) return;
       const flat = await this.more();
       this.others = flat.map((s) => ({
         labels: { __name__: s.name, ...Object.fromEntries(s.labels) },
@@ -171,7 +209,7 @@ export class StoreSource implements SeriesSource {
       }));
     } finally {
       // A failed read of the others (the caller counts it) keeps their last values; the store's still count.
-      this.record(now);
+      this.record(now, freshMs, reader);
     }
   }
 
@@ -180,13 +218,19 @@ export class StoreSource implements SeriesSource {
    * it (a rule over 1h of one metric does not make every recorded series an hour long); forgets
    * wants unused for a window and series gone as long.
    */
-  record(now: number): void {
-    this.lastSampleAt = now;
+  record(now: number, freshMs = 0, reader?: string): void {
+    this.lastSampleAt = Math.max(this.lastSampleAt, now);
     for (const [key, want] of this.wants) if (now - want.usedAt > this.options.windowMs) this.wants.delete(key);
     // Each series once, kept as long as the longest range reading it.
     const sized = new Map<string, { ring: Ring; keepMs: number; value: number }>();
     for (const want of this.wants.values()) {
-      const capacity = Math.ceil(want.keepMs / this.options.stepMs) + 2;
+      if (reader !== undefined && !want.readers.has(reader) && !want.readers.has(ANY)) continue;
+      // Recorded a moment ago (by the other reader's sample): those points serve, the store is not read again.
+      if (now - want.recordedAt < freshMs) continue;
+      want.recordedAt = now;
+      // Sized for the recorder's cadence (twice its freshMs; a step without one): rules every 15 s
+      // hold a third fewer points than 10 s steps. Points closer than that grow the ring (Ring).
+      const capacity = Math.ceil(want.keepMs / (freshMs > 0 ? 2 * freshMs : this.options.stepMs)) + 2;
       for (const s of this.live(want.matchers)) {
         const key = labelKey(s.labels);
         const name = s.labels.__name__ ?? '';
@@ -207,7 +251,8 @@ export class StoreSource implements SeriesSource {
         sized.set(key, { ring, keepMs: want.keepMs, value: s.value });
       }
     }
-    for (const { ring, keepMs, value } of sized.values()) ring.push(now, value, keepMs);
+    for (const { ring, keepMs, value } of sized.values())
+      if (now - ring.newest >= freshMs) ring.push(now, value, keepMs);
     for (const [name, byKey] of this.rings) {
       for (const [key, ring] of byKey) if (now - ring.newest > this.options.windowMs) byKey.delete(key);
       if (byKey.size === 0) this.rings.delete(name);
@@ -221,11 +266,19 @@ export class StoreSource implements SeriesSource {
     if (want) {
       want.usedAt = now;
       want.keepMs = Math.max(want.keepMs, keepMs);
-    } else this.wants.set(key, { matchers, keepMs, usedAt: now });
+      want.readers.add(this.reading);
+    } else
+      this.wants.set(key, {
+        matchers,
+        keepMs,
+        usedAt: now,
+        readers: new Set([this.reading]),
+        recordedAt: Number.NEGATIVE_INFINITY,
+      });
   }
 
   instant(matchers: readonly Matcher[], atMs: number): InstantSample[] {
-    this.read = true;
+    this.readBy.add(this.reading);
     // Within a step of the last sample the current values are the newest there are (a rule's
     // evaluation time a moment behind the clock must not read an unrecorded selector as absent).
     if (atMs >= this.lastSampleAt - this.options.stepMs) return this.live(matchers);
@@ -241,7 +294,7 @@ export class StoreSource implements SeriesSource {
   }
 
   range(matchers: readonly Matcher[], fromMs: number, toMs: number): RangeSeries[] {
-    this.read = true;
+    this.readBy.add(this.reading);
     this.want(matchers, Math.max(this.lastSampleAt, toMs) - fromMs);
     const out: RangeSeries[] = [];
     for (const ring of this.ringsFor(matchers)) {
