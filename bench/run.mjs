@@ -371,6 +371,11 @@ if (rules) {
       .map(([k, v]) => `${k} ${v.roundMs} / ${v.perRuleMs}`)
       .join(', ')}`,
   );
+  lines.push(
+    `  recording, CPU ms a step (memory): ${Object.entries(results.rulesRecording)
+      .map(([k, v]) => `${k} ${v.cpuMsPerStep} (${v.pointsMB} MB)`)
+      .join(', ')}`,
+  );
 }
 lines.push(...results.soak);
 const r = results.resilience;
