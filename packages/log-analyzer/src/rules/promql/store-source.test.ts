@@ -181,6 +181,26 @@ describe('StoreSource', () => {
     });
   });
 
+  it("a rule's range has its points by the third turn after a start, the query route's steps just before each turn", async () => {
+    const { store, requests } = storeWithTraffic();
+    const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 });
+    const rate = compileExpr('rate(http_requests_total[1m])');
+    if (!rate.ok) throw new Error(rate.message);
+    source.reader('query').range(REQUESTS, -60_000, 0);
+    const turns: number[] = [];
+    // Turns every 10 s (fresh: 5 s), steps 1 s before each (fresh: 5 s): the turns keep the steps' points.
+    for (const t of [0, 10_000, 20_000]) {
+      requests.inc(['200'], 10);
+      if (t > 0) await source.sample(t - 1000, 5000, 'query');
+      await source.sample(t, 5000, 'rules');
+      const result = rate.expr.evaluate(source.reader('rules'), t);
+      turns.push(result.kind === 'vector' ? result.samples.length : -1);
+    }
+    // Empty at the first two turns (as a Prometheus that just started), there at the third: the
+    // warm-up (rule-engine.ts WARM_UP_EVALUATIONS) keeps a restored alert that long.
+    expect(turns).toEqual([0, 0, 1]);
+  });
+
   it('keeps every point within a range when samples come closer than a step (turns between steps)', async () => {
     const { store, requests } = storeWithTraffic();
     const source = new StoreSource(store, { stepMs: 10_000, windowMs: 3600_000 });
