@@ -3,7 +3,8 @@
 // 5 minutes of recorded points behind the range selectors. CPU ms per round (process.cpuUsage,
 // median of ROUNDS), per expression kind, against the history's sample of the same store (the
 // work the analyzer already does every step) measured in the same run.
-// Run alone: node bench/rules.mjs [rounds]   (needs `pnpm build`: it imports dist/)
+// recordingBench: the recording's CPU per history step, the wiring's two sources against its one.
+// Run alone: node bench/rules.mjs [rounds] [reps]   (needs `pnpm build`: it imports dist/)
 
 import { join } from 'node:path';
 import { median, ROOT } from './lib.mjs';
@@ -163,6 +164,78 @@ export function rulesBench(rounds = 5) {
   };
 }
 
+/**
+ * The recording's cost in the analyzer's wiring over 5 simulated minutes: history steps every
+ * 10 s (phase 3 s: the two timers are not aligned) and rule turns every 15 s, the 100 rules'
+ * ranges wanted. `two sources` is the wiring before issue 25's follow-up: the rules' own source
+ * recording at every turn (spaced by the evaluation interval) and, when /api/v1/query reads the
+ * same series (a dashboard), the query route's recording at every step. `one source` is the
+ * wiring now: one source, each reader's sampler recording what it reads, a series read by both
+ * one ring, a point younger than half the sampler's cadence kept.
+ * CPU ms per history step (process.cpuUsage around the recordings only), points and memory held.
+ */
+export async function recordingBench(reps = 3) {
+  const STEP = 10_000;
+  const TURN = 15_000;
+  const events = [];
+  for (let t = 3000; t <= 300_000; t += STEP) events.push({ t, kind: 'step' });
+  for (let t = 0; t <= 300_000; t += TURN) events.push({ t, kind: 'turn' });
+  events.sort((a, b) => a.t - b.t);
+  const steps = events.filter((e) => e.kind === 'step').length;
+  const wiring = {
+    'rules only: two sources (before)': { turns: TURN },
+    'rules only: one source (now)': { one: ['rules'] },
+    'rules + the same query: two sources (before)': { turns: TURN, steps: STEP },
+    'rules + the same query: one source (now)': { one: ['rules', 'query'] },
+  };
+  const out = {};
+  for (const [name, w] of Object.entries(wiring)) {
+    const cpu = [];
+    let held = null;
+    for (let rep = 0; rep < reps; rep++) {
+      const store = new Store();
+      const series = fill(store);
+      const sources = w.one
+        ? [new StoreSource(store, { stepMs: STEP, windowMs: HISTORY_DEFAULTS.windowMs })]
+        : [w.turns, w.steps]
+            .filter((stepMs) => stepMs !== undefined)
+            .map((stepMs) => new StoreSource(store, { stepMs, windowMs: HISTORY_DEFAULTS.windowMs }));
+      const readers = w.one ? w.one.map((r) => sources[0].reader(r)) : sources;
+      for (const [kind, n] of Object.entries(MIX)) {
+        for (let i = 0; i < n; i++) {
+          const compiled = compileExpr(KINDS[kind](i % 45));
+          for (const reader of readers) compiled.expr.evaluate(reader, 0);
+        }
+      }
+      let used = 0;
+      let step = 0;
+      for (const { t, kind } of events) {
+        traffic(series, step++);
+        const before = process.cpuUsage();
+        if (w.one)
+          await sources[0].sample(t, kind === 'step' ? STEP / 2 : TURN / 2, kind === 'step' ? 'query' : 'rules');
+        else if (kind === 'turn') await sources[0].sample(t);
+        else if (sources[1]) await sources[1].sample(t);
+        const d = process.cpuUsage(before);
+        used += (d.user + d.system) / 1000;
+      }
+      cpu.push(used / steps);
+      held = {
+        recordedSeries: sources.reduce((n, s) => n + s.recorded, 0),
+        recordings: sources.reduce((n, s) => n + s.samples.recorded, 0),
+        pointsMB: Math.round((sources.reduce((n, s) => n + s.keptPoints, 0) * 16) / 1e5) / 10,
+      };
+    }
+    out[name] = {
+      cpuMsPerStep: Math.round(median(cpu) * 10) / 10,
+      runs: cpu.map((c) => Math.round(c * 10) / 10),
+      ...held,
+    };
+  }
+  return out;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(JSON.stringify(rulesBench(Number(process.argv[2] ?? 5)), null, 2));
+  console.log(JSON.stringify(await recordingBench(Number(process.argv[3] ?? 3)), null, 2));
 }

@@ -11,7 +11,8 @@
 //   7. the soak: lines rotated every 100k by rename and by copytruncate (full run), and at 50k
 //      lines/s with the analyzer killed -9 at random moments (quick: fewer lines, fewer kills)
 //   7b. remote-write: 2,000-series snappy protobuf requests beside pushgateway taking the same samples as text
-//   7c. alert rules: 100 rules over 10,000 series, one evaluation round's CPU, per expression kind
+//   7c. alert rules: 100 rules over 10,000 series, one evaluation round's CPU, per expression kind;
+//       the recording's CPU per step, the wiring's one source against the two it had
 //   4b. application logs (--format app) and one user rule against mtail's level counting, in CPU time
 //   8. resilience: idle CPU with 1,000 and 10,000 followed files, 200 concurrent scrapers,
 //      1,100 slow connections under ulimit -n 1024, the checkpoint's cost with 100,000 series
@@ -30,7 +31,7 @@ import { pushBench } from './push.mjs';
 import { queueBench } from './queue.mjs';
 import { remoteWriteBench } from './remote-write.mjs';
 import { checkpointCost, churn, concurrentScrapes, idleCost, slowClients, startup } from './resilience.mjs';
-import { rulesBench } from './rules.mjs';
+import { recordingBench, rulesBench } from './rules.mjs';
 import { statsdBench } from './statsd.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -212,6 +213,7 @@ console.error('bench: statsd: done');
 console.error('bench: history: done');
 
 results.rules = rulesBench(quick ? 3 : 7);
+results.rulesRecording = await recordingBench(quick ? 1 : 3);
 console.error('bench: rules: done');
 
 const soak = (...args) => {
@@ -367,6 +369,11 @@ if (rules) {
   lines.push(
     `  per kind (ms a round / per rule): ${Object.entries(rules.perKindCpuMs)
       .map(([k, v]) => `${k} ${v.roundMs} / ${v.perRuleMs}`)
+      .join(', ')}`,
+  );
+  lines.push(
+    `  recording, CPU ms a step (memory): ${Object.entries(results.rulesRecording)
+      .map(([k, v]) => `${k} ${v.cpuMsPerStep} (${v.pointsMB} MB)`)
       .join(', ')}`,
   );
 }

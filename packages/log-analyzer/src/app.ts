@@ -16,7 +16,12 @@
 //   history             history/history.ts              the last hour of every series
 //                       history/history-saver.ts        the history file beside the checkpoint
 //   alerts              rules/alerting.ts               rule files, alert states, notifications (checkpointed)
-//   rules               rules/promql/store-source.ts    raw points of the series alert expressions read over time
+//   rules               rules/promql/store-source.ts    raw points of the series alert expressions read over time:
+//                                                       ONE source, built here, read by the rules and /api/v1/query
+//                                                       (each its reader view). Each reader's sampler records what it
+//                                                       reads: the rule engine before each turn, the history timer
+//                                                       every step for the query route; a series both read is one
+//                                                       ring, and a point younger than half the sampler's cadence serves
 //   exporters           export/http-app.ts, http-server the routes, the connections, the live page's stream
 //   errors              metrics/error-report.ts         every stage's errors, counted and said once
 //   service log         metrics/logger.ts, export/request-log.ts  its lines; each request's id, refusals logged
@@ -116,7 +121,7 @@ export interface Analyzer {
   history: History;
   /** Alerting rules, their alerts and notifiers; null without rules or receivers. */
   alerting: Alerting | null;
-  /** What alert expressions read (rules/promql): sampled with the history, every step. */
+  /** What alert expressions and /api/v1/query read (rules/promql): the one source, see the header. */
   seriesSource: StoreSource;
   /** What the live page shows, once a second while anyone watches. */
   feed: LiveFeed;
@@ -321,19 +326,21 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   if (pushgateway) pushed.takenElsewhere = (name) => pushgateway.exposes(name);
   // Alerting (after the store's restore: it evaluates over it), before the checkpointer that saves its state.
   const history = new History(store, historyOptions);
+  // What expressions read, rules and /api/v1/query alike: every family /metrics shows, the store
+  // live, the rest as of the last sample (read when sampled: scrape is made below).
+  const seriesSource = new StoreSource(store, history.options, async () => [
+    ...(await registryFamilies(selfRegistry)).flatMap((f) => f.samples),
+    ...exposedSamples(scrape.exposition() + (pushgateway?.exposition() ?? '')),
+  ]);
   const alerting =
     alertsConfig.rules.length + alertsConfig.alertmanagerUrls.length + alertsConfig.webhooks.length > 0
       ? setUpAlerting({
           config: alertsConfig,
           groups: ruleGroups,
-          store,
           windowMs: history.options.windowMs,
           registry: selfRegistry,
-          // What /metrics shows besides the store (read at evaluation time: scrape is made below).
-          more: async () => [
-            ...(await registryFamilies(selfRegistry)).flatMap((f) => f.samples),
-            ...exposedSamples(scrape.exposition() + (pushgateway?.exposition() ?? '')),
-          ],
+          source: seriesSource,
+          tracing,
           restored: saved ? (saved.sources as { alerts?: unknown; webhooks?: unknown }) : null,
           checkpoint: () => void checkpointer?.checkpoint(),
           externalUrl: () => alertsConfig.externalUrl ?? `http://${hostname()}:${boundPort}`,
@@ -388,11 +395,6 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
     (name) => store.has(name) || selfRegistry.getSingleMetric(name) !== undefined || isReservedName(name),
   );
   scrape.start();
-  // Expressions read every family /metrics shows: the store live, the rest as of the last step.
-  const seriesSource = new StoreSource(store, history.options, async () => [
-    ...(await registryFamilies(selfRegistry)).flatMap((f) => f.samples),
-    ...exposedSamples(scrape.exposition() + (pushgateway?.exposition() ?? '')),
-  ]);
 
   const app = createHttpApp({
     requestLog: logRequests,
@@ -420,7 +422,7 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       ...[pushSource.routes<ReadEnv>(), pushgateway?.routes<ReadEnv>()].filter((r) => r !== undefined),
       historyRoutes(history, Date.now, aggregation.trendHours),
       forecastRoutes(history),
-      queryRoutes(seriesSource, history.options.windowMs),
+      queryRoutes(seriesSource.reader('query'), history.options.windowMs),
       uiRoutes(feed, history),
       alertsRoutes(() => alerting?.engine ?? null),
     ],
@@ -452,7 +454,9 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
   const historyTimer = setInterval(() => {
     const now = Date.now();
     history.sample(now);
-    seriesSource.sample(now).catch((error) => reportError('rules', '', error));
+    // What the query route reads; half a step: a rule turn's point a moment ago serves, and the
+    // timer's jitter never skips a step.
+    seriesSource.sample(now, history.options.stepMs / 2, 'query').catch((error) => reportError('rules', '', error));
   }, history.options.stepMs);
   historyTimer.unref();
   const historySaveTimer = setInterval(

@@ -1,7 +1,8 @@
 // Issue 27 item 4: tracing, from a real process to a local OTLP/HTTP receiver (JSON, as the SDK's
 // http exporter sends it). A push carrying a W3C traceparent gives a server span in that trace,
 // the child of the caller's span; checkpoint writes and queue batches (a real redis-server) give
-// spans of their own. Without the flag nothing is sent and the SDK is never loaded.
+// spans of their own, and so does each rule group's evaluation. Without the flag nothing is sent
+// and the SDK is never loaded.
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -132,6 +133,52 @@ it('a push with a traceparent is a server span of that trace, child of the calle
   served.child.kill('SIGTERM');
   expect(await served.exited).toBe(0);
   expect(served.stderr()).toMatch(/resolving @opentelemetry\/sdk-trace-base/);
+});
+
+it('each rule group evaluation is a rules.evaluate span naming the group, its rules and failures', async () => {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const received = await receiver();
+  otlp = received.server;
+  const rules = join(dir, 'rules.yml');
+  writeFileSync(
+    rules,
+    'groups:\n  - name: http\n    rules:\n      - alert: Busy\n        expr: rate(http_requests_total[1m]) > 1e9\n      - alert: Up\n        expr: absent(no_such_metric_total)\n',
+  );
+  const served = spawnServe(
+    [
+      '--watch',
+      join(dir, '*.log'),
+      '--no-positions',
+      '--rules',
+      rules,
+      '--evaluation-interval',
+      '200ms',
+      '--tracing-endpoint',
+      received.url,
+    ],
+    [],
+    { OTEL_BSP_SCHEDULE_DELAY: '100' },
+  );
+  running.push(served);
+  await served.url;
+  const evaluated = () => received.spans.filter((s) => s.name === 'rules.evaluate');
+  await vi.waitFor(() => expect(evaluated().length).toBeGreaterThanOrEqual(2), WAIT);
+  // Spans counted before the counter is read: a turn is counted before its span is recorded.
+  const spans = evaluated().length;
+  const evaluations = await served.value('log_analyzer_rule_evaluations_total');
+  expect(evaluated()[0]?.attributes).toEqual(
+    expect.arrayContaining([
+      { key: 'group', value: { stringValue: 'http' } },
+      { key: 'file', value: { stringValue: rules } },
+      { key: 'rules', value: { intValue: 2 } },
+      { key: 'failed', value: { intValue: 0 } },
+    ]),
+  );
+  // One span per group turn (two rules each): never more spans than rule evaluations / 2.
+  expect(spans).toBeLessThanOrEqual(evaluations / 2);
+  served.child.kill('SIGTERM');
+  expect(await served.exited).toBe(0);
 });
 
 it('off by default: nothing sent, and the OpenTelemetry SDK is not loaded', async () => {

@@ -1,16 +1,16 @@
 // Alerting, wired: the rule files read (rule-files.ts) and compiled with rules/promql, the engine
-// evaluating them over the store (StoreSource records the points range selectors need before
-// each turn), Alertmanager and the webhooks told, ALERTS and ALERTS_FOR_STATE and the
+// evaluating them over the store (through the analyzer's one StoreSource, whose rules' series
+// are recorded before each turn), Alertmanager and the webhooks told, ALERTS and ALERTS_FOR_STATE and the
 // notification counters registered, and the alert and webhook states handed to the checkpointer
 // as two sources (`alerts`, `webhooks`). app.ts builds it when rules or receivers are configured.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { ALERT_METRICS, NOTIFICATION_RESULTS } from '../metrics/catalog.js';
+import { nowMs, type Tracing } from '../metrics/tracing.js';
 import type { Checkpointed } from '../store/checkpointer.js';
-import type { Store } from '../store/store.js';
 import { AlertmanagerNotifier } from './alertmanager-notifier.js';
 import { type CompiledExpr, compileExpr } from './promql/compile.js';
-import { type FlatSample, StoreSource } from './promql/store-source.js';
+import type { StoreSource } from './promql/store-source.js';
 import { RuleEngine, restoreAlerts, type SeriesSample } from './rule-engine.js';
 import { parseRuleFile, type RuleGroup } from './rule-file.js';
 import { readRuleFiles } from './rule-files.js';
@@ -32,12 +32,13 @@ export interface AlertingOptions {
   config: AlertsConfig;
   /** The rules, loaded (loadRules) before anything was opened: a refused file stops the start at once. */
   groups: RuleGroup<CompiledExpr>[];
-  store: Store;
   /** The longest range an expression may read (the history window). */
   windowMs: number;
   registry: Registry;
-  /** The other samples /metrics shows (self, scraped, Pushgateway), for instant selectors. */
-  more: () => Promise<readonly FlatSample[]>;
+  /** What expressions read: the analyzer's one source (app.ts owns it; /api/v1/query reads it too). */
+  source: StoreSource;
+  /** Where a group's evaluation is recorded as a `rules.evaluate` span (null: tracing is off). */
+  tracing?: Tracing | null;
   restored: { alerts?: unknown; webhooks?: unknown } | null;
   /** Takes a checkpoint soon (a webhook delivered: a restart must know it). */
   checkpoint(): void;
@@ -108,14 +109,13 @@ export function setUpAlerting(options: AlertingOptions) {
       for (const w of webhooks) this.set({ receiver: w.name }, w.queued);
     },
   });
-  const source = new StoreSource(
-    options.store,
-    { stepMs: config.evaluationIntervalMs, windowMs: options.windowMs },
-    options.more,
-  );
+  const { source } = options;
+  // The rules' view: what they read is recorded by their own turns, at their own cadence.
+  const rules = source.reader('rules');
+  const tracing = options.tracing ?? null;
   const engine = new RuleEngine<CompiledExpr>({
     evaluate: (expr, at) => {
-      const result = expr.evaluate(source, at);
+      const result = expr.evaluate(rules, at);
       if (result.kind === 'scalar') throw new Error('the expression gives a scalar, not a vector');
       return result.samples;
     },
@@ -123,7 +123,16 @@ export function setUpAlerting(options: AlertingOptions) {
     now: Date.now,
     schedule,
     externalURL: options.externalUrl,
-    before: (now) => source.sample(now),
+    // Each turn records what the rules read (the warm-up after a restart counts on a point per
+    // turn); a series the query route's step recorded within half an interval keeps that point.
+    before: (now, intervalMs) => source.sample(now, intervalMs / 2, 'rules'),
+    onGroupEvaluated: tracing
+      ? (group, seconds, failed) => {
+          const endMs = nowMs();
+          const attributes = { group: group.name, file: group.file, rules: group.rules.length, failed };
+          tracing.record({ name: 'rules.evaluate', startMs: endMs - seconds * 1000, endMs, attributes });
+        }
+      : undefined,
     onRuleEvaluated: (ok) => evaluations.inc({ result: ok ? 'success' : 'failure' }),
     onSend: (alerts) => alertmanager.send(alerts),
     onEvaluated: (alerts, now) => {

@@ -86,8 +86,10 @@ export interface RuleEngineOptions<E> {
   onSend(alerts: PostableAlert[]): void;
   /** After every evaluation: every firing and recently resolved alert (the webhooks group them). */
   onEvaluated(alerts: CurrentAlert[], now: number): void;
-  /** Before the groups due are evaluated (the series source records its points). */
-  before?(now: number): Promise<void>;
+  /** Before the groups due are evaluated (the series source records its points); the shortest interval due. */
+  before?(now: number, intervalMs: number): Promise<void>;
+  /** A group evaluated: how long it took and how many of its rules failed (a tracing span). */
+  onGroupEvaluated?(group: RuleGroup<E>, seconds: number, failed: number): void;
   /** Each rule evaluated: whether it could be. */
   onRuleEvaluated?(ok: boolean): void;
   /** State restored from the checkpoint. */
@@ -151,7 +153,7 @@ export class RuleEngine<E> {
     this.ticking = true;
     try {
       const due = this.groups.filter((g) => g.nextAt <= now);
-      if (due.length > 0) await this.options.before?.(now);
+      if (due.length > 0) await this.options.before?.(now, Math.min(...due.map((g) => g.intervalMs)));
       for (const g of due) {
         this.evaluateGroup(g, now);
         // The next turn on the group's own beat; a late turn does not make up the ones missed.
@@ -188,6 +190,7 @@ export class RuleEngine<E> {
     const started = performance.now();
     const external = { externalLabels: this.options.externalLabels ?? {}, externalURL: this.options.externalURL() };
     const due: PostableAlert[] = [];
+    let failed = 0;
     for (const live of g.rules) {
       const ruleStarted = performance.now();
       let seen: Map<string, { labels: Record<string, string>; annotations: Record<string, string>; value: number }>;
@@ -208,6 +211,7 @@ export class RuleEngine<E> {
         live.status.lastError = (error as Error).message;
         live.status.lastEvaluation = now;
         this.options.onRuleEvaluated?.(false);
+        failed++;
         continue;
       }
       const warming = live.warmUp > 0;
@@ -251,6 +255,7 @@ export class RuleEngine<E> {
     }
     g.lastEvaluation = now;
     g.evaluationSeconds = (performance.now() - started) / 1000;
+    this.options.onGroupEvaluated?.(g.group, g.evaluationSeconds, failed);
     if (due.length) this.options.onSend(due);
     this.options.onEvaluated(this.current(), now);
   }

@@ -1,9 +1,12 @@
 // The analyzer's SeriesSource: instant selectors read the store's current values (every family
 // /metrics shows: log and pushed families read live; self, host, scraped and Pushgateway families
-// as of the last `sample`); range selectors read raw points this source records every step.
+// as of the last `sample`); range selectors read raw points this source records when sampled.
 // The history (history/history.ts) keeps derived points (a counter's rate per step, a histogram's
 // quantiles), not the raw samples rate() and histogram_quantile() need: so this source records
-// its own, only for the series range selectors ask for, only as long as they ask.
+// its own, only for the series range selectors ask for, only as long as they ask. One instance
+// serves every reader (rules and /api/v1/query, each through `reader(name)`): a series is held in
+// one ring whoever reads it, and each reader's sample records the series it reads (app.ts says
+// who samples and when).
 
 import type { Family, Series, Store } from '../../store/store.js';
 import { parseTextFormat } from '../../transforms/pushgateway/text-format.js';
@@ -20,7 +23,7 @@ import {
 } from './series-source.js';
 
 export interface StoreSourceOptions {
-  /** How often `sample` is called (the history step): the spacing of recorded points. */
+  /** How often `sample` is called at least (the history step): the usual spacing of recorded points. */
   stepMs: number;
   /** The longest range (+ offset) an expression may read (the history window, compile.ts refuses longer). */
   windowMs: number;
@@ -40,10 +43,14 @@ export function exposedSamples(text: string): FlatSample[] {
   return 'error' in parsed ? [] : parsed.families.flatMap((f) => f.samples);
 }
 
-/** A recorded series: its points in a ring, oldest overwritten. */
+/**
+ * A recorded series: its points in a ring, oldest overwritten. Invariant: a point within `keepMs`
+ * of the newest is never overwritten. Points come at uneven spacing (a step's and an evaluation's
+ * samples interleave): a full ring whose oldest point is still wanted grows instead.
+ */
 class Ring {
-  readonly times: Float64Array;
-  readonly values: Float64Array;
+  times: Float64Array;
+  values: Float64Array;
   /** Points written so far (the newest is at (written - 1) % capacity). */
   written = 0;
   constructor(
@@ -53,11 +60,22 @@ class Ring {
     this.times = new Float64Array(capacity);
     this.values = new Float64Array(capacity);
   }
-  push(t: number, v: number): void {
+  push(t: number, v: number, keepMs: number): void {
+    const n = this.times.length;
+    if (this.written >= n && (this.times[this.written % n] as number) >= t - keepMs) this.grow(n * 2);
     const at = this.written % this.times.length;
     this.times[at] = t;
     this.values[at] = v;
     this.written++;
+  }
+  /** Moves the points, oldest first, into arrays of `capacity` (at least as many as held). */
+  grow(capacity: number): void {
+    const { times, values } = this.between(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+    this.times = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.times.set(times);
+    this.values.set(values);
+    this.written = times.length;
   }
   get newest(): number {
     return this.written === 0
@@ -80,21 +98,20 @@ class Ring {
   }
 }
 
-/** A longer ring with the points of `ring`. */
-function resized(ring: Ring, capacity: number): Ring {
-  const next = new Ring(ring.labels, capacity);
-  const { times, values } = ring.between(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-  for (let i = 0; i < times.length; i++) next.push(times[i] as number, values[i] as number);
-  return next;
-}
-
 /** A selector some expression reads over time, and until when it is kept recording. */
 interface Want {
   matchers: readonly Matcher[];
   /** How far back its points are kept (range + offset). */
   keepMs: number;
   usedAt: number;
+  /** Who read it (`reader(name)`; ANY: a read straight on the source): whose samples record it. */
+  readers: Set<string>;
+  /** When its series were last read from the store and recorded (another reader's sample just before serves). */
+  recordedAt: number;
 }
+
+/** The reader of reads made straight on the source (tests, the benchmark): every sample records them. */
+const ANY = '';
 
 /** Each store series' labels per exposed name (cached per label array: series share them across snapshots). */
 const labelCache = new WeakMap<readonly string[], Map<string, Labels[]>>();
@@ -104,10 +121,18 @@ export class StoreSource implements SeriesSource {
   private readonly wants = new Map<string, Want>();
   /** Recorded series by metric name, then by label key (a selector names its metric: one lookup). */
   private readonly rings = new Map<string, Map<string, Ring>>();
-  /** Whether anything has read this source (then `sample` refreshes the others). */
-  private read = false;
+  /** Who has read this source (a reader's `sample` refreshes the others only once it has read). */
+  private readonly readBy = new Set<string>();
+  /** Who reads now (set by a reader's view around its read; the source is single-threaded). */
+  private reading = ANY;
+  /** When each reader's `sample` last recorded. */
+  private readonly sampledAt = new Map<string, number>();
   /** When `sample` last recorded (instant reads from a step before it on read live values). */
   lastSampleAt = Number.NEGATIVE_INFINITY;
+  /** A `sample` under way (its `more` is async): a second caller shares it instead of recording twice. */
+  private sampling: Promise<void> | null = null;
+  /** Samples taken and skipped as fresh enough (the test of one recording per cadence). */
+  readonly samples = { recorded: 0, fresh: 0 };
 
   constructor(
     private readonly store: Store,
@@ -130,11 +155,53 @@ export class StoreSource implements SeriesSource {
     return n;
   }
 
-  /** Refreshes the non-store samples and records a point of every wanted series (call every step). */
-  async sample(now: number): Promise<void> {
+  /**
+   * The source as one reader sees it (`rules`, `query`): what it reads is recorded by its own
+   * `sample(now, freshMs, name)`, on its own cadence; a series two readers read shares one ring.
+   */
+  reader(name: string): SeriesSource {
+    const as = <T>(read: () => T): T => {
+      this.reading = name;
+      try {
+        return read();
+      } finally {
+        this.reading = ANY;
+      }
+    };
+    return {
+      instant: (matchers, atMs) => as(() => this.instant(matchers, atMs)),
+      range: (matchers, fromMs, toMs) => as(() => this.range(matchers, fromMs, toMs)),
+    };
+  }
+
+  /**
+   * Refreshes the non-store samples and records a point of every series `reader` reads (all,
+   * without one), unless its last recording is younger than `freshMs` (then that serves); a
+   * series whose newest point (another reader's) is younger than `freshMs` keeps that one. One
+   * sample at a time: a second caller waits for the first.
+   */
+  async sample(now: number, freshMs = 0, reader?: string): Promise<void> {
+    while (this.sampling) await this.sampling;
+    // A reader that has read nothing yet (no rule, no query) records nothing and renders nothing.
+    if (reader !== undefined && !this.readBy.has(reader)) return;
+    if (now - (this.sampledAt.get(reader ?? ANY) ?? Number.NEGATIVE_INFINITY) < freshMs) {
+      this.samples.fresh++;
+      return;
+    }
+    this.samples.recorded++;
+    this.sampling = this.refreshAndRecord(now, freshMs, reader);
+    try {
+      await this.sampling;
+    } finally {
+      this.sampling = null;
+    }
+  }
+
+  private async refreshAndRecord(now: number, freshMs = 0, reader?: string): Promise<void> {
+    this.sampledAt.set(reader ?? ANY, now);
     try {
       // Nothing read yet (no rule, no query): an idle analyzer does not render its self metrics every step.
-      if (!this.read) return;
+      if (this.readBy.size === 0) return;
       const flat = await this.more();
       this.others = flat.map((s) => ({
         labels: { __name__: s.name, ...Object.fromEntries(s.labels) },
@@ -142,7 +209,7 @@ export class StoreSource implements SeriesSource {
       }));
     } finally {
       // A failed read of the others (the caller counts it) keeps their last values; the store's still count.
-      this.record(now);
+      this.record(now, freshMs, reader);
     }
   }
 
@@ -151,12 +218,19 @@ export class StoreSource implements SeriesSource {
    * it (a rule over 1h of one metric does not make every recorded series an hour long); forgets
    * wants unused for a window and series gone as long.
    */
-  record(now: number): void {
-    this.lastSampleAt = now;
+  record(now: number, freshMs = 0, reader?: string): void {
+    this.lastSampleAt = Math.max(this.lastSampleAt, now);
     for (const [key, want] of this.wants) if (now - want.usedAt > this.options.windowMs) this.wants.delete(key);
-    const sized = new Map<string, Ring>();
+    // Each series once, kept as long as the longest range reading it.
+    const sized = new Map<string, { ring: Ring; keepMs: number; value: number }>();
     for (const want of this.wants.values()) {
-      const capacity = Math.ceil(want.keepMs / this.options.stepMs) + 2;
+      if (reader !== undefined && !want.readers.has(reader) && !want.readers.has(ANY)) continue;
+      // Recorded a moment ago (by the other reader's sample): those points serve, the store is not read again.
+      if (now - want.recordedAt < freshMs) continue;
+      want.recordedAt = now;
+      // Sized for the recorder's cadence (twice its freshMs; a step without one): rules every 15 s
+      // hold a third fewer points than 10 s steps. Points closer than that grow the ring (Ring).
+      const capacity = Math.ceil(want.keepMs / (freshMs > 0 ? 2 * freshMs : this.options.stepMs)) + 2;
       for (const s of this.live(want.matchers)) {
         const key = labelKey(s.labels);
         const name = s.labels.__name__ ?? '';
@@ -165,20 +239,20 @@ export class StoreSource implements SeriesSource {
           byKey = new Map();
           this.rings.set(name, byKey);
         }
-        let ring = byKey.get(key);
-        if (!ring) {
-          ring = new Ring(s.labels, capacity);
-          byKey.set(key, ring);
-        } else if (ring.times.length < capacity) {
-          // A longer range reads it now: the kept points move over to a longer ring.
-          ring = resized(ring, capacity);
-          byKey.set(key, ring);
+        const ring = byKey.get(key) ?? new Ring(s.labels, capacity);
+        if (!byKey.has(key)) byKey.set(key, ring);
+        // A longer range reads it now: the kept points move over to a longer ring.
+        else if (ring.times.length < capacity) ring.grow(capacity);
+        const keep = sized.get(key);
+        if (keep !== undefined) {
+          keep.keepMs = Math.max(keep.keepMs, want.keepMs);
+          continue;
         }
-        if (sized.has(key)) continue;
-        sized.set(key, ring);
-        ring.push(now, s.value);
+        sized.set(key, { ring, keepMs: want.keepMs, value: s.value });
       }
     }
+    for (const { ring, keepMs, value } of sized.values())
+      if (now - ring.newest >= freshMs) ring.push(now, value, keepMs);
     for (const [name, byKey] of this.rings) {
       for (const [key, ring] of byKey) if (now - ring.newest > this.options.windowMs) byKey.delete(key);
       if (byKey.size === 0) this.rings.delete(name);
@@ -192,11 +266,19 @@ export class StoreSource implements SeriesSource {
     if (want) {
       want.usedAt = now;
       want.keepMs = Math.max(want.keepMs, keepMs);
-    } else this.wants.set(key, { matchers, keepMs, usedAt: now });
+      want.readers.add(this.reading);
+    } else
+      this.wants.set(key, {
+        matchers,
+        keepMs,
+        usedAt: now,
+        readers: new Set([this.reading]),
+        recordedAt: Number.NEGATIVE_INFINITY,
+      });
   }
 
   instant(matchers: readonly Matcher[], atMs: number): InstantSample[] {
-    this.read = true;
+    this.readBy.add(this.reading);
     // Within a step of the last sample the current values are the newest there are (a rule's
     // evaluation time a moment behind the clock must not read an unrecorded selector as absent).
     if (atMs >= this.lastSampleAt - this.options.stepMs) return this.live(matchers);
@@ -212,7 +294,7 @@ export class StoreSource implements SeriesSource {
   }
 
   range(matchers: readonly Matcher[], fromMs: number, toMs: number): RangeSeries[] {
-    this.read = true;
+    this.readBy.add(this.reading);
     this.want(matchers, Math.max(this.lastSampleAt, toMs) - fromMs);
     const out: RangeSeries[] = [];
     for (const ring of this.ringsFor(matchers)) {
