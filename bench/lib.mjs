@@ -32,10 +32,19 @@ export function start(command, args, options = {}) {
 
 /**
  * Starts `log-analyzer serve` and resolves once it listens, with its metrics URL. No checkpoint
- * unless `positions`; `shell` runs it through `sh -c` after that prefix (e.g. `ulimit -n 1024;`).
+ * unless `positions`; `nodeArgs` go to node (e.g. --cpu-prof), `bin` is another build's entry (A/B runs); `shell` runs it through `sh -c` after that prefix (e.g. `ulimit -n 1024;`).
  */
-export async function startAnalyzer(args, { positions = false, shell = null } = {}) {
-  const argv = [ANALYZER, '--port', '0', '--host', '127.0.0.1', ...(positions ? [] : ['--no-positions']), ...args];
+export async function startAnalyzer(args, { positions = false, shell = null, nodeArgs = [], bin = ANALYZER } = {}) {
+  const argv = [
+    ...nodeArgs,
+    bin,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    ...(positions ? [] : ['--no-positions']),
+    ...args,
+  ];
   const proc = shell
     ? start('sh', ['-c', `${shell} exec "$0" "$@"`, process.execPath, ...argv])
     : start(process.execPath, argv);

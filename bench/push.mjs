@@ -39,6 +39,7 @@ export async function analyzerRun(seconds, connections, ack, series = SERIES) {
     series > SERIES ? ['--push-max-series', String(2 * series), '--push-max-series-per-family', String(series)] : [];
   const analyzer = await startAnalyzer(['--push-ack', ack, ...checkpoint, ...limits], { positions: ack === 'durable' });
   const base = analyzer.url.replace(/\/metrics$/, '');
+  const cpuBefore = cpuSeconds(analyzer.child.pid) ?? 0;
   const pusher = start(
     process.execPath,
     [
@@ -76,6 +77,7 @@ export async function analyzerRun(seconds, connections, ack, series = SERIES) {
     await sleep(200);
   }
   await pusher.exited;
+  const cpu = (cpuSeconds(analyzer.child.pid) ?? cpuBefore) - cpuBefore;
   // Idle: one pushed sample, then a scrape (so each scrape renders anew), ten times.
   const idle = [];
   for (let i = 0; i < 10; i++) {
@@ -103,6 +105,7 @@ export async function analyzerRun(seconds, connections, ack, series = SERIES) {
     connections,
     series,
     samplesPerSecond: summary.samples_per_second ?? 0,
+    cpuSecondsPerMillion: summary.samples > 0 ? Number(((cpu / summary.samples) * 1e6).toFixed(2)) : null,
     p50Ms: Number((summary.latency_ms?.p50 ?? 0).toFixed(1)),
     p99Ms: Number((summary.latency_ms?.p99 ?? 0).toFixed(1)),
     peakRssMB: Number(mb(rss)),
@@ -156,6 +159,7 @@ export async function pushgatewayRun(seconds, connections, series = SERIES) {
     const model = new MetricModel(1, series, c, connections);
     return Array.from({ length: 16 }, () => toText(model.body('batch', BATCH).body));
   });
+  const cpuBefore = cpuSeconds(gateway.child.pid) ?? 0;
   const started = performance.now();
   const end = started + seconds * 1000;
   await Promise.all(
@@ -186,6 +190,7 @@ export async function pushgatewayRun(seconds, connections, series = SERIES) {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = (cpuSeconds(gateway.child.pid) ?? cpuBefore) - cpuBefore;
   const rss = peakRss(gateway.child.pid);
   agent.destroy();
   gateway.child.kill('SIGTERM');
@@ -193,6 +198,7 @@ export async function pushgatewayRun(seconds, connections, series = SERIES) {
   latencies.sort((a, b) => a - b);
   return {
     samplesPerSecond: Math.round(samples / elapsed),
+    cpuSecondsPerMillion: samples > 0 ? Number(((cpu / samples) * 1e6).toFixed(2)) : null,
     p99Ms: Number((latencies[Math.floor(latencies.length * 0.99)] ?? 0).toFixed(1)),
     peakRssMB: Number(mb(rss)),
     failedRequests: failed,

@@ -18,9 +18,9 @@ const SERIES = 2000;
 /** A sample message at the end of each series: 0x12 0x10, then the 16 bytes 0x09 value(8) 0x10 timestamp (a 6-byte varint). */
 const SAMPLE_TAIL = 16;
 
-/** The series of connection `c`: half counters, half gauges, labels as a node exporter's. */
-function seriesOf(c) {
-  return Array.from({ length: SERIES }, (_, i) => ({
+/** The `n` series of connection `c`: half counters, half gauges, labels as a node exporter's. */
+export function seriesOf(c, n = SERIES) {
+  return Array.from({ length: n }, (_, i) => ({
     labels: [
       ['__name__', i % 2 ? 'bench_rw_requests_total' : 'bench_rw_memory_bytes'],
       ['code', String(200 + (i % 5))],
@@ -39,7 +39,7 @@ function seriesOf(c) {
  * times into the compressed bytes, with no compression per request (the driver stays light). The
  * rest is compressed as snappy does (4-byte hash, copies up to 64 bytes).
  */
-function template(series) {
+export function template(series) {
   const pieces = series.map((s) => encodeWriteRequest([s]));
   const input = Buffer.concat(pieces);
   const volatile = [];
@@ -93,7 +93,7 @@ function template(series) {
 }
 
 /** Writes request `k`'s values and time into a template (0x09 value(8) 0x10 varint(6)). */
-function stamp({ body, samples }, k, time) {
+export function stamp({ body, samples }, k, time) {
   for (let i = 0; i < samples.length; i++) {
     const at = samples[i];
     body.writeDoubleLE(i % 2 ? k : (i * 7 + k) % 1000, at + 1);

@@ -11,6 +11,8 @@
 //   7. the soak: lines rotated every 100k by rename and by copytruncate (full run), and at 50k
 //      lines/s with the analyzer killed -9 at random moments (quick: fewer lines, fewer kills)
 //   7b. remote-write: 2,000-series snappy protobuf requests beside pushgateway taking the same samples as text
+//   7d. every push protocol in one run (issue 24): JSON, OTLP protobuf, OTLP JSON, remote-write and
+//       pushgateway, 1,000-sample requests, 8 connections, durable acks (bench/push-protocols.mjs)
 //   7c. alert rules: 100 rules over 10,000 series, one evaluation round's CPU, per expression kind;
 //       the recording's CPU per step, the wiring's one source against the two it had
 //   4b. application logs (--format app) and one user rule against mtail's level counting, in CPU time
@@ -28,6 +30,7 @@ import { formatsBench, formatsTable } from './formats.mjs';
 import { ANALYZER, mb, median, NOISE_MAKER, ROOT, runMeasured } from './lib.mjs';
 import { liveFollow, scrapeLatency } from './live.mjs';
 import { pushBench } from './push.mjs';
+import { pushProtocolsBench, pushProtocolsTable } from './push-protocols.mjs';
 import { queueBench } from './queue.mjs';
 import { remoteWriteBench } from './remote-write.mjs';
 import { checkpointCost, churn, concurrentScrapes, idleCost, slowClients, startup } from './resilience.mjs';
@@ -45,6 +48,7 @@ const results = {
   noiseMaker: null,
   push: null,
   remoteWrite: null,
+  pushProtocols: null,
   queue: null,
   statsd: null,
   history: null,
@@ -186,6 +190,11 @@ results.remoteWrite = await remoteWriteBench(quick ? 4 : 10, 4, quick ? 1 : 3);
 // Counter totals that do not match the last values sent are a broken promise: the run fails.
 if (!results.remoteWrite.merged.exact || !results.remoteWrite.durable.exact) process.exitCode = 1;
 console.error('bench: remote-write: done');
+// Issue 24: every push protocol in one run beside pushgateway (medians of 3 even in quick mode).
+results.pushProtocols = await pushProtocolsBench(quick ? 4 : 10, 3);
+// Totals that do not match what was acknowledged are a broken promise: the run fails.
+if (!Object.values(results.pushProtocols.protocols).every((r) => r.exact !== false)) process.exitCode = 1;
+console.error('bench: push protocols: done');
 // The push path stage by stage in one process (CPU µs per sample), and /metrics with 100,000 pushed series.
 results.pushStages = await applyBench(quick ? 20_000 : 100_000, quick ? 1 : 3);
 
@@ -318,6 +327,7 @@ for (const [label, r] of [
   );
 }
 if (rw.pushgateway) lines.push(`  vs pushgateway: ${rw.ratioMerged}× (merged), ${rw.ratioDurable}× (durable)`);
+lines.push('', ...pushProtocolsTable(results.pushProtocols));
 for (const [kind, d] of Object.entries(results.decode)) {
   lines.push(
     `decode ${kind} (1,000 samples, CPU/sample): fast ${d.fast.cpuMicrosPerSample} µs (${d.fast.samplesPerCpuSecond.toLocaleString('en')}/s), slow ${d.slow.cpuMicrosPerSample} µs, JSON.parse alone ${d['JSON.parse'].cpuMicrosPerSample} µs; fast ${d.fastOverJsonParse}× JSON.parse, ${d.fastOverSlow}× slow${d.identical ? '' : '  NOT IDENTICAL'}`,

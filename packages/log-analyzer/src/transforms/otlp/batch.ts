@@ -195,25 +195,41 @@ function flat(name: string, labels: Map<string, string>): string[] {
 }
 
 /**
- * Decisions by a series' labels as sent and the context (a cache of pure results, bounded): an
+ * Decisions by a series' labels as sent, per context (a cache of pure results, bounded): an
  * exporter sends the same series every interval, so after the first request a series costs one
- * lookup.
+ * lookup. Per context first, so the per-point key is the labels alone (no context prefix to join
+ * and hash per point).
  */
-const decisions = new Map<string, SeriesDecision | Verdict>();
+const decisions = new Map<string, Map<string, SeriesDecision | Verdict>>();
+let cached = 0;
 const MAX_CACHED = 100_000;
 
-function contextId(context: BatchContext): string {
+function decisionsFor(context: BatchContext): Map<string, SeriesDecision | Verdict> {
   const { limits } = context;
-  return `${context.tenant ?? '\u0002'}\u0001${context.namespace}\u0001${context.prefix}\u0001${limits.maxLabels},${limits.maxLabelValueBytes},${limits.maxSeriesBytes}\u0001`;
+  const id = `${context.tenant ?? '\u0002'}\u0001${context.namespace}\u0001${context.prefix}\u0001${limits.maxLabels},${limits.maxLabelValueBytes},${limits.maxSeriesBytes}`;
+  let map = decisions.get(id);
+  if (!map) {
+    map = new Map();
+    decisions.set(id, map);
+  }
+  return map;
 }
 
-function decide(labels: string[], context: BatchContext, contextKey: string): SeriesDecision | Verdict {
-  const id = contextKey + labels.join('\u0000');
-  let decision = decisions.get(id);
+function decide(
+  labels: string[],
+  context: BatchContext,
+  known: Map<string, SeriesDecision | Verdict>,
+): SeriesDecision | Verdict {
+  const id = labels.join('\u0000');
+  let decision = known.get(id);
   if (decision === undefined) {
     decision = seriesOf(labels, context);
-    if (decisions.size >= MAX_CACHED) decisions.clear();
-    decisions.set(id, decision);
+    if (cached >= MAX_CACHED) {
+      for (const map of decisions.values()) map.clear();
+      cached = 0;
+    }
+    known.set(id, decision);
+    cached++;
   }
   return decision;
 }
@@ -228,7 +244,7 @@ export function toBatch(t: Translated, context: BatchContext): DecodedBatch {
   const familyOf = new Map<string, number>();
   // By the decision (cached: one object per series and context), then the source: no long key hashed.
   const groupOf = new Map<SeriesDecision, Map<string, number>>();
-  const contextKey = contextId(context);
+  const known = decisionsFor(context);
   const family: number[] = [];
   const keys: string[] = [];
   const sources: string[] = [];
@@ -241,7 +257,7 @@ export function toBatch(t: Translated, context: BatchContext): DecodedBatch {
   const refusedPoints = new Set<number>();
   for (let i = 0; i < t.samples.length; i++) {
     const s = t.samples[i] as Sample;
-    const decision = decide(s.labels, context, contextKey);
+    const decision = decide(s.labels, context, known);
     const verdict = Array.isArray(decision) ? decision : valueVerdict(s.type, s.value);
     if (verdict || Array.isArray(decision)) {
       decided[i] = null;
@@ -283,13 +299,24 @@ export function toBatch(t: Translated, context: BatchContext): DecodedBatch {
     counts[g] = (counts[g] as number) + 1;
     kept++;
   }
+  // Plain loops: TypedArray.from with a map function walks the array through its iterator.
+  const n = t.samples.length;
+  const sampleValues = new Float64Array(n);
+  const sampleStamps = new Float64Array(n);
+  const samplePoints = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = t.samples[i] as Sample;
+    sampleValues[i] = s.value;
+    sampleStamps[i] = s.stamp;
+    samplePoints[i] = s.point;
+  }
   const { start, values, stamps, indexes } = groupOrder(
     counts,
     sampleGroup,
     kept,
-    Float64Array.from(t.samples, (s) => s.value),
-    Float64Array.from(t.samples, (s) => s.stamp),
-    Int32Array.from(t.samples, (s) => s.point),
+    sampleValues,
+    sampleStamps,
+    samplePoints,
   );
   return {
     shape: 'otlp',
