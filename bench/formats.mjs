@@ -1,25 +1,21 @@
-// `node bench/formats.mjs [--quick]` (also part of `pnpm bench`): scan lines/s per log format
-// (nginx main, a custom nginx log_format with upstream lists, JSON access lines) against mtail
-// running an equivalent program on the same file in the same run (bench/*.mtail), and the JSON
-// scanner's lines/s on one thread (CPU time). Medians of 3; wall and CPU seconds both reported.
+// `node bench/formats.mjs [--quick] [--lines N] [--runs N]` (also part of `pnpm bench`): what a user
+// sees, lines/s of `log-analyzer scan` (its parse threads on every core) per log format (nginx main,
+// a custom nginx log_format with upstream lists, JSON access lines), beside `mtail --one_shot`
+// running an equivalent program (bench/*.mtail) on the same file in the same run. Wall and CPU
+// seconds of both, runs interleaved (ours, mtail, ours, ...), medians; files of 5M lines (quick:
+// 200k) generated once and reused, so start-up is amortised. BENCH_BEFORE=path/to/log-analyzer.js
+// adds an older build's rows, interleaved too: before/after from one run. Also the JSON scanner's
+// lines per CPU second on one thread.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANALYZER, median, NOISE_MAKER, ROOT } from './lib.mjs';
+import { ANALYZER, median, NOISE_MAKER, ROOT, wallAndCpu } from './lib.mjs';
 
 const CUSTOM =
   '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $upstream_status $upstream_response_time';
 const DATA = join(tmpdir(), 'log-analyzer-bench');
-
-/** Wall and CPU (user + sys, children included) seconds of one command, through bash's `time`. */
-function timed(command, args) {
-  const quoted = [command, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const out = spawnSync('bash', ['-c', `TIMEFORMAT='%R %U %S'; time ${quoted} >/dev/null 2>&1`], { encoding: 'utf8' });
-  const [wall, user, sys] = out.stderr.trim().split('\n').at(-1).split(' ').map(Number);
-  return { wall, cpu: user + sys };
-}
 
 function noiseFile(name, format, lines) {
   const file = join(DATA, `${name}-${lines}.log`);
@@ -94,10 +90,13 @@ async function jsonThreadRate(file) {
   return Math.round(median(rates));
 }
 
-export async function formatsBench(quick) {
+/** Lines per run: large enough that Node's start (~0.3 CPU s) is a small share; `--lines` overrides. */
+const LINES = { quick: 200_000, full: 5_000_000 };
+
+export async function formatsBench(quick, { lines = quick ? LINES.quick : LINES.full, runs = 3 } = {}) {
   mkdirSync(DATA, { recursive: true });
-  const lines = quick ? 200_000 : 2_000_000;
   const hasMtail = spawnSync('sh', ['-c', 'command -v mtail']).status === 0;
+  const before = process.env.BENCH_BEFORE ?? null;
   const cases = [
     {
       name: 'nginx_main',
@@ -113,52 +112,61 @@ export async function formatsBench(quick) {
     },
     { name: 'json_caddy', file: jsonFile(lines), args: ['--format', 'json_caddy'], mtail: 'json_access.mtail' },
   ];
-  const rows = [];
-  for (const c of cases) {
-    const ours = [];
-    const theirs = [];
-    for (let i = 0; i < 3; i++) {
-      ours.push(timed(process.execPath, [ANALYZER, 'scan', ...c.args, c.file]));
+  const times = cases.map(() => ({ ours: [], before: [], mtail: [] }));
+  // Interleaved: each run takes every case and every tool in turn, so a burst of load from the
+  // neighbours falls on all of them rather than on one tool's three runs.
+  for (let run = 0; run < runs; run++) {
+    for (const [k, c] of cases.entries()) {
+      const t = times[k];
+      t.ours.push(wallAndCpu(process.execPath, [ANALYZER, 'scan', ...c.args, c.file]));
+      if (before) t.before.push(wallAndCpu(process.execPath, [before, 'scan', ...c.args, c.file]));
       if (hasMtail && c.mtail) {
-        theirs.push(
-          timed('mtail', [
-            '--one_shot',
-            '--one_shot_format',
-            'prometheus',
-            '--progs',
-            join(ROOT, 'bench', c.mtail),
-            '--logs',
-            c.file,
-          ]),
-        );
+        // --port 0: mtail binds its HTTP port even in one-shot mode, and another may run beside it.
+        const progs = ['--progs', join(ROOT, 'bench', c.mtail), '--logs', c.file];
+        t.mtail.push(wallAndCpu('mtail', ['--one_shot', '--one_shot_format', 'prometheus', '--port', '0', ...progs]));
       }
     }
-    const wall = median(ours.map((r) => r.wall));
-    const cpu = median(ours.map((r) => r.cpu));
-    const mtailWall = theirs.length ? median(theirs.map((r) => r.wall)) : null;
-    const mtailCpu = theirs.length ? median(theirs.map((r) => r.cpu)) : null;
-    rows.push({
+  }
+  const rate = (samples, key) => (samples.length ? Math.round(lines / median(samples.map((r) => r[key]))) : null);
+  const ratio = (a, b) => (a && b ? Number((a / b).toFixed(1)) : null);
+  const rows = cases.map((c, k) => {
+    const t = times[k];
+    const row = {
       format: c.name,
       lines,
-      linesPerSecond: Math.round(lines / wall),
-      linesPerCpuSecond: Math.round(lines / cpu),
-      mtailLinesPerSecond: mtailWall ? Math.round(lines / mtailWall) : null,
-      speedupOverMtail: mtailWall ? Number((mtailWall / wall).toFixed(1)) : null,
-      cpuSpeedupOverMtail: mtailCpu ? Number((mtailCpu / cpu).toFixed(1)) : null,
-    });
-    console.error(`bench: format ${c.name}: ${rows.at(-1).linesPerSecond} lines/s`);
-  }
+      runs,
+      linesPerSecond: rate(t.ours, 'wall'),
+      linesPerCpuSecond: rate(t.ours, 'cpu'),
+      mtailLinesPerSecond: rate(t.mtail, 'wall'),
+      mtailLinesPerCpuSecond: rate(t.mtail, 'cpu'),
+    };
+    row.speedupOverMtail = ratio(row.linesPerSecond, row.mtailLinesPerSecond);
+    row.cpuSpeedupOverMtail = ratio(row.linesPerCpuSecond, row.mtailLinesPerCpuSecond);
+    if (before) {
+      row.before = { linesPerSecond: rate(t.before, 'wall'), linesPerCpuSecond: rate(t.before, 'cpu') };
+      row.before.speedupOverMtail = ratio(row.before.linesPerSecond, row.mtailLinesPerSecond);
+      row.before.cpuSpeedupOverMtail = ratio(row.before.linesPerCpuSecond, row.mtailLinesPerCpuSecond);
+    }
+    console.error(`bench: format ${c.name}: ${row.linesPerSecond} lines/s`);
+    return row;
+  });
   const jsonPerThread = await jsonThreadRate(cases[2].file);
   return { rows, jsonLinesPerCpuSecondOneThread: jsonPerThread };
 }
 
 export function formatsTable(result) {
   const pad = (v, n) => String(v ?? '–').padStart(n);
-  const out = ['formats (scan, median of 3)    lines/s  lines/CPU-s  mtail lines/s  vs mtail (wall)  vs mtail (CPU)'];
+  const n = (v) => v?.toLocaleString('en');
+  const x = (v) => (v ? `${v}×` : null);
+  const first = result.rows[0];
+  const out = [
+    `formats (scan, ${n(first?.lines)} lines, median of ${first?.runs})  lines/s  lines/CPU-s  mtail lines/s  mtail lines/CPU-s  vs mtail (wall)  vs mtail (CPU)`,
+  ];
+  const line = (name, r) =>
+    `${name.padEnd(36)} ${pad(n(r.linesPerSecond), 10)} ${pad(n(r.linesPerCpuSecond), 12)} ${pad(n(r.mtailLinesPerSecond), 14)} ${pad(n(r.mtailLinesPerCpuSecond), 18)} ${pad(x(r.speedupOverMtail), 16)} ${pad(x(r.cpuSpeedupOverMtail), 15)}`;
   for (const r of result.rows) {
-    out.push(
-      `${r.format.padEnd(28)} ${pad(r.linesPerSecond.toLocaleString('en'), 10)} ${pad(r.linesPerCpuSecond.toLocaleString('en'), 12)} ${pad(r.mtailLinesPerSecond?.toLocaleString('en'), 14)} ${pad(r.speedupOverMtail ? `${r.speedupOverMtail}×` : null, 16)} ${pad(r.cpuSpeedupOverMtail ? `${r.cpuSpeedupOverMtail}×` : null, 15)}`,
-    );
+    out.push(line(r.format, r));
+    if (r.before) out.push(line(`  before (BENCH_BEFORE)`, { ...r, ...r.before }));
   }
   out.push(
     `JSON scanner on one thread: ${result.jsonLinesPerCpuSecondOneThread.toLocaleString('en')} lines per CPU second`,
@@ -167,6 +175,13 @@ export function formatsTable(result) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await formatsBench(process.argv.includes('--quick'));
+  const option = (name) => {
+    const at = process.argv.indexOf(name);
+    return at < 0 ? undefined : Number(process.argv[at + 1]);
+  };
+  const result = await formatsBench(process.argv.includes('--quick'), {
+    lines: option('--lines'),
+    runs: option('--runs'),
+  });
   console.log(formatsTable(result));
 }

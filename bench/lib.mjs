@@ -1,6 +1,6 @@
 // Shared by the benchmark scripts: processes, peak memory, and reading the analyzer's counters.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -132,4 +132,25 @@ export function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * One run of a command to its exit, as a user sees it and as the machine paid for it: wall seconds
+ * and CPU seconds (user + system of the process, its threads and children, from getrusage). Throws
+ * with the command's stderr when it fails, so a tool that did not run never looks fast.
+ */
+export function wallAndCpu(command, args) {
+  const probe =
+    'import resource, subprocess, sys, time\n' +
+    't = time.monotonic()\n' +
+    'r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n' +
+    'wall = time.monotonic() - t\n' +
+    'if r.returncode: sys.exit(r.stderr.decode()[-500:])\n' +
+    'u = resource.getrusage(resource.RUSAGE_CHILDREN)\n' +
+    'print(wall, u.ru_utime + u.ru_stime)';
+  const [wall, cpu] = execFileSync('python3', ['-c', probe, command, ...args], { encoding: 'utf8' })
+    .trim()
+    .split(' ')
+    .map(Number);
+  return { wall, cpu };
 }

@@ -49,6 +49,8 @@ const WORDS: Record<string, number> = {
   emergency: FATAL,
 };
 const LONGEST_WORD = 11;
+/** No level word is shorter (`err`, `inf`): shorter words (`Z` of a timestamp) are not looked up. */
+const SHORTEST_WORD = 3;
 
 /** Syslog severities 0..7 (emerg, alert, crit, err, warning, notice, info, debug). */
 const SYSLOG = [FATAL, FATAL, FATAL, ERROR, WARN, INFO, INFO, DEBUG];
@@ -126,7 +128,7 @@ function textLevel(buf: Uint8Array, start: number, end: number): number {
         const level = logfmtValue(buf, j + 1, end);
         if (level >= 0) return level;
       }
-    } else if (j - i <= LONGEST_WORD) {
+    } else if (j - i >= SHORTEST_WORD && j - i <= LONGEST_WORD) {
       const bracketed =
         (before === 0x5b || before === 0x3a || before === 0x3c || before === 0x28) &&
         (after === 0x5d || after === 0x3e || after === 0x29);

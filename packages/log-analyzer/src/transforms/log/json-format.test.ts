@@ -34,6 +34,14 @@ describe('JSON access lines', () => {
       want: { method: 'OTHER', status: 502, bytes: 0, seconds: NaN_, upstream: 1 },
     },
     {
+      name: 'keys of a wanted length but other bytes, or at another depth, are not taken',
+      given: [
+        'json status=st method=rq.mth bytes=sz',
+        '{"rq":{"st":500,"mtx":"PUT","mth":"POST"},"xy":1,"mth":"GET","s":2,"sz":7,"st":201,"sy":9}',
+      ],
+      want: { method: 'POST', status: 201, bytes: 7, seconds: NaN_, upstream: NaN_ },
+    },
+    {
       name: 'a nested path (Caddy)',
       given: ['json_caddy', '{"request":{"headers":{"method":["x"]},"method":"HEAD"},"status":304,"size":0}'],
       want: { method: 'HEAD', status: 304, bytes: 0, seconds: NaN_, upstream: NaN_ },

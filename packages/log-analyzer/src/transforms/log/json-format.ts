@@ -189,6 +189,18 @@ export function jsonLineParser(plan: JsonPlan): LineParser {
     const path = mapping[name];
     if (path) paths.push({ keys: path.split('.').map((k) => encoder.encode(k)), field });
   }
+  // Per depth, per key length: the wanted paths whose key there has that length, a bit each. Most
+  // keys of a line are wanted by no path; one lookup by length rejects them before any byte compare.
+  const longestKey = Math.max(0, ...paths.flatMap((p) => p.keys.map((k) => k.length)));
+  const deepest = Math.max(0, ...paths.map((p) => p.keys.length));
+  const lengthMasks = Array.from({ length: deepest }, (_, depth) => {
+    const masks = new Uint32Array(longestKey + 1);
+    for (const [p, path] of paths.entries()) {
+      const key = path.keys[depth];
+      if (key) masks[key.length] = (masks[key.length] as number) | (1 << p);
+    }
+    return masks;
+  });
   const durationScale = PER_SECOND[mapping.durationUnit ?? 's'];
   const upstreamScale = PER_SECOND[mapping.upstreamUnit ?? 's'];
   let out: ParsedLine;
@@ -298,11 +310,16 @@ export function jsonLineParser(plan: JsonPlan): LineParser {
       i = skipSpace(buf, i + 1, end);
       let target = -1;
       let next = 0;
-      for (let p = 0; alive !== 0 && p < paths.length; p++) {
-        if ((alive & (1 << p)) === 0) continue;
+      const keyLength = keyEnd - keyStart;
+      // The paths still alive whose key at this depth has this key's length; only those are compared.
+      let candidates =
+        keyLength <= longestKey && depth < lengthMasks.length
+          ? alive & ((lengthMasks[depth] as Uint32Array)[keyLength] as number)
+          : 0;
+      for (let p = 0; candidates !== 0; p++, candidates >>>= 1) {
+        if ((candidates & 1) === 0) continue;
         const path = paths[p] as Path;
-        const key = path.keys[depth] as Uint8Array;
-        if (keyEnd - keyStart !== key.length || !bytesEqual(buf, keyStart, keyEnd, key)) continue;
+        if (!bytesEqual(buf, keyStart, keyEnd, path.keys[depth] as Uint8Array)) continue;
         if (depth === path.keys.length - 1) target = path.field;
         else next |= 1 << p;
       }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRule, parseRuleText, ruleReads } from './rule-config.js';
 import { RuleRunner, requiredLiteral } from './user-rules.js';
@@ -145,5 +146,37 @@ describe('requiredLiteral: what every match holds (lines without it are skipped)
       { rule: 0, labels: ['2'], count: 1 },
       { rule: 0, labels: ['3'], count: 1 },
     ]);
+  });
+
+  it("several rules: each needle is found again after a line that another rule's needle led to", () => {
+    const text = 'aaa1 bbb1\nbbb2\nnothing\naaa2\nbbb3 aaa3\r\naaa4';
+    const counts = run(
+      [
+        { name: 'a_total', regex: 'aaa(?P<n>[0-9])' },
+        { name: 'b_total', regex: 'bbb(?P<n>[0-9])' },
+      ],
+      text,
+    );
+    const got = (rule: number) => counts.filter((c) => c.rule === rule).map((c) => c.labels[0]);
+    expect(got(0)).toEqual(['1', '2', '3', '4']);
+    expect(got(1)).toEqual(['1', '2', '3']);
+  });
+
+  it('property: with needles, rules count exactly what they count trying every line', () => {
+    // `|\b\B` (never matches) leaves a rule without a needle: the reference tries every line.
+    const rules = (needles: boolean) =>
+      ['abc(?P<n>[0-9]?)', 'xyz(?P<n>[a-z]?)'].map((regex, i) => ({
+        name: `r${i}_total`,
+        regex: needles ? regex : `${regex}|\\b\\B`,
+      }));
+    const piece = fc.constantFrom('abc', 'xyz', 'ab', 'c', '1', 'q', ' ', '\n', '\r\n', 'abc7\n', 'x');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), (pieces) => {
+        const text = pieces.join('');
+        const sorted = (counts: ReturnType<typeof run>) =>
+          counts.map((c) => `${c.rule}:${c.labels.join(',')}:${c.count}`).sort();
+        expect(sorted(run(rules(true), text))).toEqual(sorted(run(rules(false), text)));
+      }),
+    );
   });
 });

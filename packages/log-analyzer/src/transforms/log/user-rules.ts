@@ -50,6 +50,8 @@ export class RuleRunner {
    * Runs every rule on every line of the chunk; lines longer than maxLineBytes are skipped. A rule
    * with a needle looks for it in the chunk (natively, Buffer#indexOf) and tries only the lines
    * that hold it, so a rule costs in proportion to the lines that may match, not to all lines.
+   * When every rule has a needle, the lines between needles are never split: the scan jumps from
+   * the nearest needle back to its line's start (lastIndexOf) and on to its end.
    */
   run(chunk: Uint8Array, maxLineBytes: number): RuleCount[] {
     const counts = new Map<string, RuleCount>();
@@ -57,9 +59,16 @@ export class RuleRunner {
     const { compiled } = this;
     // Per rule: where its needle next occurs (-1: nowhere further; -2: no needle, every line).
     const next = compiled.map((c) => (c.needle ? buf.indexOf(c.needle) : -2));
+    const everyLine = next.includes(-2);
     const due: number[] = [];
     let start = 0;
     while (start < buf.length) {
+      if (!everyLine) {
+        // Only lines holding a needle can match: go straight to the nearest one's line.
+        const nearest = this.nearestNeedle(buf, next, start);
+        if (nearest < 0) break;
+        start = buf.lastIndexOf(NEWLINE, nearest) + 1;
+      }
       let nl = buf.indexOf(NEWLINE, start);
       if (nl < 0) nl = buf.length;
       due.length = 0;
@@ -78,6 +87,17 @@ export class RuleRunner {
       start = nl + 1;
     }
     return [...counts.values()];
+  }
+
+  /** Moves every needle position behind `from` on to its next occurrence; the smallest, or -1. */
+  private nearestNeedle(buf: Buffer, next: number[], from: number): number {
+    let nearest = -1;
+    for (let i = 0; i < next.length; i++) {
+      let at = next[i] as number;
+      if (at >= 0 && at < from) at = next[i] = buf.indexOf((this.compiled[i] as Compiled).needle as Buffer, from);
+      if (at >= 0 && (nearest < 0 || at < nearest)) nearest = at;
+    }
+    return nearest;
   }
 
   private line(text: string, due: readonly number[], counts: Map<string, RuleCount>): void {
