@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { LOG_FAMILIES } from './metrics/catalog.js';
 import { compileWatchPattern, type WatchPattern } from './sources/file/glob.js';
 import { AppFamilies } from './store/app-families.js';
+import { LabelLimits } from './store/label-limits.js';
 import {
   type FileLabelNames,
   type LogFamilies,
@@ -48,6 +49,8 @@ export interface CountingOptions {
   routes?: readonly string[];
   /** Distinct values kept per label taken from log lines (default 100). */
   maxLabelValues?: number;
+  /** --route-label: http_requests_total and http_response_bytes_total carry a bounded `route`. */
+  routeLabel?: boolean;
 }
 
 export interface Counting {
@@ -91,13 +94,19 @@ export function fileLabelNames(entries: readonly FileEntry[]): FileLabelNames {
 }
 
 export function createCounting(options: CountingOptions, onMerged?: OnMerged): Counting {
-  const formats = [options.format, ...(options.files ?? []).map((e) => e.format)].map(compileAnyFormat);
+  const formats = [options.format, ...(options.files ?? []).map((e) => e.format)].map((f) => compileAnyFormat(f));
   const store = new Store();
   const extra = fileLabelNames(options.files ?? []);
+  const maxLabelValues = options.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES;
+  const folded = () => store.family(LOG_FAMILIES.labelValuesFolded);
+  const routeLimits = options.routeLabel
+    ? new LabelLimits(maxLabelValues, (metric, label, n) => folded().inc([metric, label], n))
+    : null;
   const families = logFamilies(
     store,
     formats.some((f) => f.duration),
     extra,
+    routeLimits,
   );
   if (formats.some((f) => f.upstream))
     families.upstream = store.family(withFileLabels(LOG_FAMILIES.upstream, extra.names));
@@ -107,7 +116,7 @@ export function createCounting(options: CountingOptions, onMerged?: OnMerged): C
     families.app = new AppFamilies(store, {
       messages: app,
       rules,
-      maxLabelValues: options.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES,
+      maxLabelValues,
       fileLabelNames: extra.names,
     });
   }
@@ -118,6 +127,7 @@ export function createCounting(options: CountingOptions, onMerged?: OnMerged): C
     ...(options.readBytes ? { readBytes: options.readBytes } : {}),
     ...(options.workerFile ? { workerFile: options.workerFile } : {}),
     continuation: options.continuation ?? null,
+    routes: options.routeLabel ? [...(options.routes ?? [])] : null,
   });
   const formatOf = formatChooser(options.files ?? [], () => pool.format);
   const userRules = rules.length > 0 ? { rules, routes: options.routes ?? [] } : null;

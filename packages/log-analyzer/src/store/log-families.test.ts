@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { render, storeFamilies } from '../export/exposition.js';
+import { LOG_FAMILIES } from '../metrics/catalog.js';
 import { METHODS } from '../metrics/methods.js';
 import { checkpointBody, parseCheckpoint, serializeCheckpoint } from './checkpoint.js';
 import { emptySummary } from './chunk-summary.js';
-import { fileLabelsProblem, initFileSeries, logFamilies, mergeSummary } from './log-families.js';
+import { LabelLimits } from './label-limits.js';
+import { fileLabelsProblem, initFileSeries, logFamilies, mergeSummary, NO_FILE_LABELS } from './log-families.js';
 import { Store } from './store.js';
 
 const GET = METHODS.indexOf('GET');
@@ -121,5 +123,64 @@ describe('[[files]] labels on the log families', () => {
       [['web.log', 'GET', '200', 'prod'], 1],
       [['other.log', 'GET', '200', ''], 1],
     ]);
+  });
+});
+
+describe('the route label (--route-label)', () => {
+  function routedFamilies(store: Store) {
+    const folded = () => store.family(LOG_FAMILIES.labelValuesFolded);
+    const limits = new LabelLimits(2, (metric, label, n) => folded().inc([metric, label], n));
+    return logFamilies(store, false, NO_FILE_LABELS, limits);
+  }
+  const byRoute = (...routes: [string, number][]) => {
+    const summary = emptySummary();
+    summary.requests = routes.map(([route, count]) => ({ method: GET, status: 200, count, bytes: count, route }));
+    return summary;
+  };
+
+  it('keeps the first N routes and folds the rest into other, counting the folds; bytes follow', () => {
+    const store = new Store();
+    const families = routedFamilies(store);
+    mergeSummary(families, 'a.log', byRoute(['/a', 1], ['/b', 2], ['/c', 3]));
+    mergeSummary(families, 'a.log', byRoute(['/d', 4], ['/a', 5]));
+    expect(families.requests.spec.labelNames).toEqual(['file', 'method', 'status', 'route']);
+    expect(store.sumBy('http_requests_total', 'route')).toEqual(
+      new Map([
+        ['/a', 6],
+        ['/b', 2],
+        ['other', 7],
+      ]),
+    );
+    expect(store.sumBy('http_response_bytes_total', 'route')).toEqual(store.sumBy('http_requests_total', 'route'));
+    expect(store.sum('log_analyzer_label_values_folded_total', { metric: 'http_requests_total', label: 'route' })).toBe(
+      7,
+    );
+  });
+
+  it('after a restart from the checkpoint the same routes are kept and the same ones fold', () => {
+    const before = new Store();
+    mergeSummary(routedFamilies(before), 'a.log', byRoute(['/a', 1], ['/b', 1], ['/c', 1]));
+    const saved = parseCheckpoint(serializeCheckpoint(checkpointBody(before.snapshot(), { file: { paths: [] } }), 1));
+    const after = new Store();
+    const families = routedFamilies(after);
+    after.restore(saved.store);
+    mergeSummary(families, 'a.log', byRoute(['/c', 1], ['/b', 1], ['/z', 1]));
+    expect(after.sumBy('http_requests_total', 'route')).toEqual(
+      new Map([
+        ['/a', 1],
+        ['/b', 2],
+        ['other', 3],
+      ]),
+    );
+  });
+
+  it('with [[files]] labels the route comes before them', () => {
+    const store = new Store();
+    const limits = new LabelLimits(10, () => {});
+    const families = logFamilies(store, false, { names: ['env'], valuesOf: () => ['prod'] }, limits);
+    mergeSummary(families, 'a.log', byRoute(['/a', 1]));
+    expect(render(storeFamilies(store.snapshot()), false)).toContain(
+      'http_requests_total{file="a.log",method="GET",status="200",route="/a",env="prod"} 1',
+    );
   });
 });

@@ -6,6 +6,7 @@ import { type ErrorReason, type FamilySpec, LOG_FAMILIES } from '../metrics/cata
 import { METHODS } from '../metrics/methods.js';
 import type { AppFamilies } from './app-families.js';
 import type { ChunkSummary } from './chunk-summary.js';
+import type { LabelLimits } from './label-limits.js';
 import type { Family, Store } from './store.js';
 
 export interface LogFamilies {
@@ -21,6 +22,19 @@ export interface LogFamilies {
   app?: AppFamilies | null;
   /** The extra label names (sorted; empty: none) and a file's values for them, in that order. */
   extra: FileLabelNames;
+  /**
+   * --route-label: requests and response bytes carry `route` (after `status`), its values bounded
+   * (label-limits.ts: the first N kept, the rest `other`, folds counted). Null: no route label.
+   */
+  routes?: LabelLimits | null;
+}
+
+/** Where `route` sits in the request families' labels when --route-label is on. */
+const ROUTE_AT = [3];
+
+/** The request families' specs: `route` after status when --route-label is on. */
+export function requestSpec(spec: FamilySpec, routed: boolean): FamilySpec {
+  return routed ? { ...spec, labelNames: [...spec.labelNames, 'route'] } : spec;
 }
 
 /** The [[files]] entries' label names, and which values a file takes ("" where its entry has none). */
@@ -36,15 +50,21 @@ export function withFileLabels(spec: FamilySpec, names: readonly string[]): Fami
   return names.length === 0 ? spec : { ...spec, labelNames: [...spec.labelNames, ...names] };
 }
 
-export function logFamilies(store: Store, withDuration: boolean, extra: FileLabelNames = NO_FILE_LABELS): LogFamilies {
+export function logFamilies(
+  store: Store,
+  withDuration: boolean,
+  extra: FileLabelNames = NO_FILE_LABELS,
+  routes: LabelLimits | null = null,
+): LogFamilies {
   const family = (spec: FamilySpec) => store.family(withFileLabels(spec, extra.names));
   return {
     lines: family(LOG_FAMILIES.lines),
     errors: family(LOG_FAMILIES.errors),
-    requests: family(LOG_FAMILIES.requests),
-    responseBytes: family(LOG_FAMILIES.responseBytes),
+    requests: family(requestSpec(LOG_FAMILIES.requests, routes !== null)),
+    responseBytes: family(requestSpec(LOG_FAMILIES.responseBytes, routes !== null)),
     duration: withDuration ? family(LOG_FAMILIES.duration) : null,
     extra,
+    routes,
   };
 }
 
@@ -62,8 +82,15 @@ export function mergeSummary(families: LogFamilies, file: string, summary: Chunk
     ['worker_failure', summary.workerFailures ?? 0],
   ];
   for (const [reason, n] of errors) if (n > 0) families.errors.inc(labelled([file, reason], extra), n);
+  const { routes } = families;
   for (const r of summary.requests) {
-    const labels = labelled([file, METHODS[r.method] ?? 'OTHER', String(r.status)], extra);
+    let values = [file, METHODS[r.method] ?? 'OTHER', String(r.status)];
+    if (routes) {
+      values.push(r.route ?? '');
+      // Bounded once for both families: the bytes follow the requests' verdict (one fold counted).
+      values = routes.bound(families.requests, values, ROUTE_AT, r.count);
+    }
+    const labels = labelled(values, extra);
     families.requests.inc(labels, r.count);
     families.responseBytes.inc(labels, r.bytes);
   }
