@@ -22,22 +22,29 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 export function routeOfBytes(buf: Uint8Array, start: number, end: number, templates: readonly RouteTemplate[]): string {
   if (start < 0 || end <= start) return '';
   let stop = Math.min(end, start + MAX_PATH_BYTES);
+  let ascii = true;
   for (let i = start; i < stop; i++) {
-    const c = buf[i];
+    const c = buf[i] as number;
     if (c === QUERY || c === FRAGMENT) {
       stop = i;
       break;
     }
+    if (c > 0x7f) ascii = false;
   }
-  const path = decoder.decode(buf.subarray(start, stop));
+  // ASCII (nearly every path): a latin1 slice, several times cheaper per call than TextDecoder.
+  const path = ascii ? asBuffer(buf).toString('latin1', start, stop) : decoder.decode(buf.subarray(start, stop));
   if (path === '-' || path === '') return '';
   const route = routeOf(resolveDots(path), templates);
   return route.length > MAX_ROUTE ? route.slice(0, MAX_ROUTE) : route;
 }
 
+function asBuffer(buf: Uint8Array): Buffer {
+  return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
 /** `/a/./b/../c` → `/a/c`; `..` past the root stays at the root. */
 function resolveDots(path: string): string {
-  if (!path.includes('.')) return path;
+  if (!path.includes('/.')) return path; // no segment starts with a dot: nothing to resolve
   const out: string[] = [];
   for (const s of path.split('/')) {
     if (s === '.' || s === '') continue;
