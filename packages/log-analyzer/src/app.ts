@@ -99,7 +99,7 @@ import { AppFamilies } from './store/app-families.js';
 import { openCheckpoint } from './store/checkpoint-load.js';
 import { Checkpointer } from './store/checkpointer.js';
 import { declareFamilies } from './store/declared-families.js';
-import { initFileSeries } from './store/log-families.js';
+import { initFileSeries, withFileLabels } from './store/log-families.js';
 import type { FamilyInfo, TimedBatch } from './store/push-batch.js';
 import { PushedFamilies } from './store/pushed-families.js';
 import type { Store } from './store/store.js';
@@ -499,12 +499,16 @@ export async function createAnalyzer(config: AnalyzerConfig): Promise<Analyzer> 
       await tailer?.setPatterns(next.watch);
       const format = compileAnyFormat(next.format);
       pool.setFormat(format.source);
-      if (format.duration && !families.duration) families.duration = store.family(LOG_FAMILIES.duration);
-      if (format.upstream && !families.upstream) families.upstream = store.family(LOG_FAMILIES.upstream);
+      // Made with the [[files]] entries' label names, as at start (a family has one set of names).
+      const names = families.extra.names;
+      if (format.duration && !families.duration)
+        families.duration = store.family(withFileLabels(LOG_FAMILIES.duration, names));
+      if (format.upstream && !families.upstream)
+        families.upstream = store.family(withFileLabels(LOG_FAMILIES.upstream, names));
       if (format.kind === 'app' && !families.app?.messages) {
         // The kept label values are learned again from the series: nothing is lost by a new one.
         const { rules = [], maxLabelValues = ANALYZER_DEFAULTS.maxLabelValues } = config;
-        families.app = new AppFamilies(store, { messages: true, rules, maxLabelValues });
+        families.app = new AppFamilies(store, { messages: true, rules, maxLabelValues, fileLabelNames: names });
       }
       pushSource.setApiKeys(next.apiKeys);
       Object.assign(push, next.pushLimits); // the decoder and the pushed families read them per push

@@ -6,7 +6,14 @@ import { resolve } from 'node:path';
 import { LOG_FAMILIES } from './metrics/catalog.js';
 import { compileWatchPattern, type WatchPattern } from './sources/file/glob.js';
 import { AppFamilies } from './store/app-families.js';
-import { type LogFamilies, logFamilies } from './store/log-families.js';
+import { LabelLimits } from './store/label-limits.js';
+import {
+  type FileLabelNames,
+  type LogFamilies,
+  logFamilies,
+  NO_FILE_LABELS,
+  withFileLabels,
+} from './store/log-families.js';
 import { Store } from './store/store.js';
 import { compileAnyFormat } from './transforms/log/formats.js';
 import { type OnMerged, ParseStage } from './transforms/log/parse-stage.js';
@@ -18,6 +25,8 @@ export interface FileEntry {
   watch: readonly string[];
   /** A format's text (formats.ts), checked already. */
   format: string;
+  /** Labels every log family's series of these files carry (checked: log-families.ts fileLabelsProblem). */
+  labels?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_MAX_LABEL_VALUES = 100;
@@ -40,6 +49,8 @@ export interface CountingOptions {
   routes?: readonly string[];
   /** Distinct values kept per label taken from log lines (default 100). */
   maxLabelValues?: number;
+  /** --route-label: http_requests_total and http_response_bytes_total carry a bounded `route`. */
+  routeLabel?: boolean;
 }
 
 export interface Counting {
@@ -63,21 +74,50 @@ export function formatChooser(entries: readonly FileEntry[], fallback: () => str
     compiled.find((e) => e.patterns.some((p) => p.matches(file) || p.matches(resolve(file))))?.format ?? fallback();
 }
 
+/**
+ * The entries' label names (sorted, each once) and a file's values for them: its entry's (the
+ * first whose pattern matches, as for formats), "" for names its entry lacks or with no entry. Pure.
+ */
+export function fileLabelNames(entries: readonly FileEntry[]): FileLabelNames {
+  const names = [...new Set(entries.flatMap((e) => Object.keys(e.labels ?? {})))].sort();
+  if (names.length === 0) return NO_FILE_LABELS;
+  const compiled = entries.map((e) => ({
+    patterns: e.watch.map((p) => compileWatchPattern(p)),
+    values: names.map((n) => e.labels?.[n] ?? ''),
+  }));
+  const none = names.map(() => '');
+  return {
+    names,
+    valuesOf: (file) =>
+      compiled.find((e) => e.patterns.some((p) => p.matches(file) || p.matches(resolve(file))))?.values ?? none,
+  };
+}
+
 export function createCounting(options: CountingOptions, onMerged?: OnMerged): Counting {
-  const formats = [options.format, ...(options.files ?? []).map((e) => e.format)].map(compileAnyFormat);
+  const formats = [options.format, ...(options.files ?? []).map((e) => e.format)].map((f) => compileAnyFormat(f));
   const store = new Store();
+  const extra = fileLabelNames(options.files ?? []);
+  const maxLabelValues = options.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES;
+  const folded = () => store.family(LOG_FAMILIES.labelValuesFolded);
+  const routeLimits = options.routeLabel
+    ? new LabelLimits(maxLabelValues, (metric, label, n) => folded().inc([metric, label], n))
+    : null;
   const families = logFamilies(
     store,
     formats.some((f) => f.duration),
+    extra,
+    routeLimits,
   );
-  if (formats.some((f) => f.upstream)) families.upstream = store.family(LOG_FAMILIES.upstream);
+  if (formats.some((f) => f.upstream))
+    families.upstream = store.family(withFileLabels(LOG_FAMILIES.upstream, extra.names));
   const rules = options.rules ?? [];
   const app = formats.some((f) => f.kind === 'app');
   if (app || rules.length > 0) {
     families.app = new AppFamilies(store, {
       messages: app,
       rules,
-      maxLabelValues: options.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES,
+      maxLabelValues,
+      fileLabelNames: extra.names,
     });
   }
   const pool = new ParsePool({
@@ -87,6 +127,7 @@ export function createCounting(options: CountingOptions, onMerged?: OnMerged): C
     ...(options.readBytes ? { readBytes: options.readBytes } : {}),
     ...(options.workerFile ? { workerFile: options.workerFile } : {}),
     continuation: options.continuation ?? null,
+    routes: options.routeLabel ? [...(options.routes ?? [])] : null,
   });
   const formatOf = formatChooser(options.files ?? [], () => pool.format);
   const userRules = rules.length > 0 ? { rules, routes: options.routes ?? [] } : null;

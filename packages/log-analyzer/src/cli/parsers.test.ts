@@ -1,7 +1,7 @@
 // The checks across flags that no single flag's parser can make.
 
 import { describe, expect, it } from 'vitest';
-import { logLevel, pushNameStartRefusal } from './parsers.js';
+import { fileFormat, logLevel, pushNameStartRefusal } from './parsers.js';
 
 describe('--push-namespace and --push-prefix start a metric name together', () => {
   const table: { name: string; given: [string, string]; want: RegExp | null }[] = [
@@ -38,4 +38,32 @@ describe('--log-level takes pino names and other services’ names, any case', (
       else expect(logLevel(given)).toBe(want);
     });
   }
+});
+
+describe('--files takes labels in its JSON form only', () => {
+  it.each([
+    {
+      name: 'PATTERN=FORMAT: no labels',
+      given: '/var/log/nginx/*.log=nginx_main',
+      want: [{ watch: ['/var/log/nginx/*.log'], format: fileFormat('a=nginx_main')[0]?.format }],
+    },
+    {
+      name: 'JSON with labels',
+      given: '{"watch":["/srv/*.log"],"format":"app","labels":{"service":"api"}}',
+      want: [{ watch: ['/srv/*.log'], format: 'app', labels: { service: 'api' } }],
+    },
+  ])('$name', ({ given, want }) => {
+    expect(fileFormat(given)).toEqual(want);
+  });
+
+  it.each([
+    { given: '{"watch":["a"],"format":"app","labels":["x"]}', want: 'expected labels as an object {"name": "value"}' },
+    { given: '{"watch":["a"],"format":"app","labels":{"status":"x"}}', want: 'a: labels.status: taken' },
+    {
+      given: '{"watch":["a"],"format":"app","labels":{"a-b":"x"}}',
+      want: 'a: labels.a-b: not a Prometheus label name',
+    },
+  ])('refuses $given', ({ given, want }) => {
+    expect(() => fileFormat(given)).toThrow(want);
+  });
 });

@@ -8,6 +8,7 @@ import { parseWebhook } from '../rules/webhook-config.js';
 import type { WebhookConfig } from '../rules/webhook-groups.js';
 import { CONSUMER_ID } from '../sources/queue/queue-plan.js';
 import type { ScrapeTarget } from '../sources/scrape/scrape-source.js';
+import { fileLabelsProblem } from '../store/log-families.js';
 import { compileAnyFormat } from '../transforms/log/formats.js';
 import { FormatError } from '../transforms/log/log-format.js';
 import { parseRuleText, type Rule, RuleError } from '../transforms/log/rule-config.js';
@@ -34,14 +35,17 @@ export function format(value: string): string {
 export interface FileFormat {
   watch: string[];
   format: string;
+  /** Labels the files' log series carry (only in the JSON form: a PATTERN=FORMAT value has none). */
+  labels?: Record<string, string>;
 }
 
 /**
  * `PATTERN=FORMAT` (the first `=` ends the pattern), or a config file's [[files]] entry as JSON
- * `{"watch":[…],"format":"…"}`; repeated, the entries in order (the first whose pattern matches a file wins).
+ * `{"watch":[…],"format":"…","labels":{"service":"web"}}` (labels only in this form: a format's text may
+ * hold any character, so PATTERN=FORMAT has no room for them); repeated, the entries in order (the first whose pattern matches a file wins).
  */
 export function fileFormat(value: string, previous: FileFormat[] = []): FileFormat[] {
-  let entry: { watch?: unknown; format?: unknown };
+  let entry: { watch?: unknown; format?: unknown; labels?: unknown };
   if (value.trim().startsWith('{')) {
     try {
       entry = JSON.parse(value);
@@ -58,7 +62,13 @@ export function fileFormat(value: string, previous: FileFormat[] = []): FileForm
     throw new InvalidArgumentError('expected the files to watch as a list of paths or globs');
   }
   if (typeof entry.format !== 'string') throw new InvalidArgumentError('expected a format');
-  return [...previous, { watch, format: format(entry.format) }];
+  const { labels } = entry;
+  if (labels === undefined) return [...previous, { watch, format: format(entry.format) }];
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels))
+    throw new InvalidArgumentError('expected labels as an object {"name": "value"}');
+  const problem = fileLabelsProblem(labels as Record<string, unknown>);
+  if (problem) throw new InvalidArgumentError(`${watch.join(', ')}: ${problem}`);
+  return [...previous, { watch, format: format(entry.format), labels: labels as Record<string, string> }];
 }
 
 /** "10m", "90s", "500ms", "2h", or a number of milliseconds. */

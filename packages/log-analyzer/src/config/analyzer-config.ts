@@ -53,6 +53,7 @@ export function analyzerSettingsOf(opts: Options) {
     rules: (opts.logRule as Rule[] | undefined) ?? [],
     routes: (opts.route as string[] | undefined) ?? [],
     maxLabelValues: opts.maxLabelValues as number,
+    routeLabel: opts.routeLabel as boolean,
   };
 }
 
@@ -250,6 +251,8 @@ export interface AnalyzerConfig {
   routes?: readonly string[];
   /** Distinct values kept per label taken from log lines (default 100). */
   maxLabelValues?: number;
+  /** --route-label: the request families carry a bounded `route` label. */
+  routeLabel?: boolean;
   /** A parse worker other than the real one (tests). */
   workerFile?: string;
   /** Warnings (corrupt checkpoint, refused files, errors said once); the log's warn by default. */

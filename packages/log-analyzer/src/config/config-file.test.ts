@@ -52,6 +52,20 @@ describe('readConfig', () => {
     expect(values.get('port')?.value).toBe('8080');
   });
 
+  it('[[files]] labels travel with their entry', () => {
+    const values = read(
+      '[[files]]\nwatch = ["/var/log/nginx/*.log"]\nformat = "nginx_main"\nlabels = { service = "web", env = "prod" }\n\n[[files]]\nwatch = ["/srv/app.log"]\nformat = "app"\n[files.labels]\nservice = "api"\n',
+    );
+    expect(values.get('files')?.value).toEqual([
+      JSON.stringify({
+        watch: ['/var/log/nginx/*.log'],
+        format: 'nginx_main',
+        labels: { service: 'web', env: 'prod' },
+      }),
+      JSON.stringify({ watch: ['/srv/app.log'], format: 'app', labels: { service: 'api' } }),
+    ]);
+  });
+
   it.each([
     {
       name: 'an unknown key',
@@ -62,6 +76,37 @@ describe('readConfig', () => {
       name: 'no watch',
       given: '[[files]]\nformat = "json"\n',
       want: 'config.toml:1: files[0]: expected a list of paths or globs',
+    },
+    {
+      name: 'a label name Prometheus refuses',
+      given:
+        '[[files]]\nwatch = ["a"]\nformat = "json"\n\n[[files]]\nwatch = ["b"]\nformat = "json"\nlabels = { "9x" = "web" }\n',
+      want: 'config.toml:5: files[1]: labels.9x: not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)',
+    },
+    {
+      name: 'a label the log families have already',
+      given: '[[files]]\nwatch = ["a"]\nformat = "json"\nlabels = { status = "x" }\n',
+      want: 'config.toml:1: files[0]: labels.status: taken by the log families or Prometheus (file, reason, method, status, le, level, route, quantile, job, instance)',
+    },
+    {
+      name: 'a reserved __ label',
+      given: '[[files]]\nwatch = ["a"]\nformat = "json"\nlabels = { __name__ = "x" }\n',
+      want: 'config.toml:1: files[0]: labels.__name__: not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)',
+    },
+    {
+      name: 'a value too long',
+      given: `[[files]]\nwatch = ["a"]\nformat = "json"\nlabels = { service = "${'x'.repeat(257)}" }\n`,
+      want: 'config.toml:1: files[0]: labels.service: longer than 256 bytes',
+    },
+    {
+      name: 'an empty value',
+      given: '[[files]]\nwatch = ["a"]\nformat = "json"\nlabels = { service = "" }\n',
+      want: 'config.toml:1: files[0]: labels.service: expected a value (an empty value is no label)',
+    },
+    {
+      name: 'a value that is not a string',
+      given: '[[files]]\nwatch = ["a"]\nformat = "json"\nlabels = { port = 80 }\n',
+      want: 'config.toml:1: files[0]: expected a string',
     },
   ])('a [[files]] entry with $name is refused naming it', ({ given, want }) => {
     expect(errorOf(given)).toBe(want);

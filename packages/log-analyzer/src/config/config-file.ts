@@ -7,6 +7,7 @@
 
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
+import { fileLabelsProblem } from '../store/log-families.js';
 import { type EnvAlias, nestedEnvName, optionName, TABLE } from './settings.js';
 
 /** A key of the file: its section and name, the serve option it sets, and the TOML type it takes. */
@@ -173,6 +174,7 @@ const FILE_ENTRY = z.strictObject({
   watch: z.array(z.string({ error: 'expected a string' }), { error: 'expected a list of paths or globs' }).min(1),
   format: z.string({ error: 'expected a format' }),
   fields: z.record(z.string(), z.string({ error: 'expected a field path' })).optional(),
+  labels: z.record(z.string(), z.string({ error: 'expected a string' }), { error: 'expected a table' }).optional(),
 });
 
 /** The line of the index-th `[[files]]` header (1-based; 1 when not found). */
@@ -195,9 +197,11 @@ function fileEntries(entries: unknown[], text: string, file: string): string[] {
       const why = issue?.code === 'unrecognized_keys' ? `unknown key ${field}` : (issue?.message ?? 'invalid');
       throw new ConfigError(`${file}:${line}: files[${index}]: ${why}`);
     }
-    const { watch, format, fields } = checked.data;
+    const { watch, format, fields, labels } = checked.data;
+    const problem = labels ? fileLabelsProblem(labels) : null;
+    if (problem) throw new ConfigError(`${file}:${entryLine(text, index)}: files[${index}]: ${problem}`);
     const mapped = fields ? [format, ...Object.entries(fields).map(([f, path]) => `${f}=${path}`)].join(' ') : format;
-    return JSON.stringify({ watch, format: mapped });
+    return JSON.stringify({ watch, format: mapped, ...(labels ? { labels } : {}) });
   });
 }
 

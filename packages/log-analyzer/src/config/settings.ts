@@ -764,6 +764,14 @@ export const TABLE: readonly Setting[] = [
     scan: true,
   },
   {
+    flags: '--route-label',
+    help: 'http_requests_total and http_response_bytes_total get a route label: the request path, --route templates, ids as {id}, bounded by --max-label-values',
+    default: false,
+    key: 'logs.route_label',
+    toml: 'boolean',
+    scan: true,
+  },
+  {
     flags: '--max-label-values <n>',
     help: 'distinct values kept per label taken from log lines (rule labels); the rest count as other',
     default: 100,

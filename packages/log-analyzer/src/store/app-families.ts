@@ -27,6 +27,8 @@ export interface AppOptions {
   rules: readonly RuleMetric[];
   /** Distinct values kept per label taken from log lines. */
   maxLabelValues: number;
+  /** The [[files]] entries' label names, after log_messages_total's own (log-families.ts). */
+  fileLabelNames?: readonly string[];
 }
 
 export class AppFamilies {
@@ -35,7 +37,11 @@ export class AppFamilies {
   private readonly limits: LabelLimits;
 
   constructor(store: Store, options: AppOptions) {
-    this.messages = options.messages ? store.family(LOG_FAMILIES.messages) : null;
+    const messages = LOG_FAMILIES.messages;
+    const names = options.fileLabelNames ?? [];
+    this.messages = options.messages
+      ? store.family(names.length > 0 ? { ...messages, labelNames: [...messages.labelNames, ...names] } : messages)
+      : null;
     const folded = store.family(LOG_FAMILIES.labelValuesFolded);
     this.limits = new LabelLimits(options.maxLabelValues, (metric, label, n) => folded.inc([metric, label], n));
     this.rules = options.rules.map((rule) => ({
@@ -51,15 +57,16 @@ export class AppFamilies {
   }
 
   /** Zero series for a new file's levels, so rate() over a quiet file says 0 instead of nothing. */
-  initFile(file: string): void {
+  initFile(file: string, extra: readonly string[] = []): void {
     if (!this.messages) return;
-    for (const level of LEVEL_LABELS) this.messages.inc([file, level], 0);
+    for (const level of LEVEL_LABELS) this.messages.inc([file, level, ...extra], 0);
   }
 
-  merge(file: string, summary: ChunkSummary): void {
+  /** `extra`: the file's [[files]] label values (log_messages_total only: rules have labels of their own). */
+  merge(file: string, summary: ChunkSummary, extra: readonly string[] = []): void {
     if (this.messages && summary.levels) {
       summary.levels.forEach((n, i) => {
-        if (n > 0) this.messages?.inc([file, LEVEL_LABELS[i] ?? 'unknown'], n);
+        if (n > 0) this.messages?.inc([file, LEVEL_LABELS[i] ?? 'unknown', ...extra], n);
       });
     }
     for (const r of summary.rules ?? []) {

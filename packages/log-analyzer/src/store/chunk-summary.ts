@@ -6,6 +6,8 @@ export interface RequestCount {
   status: number;
   count: number;
   bytes: number;
+  /** --route-label: the request's route (transforms/log/request-route.ts), bounded by the store. */
+  route?: string;
 }
 
 export interface DurationCount {

@@ -169,6 +169,29 @@ export class Family {
   }
 }
 
+/** Saved label values → values under other label names (by name; "" for a name not saved), or null when the same. */
+export function remapper(saved: readonly string[], now: readonly string[]): ((values: string[]) => string[]) | null {
+  if (saved.length === now.length && saved.every((n, i) => n === now[i])) return null;
+  const from = now.map((n) => saved.indexOf(n));
+  return (values) => from.map((at) => (at < 0 ? '' : (values[at] ?? '')));
+}
+
+/** Adds a counter's or histogram's values into another series of the same family; false for other kinds. */
+function addInto(into: Series, from: Series): boolean {
+  if ('value' in into && 'value' in from && into.at === undefined) {
+    into.value += from.value;
+    return true;
+  }
+  if ('buckets' in into && 'buckets' in from) {
+    for (let i = 0; i < into.buckets.length; i++)
+      into.buckets[i] = (into.buckets[i] as number) + (from.buckets[i] ?? 0);
+    into.sum += from.sum;
+    into.count += from.count;
+    return true;
+  }
+  return false;
+}
+
 /**
  * The chunks a family copy was made of (each a copy, shared with later copies while its series
  * did not change): the checkpoint and the exposition cache their work per chunk.
@@ -316,10 +339,22 @@ export class Store {
   restore(snapshot: StoreSnapshot): void {
     for (const { series, ...spec } of snapshot.families) {
       const family = this.family(spec.tenants ? { ...spec, tenants: { ...spec.tenants } } : spec);
+      // A family made before the restore with other label names (the [[files]] entries' labels
+      // changed): each saved series takes the new names' values by name, "" for a new one.
+      const remap = remapper(spec.labelNames, family.spec.labelNames);
       // A summary's window is not saved: its quantiles start again empty (its sum and count carry on).
       for (const s of series) {
         const copy = copySeries(s, 0);
         if (!('value' in copy) && !('buckets' in copy)) copy.quantiles = copy.quantiles.map(() => Number.NaN);
+        if (remap && !copy.names) {
+          copy.labels = remap(copy.labels);
+          // A label gone from the config: series that differed only by it become one.
+          const same = family.series.get(keyOf(copy));
+          if (same && addInto(same, copy)) {
+            family.changed(same);
+            continue;
+          }
+        }
         family.add(keyOf(copy), copy);
       }
     }

@@ -23,8 +23,11 @@ export interface CompiledFormat {
 /** Every preset name a `--format` takes, line formats first. */
 export const FORMAT_NAMES: readonly string[] = [...Object.keys(PRESETS), ...Object.keys(JSON_PRESETS), APP_FORMAT];
 
-/** Compiles any format's text; throws FormatError naming what is wrong. */
-export function compileAnyFormat(text: string): CompiledFormat {
+/**
+ * Compiles any format's text; throws FormatError naming what is wrong. `withPath` (--route-label):
+ * the parser also finds each line's request path (ParsedLine.pathStart/pathEnd).
+ */
+export function compileAnyFormat(text: string, withPath = false): CompiledFormat {
   if (text === APP_FORMAT)
     return { kind: 'app', source: APP_FORMAT, parse: () => false, duration: false, upstream: false };
   if (isJsonFormat(text)) {
@@ -37,7 +40,7 @@ export function compileAnyFormat(text: string): CompiledFormat {
     return {
       kind: 'json',
       source: plan.source,
-      parse: jsonLineParser(plan),
+      parse: jsonLineParser(plan, withPath),
       duration: plan.mapping.duration !== undefined,
       upstream: plan.mapping.upstream !== undefined,
     };
@@ -46,7 +49,7 @@ export function compileAnyFormat(text: string): CompiledFormat {
   return {
     kind: 'line',
     source: plan.source,
-    parse: lineParser(plan),
+    parse: lineParser(plan, withPath),
     duration: plan.durationField !== null,
     upstream: plan.upstream === true,
   };

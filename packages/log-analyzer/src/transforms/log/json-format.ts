@@ -15,7 +15,7 @@ import { bytesEqual, numberAt } from '../push/fast-json.js';
 import { type LineParser, lastNumber, type ParsedLine, scanList } from './line-parser.js';
 
 /** The fields a line can feed, in the order of a mapping's text. */
-export const JSON_FIELDS = ['status', 'method', 'request', 'bytes', 'duration', 'upstream'] as const;
+export const JSON_FIELDS = ['status', 'method', 'request', 'bytes', 'duration', 'upstream', 'path'] as const;
 export type JsonField = (typeof JSON_FIELDS)[number];
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
 const PER_SECOND: Record<TimeUnit, number> = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 };
@@ -96,6 +96,7 @@ const REQUEST = 2;
 const BYTES = 3;
 const DURATION = 4;
 const UPSTREAM = 5;
+const PATH = 6;
 
 const QUOTE = 0x22;
 const OPEN = 0x7b;
@@ -173,7 +174,7 @@ function skipValue(buf: Uint8Array, i: number, end: number): number {
 }
 
 /** Builds the parser for a mapping. */
-export function jsonLineParser(plan: JsonPlan): LineParser {
+export function jsonLineParser(plan: JsonPlan, withPath = false): LineParser {
   const { mapping } = plan;
   const encoder = new TextEncoder();
   const paths: Path[] = [];
@@ -184,6 +185,7 @@ export function jsonLineParser(plan: JsonPlan): LineParser {
     ['bytes', BYTES],
     ['duration', DURATION],
     ['upstream', UPSTREAM],
+    ['path', PATH],
   ];
   for (const [name, field] of fields) {
     const path = mapping[name];
@@ -206,6 +208,7 @@ export function jsonLineParser(plan: JsonPlan): LineParser {
   let out: ParsedLine;
   let sawStatus = false;
   let sawMethod = false;
+  let sawPath = false;
 
   /** A number, or a string holding one (nginx escape=json writes "200"); `-`, "" and null: NaN. Returns the index after, or -1. */
   let value = 0;
@@ -247,11 +250,34 @@ export function jsonLineParser(plan: JsonPlan): LineParser {
         sawStatus = true;
         return i;
       }
+      case PATH: {
+        // The `route` label's path (--route-label), as a string: "/users/42?x=1".
+        if (buf[i] !== QUOTE) return skipValue(buf, i, end);
+        const q = stringEnd(buf, i + 1, end);
+        if (q < 0) return -1;
+        if (withPath) {
+          out.pathStart = i + 1;
+          out.pathEnd = q;
+          sawPath = true;
+        }
+        return q + 1;
+      }
       case METHOD:
       case REQUEST: {
         if (buf[i] !== QUOTE) return skipValue(buf, i, end);
         const q = stringEnd(buf, i + 1, end);
         if (q < 0) return -1;
+        // The request line's second word is the path, unless a path field says it.
+        if (withPath && field === REQUEST && !sawPath) {
+          let s = i + 1;
+          while (s < q && buf[s] !== SPACE) s++;
+          if (s < q) {
+            let t = s + 1;
+            while (t < q && buf[t] !== SPACE) t++;
+            out.pathStart = s + 1;
+            out.pathEnd = t;
+          }
+        }
         // An explicit method wins over the request line's first word, wherever it comes.
         if (field === METHOD || !sawMethod) {
           let e = q;
@@ -344,6 +370,11 @@ export function jsonLineParser(plan: JsonPlan): LineParser {
     line.upstream = Number.NaN;
     sawStatus = false;
     sawMethod = false;
+    if (withPath) {
+      sawPath = false;
+      line.pathStart = -1;
+      line.pathEnd = -1;
+    }
     const i = skipSpace(buf, start, end);
     if (buf[i] !== OPEN) return false;
     const after = scanObject(buf, i, end, 0, all);

@@ -169,6 +169,8 @@ describe('line shape', () => {
       bytes: 10,
       seconds: 30e-6,
       upstream: Number.NaN,
+      pathStart: -1,
+      pathEnd: -1,
     });
   });
   // Which field a count is taken from when a format has several that could give it.
@@ -211,6 +213,8 @@ describe('round trip of random printable field values', () => {
             bytes: size,
             seconds: Number.NaN,
             upstream: Number.NaN,
+            pathStart: -1,
+            pathEnd: -1,
           });
         },
       ),

@@ -19,10 +19,13 @@ export interface ParsedLine {
   bytes: number; // response size; "-" is 0
   seconds: number; // request duration; NaN when the format has none
   upstream: number; // nginx upstream time (sum of the listed responses); NaN when none
+  /** The request path's bytes [pathStart, pathEnd): set only by a parser made withPath (--route-label); else -1. */
+  pathStart: number;
+  pathEnd: number;
 }
 
 export function emptyParsedLine(): ParsedLine {
-  return { method: OTHER, status: 0, bytes: 0, seconds: Number.NaN, upstream: Number.NaN };
+  return { method: OTHER, status: 0, bytes: 0, seconds: Number.NaN, upstream: Number.NaN, pathStart: -1, pathEnd: -1 };
 }
 
 export type LineParser = (buf: Uint8Array, start: number, end: number, out: ParsedLine) => boolean;
@@ -146,11 +149,16 @@ const helpers = {
 };
 
 /** The body of the parser for one plan, as JavaScript source. Numbers only come from the plan. */
-function generateParser(plan: FormatPlan): string {
+function generateParser(plan: FormatPlan, withPath: boolean): string {
   const code: string[] = [
     'let e = 0;',
     'out.method = OTHER; out.status = 0; out.bytes = 0; out.seconds = NaN; out.upstream = NaN;',
   ];
+  // The route's path: a path field (%U, $uri, $request_uri) first, else the request line's second word.
+  // Without withPath no code touches it: the default parser is the same as before.
+  const isField = (field: string) => (s: FormatPlan['steps'][number]) => s.kind === 'field' && s.field === field;
+  const pathStep = withPath ? (plan.steps.find(isField('path')) ?? plan.steps.find(isField('request'))) : undefined;
+  if (pathStep) code.push('out.pathStart = -1; out.pathEnd = -1;');
   for (const step of plan.steps) {
     if (step.kind === 'literal') {
       const bytes = Array.from(step.bytes);
@@ -204,6 +212,12 @@ function generateParser(plan: FormatPlan): string {
         else if (step.stop < 0) code.push('e = end;');
         else code.push(`e = h.indexOfByte(buf, ${step.stop}, pos, end);`);
         code.push('if (e < 0) return false;');
+        if (step === pathStep && step.field === 'path') code.push('out.pathStart = pos; out.pathEnd = e;');
+        else if (step === pathStep) {
+          code.push(
+            `{ const s = h.indexOfByte(buf, ${SPACE}, pos, e); if (s >= 0) { const t = h.indexOfByte(buf, ${SPACE}, s + 1, e); out.pathStart = s + 1; out.pathEnd = t < 0 ? e : t; } }`,
+          );
+        }
         if (primary && step.field === 'request') {
           code.push(
             `{ const s = h.indexOfByte(buf, ${SPACE}, pos, e); out.method = h.methodIndex(buf, pos, s < 0 ? e : s); }`,
@@ -220,18 +234,20 @@ function generateParser(plan: FormatPlan): string {
 }
 
 const compiled = new WeakMap<FormatPlan, LineParser>();
+const compiledWithPath = new WeakMap<FormatPlan, LineParser>();
 
-/** The parser for a plan, generated on first use and cached. */
-export function lineParser(plan: FormatPlan): LineParser {
-  let parser = compiled.get(plan);
+/** The parser for a plan, generated on first use and cached; `withPath`: it also finds the request path. */
+export function lineParser(plan: FormatPlan, withPath = false): LineParser {
+  const cache = withPath ? compiledWithPath : compiled;
+  let parser = cache.get(plan);
   if (!parser) {
     const factory = new Function(
       'h',
       'OTHER',
-      `return function parseLine(buf, pos, end, out) {\n${generateParser(plan)}\n};`,
+      `return function parseLine(buf, pos, end, out) {\n${generateParser(plan, withPath)}\n};`,
     );
     parser = factory(helpers, OTHER) as LineParser;
-    compiled.set(plan, parser);
+    cache.set(plan, parser);
   }
   return parser;
 }

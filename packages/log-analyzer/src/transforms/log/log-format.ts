@@ -36,6 +36,7 @@ export type FieldKind =
   | 'time_local' // nginx $time_local: the same without the brackets
   | 'upstream_seconds' // nginx $upstream_response_time: `0.010`, `-`, `0.010, 0.020 : 0.005`
   | 'list' // other nginx upstream lists ($upstream_status, $upstream_addr): items joined by `, ` or ` : `
+  | 'path' // %U, nginx $uri $request_uri: free text, the `route` label's path when --route-label is on
   | 'opaque';
 
 export interface LiteralStep {
@@ -104,7 +105,7 @@ const DIRECTIVES: Record<string, FieldKind> = {
   t: 'time',
   T: 'seconds',
   u: 'opaque', // remote user
-  U: 'opaque', // URL path
+  U: 'path', // URL path
   v: 'opaque', // canonical server name
   V: 'opaque', // server name
   X: 'opaque', // connection status

@@ -13,6 +13,7 @@ export type NginxKind =
   | 'time_local'
   | 'upstream_seconds'
   | 'list'
+  | 'path'
   | 'opaque';
 
 export type NginxToken = { literal: string } | { kind: NginxKind; directive: string };
@@ -26,6 +27,8 @@ export type NginxToken = { literal: string } | { kind: NginxKind; directive: str
 const KINDS: Readonly<Record<string, NginxKind>> = {
   request: 'request', // "GET /x HTTP/1.1"
   request_method: 'method',
+  uri: 'path', // /x (normalised by nginx, no query)
+  request_uri: 'path', // /x?y=1 (as sent)
   status: 'status',
   body_bytes_sent: 'size',
   bytes_sent: 'size',

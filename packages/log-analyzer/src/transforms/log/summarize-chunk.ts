@@ -4,8 +4,10 @@
 import { DURATION_BUCKETS } from '../../metrics/catalog.js';
 import { METHODS } from '../../metrics/methods.js';
 import type { ChunkSummary, DurationCount, RequestCount } from '../../store/chunk-summary.js';
-import { emptyParsedLine, type LineParser, lineParser } from './line-parser.js';
+import { emptyParsedLine, type LineParser, lineParser, type ParsedLine } from './line-parser.js';
 import type { FormatPlan } from './log-format.js';
+import { routeOfBytes } from './request-route.js';
+import type { RouteTemplate } from './route.js';
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -28,12 +30,20 @@ export class ChunkSummarizer {
   private readonly line = emptyParsedLine();
   private readonly parse: LineParser;
 
-  /** A plan (Apache, nginx), or a parser of the same contract (JSON: json-format.ts). */
+  /** --route-label: requests by method, status and route (the parser made withPath), else null. */
+  private readonly routed: Map<string, RequestCount> | null;
+
+  /**
+   * A plan (Apache, nginx), or a parser of the same contract (JSON: json-format.ts). `routes`:
+   * count requests by route too (--route-label; a parser that finds the path), with these templates.
+   */
   constructor(
     plan: FormatPlan | LineParser,
     private readonly maxLineBytes: number,
+    private readonly routes: readonly RouteTemplate[] | null = null,
   ) {
-    this.parse = typeof plan === 'function' ? plan : lineParser(plan);
+    this.parse = typeof plan === 'function' ? plan : lineParser(plan, routes !== null);
+    this.routed = routes ? new Map() : null;
   }
 
   /** Every `\n`-terminated line in buf counts; so does a final unterminated one (end of a file). */
@@ -42,7 +52,7 @@ export class ChunkSummarizer {
     let parseFailures = 0;
     let tooLong = 0;
     const failedSample: Uint8Array[] = [];
-    const { parse, maxLineBytes, line, counts, bytes, touched } = this;
+    const { parse, maxLineBytes, line, counts, bytes, touched, routed } = this;
     // A Buffer view (no copy): its indexOf is a native memchr, several times faster per line.
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const length = buf.length;
@@ -56,10 +66,13 @@ export class ChunkSummarizer {
       if (end - start > maxLineBytes) {
         tooLong++;
       } else if (parse(buf, start, end, line)) {
-        const cell = line.method * STATUSES + line.status;
-        if (counts[cell] === 0) touched.push(cell);
-        counts[cell] = (counts[cell] as number) + 1;
-        bytes[cell] = (bytes[cell] as number) + line.bytes;
+        if (routed) this.countRoute(routed, buf, line);
+        else {
+          const cell = line.method * STATUSES + line.status;
+          if (counts[cell] === 0) touched.push(cell);
+          counts[cell] = (counts[cell] as number) + 1;
+          bytes[cell] = (bytes[cell] as number) + line.bytes;
+        }
         if (!Number.isNaN(line.seconds)) this.observe(line.method, line.seconds);
         if (!Number.isNaN(line.upstream)) this.upstream.observe(line.method, line.upstream);
       } else {
@@ -83,6 +96,17 @@ export class ChunkSummarizer {
     return summary;
   }
 
+  /** One request by route: the route computed here, in the worker (the store only bounds its values). */
+  private countRoute(routed: Map<string, RequestCount>, buf: Uint8Array, line: ParsedLine): void {
+    const route = routeOfBytes(buf, line.pathStart, line.pathEnd, this.routes ?? []);
+    const key = `${line.method * STATUSES + line.status}\u0000${route}`;
+    const r = routed.get(key);
+    if (r) {
+      r.count++;
+      r.bytes += line.bytes;
+    } else routed.set(key, { method: line.method, status: line.status, count: 1, bytes: line.bytes, route });
+  }
+
   private observe(method: number, seconds: number): void {
     let bucket = 0;
     while (bucket < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[bucket] as number)) bucket++;
@@ -93,6 +117,11 @@ export class ChunkSummarizer {
   }
 
   private drainRequests(): RequestCount[] {
+    if (this.routed) {
+      const out = [...this.routed.values()];
+      this.routed.clear();
+      return out;
+    }
     const out: RequestCount[] = [];
     for (const cell of this.touched) {
       out.push({

@@ -23,6 +23,8 @@ export interface ParseTask {
   continuation?: string | null;
   /** The user rules that read this chunk's file, as JSON text of RuleSet (compiled here, once per text). */
   rules?: string | null;
+  /** --route-label: requests are counted by route too, with these templates (null: not, the default). */
+  routes?: string[] | null;
 }
 
 /** What `ParseTask.rules` holds: the rules, their ids (RuleCount.rule: their place in the whole list), the route templates. */
@@ -62,7 +64,7 @@ export function endOnFailure<T, R>(task: (input: T) => R): (input: T) => R {
 export default endOnFailure(parseChunk);
 
 function parseChunk(task: ParseTask): unknown {
-  const key = `${task.maxLineBytes}\u0000${task.format}\u0000${task.continuation ?? ''}`;
+  const key = `${task.maxLineBytes}\u0000${task.format}\u0000${task.continuation ?? ''}\u0000${task.routes ? JSON.stringify(task.routes) : ''}`;
   let summarizer = summarizers.get(key);
   if (!summarizer) {
     summarizer = summarizerFor(task);
@@ -84,11 +86,12 @@ function parseChunk(task: ParseTask): unknown {
 
 /** The summarizer for a format's text: one case per kind of format (formats.ts). */
 function summarizerFor(task: ParseTask): { summarize(chunk: Uint8Array): ChunkSummary } {
-  const compiled = compileAnyFormat(task.format);
+  const routes = task.routes ?? null;
+  const compiled = compileAnyFormat(task.format, routes !== null);
   switch (compiled.kind) {
     case 'line':
     case 'json':
-      return new ChunkSummarizer(compiled.parse, task.maxLineBytes);
+      return new ChunkSummarizer(compiled.parse, task.maxLineBytes, routes && compileTemplates(routes));
     case 'app': {
       const pattern = task.continuation ? RE2JS.compile(task.continuation) : null;
       return new AppSummarizer(task.maxLineBytes, pattern ? (line) => pattern.matcher(line).find() : null);

@@ -30,6 +30,8 @@ export interface ParsePoolOptions {
   workerFile?: string;
   /** The `app` format's continuation pattern (RE2 syntax), or none. */
   continuation?: string | null;
+  /** --route-label: the route templates requests are counted by (null: no route label, the default). */
+  routes?: string[] | null;
 }
 
 const workerFile = workerUrl('../log/worker');
@@ -124,8 +126,8 @@ export class ParsePool {
   }
 
   private async attempt(bytes: Uint8Array, format: string, rules: string | null): Promise<ChunkSummary> {
-    const { maxLineBytes, continuation = null } = this.options;
-    const task: ParseTask = { bytes, format, maxLineBytes, continuation, rules };
+    const { maxLineBytes, continuation = null, routes = null } = this.options;
+    const task: ParseTask = { bytes, format, maxLineBytes, continuation, rules, ...(routes ? { routes } : {}) };
     const result = await this.piscina.run(task, { transferList: [bytes.buffer as ArrayBuffer] });
     const back = result.bytes.buffer as ArrayBuffer;
     if (back.byteLength === this.bufferBytes && this.spare.length < this.maxInFlight) this.spare.push(back);
