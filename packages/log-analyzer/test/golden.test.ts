@@ -8,7 +8,7 @@ describe('scan golden files', () => {
   it('has fixtures', () => {
     expect(fixtureNames().length).toBeGreaterThanOrEqual(5);
   });
-  it.each(fixtureNames())('%s.log → %s.prom', async (name) => {
+  it.each(fixtureNames())('%s.log → its .prom', async (name) => {
     const expected = readFileSync(join(FIXTURES, `${name}.prom`), 'utf8');
     expect(await scanFixture(name)).toBe(expected);
   });
