@@ -75,6 +75,11 @@ duration = "took_ms:ms"
     const status = await statusOf(s.url);
     expect(status.files.find((f) => f.path === json)?.format).toMatch(/^json status=http\.code/);
     expect(status.files.every((f) => f.notParsing === null)).toBe(true);
+    // One more cycle: a marker line in the nginx file is counted, and the JSON file's counts did not move.
+    appendFileSync(nginx, nginxLine(300));
+    await vi.waitFor(async () => expect(await s.value('log_lines_total')).toBe(501), WAIT);
+    expect(await s.value('log_lines_total', `file="${json}"`)).toBe(200);
+    expect(await s.value('http_request_duration_seconds_count', `file="${json}"`)).toBe(200);
   });
 
   it('says once on stderr, and in /api/status, that a file does not parse with its format, and which preset reads it', async () => {
@@ -104,5 +109,9 @@ duration = "took_ms:ms"
     await vi.waitFor(async () => expect(await s.value('log_lines_total')).toBe(2000), WAIT);
     expect(s.stderr().match(/did not parse as/g)).toHaveLength(1);
     expect((await statusOf(s.url)).files.find((f) => f.path === file)?.notParsing).not.toBeNull();
+    // One more cycle: one more failing line is counted, and the warning is still said once.
+    appendFileSync(file, durationLine(2000));
+    await vi.waitFor(async () => expect(await s.value('log_lines_total')).toBe(2001), WAIT);
+    expect(s.stderr().match(/did not parse as/g)).toHaveLength(1);
   });
 });
