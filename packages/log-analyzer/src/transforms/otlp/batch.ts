@@ -16,7 +16,6 @@
 // Rejections are by data point index (the unit OTLP's partial_success counts); a point's series
 // are taken all or none (toBatch).
 
-import type { RejectReason } from '../../metrics/catalog.js';
 import {
   type DecodedBatch,
   type FamilyInfo,
@@ -26,7 +25,7 @@ import {
 } from '../../store/push-batch.js';
 import type { BatchContext } from '../push/batch.js';
 import { groupOrder } from '../push/group-order.js';
-import { type SeriesDecision, seriesOf, valueVerdict } from '../remote-write/batch.js';
+import { DecisionCache, type SeriesDecision, seriesOf, type Verdict, valueVerdict } from '../remote-write/batch.js';
 import { histogramParts, summaryParts } from './distributions.js';
 import { CUMULATIVE, DELTA, NO_RECORDED_VALUE, type OtlpMetric, type OtlpPoint, type OtlpResource } from './model.js';
 import { IDENTIFYING, labelsOf, metricName, type NameRole, targetOf } from './names.js';
@@ -42,8 +41,6 @@ export const EXPONENTIAL =
 
 /** The source of delta sums' groups (each value added). */
 export const DELTA_SOURCE = 'otlp';
-
-type Verdict = [RejectReason, string];
 
 /** One sample to keep: its series' labels (with __name__), how it is kept, its value and time. */
 interface Sample {
@@ -194,26 +191,7 @@ function flat(name: string, labels: Map<string, string>): string[] {
   return out;
 }
 
-/**
- * Decisions by a series' labels as sent, per context (a cache of pure results, bounded): an
- * exporter sends the same series every interval, so after the first request a series costs one
- * lookup. Per context first, so the per-point key is the labels alone (no context prefix to join
- * and hash per point).
- */
-const decisions = new Map<string, Map<string, SeriesDecision | Verdict>>();
-let cached = 0;
-const MAX_CACHED = 100_000;
-
-function decisionsFor(context: BatchContext): Map<string, SeriesDecision | Verdict> {
-  const { limits } = context;
-  const id = `${context.tenant ?? '\u0002'}\u0001${context.namespace}\u0001${context.prefix}\u0001${limits.maxLabels},${limits.maxLabelValueBytes},${limits.maxSeriesBytes}`;
-  let map = decisions.get(id);
-  if (!map) {
-    map = new Map();
-    decisions.set(id, map);
-  }
-  return map;
-}
+const decisions = new DecisionCache();
 
 function decide(
   labels: string[],
@@ -224,12 +202,7 @@ function decide(
   let decision = known.get(id);
   if (decision === undefined) {
     decision = seriesOf(labels, context);
-    if (cached >= MAX_CACHED) {
-      for (const map of decisions.values()) map.clear();
-      cached = 0;
-    }
-    known.set(id, decision);
-    cached++;
+    decisions.keep(known, id, decision);
   }
   return decision;
 }
@@ -244,7 +217,7 @@ export function toBatch(t: Translated, context: BatchContext): DecodedBatch {
   const familyOf = new Map<string, number>();
   // By the decision (cached: one object per series and context), then the source: no long key hashed.
   const groupOf = new Map<SeriesDecision, Map<string, number>>();
-  const known = decisionsFor(context);
+  const known = decisions.forContext(context);
   const family: number[] = [];
   const keys: string[] = [];
   const sources: string[] = [];

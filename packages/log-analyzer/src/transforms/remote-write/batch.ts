@@ -35,7 +35,7 @@ export const MAX_DECOMPRESSION_RATIO = 32;
 const validNames = new Set<string>();
 const validLabelNames = new Set<string>();
 
-type Verdict = [RejectReason, string];
+export type Verdict = [RejectReason, string];
 
 /** A series' exposed name, type and key (name NUL value NUL …, sorted, without __name__), or why not. */
 export interface SeriesDecision {
@@ -129,25 +129,42 @@ export function seriesOf(labels: readonly string[] | null, context: BatchContext
 }
 
 /**
- * Decisions by the bytes of a series' Label fields, per context (tenant, names, limits): Prometheus
- * sends the same series every scrape, so after the first request a series costs one lookup. A
- * cache of pure results (bounded): the decision for the same bytes and context is the same.
+ * Decisions by a series' labels as sent (a key the caller makes of them: remote-write's label
+ * bytes, OTLP's label strings), per context (tenant, names, limits): senders send the same series
+ * every scrape or interval, so after the first request a series costs one lookup. A cache of pure
+ * results, bounded: past `max` entries it starts again. Shared by remote-write and OTLP.
  */
-const decisions = new Map<string, Map<string, SeriesDecision | Verdict>>();
-let cached = 0;
-// About --push-max-series (default): each entry holds its label bytes as a string and the key (~0.4 KB).
-const MAX_CACHED = 100_000;
+export class DecisionCache {
+  private readonly byContext = new Map<string, Map<string, SeriesDecision | Verdict>>();
+  private size = 0;
 
-function decisionsFor(context: BatchContext): Map<string, SeriesDecision | Verdict> {
-  const { limits } = context;
-  const id = `${context.tenant ?? '\u0002'}\u0001${context.namespace}\u0001${context.prefix}\u0001${limits.maxLabels},${limits.maxLabelValueBytes},${limits.maxSeriesBytes}`;
-  let map = decisions.get(id);
-  if (!map) {
-    map = new Map();
-    decisions.set(id, map);
+  // About --push-max-series (default): each entry holds its key and the series key (~0.4 KB).
+  constructor(private readonly max = 100_000) {}
+
+  /** The decisions of one context: looked up once per request, so a point's key is its labels alone. */
+  forContext(context: BatchContext): Map<string, SeriesDecision | Verdict> {
+    const { limits } = context;
+    const id = `${context.tenant ?? '\u0002'}\u0001${context.namespace}\u0001${context.prefix}\u0001${limits.maxLabels},${limits.maxLabelValueBytes},${limits.maxSeriesBytes}`;
+    let map = this.byContext.get(id);
+    if (!map) {
+      map = new Map();
+      this.byContext.set(id, map);
+    }
+    return map;
   }
-  return map;
+
+  /** Keeps a decision just made (`known` from forContext). */
+  keep(known: Map<string, SeriesDecision | Verdict>, key: string, decision: SeriesDecision | Verdict): void {
+    if (this.size >= this.max) {
+      for (const map of this.byContext.values()) map.clear();
+      this.size = 0;
+    }
+    known.set(key, decision);
+    this.size++;
+  }
 }
+
+const decisions = new DecisionCache();
 
 /** A series' decision: from the cache when its label bytes were seen, else made (and kept). */
 function decide(bytes: Buffer, s: RawSeries, known: Map<string, SeriesDecision | Verdict>, context: BatchContext) {
@@ -156,12 +173,7 @@ function decide(bytes: Buffer, s: RawSeries, known: Map<string, SeriesDecision |
   let decision = known.get(id);
   if (decision === undefined) {
     decision = seriesOf(decodeLabels(bytes, s.labelsFrom, s.labelsTo), context);
-    if (cached >= MAX_CACHED) {
-      decisions.clear();
-      cached = 0;
-    }
-    known.set(id, decision);
-    cached++;
+    decisions.keep(known, id, decision);
   }
   return decision;
 }
@@ -199,7 +211,7 @@ export function decodeRemoteWrite(body: Uint8Array, context: BatchContext): Deco
 }
 
 function grouped(bytes: Buffer, raw: RawRequest, context: BatchContext, total: number): DecodedBatch {
-  const known = decisionsFor(context);
+  const known = decisions.forContext(context);
   const rejected: Rejection[] = [];
   const families: FamilyInfo[] = [];
   const familyOf = new Map<string, number>();
